@@ -1,0 +1,15 @@
+namespace Dllm.Native;
+
+/// <summary>Where the native libtorch comes from.</summary>
+public sealed record TorchBackendOptions
+{
+    /// <summary>Environment variable naming an existing libtorch directory (e.g. a PyTorch install's <c>torch/lib</c>).</summary>
+    public const string LibTorchDirectoryVariable = "DLLM_LIBTORCH_DIR";
+
+    /// <summary>
+    /// An existing libtorch directory to load instead of the one shipped with the app. Null: use
+    /// <see cref="LibTorchDirectoryVariable"/>, else the app's own libtorch, else a libtorch on <c>LD_LIBRARY_PATH</c>.
+    /// Only valid for builds made with <c>-p:DllmTorchBackend=external</c> (two libtorch copies abort a process).
+    /// </summary>
+    public string? LibTorchDirectory { get; init; }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Server.Cli;
+
+/// <summary>The console logger every command uses.</summary>
+internal static class CliLogging
+{
+    /// <summary>A console logger factory writing to standard error, so standard output stays the command's result.</summary>
+    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information) =>
+        LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(minimum)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+}

@@ -1,0 +1,3 @@
+using Dllm.Server.Cli;
+
+return await DllmCommandLine.Build().Parse(args).InvokeAsync();
