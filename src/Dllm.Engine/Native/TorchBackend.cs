@@ -184,7 +184,11 @@ public static partial class TorchBackend
             if (match.Success)
                 return match.Groups[1].Value;
         }
-        // The NuGet libtorch package: the app's deps.json names it with its version.
+        // A NuGet libtorch package folder: .../libtorch-cpu-linux-x64/2.10.0/runtimes/...
+        var fromPath = LibTorchPackageFolder().Match(libTorchDir);
+        if (fromPath.Success)
+            return $"{fromPath.Groups[2].Value} ({fromPath.Groups[1].Value})";
+        // The NuGet libtorch package copied into the app: the app's deps.json names it with its version.
         foreach (string deps in Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json"))
         {
             var match = LibTorchPackage().Match(File.ReadAllText(deps));
@@ -201,6 +205,9 @@ public static partial class TorchBackend
 
     [GeneratedRegex(@"__version__\s*=\s*'([^']+)'")]
     private static partial Regex PyTorchVersion();
+
+    [GeneratedRegex(@"/(libtorch-[a-z0-9.\-]+)/(\d+\.\d+\.\d+)/")]
+    private static partial Regex LibTorchPackageFolder();
 
     [GeneratedRegex(@"""(libtorch-[a-z0-9.\-]+)/(\d+\.\d+\.\d+)""")]
     private static partial Regex LibTorchPackage();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the CUDA bundle in .gpu/ (ignored by git, at most 64 MiB):
+#   .gpu/dotnet.tar.xz  the .NET runtime (host + Microsoft.NETCore.App + Microsoft.AspNetCore.App)
+#   .gpu/app/           the framework-dependent dllm app, built with -p:DllmTorchBackend=external:
+#                       managed DLLs + libLibTorchSharp.so, no libtorch (the host's PyTorch provides it)
+#   .gpu/bench/         the benchmark program, built the same way (when bench/ exists)
+# Run it on the CUDA host with eng/gpu/run.sh.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$root/.gpu"
+mkdir -p "$out"
+
+dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+if [[ ! -s "$out/dotnet.tar.xz" || "$dotnet_root/shared" -nt "$out/dotnet.tar.xz" ]]; then
+  echo "pack: .NET runtime from $dotnet_root -> .gpu/dotnet.tar.xz"
+  tar -C "$dotnet_root" -cf - dotnet host shared | xz -9 -T2 > "$out/dotnet.tar.xz.tmp"
+  mv "$out/dotnet.tar.xz.tmp" "$out/dotnet.tar.xz"
+fi
+
+publish() { # project output-folder
+  echo "pack: publishing $1 -> .gpu/$2 (external libtorch)"
+  rm -rf "$out/$2"
+  dotnet publish "$root/$1" -c Release -r linux-x64 --self-contained false \
+    -p:DllmTorchBackend=external -o "$out/$2" -nologo -v:q
+  if ls "$out/$2"/libtorch_cpu.so >/dev/null 2>&1; then
+    echo "pack: ERROR: .gpu/$2 contains libtorch; the bundle must use the host's" >&2; exit 1
+  fi
+}
+publish src/Dllm.Server app
+[[ -d "$root/bench/Dllm.Bench" ]] && publish bench/Dllm.Bench bench
+cp "$root/eng/gpu/run.sh" "$out/run.sh"
+du -sh "$out" | sed 's/^/pack: bundle size /'
