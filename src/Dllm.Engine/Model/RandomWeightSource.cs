@@ -1,0 +1,26 @@
+using TorchSharp;
+
+namespace Dllm.Model;
+
+/// <summary>
+/// The <c>dummy</c> load format: every weight is drawn on the device from a seeded generator, with no file
+/// read — for speed tests of full-size shapes. Norm weights are 1, matrices N(0, 1/fan_in) so activations
+/// stay O(1), the router bias small.
+/// </summary>
+public sealed class RandomWeightSource(long seed) : IWeightSource
+{
+    private long _counter;
+
+    /// <inheritdoc />
+    public torch.Tensor Read(string name, long[] shape, torch.ScalarType dtype, torch.Device device)
+    {
+        using var generator = new torch.Generator((ulong)(seed * 1_000_003 + Interlocked.Increment(ref _counter)), device);
+        if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("norm.weight", StringComparison.Ordinal))
+            return torch.ones(shape, dtype: dtype, device: device);
+        if (name.EndsWith("expert_bias", StringComparison.Ordinal))
+            return torch.randn(shape, dtype: torch.ScalarType.Float32, device: device, generator: generator).mul_(0.01).to(dtype);
+        double std = name.Contains("word_embeddings", StringComparison.Ordinal) ? 1.0 : 1.0 / Math.Sqrt(shape[^1]);
+        using var values = torch.randn(shape, dtype: torch.ScalarType.Float32, device: device, generator: generator);
+        return values.mul_(std).to(dtype);
+    }
+}
