@@ -1,0 +1,81 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>
+/// LLaDA2 attention: fused QKV projection, per-head RMSNorm of Q and K (qk-norm) before partial RoPE,
+/// grouped-query attention over the cached prefix plus the new tokens (block-causal mask), output projection.
+/// GQA without copying K/V: the query heads sharing a KV head are folded into the sequence dimension.
+/// </summary>
+internal sealed class Attention : IDisposable
+{
+    private readonly Tensor _qkv;     // [(nq + 2 nkv) hd, H]
+    private readonly Tensor _dense;   // [H, nq hd]
+    private readonly RmsNorm? _queryNorm;
+    private readonly RmsNorm? _keyNorm;
+    private readonly int _heads, _kvHeads, _headDim, _layer;
+
+    public Attention(LLaDA2Config config, int layer, WeightLoader weights)
+    {
+        _layer = layer;
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.NumKeyValueHeads;
+        _headDim = config.HeadDim;
+        string prefix = $"model.layers.{layer}.attention.";
+        _qkv = weights.Read(prefix + "query_key_value.weight", (_heads + 2 * _kvHeads) * _headDim, config.HiddenSize);
+        _dense = weights.Read(prefix + "dense.weight", config.HiddenSize, _heads * _headDim);
+        if (config.UseQkNorm)
+        {
+            _queryNorm = new RmsNorm(weights.Read(prefix + "query_layernorm.weight", _headDim), config.RmsNormEps);
+            _keyNorm = new RmsNorm(weights.Read(prefix + "key_layernorm.weight", _headDim), config.RmsNormEps);
+        }
+    }
+
+    /// <summary>x: [B·n, H] (normed hidden states of the new tokens). Returns [B·n, H].</summary>
+    public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache cache, bool writeCache)
+    {
+        using var scope = NewDisposeScope();
+        long b = batch.BatchSize, n = batch.NewTokens, p = batch.PrefixLength, groups = _heads / _kvHeads;
+        var qkv = nn.functional.linear(x, _qkv);
+        var q = qkv.narrow(1, 0, _heads * _headDim).view(b * n, _heads, _headDim);
+        var k = qkv.narrow(1, _heads * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
+        var v = qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
+        if (_queryNorm is not null && _keyNorm is not null)
+        {
+            q = _queryNorm.Forward(q);
+            k = _keyNorm.Forward(k);
+        }
+        q = rope.Apply(q, cos, sin);
+        k = rope.Apply(k, cos, sin);
+
+        Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
+        if (batch.ReadRows is not null)
+        {
+            var cachedK = cache.Keys(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
+            var cachedV = cache.Values(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
+            keys = cat([cachedK, keys], 1);
+            values = cat([cachedV, values], 1);
+        }
+        if (writeCache)
+        {
+            cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
+            cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
+        }
+        // [B, nkv, L, hd] keys/values; queries [B, nkv, groups·n, hd] (head h = kv·groups + g).
+        keys = keys.permute(0, 2, 1, 3);
+        values = values.permute(0, 2, 1, 3);
+        var queries = q.view(b, n, _kvHeads, groups, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, groups * n, _headDim);
+        var attended = nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: batch.FoldedMask((int)groups));
+        var merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
+        return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _qkv.Dispose();
+        _dense.Dispose();
+        _queryNorm?.Dispose();
+        _keyNorm?.Dispose();
+    }
+}

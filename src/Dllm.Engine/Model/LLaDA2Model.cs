@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>
+/// <c>LLaDA2MoeModelLM</c> on TorchSharp: embeddings, decoder layers (block-causal attention over a K/V
+/// cache, dense or MoE MLP), final norm, lm_head. One <see cref="Forward"/> serves a whole batch of
+/// sequences, each with its own cached prefix: prompt prefill, denoising steps and the clean-K/V pass.
+/// </summary>
+public sealed class LLaDA2Model : IDisposable
+{
+    private readonly Tensor _embeddings;    // [V, H]
+    private readonly Tensor _lmHead;        // [V, H] (the embeddings when tied)
+    private readonly RmsNorm _finalNorm;
+    private readonly DecoderLayer[] _layers;
+    private readonly RotaryEmbedding _rope;
+
+    private LLaDA2Model(LLaDA2Config config, ScalarType dtype, Device device, WeightLoader weights, ILogger logger)
+    {
+        Config = config;
+        DType = dtype;
+        Device = device;
+        var watch = Stopwatch.StartNew();
+        using var inference = inference_mode();
+        _embeddings = weights.Read("model.word_embeddings.weight", config.VocabSize, config.HiddenSize);
+        _layers = new DecoderLayer[config.NumHiddenLayers];
+        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+        {
+            _layers[layer] = new DecoderLayer(config, layer, weights);
+            logger.LogInformation("Loaded layer {Layer}/{Layers} ({Elapsed:F1} s)", layer + 1, config.NumHiddenLayers, watch.Elapsed.TotalSeconds);
+        }
+        _finalNorm = new RmsNorm(weights.Read("model.norm.weight", config.HiddenSize), config.RmsNormEps);
+        _lmHead = config.TieWordEmbeddings ? _embeddings : weights.Read("lm_head.weight", config.VocabSize, config.HiddenSize);
+        _rope = new RotaryEmbedding(config.RotaryDim, config.RopeTheta, config.MaxPositionEmbeddings, device);
+        TensorNamesRead = weights.NamesRead.ToArray();
+    }
+
+    /// <summary>The model's config.</summary>
+    public LLaDA2Config Config { get; }
+
+    /// <summary>The run dtype of weights and activations (logits are always fp32).</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>Where the weights live.</summary>
+    public Device Device { get; }
+
+    /// <summary>Every checkpoint tensor the model read (to detect unexpected tensors in a checkpoint).</summary>
+    public IReadOnlyList<string> TensorNamesRead { get; }
+
+    /// <summary>Builds the model, reading every weight from <paramref name="source"/> (a checkpoint or random).</summary>
+    public static LLaDA2Model Load(LLaDA2Config config, IWeightSource source, ScalarType dtype, Device device, ILogger? logger = null)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"dtype {dtype} is not supported; use float32, bfloat16 or float16.", nameof(dtype));
+        return new LLaDA2Model(config, dtype, device, new WeightLoader(source, dtype, device), logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Allocates a K/V cache for this model.</summary>
+    public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Device);
+
+    /// <summary>
+    /// Runs the new tokens of every request through the model. Attention: a new token sees its request's
+    /// cached prefix and the new tokens of earlier or the same block (block size <paramref name="blockSize"/>).
+    /// </summary>
+    /// <param name="requests">The batch; every request brings the same number of new tokens.</param>
+    /// <param name="cache">K/V of the prefixes; with <paramref name="writeCache"/> the new tokens' K/V are stored.</param>
+    /// <param name="blockSize">Diffusion block size B.</param>
+    /// <param name="writeCache">Store the new tokens' K/V at their positions (prefill, clean pass).</param>
+    /// <param name="computeLogits">Run the final norm and lm_head (not needed for a prefill).</param>
+    /// <param name="moePath">How routed experts are computed.</param>
+    /// <returns>fp32 logits [B, n, V], or null when <paramref name="computeLogits"/> is false.</returns>
+    public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(requests.Count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        foreach (var request in requests)
+        {
+            if (request.Slot < 0 || request.Slot >= cache.Slots)
+                throw new ArgumentOutOfRangeException(nameof(requests), $"slot {request.Slot} is not in the cache (0..{cache.Slots - 1})");
+            var bad = request.TokenIds.FirstOrDefault(id => id < 0 || id >= Config.VocabSize, -1);
+            if (bad != -1)
+                throw new ArgumentOutOfRangeException(nameof(requests), $"token id {bad} is outside the vocabulary (0..{Config.VocabSize - 1})");
+        }
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        using var batch = new BatchGeometry(requests, blockSize, cache.MaxLength, Device);
+        var (cos, sin) = _rope.Lookup(batch.Positions);
+        var hidden = _embeddings.index_select(0, batch.TokenIds);
+        foreach (var layer in _layers)
+        {
+            var next = layer.Forward(hidden, batch, _rope, cos, sin, cache, writeCache, moePath);
+            hidden.Dispose();
+            hidden = next;
+        }
+        if (!computeLogits)
+            return null;
+        var logits = nn.functional.linear(_finalNorm.Forward(hidden), _lmHead).to(ScalarType.Float32);
+        return logits.view(batch.BatchSize, batch.NewTokens, Config.VocabSize).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var layer in _layers)
+            layer.Dispose();
+        _finalNorm.Dispose();
+        if (!ReferenceEquals(_lmHead, _embeddings))
+            _lmHead.Dispose();
+        _embeddings.Dispose();
+        _rope.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>A MoE MLP: router, routed experts and (when configured) the shared expert.</summary>
+internal sealed class MoeMlp : IDisposable
+{
+    private readonly MoeRouter _router;
+    private readonly MoeExperts _experts;
+    private readonly SwiGluMlp? _shared;
+
+    public MoeMlp(LLaDA2Config config, int layer, WeightLoader weights)
+    {
+        string prefix = $"model.layers.{layer}.mlp.";
+        _router = new MoeRouter(config, prefix, weights);
+        _experts = new MoeExperts(config, prefix, weights);
+        if (config.NumSharedExperts > 0)
+            _shared = new SwiGluMlp(prefix + "shared_experts.", config.HiddenSize, config.MoeIntermediateSize * config.NumSharedExperts, weights);
+    }
+
+    public Tensor Forward(Tensor x, MoePath path)
+    {
+        using var scope = NewDisposeScope();
+        var (experts, weights) = _router.Route(x);
+        var routed = _experts.Forward(x, experts, weights, path);
+        return (_shared is null ? routed : routed.add_(_shared.Forward(x))).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _router.Dispose();
+        _experts.Dispose();
+        _shared?.Dispose();
+    }
+}

@@ -1,0 +1,16 @@
+namespace Dllm.Model;
+
+/// <summary>How the routed experts of a MoE layer are computed.</summary>
+public enum MoePath
+{
+    /// <summary>Choose by token count: <see cref="AllExperts"/> for small batches, <see cref="GroupedByExpert"/> for many tokens.</summary>
+    Auto,
+
+    /// <summary>Every expert on every token with two batched matmuls over the stacked experts, combined by a sparse
+    /// routing matrix: few ops and no host sync, best when one step holds few tokens.</summary>
+    AllExperts,
+
+    /// <summary>(token, expert) pairs sorted by expert into a capacity-padded [E, C, H] buffer: compute only
+    /// for the routed pairs, for long prefills and large batches (one host sync for the capacity).</summary>
+    GroupedByExpert,
+}

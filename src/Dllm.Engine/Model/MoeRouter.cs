@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>
+/// LLaDA2 expert routing, in fp32: <c>s = sigmoid(h·Wgᵀ)</c>; selection score <c>s + expert_bias</c>;
+/// group-limited top-k (group score = sum of the group's top-2 selection scores, the best
+/// <c>topk_group</c> groups kept, the rest masked to −∞); weights = the unbiased <c>s</c> of the chosen
+/// experts, renormalised to sum 1 (+1e-20) and scaled by <c>routed_scaling_factor</c>.
+/// </summary>
+internal sealed class MoeRouter : IDisposable
+{
+    private readonly Tensor _gate;  // [E, H] fp32
+    private readonly Tensor _bias;  // [E] fp32
+    private readonly LLaDA2Config _config;
+
+    public MoeRouter(LLaDA2Config config, string prefix, WeightLoader weights)
+    {
+        _config = config;
+        _gate = weights.Read(prefix + "gate.weight", ScalarType.Float32, config.NumExperts, config.HiddenSize);
+        _bias = weights.Read(prefix + "gate.expert_bias", ScalarType.Float32, config.NumExperts);
+    }
+
+    /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32).</summary>
+    public (Tensor Experts, Tensor Weights) Route(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        long tokens = x.shape[0];
+        int experts = _config.NumExperts, groups = _config.NumExpertGroups;
+        var scores = nn.functional.linear(x.to(ScalarType.Float32), _gate).sigmoid_();
+        var selection = scores.add(_bias);
+        if (groups > 1)
+        {
+            var groupScores = selection.view(tokens, groups, experts / groups).topk(2, dim: -1).values.sum(-1);
+            var keptGroups = groupScores.topk(_config.TopKGroups, dim: -1).indexes;
+            var keep = zeros([tokens, groups], ScalarType.Bool, x.device).scatter_(1, keptGroups, ones_like(keptGroups, dtype: ScalarType.Bool));
+            var expertKeep = keep.unsqueeze(-1).expand(tokens, groups, experts / groups).reshape(tokens, experts);
+            selection = selection.masked_fill(expertKeep.logical_not(), double.NegativeInfinity);
+        }
+        var chosen = selection.topk(_config.NumExpertsPerToken, dim: -1).indexes;
+        var weights = scores.gather(1, chosen);
+        if (_config.NormTopKProb)
+            weights = weights.div(weights.sum(-1, keepdim: true).add_(1e-20));
+        weights = weights.mul_(_config.RoutedScalingFactor);
+        return (chosen.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _bias.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>SwiGLU MLP <c>down(silu(gate(x)) · up(x))</c> with gate and up fused into one projection at load.
+/// Used for the dense layers and the shared expert.</summary>
+internal sealed class SwiGluMlp : IDisposable
+{
+    private readonly Tensor _gateUp; // [2F, H]
+    private readonly Tensor _down;   // [H, F]
+    private readonly long _width;
+
+    public SwiGluMlp(string prefix, int hidden, int width, WeightLoader weights)
+    {
+        _width = width;
+        using var gate = weights.Read(prefix + "gate_proj.weight", width, hidden);
+        using var up = weights.Read(prefix + "up_proj.weight", width, hidden);
+        _gateUp = cat([gate, up], 0);
+        _down = weights.Read(prefix + "down_proj.weight", hidden, width);
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var gateUp = nn.functional.linear(x, _gateUp);
+        var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
+        return nn.functional.linear(activated, _down).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _gateUp.Dispose();
+        _down.Dispose();
+    }
+}
