@@ -5,16 +5,23 @@ namespace Dllm.Model;
 /// <summary>
 /// The <c>dummy</c> load format: every weight is drawn on the device from a seeded generator, with no file
 /// read — for speed tests of full-size shapes. Norm weights are 1, matrices N(0, 1/fan_in) so activations
-/// stay O(1), the router bias small.
+/// stay O(1), the router bias small. On CUDA the values come from the device's global generator, seeded once
+/// (TorchSharp's generators are CPU-only), so a model is reproducible when it is the only one drawn.
 /// </summary>
 public sealed class RandomWeightSource(long seed) : IWeightSource
 {
     private long _counter;
+    private bool _cudaSeeded;
 
     /// <inheritdoc />
     public torch.Tensor Read(string name, long[] shape, torch.ScalarType dtype, torch.Device device)
     {
-        using var generator = new torch.Generator((ulong)(seed * 1_000_003 + Interlocked.Increment(ref _counter)), device);
+        using var generator = device.type == DeviceType.CUDA ? null : new torch.Generator((ulong)(seed * 1_000_003 + Interlocked.Increment(ref _counter)));
+        if (device.type == DeviceType.CUDA && !_cudaSeeded)
+        {
+            torch.cuda.manual_seed_all(seed);
+            _cudaSeeded = true;
+        }
         if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("norm.weight", StringComparison.Ordinal))
             return torch.ones(shape, dtype: dtype, device: device);
         if (name.EndsWith("expert_bias", StringComparison.Ordinal))

@@ -4,8 +4,18 @@ using System.Text;
 namespace Dllm.Native;
 
 /// <summary>Device facts from the CUDA driver API (<c>libcuda.so.1</c>), which TorchSharp does not expose.</summary>
-internal static unsafe class CudaDriver
+public static unsafe class CudaDriver
 {
+    /// <summary>Free and total bytes of the current CUDA context's device (call on a thread that has used CUDA), or null.</summary>
+    public static (long Free, long Total)? MemoryInfo()
+    {
+        if (!NativeLibrary.TryLoad("libcuda.so.1", out nint cuda))
+            return null;
+        var getInfo = (delegate* unmanaged<nuint*, nuint*, int>)NativeLibrary.GetExport(cuda, "cuMemGetInfo_v2");
+        nuint free, total;
+        return getInfo(&free, &total) == 0 ? ((long)free, (long)total) : null;
+    }
+
     /// <summary>Name and total memory of device <paramref name="ordinal"/>, or null when there is no driver or device.</summary>
     public static (string Name, long TotalBytes)? Describe(int ordinal)
     {

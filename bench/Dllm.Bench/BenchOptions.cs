@@ -1,0 +1,44 @@
+namespace Dllm.Bench;
+
+/// <summary>Command-line options of the benchmark (<c>--name value</c> pairs).</summary>
+internal sealed record BenchOptions
+{
+    public string Shape { get; init; } = "mini";
+    public string? ModelPath { get; init; }
+    public string Device { get; init; } = "auto";
+    public string DType { get; init; } = "bf16";
+    public int[] Prefixes { get; init; } = [0, 1024];
+    public int[] Batches { get; init; } = [1, 4, 16];
+    public int[] Prefills { get; init; } = [1024, 8192];
+    public int Iterations { get; init; } = 30;
+    public int BlockSize { get; init; } = 32;
+    public double FloorMs { get; init; } = 6.9;
+    public string Json { get; init; } = "bench.json";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            string key = args[i], value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{key} needs a value");
+            options = key switch
+            {
+                "--shape" => options with { Shape = value },
+                "--model-path" => options with { ModelPath = value },
+                "--device" => options with { Device = value },
+                "--dtype" => options with { DType = value },
+                "--prefixes" => options with { Prefixes = Ints(value) },
+                "--batches" => options with { Batches = Ints(value) },
+                "--prefills" => options with { Prefills = Ints(value) },
+                "--iterations" => options with { Iterations = int.Parse(value) },
+                "--block-size" => options with { BlockSize = int.Parse(value) },
+                "--floor-ms" => options with { FloorMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                "--json" => options with { Json = value },
+                _ => throw new ArgumentException($"unknown option {key}"),
+            };
+        }
+        return options;
+    }
+
+    private static int[] Ints(string csv) => csv.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dllm.Bench;
+using Dllm.Model;
+using Dllm.Native;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+var options = BenchOptions.Parse(args);
+using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+var logger = logging.CreateLogger("bench");
+var backend = TorchBackend.Initialize(logger: logger);
+var device = TorchDevices.Resolve(options.Device, backend);
+var dtype = options.DType switch { "bf16" => torch.ScalarType.BFloat16, "fp16" => torch.ScalarType.Float16, _ => torch.ScalarType.Float32 };
+var config = LLaDA2Shapes.ByName(options.Shape) with { MaxPositionEmbeddings = 32768 };
+var results = new BenchResults { Device = backend.DeviceName ?? device.ToString(), Shape = options.Shape, DType = options.DType, Date = DateTime.UtcNow.ToString("u") };
+
+// Load (dummy weights: random on the device, no file read).
+var watch = Stopwatch.StartNew();
+using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), dtype, device, logger);
+Sync(device);
+results.LoadSeconds = watch.Elapsed.TotalSeconds;
+var bytes = StepBytes.For(config, dtype);
+results.WeightBytes = bytes.Total;
+logger.LogInformation("Loaded {Shape} ({GB:F1} GB) in {Seconds:F1} s", options.Shape, bytes.Total / 1e9, results.LoadSeconds);
+
+var random = new Random(7);
+int[] RandomTokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(config.VocabSize)).ToArray();
+
+// Whole-prompt prefill.
+foreach (int length in options.Prefills)
+{
+    using var cache = model.CreateCache(1, length + options.BlockSize);
+    int[] tokens = RandomTokens(length);
+    model.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
+    Sync(device);
+    var times = new List<double>();
+    for (int i = 0; i < Math.Max(3, options.Iterations / 10); i++)
+    {
+        watch.Restart();
+        model.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
+        Sync(device);
+        times.Add(watch.Elapsed.TotalMilliseconds);
+    }
+    var row = new PrefillRow(length, Stats.Median(times), length / (Stats.Median(times) / 1000));
+    results.Prefill.Add(row);
+    logger.LogInformation("prefill {Length}: {Ms:F1} ms ({Tps:F0} tok/s)", length, row.MedianMs, row.TokensPerSecond);
+}
+
+// One denoising step: a B-token block per request over a cached prefix.
+foreach (int prefix in options.Prefixes)
+{
+    foreach (int batch in options.Batches)
+    {
+        using var cache = model.CreateCache(batch, prefix + options.BlockSize);
+        for (int slot = 0; slot < batch && prefix > 0; slot++)
+            model.Forward([new ForwardRequest(slot, 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
+        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, RandomTokens(options.BlockSize))).ToList();
+        var times = new List<double>();
+        for (int i = 0; i < options.Iterations + 3; i++)
+        {
+            watch.Restart();
+            using var logits = model.Forward(requests, cache, options.BlockSize, writeCache: false)!;
+            using var top = logits.max(); // the one host read a step needs
+            top.item<float>();
+            if (i >= 3)
+                times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
+        long stepBytes = bytes.PerStep(batch * options.BlockSize);
+        var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
+        var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / options.FloorMs,
+            memory is { } m ? (m.Total - m.Free) / 1e9 : null);
+        results.Steps.Add(row);
+        logger.LogInformation("step prefix {Prefix} batch {Batch}: {Median:F2} ms (p90 {P90:F2})", prefix, batch, median, p90);
+    }
+}
+
+Console.WriteLine(results.ToTable());
+File.WriteAllText(options.Json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+return 0;
+
+static void Sync(torch.Device device)
+{
+    if (device.type == DeviceType.CUDA)
+        torch.cuda.synchronize(device);
+}
