@@ -27,6 +27,9 @@ public sealed class LladaTokenizer
         {
             _addedTokenIds[token.Content] = token.Id;
         }
+        EosTokenId = RequiredTokenId(LladaTokens.EndOfText, "EOS");
+        MaskTokenId = RequiredTokenId(LladaTokens.Mask, "mask");
+        RoleEndTokenId = RequiredTokenId(LladaTokens.RoleEnd, "end of turn");
 
         try
         {
@@ -45,9 +48,6 @@ public sealed class LladaTokenizer
             throw new TokenizerException($"{source}: cannot build the BPE tokenizer ({e.Message})", e);
         }
 
-        EosTokenId = RequiredTokenId(LladaTokens.EndOfText, "EOS");
-        MaskTokenId = RequiredTokenId(LladaTokens.Mask, "mask");
-        RoleEndTokenId = RequiredTokenId(LladaTokens.RoleEnd, "end of turn");
         int maxVocabId = content.Vocabulary.Count == 0 ? -1 : content.Vocabulary.Values.Max();
         VocabularySize = Math.Max(maxVocabId, content.AddedTokens.Max(t => t.Id)) + 1;
         _tokenBytes = new TokenByteTable(VocabularySize, content.Vocabulary, content.AddedTokens);

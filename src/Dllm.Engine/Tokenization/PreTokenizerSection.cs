@@ -68,9 +68,10 @@ internal static class PreTokenizerSection
     {
         JsonElement pattern = TokenizerJsonReader.Required(step, "pattern", JsonValueKind.Object, source, path);
         string behavior = step.TryGetProperty("behavior", out JsonElement b) && b.ValueKind == JsonValueKind.String ? b.GetString()! : "Isolated";
-        if (behavior != "Isolated" || Flag(step, "invert", false))
+        bool invert = Flag(step, "invert", false);
+        if (behavior != "Isolated" || invert)
         {
-            throw new TokenizerException($"{source}: {path} splits with behavior '{behavior}'{(Flag(step, "invert", false) ? " inverted" : "")}; only Isolated is supported.");
+            throw new TokenizerException($"{source}: {path} splits with behavior '{behavior}'{(invert ? ", inverted" : "")}; only Isolated, not inverted, is supported.");
         }
         if (pattern.TryGetProperty("Regex", out JsonElement regex) && regex.ValueKind == JsonValueKind.String)
         {

@@ -37,7 +37,7 @@ public static class SyntheticTokenizerJson
     /// <summary>Sizes and special-token ids of the tokenizer of <paramref name="layout"/>.</summary>
     public static SyntheticTokenizerInfo Describe(SyntheticTokenizerLayout layout)
     {
-        IReadOnlyList<AddedTokenInfo> added = SyntheticAddedTokens.For(layout, Gpt2ByteLevelModel.Tokens.Count);
+        IReadOnlyList<AddedTokenInfo> added = SyntheticAddedTokens.For(layout, Gpt2Ranks.TokenBytes.Count);
         int tokenizerSize = added[^1].Id + 1;
         int Id(string content) => added.First(t => t.Content == content).Id;
         return new SyntheticTokenizerInfo(

@@ -112,6 +112,14 @@ public class TokenizerFileTests
     }
 
     [Fact]
+    public void ReportsAMergeOfUnknownTokens()
+    {
+        JsonObject json = MiniTokenizerJson.Create();
+        json["model"]!["merges"] = new JsonArray { "h i", "x y" };
+        Assert.Contains("cannot build the BPE tokenizer", LoadError(json), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReportsAPreTokenizerWithoutByteLevel()
     {
         JsonObject json = MiniTokenizerJson.Create();
