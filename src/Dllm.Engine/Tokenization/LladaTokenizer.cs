@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
+
+namespace Dllm.Tokenization;
+
+/// <summary>
+/// The LLaDA2 tokenizer: byte-level BPE built from a Hugging Face tokenizer.json (vocabulary, merges,
+/// <c>added_tokens</c>, and the split regex of its own <c>pre_tokenizer</c>) on Microsoft.ML.Tokenizers'
+/// <see cref="BpeTokenizer"/>. Every added token encodes as its one id; no BOS/EOS is added. Thread-safe.
+/// </summary>
+public sealed class LladaTokenizer
+{
+    private readonly BpeTokenizer _bpe;
+    private readonly Dictionary<string, int> _addedTokenIds;
+    private readonly TokenByteTable _tokenBytes;
+    private readonly IReadOnlyList<NormalizationForm> _normalization;
+
+    private LladaTokenizer(TokenizerJsonContent content, string source)
+    {
+        Source = source;
+        AddedTokens = content.AddedTokens;
+        _normalization = content.Normalization;
+        _addedTokenIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (AddedTokenInfo token in content.AddedTokens)
+        {
+            _addedTokenIds[token.Content] = token.Id;
+        }
+        EosTokenId = RequiredTokenId(LladaTokens.EndOfText, "EOS");
+        MaskTokenId = RequiredTokenId(LladaTokens.Mask, "mask");
+        RoleEndTokenId = RequiredTokenId(LladaTokens.RoleEnd, "end of turn");
+
+        try
+        {
+            PreTokenizerPattern = RegexDialect.ToDotNet(content.SplitPattern);
+            var regex = new Regex(PreTokenizerPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+            _bpe = BpeTokenizer.Create(new BpeOptions(content.Vocabulary)
+            {
+                Merges = content.Merges,
+                SpecialTokens = _addedTokenIds,
+                PreTokenizer = new RegexPreTokenizer(regex, _addedTokenIds),
+                ByteLevel = true,
+            });
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            throw new TokenizerException($"{source}: cannot build the BPE tokenizer ({e.Message})", e);
+        }
+
+        int maxVocabId = content.Vocabulary.Count == 0 ? -1 : content.Vocabulary.Values.Max();
+        VocabularySize = Math.Max(maxVocabId, content.AddedTokens.Max(t => t.Id)) + 1;
+        _tokenBytes = new TokenByteTable(VocabularySize, content.Vocabulary, content.AddedTokens);
+    }
+
+    /// <summary>Where the tokenizer came from (the file path, or the name given to <see cref="FromJson"/>).</summary>
+    public string Source { get; }
+
+    /// <summary>The tokenizer.json <c>added_tokens</c>, each encoded as its single id.</summary>
+    public IReadOnlyList<AddedTokenInfo> AddedTokens { get; }
+
+    /// <summary>The pre-tokenizer regex in .NET form (possessive quantifiers turned into atomic groups).</summary>
+    public string PreTokenizerPattern { get; }
+
+    /// <summary>Id of <c>&lt;|endoftext|&gt;</c>: end of sequence and padding.</summary>
+    public int EosTokenId { get; }
+
+    /// <summary>Id of <c>&lt;|mask|&gt;</c>, the token diffusion decoding fills in.</summary>
+    public int MaskTokenId { get; }
+
+    /// <summary>Id of <c>&lt;|role_end|&gt;</c>, which ends a chat turn (generation also stops on it).</summary>
+    public int RoleEndTokenId { get; }
+
+    /// <summary>Largest id of the vocabulary or the added tokens, plus one.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>Loads a Hugging Face tokenizer.json.</summary>
+    /// <exception cref="TokenizerException">The file is missing, is not valid JSON, is not byte-level BPE, or lacks a LLaDA special token.</exception>
+    public static LladaTokenizer FromFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TokenizerException($"{path}: tokenizer file not found.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TokenizerException($"{path}: cannot read the tokenizer file ({e.Message})", e);
+        }
+        return FromJson(json, path);
+    }
+
+    /// <summary>Builds the tokenizer from the text of a tokenizer.json; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="TokenizerException">The text is not valid JSON, is not byte-level BPE, or lacks a LLaDA special token.</exception>
+    public static LladaTokenizer FromJson(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(source);
+        return new LladaTokenizer(TokenizerJsonReader.Read(json, source), source);
+    }
+
+    /// <summary>Encodes text; added tokens written in the text (such as <c>&lt;|role_end|&gt;</c>) become their ids. Adds no BOS/EOS.</summary>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (NormalizationForm form in _normalization)
+        {
+            text = text.Normalize(form);
+        }
+        return [.. _bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false)];
+    }
+
+    /// <summary>
+    /// Decodes ids to text: the tokens' bytes read as UTF-8, invalid sequences as U+FFFD (as Hugging Face does).
+    /// Ids that are neither in the vocabulary nor added tokens decode to nothing.
+    /// </summary>
+    /// <param name="ids">The token ids.</param>
+    /// <param name="skipSpecialTokens">Drop added tokens marked special (in the LLaDA tokenizer the tool-call markers are not special and stay).</param>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return _tokenBytes.Decode(ids, skipSpecialTokens);
+    }
+
+    /// <summary>Looks up an added token (such as <c>&lt;role&gt;</c>) by its text.</summary>
+    public bool TryGetTokenId(string tokenContent, out int id)
+    {
+        ArgumentNullException.ThrowIfNull(tokenContent);
+        return _addedTokenIds.TryGetValue(tokenContent, out id);
+    }
+
+    /// <summary>Whether <paramref name="id"/> is an added token marked special.</summary>
+    public bool IsSpecial(int id) => _tokenBytes.IsSpecial(id);
+
+    /// <summary>A detokenizer for text generated piece by piece.</summary>
+    public StreamingDetokenizer CreateStreamingDetokenizer(bool skipSpecialTokens = false) => new(this, skipSpecialTokens);
+
+    /// <summary>Appends the bytes of <paramref name="id"/> (nothing for unknown ids, or special ones when skipped).</summary>
+    internal void AppendTokenBytes(int id, bool skipSpecialTokens, IBufferWriter<byte> destination) =>
+        _tokenBytes.Append(id, skipSpecialTokens, destination);
+
+    private int RequiredTokenId(string content, string role) =>
+        _addedTokenIds.TryGetValue(content, out int id)
+            ? id
+            : throw new TokenizerException($"{Source}: the {role} token '{content}' is missing from added_tokens.");
+}
