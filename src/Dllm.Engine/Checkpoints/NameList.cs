@@ -1,0 +1,13 @@
+namespace Dllm.Checkpoints;
+
+/// <summary>Formats lists of tensor names for error messages: the first few, then how many more.</summary>
+internal static class NameList
+{
+    /// <summary>The first <paramref name="max"/> names, quoted, then "and N more".</summary>
+    public static string Format(IEnumerable<string> names, int max = 10)
+    {
+        var list = names.ToList();
+        string shown = string.Join(", ", list.Take(max).Select(n => $"'{n}'"));
+        return list.Count > max ? $"{shown} and {list.Count - max} more" : shown;
+    }
+}
