@@ -65,6 +65,7 @@ public sealed class CheckpointDirectoryTests : IDisposable
     [InlineData("{\"weight_map\":{\"a\":\"../x.safetensors\"}}", "must be a file name in the checkpoint directory")]
     [InlineData("{\"metadata\":{\"total_size\":\"big\"},\"weight_map\":{\"a\":\"x\"}}", "'metadata.total_size' must be a non-negative integer")]
     [InlineData("{\"weight_map\":", "not valid JSON")]
+    [InlineData("{\"weight_map\":{\"a\":\"x\",\"a\":\"y\"}}", "not valid JSON: Duplicate property")]
     public void Malformed_index_is_named(string json, string expected)
     {
         var error = Assert.Throws<CheckpointException>(() => SafetensorsIndex.Parse(json, "idx.json"));
