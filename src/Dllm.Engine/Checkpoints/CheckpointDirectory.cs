@@ -74,7 +74,10 @@ public sealed class CheckpointDirectory
     public string FileOf(string name) => Find(name).File.Path;
 
     /// <summary>Reads one tensor, checks its shape, converts it to <paramref name="dtype"/> and moves it to <paramref name="device"/>.</summary>
-    /// <returns>A new tensor the caller owns and disposes.</returns>
+    /// <returns>
+    /// A new tensor the caller owns and disposes (registered in the caller's dispose scope, if one is active).
+    /// Host memory holds only this tensor while it is read, plus its converted copy when the dtype changes on the CPU.
+    /// </returns>
     /// <exception cref="CheckpointException">The tensor is missing, has another shape or an unsupported dtype, or the read fails; the message names the tensor and the file.</exception>
     public torch.Tensor ReadTensor(string name, long[] expectedShape, torch.ScalarType dtype, torch.Device device)
     {
@@ -107,24 +110,25 @@ public sealed class CheckpointDirectory
     public void CheckTensors(IEnumerable<CheckpointTensorSpec> expected)
     {
         var specs = expected.ToList();
+        var present = specs.Where(s => _tensors.ContainsKey(s.Name)).Select(s => (Spec: s, Stored: _tensors[s.Name])).ToList();
         var problems = new List<string>();
-        var missing = specs.Where(s => !_tensors.ContainsKey(s.Name)).Select(s => s.Name).ToList();
-        if (missing.Count > 0)
-            problems.Add($"{missing.Count} missing: {NameList.Format(missing)}");
-        var wrongShape = specs.Where(s => _tensors.TryGetValue(s.Name, out var t) && !TensorShapes.Equal(t.Info.Shape, s.Shape))
-            .Select(s => $"'{s.Name}' is {_tensors[s.Name].Info.ShapeText}, expected {TensorShapes.Format(s.Shape)} ({Path.GetFileName(_tensors[s.Name].File.Path)})")
-            .ToList();
-        if (wrongShape.Count > 0)
-            problems.Add($"{wrongShape.Count} with a wrong shape: {string.Join("; ", wrongShape.Take(10))}");
-        var badType = specs.Where(s => _tensors.TryGetValue(s.Name, out var t) && SafetensorsDTypes.ToScalarType(t.Info.DType) is null)
-            .Select(s => $"'{s.Name}' is {_tensors[s.Name].Info.DType}").ToList();
-        if (badType.Count > 0)
-            problems.Add($"{badType.Count} with an unsupported dtype (only {string.Join(", ", SafetensorsDTypes.Supported)}): {string.Join("; ", badType.Take(10))}");
-        var unexpected = UnexpectedTensors(specs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
-        if (unexpected.Count > 0)
-            problems.Add($"{unexpected.Count} unexpected: {NameList.Format(unexpected)}");
+        AddProblem(problems, "missing", specs.Where(s => !_tensors.ContainsKey(s.Name)).Select(s => $"'{s.Name}'"));
+        AddProblem(problems, "with a wrong shape", present
+            .Where(p => !TensorShapes.Equal(p.Stored.Info.Shape, p.Spec.Shape))
+            .Select(p => $"'{p.Spec.Name}' is {p.Stored.Info.ShapeText}, expected {TensorShapes.Format(p.Spec.Shape)} ({Path.GetFileName(p.Stored.File.Path)})"));
+        AddProblem(problems, $"with an unsupported dtype (only {string.Join(", ", SafetensorsDTypes.Supported)})", present
+            .Where(p => SafetensorsDTypes.ToScalarType(p.Stored.Info.DType) is null)
+            .Select(p => $"'{p.Spec.Name}' is {p.Stored.Info.DType}"));
+        AddProblem(problems, "unexpected", UnexpectedTensors(specs.Select(s => s.Name).ToHashSet(StringComparer.Ordinal)).Select(n => $"'{n}'"));
         if (problems.Count > 0)
             throw new CheckpointException($"{Directory}: the checkpoint does not match the model: {string.Join(". ", problems)}.", Directory);
+    }
+
+    private static void AddProblem(List<string> problems, string kind, IEnumerable<string> items)
+    {
+        var list = items.ToList();
+        if (list.Count > 0)
+            problems.Add($"{list.Count} {kind}: {NameList.Join(list)}");
     }
 
     private List<string> UnexpectedTensors(HashSet<string> expected) =>
