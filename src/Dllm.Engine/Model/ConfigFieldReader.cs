@@ -14,7 +14,7 @@ internal sealed class ConfigFieldReader(JsonObject root, string source)
 
     public int OptionalIntOrFirstOfList(string field, int fallback) => root[field] switch
     {
-        JsonArray { Count: > 0 } list => Int(field, list[0]!, 0),
+        JsonArray { Count: > 0 } list => list[0] is JsonNode first ? Int(field, first, 0) : throw Invalid(field, list, "an integer or a list of integers"),
         JsonNode node when node.GetValueKind() != JsonValueKind.Null => Int(field, node, 0),
         _ => fallback,
     };

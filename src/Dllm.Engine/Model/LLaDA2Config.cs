@@ -94,7 +94,7 @@ public sealed record LLaDA2Config
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException($"{source}: the model config must be a JSON object.");
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject ?? throw new ModelConfigException($"{source}: the model config must be a JSON object.");
         }
         catch (JsonException e)
         {
@@ -102,8 +102,8 @@ public sealed record LLaDA2Config
         }
         var reader = new ConfigFieldReader(root, source);
         string? modelType = reader.OptionalString("model_type");
-        var architectures = root["architectures"] as JsonArray;
-        string? architecture = architectures?.FirstOrDefault()?.GetValue<string>();
+        string? architecture = root["architectures"] is JsonArray { Count: > 0 } architectures
+            && architectures[0] is JsonValue first && first.TryGetValue(out string? name) ? name : null;
         if (modelType != ModelType)
         {
             throw new ModelConfigException(
