@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Dllm.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+
+namespace Dllm.Checkpoints;
+
+/// <summary>Loads an <see cref="LLaDA2Model"/> from an HF model directory, with progress logs.</summary>
+public static class ModelLoader
+{
+    /// <summary>Reads config.json and the weights (or draws dummy weights) onto <paramref name="device"/>.</summary>
+    /// <exception cref="CheckpointException">The directory, a shard or a tensor is missing or malformed.</exception>
+    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, torch.Device device, ILogger? logger = null, long dummySeed = 1)
+    {
+        logger ??= NullLogger.Instance;
+        var watch = Stopwatch.StartNew();
+        if (format == LoadFormat.Dummy)
+        {
+            var config = LLaDA2Config.Load(Path.Combine(directory, "config.json"));
+            logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType} on {Device}", directory, dummySeed, dtype, device);
+            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed), dtype, device, logger);
+            logger.LogInformation("Model ready in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
+            return dummy;
+        }
+        var checkpoint = CheckpointDirectory.Open(directory);
+        logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType} on {Device}",
+            directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, device);
+        checkpoint.CheckTensors(new LLaDA2CheckpointLayout(checkpoint.Config).Tensors);
+        long nextReport = 0;
+        checkpoint.Progress = new InlineProgress(p =>
+        {
+            if (p.BytesDone < nextReport && p.TensorsDone < p.TensorsTotal)
+                return;
+            nextReport = p.BytesDone + Math.Max(p.BytesTotal / 10, 1);
+            logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
+                p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9);
+        });
+        var model = LLaDA2Model.Load(checkpoint.Config, new CheckpointWeightSource(checkpoint), dtype, device, logger);
+        checkpoint.CheckNoUnexpectedTensors(model.TensorNamesRead);
+        logger.LogInformation("Model ready in {Seconds:F1} s ({Rate:F2} GB/s from disk)", watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
+        return model;
+    }
+
+    /// <summary>Reports synchronously on the loading thread (Progress&lt;T&gt; would post to a thread pool).</summary>
+    private sealed class InlineProgress(Action<CheckpointLoadProgress> report) : IProgress<CheckpointLoadProgress>
+    {
+        public void Report(CheckpointLoadProgress value) => report(value);
+    }
+}
