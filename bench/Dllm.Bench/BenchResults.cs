@@ -16,6 +16,7 @@ internal sealed class BenchResults
     public required string DType { get; init; }
     public required string Date { get; init; }
     public double LoadSeconds { get; set; }
+    public string LoadSource { get; set; } = "";
     public long WeightBytes { get; set; }
     public List<PrefillRow> Prefill { get; } = [];
     public List<StepRow> Steps { get; } = [];
@@ -24,7 +25,7 @@ internal sealed class BenchResults
     {
         var text = new StringBuilder();
         text.AppendLine($"device {Device}, shape {Shape}, {DType}, {Date}");
-        text.AppendLine($"load (dummy weights): {LoadSeconds:F1} s for {WeightBytes / 1e9:F1} GB");
+        text.AppendLine($"load ({LoadSource}): {LoadSeconds:F1} s for {WeightBytes / 1e9:F1} GB ({WeightBytes / 1e9 / LoadSeconds:F2} GB/s)");
         text.AppendLine();
         text.AppendLine("| prefill tokens | median ms | tokens/s |");
         text.AppendLine("|---:|---:|---:|");

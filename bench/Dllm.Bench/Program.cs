@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Dllm;
 using Dllm.Bench;
+using Dllm.Checkpoints;
 using Dllm.Model;
 using Dllm.Native;
 using Microsoft.Extensions.Logging;
@@ -12,14 +14,17 @@ var logger = logging.CreateLogger("bench");
 var backend = TorchBackend.Initialize(logger: logger);
 var device = TorchDevices.Resolve(options.Device, backend);
 var dtype = options.DType switch { "bf16" => torch.ScalarType.BFloat16, "fp16" => torch.ScalarType.Float16, _ => torch.ScalarType.Float32 };
-var config = LLaDA2Shapes.ByName(options.Shape) with { MaxPositionEmbeddings = 32768 };
-var results = new BenchResults { Device = backend.DeviceName ?? device.ToString(), Shape = options.Shape, DType = options.DType, Date = DateTime.UtcNow.ToString("u") };
+var results = new BenchResults { Device = backend.DeviceName ?? device.ToString(), Shape = options.ModelPath ?? options.Shape, DType = options.DType, Date = DateTime.UtcNow.ToString("u") };
 
-// Load (dummy weights: random on the device, no file read).
+// Load: from a checkpoint directory's safetensors (--model-path), else dummy weights drawn on the device.
 var watch = Stopwatch.StartNew();
-using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), dtype, device, logger);
+using var model = options.ModelPath is string path
+    ? ModelLoader.Load(path, LoadFormat.Safetensors, dtype, device, logger)
+    : LLaDA2Model.Load(LLaDA2Shapes.ByName(options.Shape), new RandomWeightSource(seed: 1), dtype, device, logger);
 Sync(device);
 results.LoadSeconds = watch.Elapsed.TotalSeconds;
+results.LoadSource = options.ModelPath is null ? "dummy weights drawn on the device" : $"safetensors in {options.ModelPath}";
+var config = model.Config;
 var bytes = StepBytes.For(config, dtype);
 results.WeightBytes = bytes.Total;
 logger.LogInformation("Loaded {Shape} ({GB:F1} GB) in {Seconds:F1} s", options.Shape, bytes.Total / 1e9, results.LoadSeconds);
