@@ -28,4 +28,11 @@ public sealed record SyntheticCheckpointOptions
     /// writer does not make, such as <c>tokenizer.json</c> and <c>tokenizer_config.json</c>.
     /// </summary>
     public Action<string>? WriteExtraFiles { get; init; }
+
+    /// <summary>
+    /// Multiplies the final norm's weights, which scales every logit: 1 gives the near-uniform predictions of a
+    /// random model (one token committed per step); large values (e.g. 200) give a "peaked" model whose
+    /// predictions are confident, so the decoder commits several tokens per step.
+    /// </summary>
+    public double LogitSharpness { get; init; } = 1.0;
 }

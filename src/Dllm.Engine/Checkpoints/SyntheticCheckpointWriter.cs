@@ -58,7 +58,7 @@ public static class SyntheticCheckpointWriter
         using var writer = new SafetensorsWriter(path, entries);
         foreach (SafetensorsEntry entry in entries)
         {
-            using (torch.Tensor values = SyntheticWeights.Generate(entry.Name, entry.Shape, options.Seed))
+            using (torch.Tensor values = SyntheticWeights.Generate(entry.Name, entry.Shape, options.Seed, entry.Name == LLaDA2TensorNames.FinalNorm ? options.LogitSharpness : 1.0))
                 writer.Write(entry.Name, values);
             progress.Add(entry.Name, entry.ByteLength, options.Progress);
         }

@@ -25,12 +25,14 @@ internal static class SyntheticWeights
     private const double NormStd = 0.1;
     private const double ExpertBiasStd = 0.05;
 
-    /// <summary>The tensor <paramref name="name"/> of shape <paramref name="shape"/> for checkpoint seed <paramref name="seed"/>, fp32 on the CPU.</summary>
-    public static torch.Tensor Generate(string name, long[] shape, long seed)
+    /// <summary>The tensor <paramref name="name"/> of shape <paramref name="shape"/> for checkpoint seed <paramref name="seed"/>,
+    /// fp32 on the CPU, multiplied by <paramref name="scale"/>.</summary>
+    public static torch.Tensor Generate(string name, long[] shape, long seed, double scale = 1.0)
     {
         var (mean, std) = Distribution(name, shape);
         using var generator = new torch.Generator(TensorSeed(name, seed), torch.CPU);
-        return torch.normal(mean, std, shape, torch.ScalarType.Float32, torch.CPU, generator: generator);
+        var values = torch.normal(mean, std, shape, torch.ScalarType.Float32, torch.CPU, generator: generator);
+        return scale == 1.0 ? values : values.mul_(scale);
     }
 
     /// <summary>The mean and standard deviation used for a tensor.</summary>

@@ -19,10 +19,11 @@ internal static class SynthCommand
         var dtype = new Option<string>("--dtype") { Description = "bfloat16, float16 or float32.", DefaultValueFactory = _ => "bfloat16" };
         var seed = new Option<long>("--seed") { Description = "Random seed of the weights.", DefaultValueFactory = _ => 1 };
         var shardGb = new Option<double>("--max-shard-gb") { Description = "Largest safetensors shard, GB.", DefaultValueFactory = _ => 5.0 };
+        var sharpness = new Option<double>("--logit-sharpness") { Description = "Scale of the final norm (1 = random model; ~200 = a peaked model that commits several tokens per step).", DefaultValueFactory = _ => 1.0 };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing checkpoint in the directory." };
         var command = new Command("synth", "Write a synthetic LLaDA2 checkpoint (config.json, safetensors, tokenizer.json) with seeded random weights.")
         {
-            output, shape, layout, dtype, seed, shardGb, overwrite,
+            output, shape, layout, dtype, seed, shardGb, sharpness, overwrite,
         };
         command.SetAction(parse =>
         {
@@ -37,6 +38,7 @@ internal static class SynthCommand
                 DType = scalar,
                 MaxShardBytes = (long)(parse.GetValue(shardGb) * 1e9),
                 Overwrite = parse.GetValue(overwrite),
+                LogitSharpness = parse.GetValue(sharpness),
                 Progress = new SynchronousProgress<CheckpointLoadProgress>(p =>
                 {
                     if (p.BytesDone < nextReport && p.TensorsDone < p.TensorsTotal)
