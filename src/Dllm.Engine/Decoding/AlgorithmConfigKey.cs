@@ -4,7 +4,8 @@ namespace Dllm.Decoding;
 
 /// <summary>
 /// One key an algorithm accepts in its YAML config: its snake_case <see cref="Name"/>, whether it is an integer,
-/// and its inclusive range [<see cref="Min"/>, <see cref="Max"/>] (<see cref="double.PositiveInfinity"/> = no upper bound).
+/// and its inclusive range [<see cref="Min"/>, <see cref="Max"/>] (<see cref="double.PositiveInfinity"/>, or
+/// <see cref="int.MaxValue"/> for an integer, = no upper bound).
 /// </summary>
 /// <param name="Name">The YAML key, e.g. <c>threshold</c>.</param>
 /// <param name="IsInteger">True for integer keys (<c>block_size</c>), false for real numbers.</param>
@@ -18,7 +19,8 @@ public sealed record AlgorithmConfigKey(string Name, bool IsInteger, double Min,
         get
         {
             string kind = IsInteger ? "an integer" : "a number";
-            return double.IsPositiveInfinity(Max)
+            bool unbounded = double.IsPositiveInfinity(Max) || (IsInteger && Max >= int.MaxValue);
+            return unbounded
                 ? string.Create(CultureInfo.InvariantCulture, $"{kind} >= {Min}")
                 : string.Create(CultureInfo.InvariantCulture, $"{kind} in [{Min}, {Max}]");
         }
