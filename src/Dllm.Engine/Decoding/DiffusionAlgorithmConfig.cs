@@ -15,6 +15,7 @@ public sealed class DiffusionAlgorithmConfig
     private DiffusionAlgorithmConfig(Dictionary<string, double> values, string source)
     {
         this.values = values;
+        Values = values.AsReadOnly();
         Source = source;
     }
 
@@ -25,7 +26,7 @@ public sealed class DiffusionAlgorithmConfig
     public string Source { get; }
 
     /// <summary>The keys that were set, with their values (integers are whole numbers).</summary>
-    public IReadOnlyDictionary<string, double> Values => values;
+    public IReadOnlyDictionary<string, double> Values { get; }
 
     /// <summary>Reads and validates the YAML file at <paramref name="path"/> for the algorithm <paramref name="algorithmName"/>.</summary>
     /// <exception cref="AlgorithmConfigException">The file is missing, unreadable, malformed, or holds an invalid key or value.</exception>

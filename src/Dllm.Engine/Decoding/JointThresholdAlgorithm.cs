@@ -68,6 +68,7 @@ public sealed class JointThresholdAlgorithm : IDiffusionAlgorithm
     public bool Step(BlockState block, ReadOnlySpan<int> proposedTokens, ReadOnlySpan<float> confidences)
     {
         MaskFilling.CheckLengths(block, proposedTokens, confidences);
+        block.LastStepChanges = 0;
         bool hasMask = block.MaskedCount > 0;
         if (!hasMask)
         {

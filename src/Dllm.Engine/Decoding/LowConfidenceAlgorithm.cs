@@ -39,6 +39,7 @@ public sealed class LowConfidenceAlgorithm : IDiffusionAlgorithm
     public bool Step(BlockState block, ReadOnlySpan<int> proposedTokens, ReadOnlySpan<float> confidences)
     {
         MaskFilling.CheckLengths(block, proposedTokens, confidences);
+        block.LastStepChanges = 0;
         if (block.MaskedCount == 0)
             return true;
         block.LastStepChanges = MaskFilling.Fill(block, proposedTokens, confidences, Options.Threshold);
