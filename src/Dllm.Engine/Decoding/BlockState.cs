@@ -35,6 +35,13 @@ public sealed class BlockState
     /// <summary>Steps taken after the block had no mask left (for editing algorithms).</summary>
     public int PostEditSteps { get; set; }
 
+    /// <summary>Rewrites of already-filled slots so far (editing algorithms; not counted in <see cref="Committed"/>).</summary>
+    public int Edits { get; set; }
+
+    /// <summary>Slots the last step committed or rewrote. When a step that resolves the block changed nothing, the
+    /// forward behind it already saw the block's final tokens.</summary>
+    public int LastStepChanges { get; set; }
+
     /// <summary>Masked slots remaining.</summary>
     public int MaskedCount => Tokens.AsSpan(FixedCount).Count(MaskTokenId);
 

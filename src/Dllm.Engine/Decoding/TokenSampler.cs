@@ -1,0 +1,99 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Decoding;
+
+/// <summary>
+/// Turns a batch's logits into one proposal (token + confidence) per block position, on the logits' device, and
+/// brings them to the host in one transfer.
+/// <list type="bullet">
+/// <item>Greedy requests (<see cref="SamplingParams.IsGreedy"/>), all in one op set: token = argmax, confidence =
+/// softmax(logits)[argmax] = exp(max − logsumexp) in fp32.</item>
+/// <item>Sampled requests, one op set per request (see <see cref="FilteredSampling"/>): softmax(logits / T) filtered
+/// by top-k, top-p and min-p, renormalised; one draw per position; confidence = the drawn token's filtered,
+/// renormalised probability.</item>
+/// </list>
+/// Transfer layout: one fp32 tensor [2, R, B] on the device (row 0 = token ids, exact in fp32 because
+/// V ≤ 2^24; row 1 = confidences), copied to the host once.
+/// </summary>
+public sealed class TokenSampler
+{
+    /// <summary>Largest vocabulary whose ids are exact in fp32 (the transfer layout).</summary>
+    public const long MaxVocabularySize = 1L << 24;
+
+    /// <summary>The per-request generator for <see cref="SamplingParams.Seed"/> (a CPU generator, as TorchSharp
+    /// has no device generators), or null for an unseeded request. Create it once per request and pass it to every
+    /// <see cref="Propose"/> of that request so its draws continue one reproducible stream.</summary>
+    public static Generator? CreateGenerator(SamplingParams samplingParams)
+    {
+        ArgumentNullException.ThrowIfNull(samplingParams);
+        return samplingParams.Seed is long seed ? new Generator(unchecked((ulong)seed), CPU) : null;
+    }
+
+    /// <summary>Proposes a token and its confidence for every position of every request.</summary>
+    /// <param name="logits">fp32 [R, B, V] on any device (not modified).</param>
+    /// <param name="perRequest">R sampling settings, one per row.</param>
+    /// <param name="generators">R generators (<see cref="CreateGenerator"/>); null entries use the device's global RNG.
+    /// Unused for greedy rows.</param>
+    /// <returns>R × B tokens and confidences on the host, row-major.</returns>
+    public SampledProposals Propose(Tensor logits, IReadOnlyList<SamplingParams> perRequest, IReadOnlyList<Generator?> generators)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(perRequest);
+        ArgumentNullException.ThrowIfNull(generators);
+        CheckShape(logits, perRequest.Count, generators.Count);
+        int rows = (int)logits.shape[0], blockSize = (int)logits.shape[1];
+
+        using var scope = NewDisposeScope();
+        var output = empty([2, rows, blockSize], float32, logits.device);
+        int[] greedyRows = Enumerable.Range(0, rows).Where(r => perRequest[r].IsGreedy).ToArray();
+        ProposeGreedy(logits, greedyRows, output);
+        for (int r = 0; r < rows; r++)
+        {
+            if (!perRequest[r].IsGreedy)
+                FilteredSampling.Sample(logits[r], perRequest[r], generators[r], output[0, r], output[1, r]);
+        }
+        return ToHost(output, rows, blockSize);
+    }
+
+    private static void ProposeGreedy(Tensor logits, int[] rows, Tensor output)
+    {
+        if (rows.Length == 0)
+            return;
+        bool all = rows.Length == logits.shape[0];
+        var index = all ? null : tensor(rows.Select(r => (long)r).ToArray(), int64, logits.device);
+        var selected = index is null ? logits : logits.index_select(0, index);
+        var (max, argmax) = selected.max(-1);
+        var confidence = max.sub_(selected.logsumexp(-1)).exp_();
+        if (index is null)
+        {
+            output[0].copy_(argmax);
+            output[1].copy_(confidence);
+        }
+        else
+        {
+            output[0].index_copy_(0, index, argmax.to(float32));
+            output[1].index_copy_(0, index, confidence);
+        }
+    }
+
+    private static SampledProposals ToHost(Tensor output, int rows, int blockSize)
+    {
+        float[] host = output.cpu().data<float>().ToArray();
+        int count = rows * blockSize;
+        int[] tokens = new int[count];
+        for (int i = 0; i < count; i++)
+            tokens[i] = (int)host[i];
+        return new SampledProposals(rows, blockSize, tokens, host[count..]);
+    }
+
+    private static void CheckShape(Tensor logits, int requests, int generators)
+    {
+        if (logits.dim() != 3 || logits.dtype != float32)
+            throw new ArgumentException($"Expected fp32 logits [R, B, V], got {logits.dtype} [{string.Join(", ", logits.shape)}].", nameof(logits));
+        if (requests != logits.shape[0] || generators != logits.shape[0])
+            throw new ArgumentException($"Expected {logits.shape[0]} sampling settings and generators (one per row), got {requests} and {generators}.");
+        if (logits.shape[2] > MaxVocabularySize)
+            throw new ArgumentException($"Vocabularies above {MaxVocabularySize} tokens are not supported (ids travel as fp32), got {logits.shape[2]}.", nameof(logits));
+    }
+}
