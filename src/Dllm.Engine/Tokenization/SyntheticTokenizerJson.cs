@@ -37,7 +37,7 @@ public static class SyntheticTokenizerJson
     /// <summary>Sizes and special-token ids of the tokenizer of <paramref name="layout"/>.</summary>
     public static SyntheticTokenizerInfo Describe(SyntheticTokenizerLayout layout)
     {
-        IReadOnlyList<AddedTokenInfo> added = SyntheticAddedTokens.For(layout, Gpt2Ranks.TokenBytes.Count);
+        IReadOnlyList<AddedTokenInfo> added = SyntheticAddedTokens.For(layout, BaseVocabularySize(layout));
         int tokenizerSize = added[^1].Id + 1;
         int Id(string content) => added.First(t => t.Content == content).Id;
         return new SyntheticTokenizerInfo(
@@ -85,7 +85,7 @@ public static class SyntheticTokenizerJson
             WritePreTokenizer(w);
             WriteByteLevel(w, "post_processor", trimOffsets: false, useRegex: false);
             WriteByteLevel(w, "decoder", trimOffsets: true, useRegex: true);
-            WriteModel(w);
+            WriteModel(w, BaseVocabularySize(layout));
             w.WriteEndObject();
         });
     }
@@ -163,7 +163,15 @@ public static class SyntheticTokenizerJson
         w.WriteBoolean("use_regex", useRegex);
     }
 
-    private static void WriteModel(Utf8JsonWriter w)
+    /// <summary>GPT-2 tokens kept before the added tokens: all of them, or the first
+    /// <see cref="SmallBaseVocabularySize"/> (256 bytes and the merges that build the next ones) for <see cref="SyntheticTokenizerLayout.Small"/>.</summary>
+    private static int BaseVocabularySize(SyntheticTokenizerLayout layout) =>
+        layout == SyntheticTokenizerLayout.Small ? SmallBaseVocabularySize : Gpt2Ranks.TokenBytes.Count;
+
+    /// <summary>GPT-2 tokens of the <see cref="SyntheticTokenizerLayout.Small"/> layout.</summary>
+    public const int SmallBaseVocabularySize = 2048;
+
+    private static void WriteModel(Utf8JsonWriter w, int baseVocabularySize)
     {
         w.WriteStartObject("model");
         w.WriteString("type", "BPE");
@@ -176,13 +184,14 @@ public static class SyntheticTokenizerJson
         w.WriteBoolean("ignore_merges", false);
         w.WriteStartObject("vocab");
         IReadOnlyList<string> tokens = Gpt2ByteLevelModel.Tokens;
-        for (int id = 0; id < tokens.Count; id++)
+        for (int id = 0; id < baseVocabularySize; id++)
         {
             w.WriteNumber(tokens[id], id);
         }
         w.WriteEndObject();
         w.WriteStartArray("merges");
-        foreach (string merge in Gpt2ByteLevelModel.Merges)
+        // Merge i builds token 256 + i (GPT-2 ranks), so a prefix of the merges builds exactly the kept tokens.
+        foreach (string merge in Gpt2ByteLevelModel.Merges.Take(baseVocabularySize - 256))
         {
             w.WriteStringValue(merge);
         }

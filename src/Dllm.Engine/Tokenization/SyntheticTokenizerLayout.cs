@@ -15,4 +15,10 @@ public enum SyntheticTokenizerLayout
     /// relative order as <see cref="Realistic"/>: every id below the vocabulary size decodes to text.
     /// </summary>
     Compact,
+
+    /// <summary>
+    /// Like <see cref="Compact"/> over only the first 2048 GPT-2 tokens (the 256 bytes and the first 1792 merges):
+    /// a vocabulary of about 2,070 ids, so tiny CPU test models spend little time on the vocabulary-sized work.
+    /// </summary>
+    Small,
 }

@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Dllm.Checkpoints;
+using Dllm.Decoding;
+using Dllm.Model;
+using Dllm.Native;
+using Dllm.Scheduling;
+using Dllm.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+
+namespace Dllm;
+
+/// <summary>
+/// The diffusion LLM engine (the counterpart of SGLang's <c>sgl.Engine</c>): loads a LLaDA2 checkpoint,
+/// and generates for any number of concurrent callers with block diffusion decoding and continuous batching.
+/// Thread-safe; one background thread owns the device. Dispose to stop it and free the device memory.
+/// </summary>
+public sealed class DllmEngine : IDisposable, IAsyncDisposable
+{
+    private readonly Scheduler _scheduler;
+    private readonly ModelRunner _runner;
+    private readonly IDiffusionAlgorithm _defaultAlgorithm;
+    private readonly ConcurrentDictionary<string, EngineRequest> _active = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory)
+    {
+        _logger = loggerFactory.CreateLogger<DllmEngine>();
+        if (options.MaxRunningRequests < 1)
+            throw new ArgumentException($"max_running_requests must be at least 1 (got {options.MaxRunningRequests}).", nameof(options));
+        if (!Directory.Exists(options.ModelPath))
+            throw new DirectoryNotFoundException($"model path '{options.ModelPath}' does not exist or is not a directory.");
+        Options = options;
+        Backend = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = options.LibTorchDirectory }, _logger);
+        Device = TorchDevices.Resolve(options.Device, Backend);
+        DType = DTypes.Resolve(options.DType, Device, "dtype");
+        AlgorithmConfig = options.AlgorithmConfig
+            ?? (options.AlgorithmConfigPath is string path ? DiffusionAlgorithmConfig.LoadFile(path, options.Algorithm) : DiffusionAlgorithmConfig.Default);
+        _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
+        Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
+        var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;
+        var model = ModelLoader.Load(options.ModelPath, format, DType, Device, loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed);
+        try
+        {
+            ModelConfig = model.Config;
+            if (Tokenizer.MaskTokenId != ModelConfig.MaskTokenId)
+                _logger.LogWarning("tokenizer.json's <|mask|> is {TokenizerMask} but config.json's mask_token_id is {ConfigMask}; using config.json's", Tokenizer.MaskTokenId, ModelConfig.MaskTokenId);
+            ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
+            if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
+                throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
+            var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
+            _logger.LogInformation("K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB", options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
+            _runner = new ModelRunner(model, cache);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        ModelName = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.ModelPath)));
+        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"));
+    }
+
+    /// <summary>Loads the model and starts the engine (blocking work runs on a pool thread).</summary>
+    public static Task<DllmEngine> CreateAsync(DllmEngineOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Task.Run(() => new DllmEngine(options, loggerFactory ?? NullLoggerFactory.Instance), cancellationToken);
+    }
+
+    /// <summary>The options the engine was created with.</summary>
+    public DllmEngineOptions Options { get; }
+
+    /// <summary>The model's config.json.</summary>
+    public LLaDA2Config ModelConfig { get; }
+
+    /// <summary>The model's tokenizer.</summary>
+    public LladaTokenizer Tokenizer { get; }
+
+    /// <summary>The model name reported to clients.</summary>
+    public string ModelName { get; }
+
+    /// <summary>The effective algorithm settings.</summary>
+    public DiffusionAlgorithmConfig AlgorithmConfig { get; }
+
+    /// <summary>The algorithm's name.</summary>
+    public string AlgorithmName => _defaultAlgorithm.Name;
+
+    /// <summary>The block size of the default algorithm.</summary>
+    public int BlockSize => _defaultAlgorithm.BlockSize;
+
+    /// <summary>What the native backend loaded.</summary>
+    public TorchBackendReport Backend { get; }
+
+    /// <summary>The device the model runs on.</summary>
+    public torch.Device Device { get; }
+
+    /// <summary>The run dtype.</summary>
+    public torch.ScalarType DType { get; }
+
+    /// <summary>Longest prompt + generation per request.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>Requests decoded together.</summary>
+    public int MaxRunningRequests => _scheduler.Capacity;
+
+    /// <summary>Requests running now.</summary>
+    public int RunningRequests => _scheduler.Running;
+
+    /// <summary>Requests waiting for a slot.</summary>
+    public int WaitingRequests => _scheduler.Waiting;
+
+    /// <summary>Denoising forwards run since start.</summary>
+    public long DenoisingSteps => _scheduler.Steps;
+
+    /// <summary>Generates for one prompt.</summary>
+    /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its slot freed.</exception>
+    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    {
+        GenerationUpdate? last = null;
+        await foreach (var update in GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+            last = update;
+        return last!.ToResult();
+    }
+
+    /// <summary>Generates for many prompts concurrently; results in input order.</summary>
+    public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IEnumerable<GenerateRequest> requests, CancellationToken cancellationToken = default)
+    {
+        var tasks = requests.Select(r => GenerateAsync(r, cancellationToken)).ToList();
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>Generates for one prompt, yielding one update per resolved block and a final update with the finish reason.</summary>
+    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var engineRequest = Submit(request);
+        using (cancellationToken.Register(() => Abort(engineRequest, "cancelled by the caller")))
+        {
+            // Read to the end even after cancellation: the final (abort) update means the slot is free.
+            await foreach (var update in engineRequest.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (update.FinishReason is not null)
+                    _active.TryRemove(engineRequest.Id, out _);
+                if (cancellationToken.IsCancellationRequested)
+                    continue;
+                yield return update;
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Aborts a running or waiting request by id; its result ends with finish reason abort.</summary>
+    /// <returns>False when no such request is active.</returns>
+    public bool Abort(string requestId, string reason = "aborted by request")
+    {
+        if (!_active.TryGetValue(requestId, out var request))
+            return false;
+        Abort(request, reason);
+        return true;
+    }
+
+    private void Abort(EngineRequest request, string reason)
+    {
+        request.Cancel(reason);
+        _scheduler.Wake();
+    }
+
+    private EngineRequest Submit(GenerateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if ((request.Text is null) == (request.InputIds is null))
+            throw new ArgumentException("exactly one of text and input_ids must be given.", nameof(request));
+        request.Sampling.Validate();
+        int[] ids = request.Text is not null ? Tokenizer.Encode(request.Text) : request.InputIds!.ToArray();
+        foreach (int token in ids)
+        {
+            if (token < 0 || token >= ModelConfig.VocabSize)
+                throw new ArgumentException($"input_ids: token id {token} is outside the vocabulary (0..{ModelConfig.VocabSize - 1}).", nameof(request));
+        }
+        var algorithm = request.Threshold is null && request.BlockSize is null
+            ? _defaultAlgorithm
+            : DiffusionAlgorithms.Create(_defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
+        long needed = (long)ids.Length + request.Sampling.MaxNewTokens + algorithm.BlockSize;
+        if (needed > ContextLength)
+        {
+            throw new ArgumentException(
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", nameof(request));
+        }
+        string id = request.RequestId ?? Guid.NewGuid().ToString("N");
+        var engineRequest = new EngineRequest(id, ids, request.Sampling, algorithm, Tokenizer.CreateStreamingDetokenizer(request.Sampling.SkipSpecialTokens));
+        if (!_active.TryAdd(id, engineRequest))
+            throw new ArgumentException($"rid '{id}' is already in use by a running request.", nameof(request));
+        _scheduler.Submit(engineRequest);
+        return engineRequest;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _scheduler.Dispose();
+        _runner.Dispose();
+        _logger.LogInformation("Engine stopped");
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

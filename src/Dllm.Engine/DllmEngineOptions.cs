@@ -1,0 +1,43 @@
+using Dllm.Decoding;
+
+namespace Dllm;
+
+/// <summary>Options of a <see cref="DllmEngine"/> (the counterpart of <c>sgl.Engine(...)</c>'s arguments).</summary>
+public sealed record DllmEngineOptions
+{
+    /// <summary>An HF model directory: config.json, safetensors, tokenizer.json.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>How weights are obtained.</summary>
+    public LoadFormat LoadFormat { get; init; } = LoadFormat.Auto;
+
+    /// <summary>The decoding algorithm by name (<c>LowConfidence</c>, <c>JointThreshold</c>).</summary>
+    public string Algorithm { get; init; } = "LowConfidence";
+
+    /// <summary>A YAML file with the algorithm's settings (<c>--dllm-algorithm-config</c>).</summary>
+    public string? AlgorithmConfigPath { get; init; }
+
+    /// <summary>The algorithm's settings as an object; wins over <see cref="AlgorithmConfigPath"/>.</summary>
+    public DiffusionAlgorithmConfig? AlgorithmConfig { get; init; }
+
+    /// <summary>Requests decoded together in one batch (<c>--max-running-requests</c>); the rest wait.</summary>
+    public int MaxRunningRequests { get; init; } = 16;
+
+    /// <summary>Longest prompt + generation per request (K/V cache length per slot); null: min(model max, 8192).</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>auto, cpu, cuda, cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16, float32.</summary>
+    public string DType { get; init; } = "auto";
+
+    /// <summary>An existing libtorch directory (external-backend builds).</summary>
+    public string? LibTorchDirectory { get; init; }
+
+    /// <summary>Seed of the dummy weights.</summary>
+    public long DummySeed { get; init; } = 1;
+
+    /// <summary>The model name reported to clients; null: the model directory's name.</summary>
+    public string? ServedModelName { get; init; }
+}

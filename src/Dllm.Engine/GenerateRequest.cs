@@ -1,0 +1,31 @@
+using Dllm.Decoding;
+
+namespace Dllm;
+
+/// <summary>One prompt to generate from: text (tokenized as is, no template) or token ids.</summary>
+public sealed record GenerateRequest
+{
+    /// <summary>The prompt text; exactly one of <see cref="Text"/> and <see cref="InputIds"/>.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The prompt token ids; exactly one of <see cref="Text"/> and <see cref="InputIds"/>.</summary>
+    public IReadOnlyList<int>? InputIds { get; init; }
+
+    /// <summary>Sampling and stopping.</summary>
+    public SamplingParams Sampling { get; init; } = new();
+
+    /// <summary>A caller-chosen id (generated when null); used to abort.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Per-request confidence threshold override.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Per-request block size override.</summary>
+    public int? BlockSize { get; init; }
+
+    /// <summary>A text prompt.</summary>
+    public static GenerateRequest FromText(string text, SamplingParams? sampling = null) => new() { Text = text, Sampling = sampling ?? new() };
+
+    /// <summary>A token-id prompt.</summary>
+    public static GenerateRequest FromIds(IReadOnlyList<int> ids, SamplingParams? sampling = null) => new() { InputIds = ids, Sampling = sampling ?? new() };
+}

@@ -1,0 +1,40 @@
+namespace Dllm;
+
+/// <summary>One streamed update: a resolved block (the first may be shorter than the block size), or the end.</summary>
+public sealed record GenerationUpdate
+{
+    /// <summary>The request id.</summary>
+    public required string RequestId { get; init; }
+
+    /// <summary>Text added by this update.</summary>
+    public required string TextDelta { get; init; }
+
+    /// <summary>Token ids added by this update.</summary>
+    public required IReadOnlyList<int> NewIds { get; init; }
+
+    /// <summary>All text so far.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>All generated ids so far.</summary>
+    public required IReadOnlyList<int> OutputIds { get; init; }
+
+    /// <summary>Prompt length in tokens.</summary>
+    public required int PromptTokens { get; init; }
+
+    /// <summary>Denoising forwards so far.</summary>
+    public required int DenoisingSteps { get; init; }
+
+    /// <summary>Set on the last update.</summary>
+    public FinishReason? FinishReason { get; init; }
+
+    /// <summary>Set on the last update.</summary>
+    public TimeSpan? Latency { get; init; }
+
+    /// <summary>The result this final update describes.</summary>
+    public GenerationResult ToResult() => new()
+    {
+        RequestId = RequestId, Text = Text, OutputIds = OutputIds,
+        FinishReason = FinishReason ?? throw new InvalidOperationException("not the final update"),
+        PromptTokens = PromptTokens, DenoisingSteps = DenoisingSteps, Latency = Latency ?? TimeSpan.Zero,
+    };
+}

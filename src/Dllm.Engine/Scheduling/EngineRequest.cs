@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Dllm.Decoding;
+using Dllm.Tokenization;
+using TorchSharp;
+
+namespace Dllm.Scheduling;
+
+/// <summary>A request inside the engine: its prompt, settings and decoding state. Owned by the scheduler
+/// thread after submission; only <see cref="Cancel"/> is called from other threads.</summary>
+internal sealed class EngineRequest : IDisposable
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private volatile string? _cancelReason;
+
+    public EngineRequest(string id, int[] promptIds, SamplingParams sampling, IDiffusionAlgorithm algorithm, StreamingDetokenizer detokenizer)
+    {
+        Id = id;
+        PromptIds = promptIds;
+        Sampling = sampling;
+        Algorithm = algorithm;
+        Detokenizer = detokenizer;
+        Generator = TokenSampler.CreateGenerator(sampling);
+    }
+
+    public string Id { get; }
+    public int[] PromptIds { get; }
+    public SamplingParams Sampling { get; }
+    public IDiffusionAlgorithm Algorithm { get; }
+    public StreamingDetokenizer Detokenizer { get; }
+    public torch.Generator? Generator { get; }
+    public Channel<GenerationUpdate> Updates { get; } = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleWriter = true });
+
+    /// <summary>The K/V cache slot while running, else -1.</summary>
+    public int Slot { get; set; } = -1;
+
+    /// <summary>Absolute position of the current block's first slot (= tokens whose K/V are cached).</summary>
+    public int BlockStart { get; set; }
+
+    /// <summary>The block being denoised.</summary>
+    public BlockState? Block { get; set; }
+
+    /// <summary>Generated ids kept so far.</summary>
+    public List<int> OutputIds { get; } = [];
+
+    /// <summary>Generated text emitted so far.</summary>
+    public string Text { get; set; } = "";
+
+    public int DenoisingSteps { get; set; }
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public string? CancelReason => _cancelReason;
+
+    public bool IsCancelled => _cancelReason is not null;
+
+    public bool IsFinished { get; set; }
+
+    /// <summary>Asks the scheduler to abort this request at the next step boundary (thread-safe).</summary>
+    public void Cancel(string reason) => _cancelReason ??= reason;
+
+    public void Dispose() => Generator?.Dispose();
+}

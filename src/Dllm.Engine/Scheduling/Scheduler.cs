@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using Dllm.Decoding;
+using Dllm.Model;
+using Dllm.Tokenization;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Dllm.Scheduling;
+
+/// <summary>
+/// Continuous batching on one thread that owns the device: requests wait in a FIFO queue, up to
+/// <c>slots</c> run at once; every iteration admits waiting requests into free slots (prefilling their
+/// prompts), aborts cancelled ones, runs one denoising step for all running blocks together (one forward per
+/// block size), stores the K/V of the blocks that resolved, applies the finish rules and streams each
+/// resolved block to its request. A finished or cancelled request frees its slot at once.
+/// </summary>
+internal sealed class Scheduler : IDisposable
+{
+    private readonly ModelRunner _runner;
+    private readonly LladaTokenizer _tokenizer;
+    private readonly TokenSampler _sampler;
+    private readonly ILogger _logger;
+    private readonly SlotPool _slots;
+    private readonly ConcurrentQueue<EngineRequest> _incoming = new();
+    private readonly Queue<EngineRequest> _waiting = new();
+    private readonly List<EngineRequest> _running = [];
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private int _waitingCount;
+    private int _runningCount;
+
+    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger)
+    {
+        _runner = runner;
+        _tokenizer = tokenizer;
+        _sampler = sampler;
+        _logger = logger;
+        _slots = new SlotPool(runner.Cache.Slots);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
+        _thread.Start();
+    }
+
+    public int Running => Volatile.Read(ref _runningCount);
+
+    public int Waiting => Volatile.Read(ref _waitingCount);
+
+    public int Capacity => _slots.Capacity;
+
+    /// <summary>Total denoising forwards run.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Queues a request (thread-safe).</summary>
+    public void Submit(EngineRequest request)
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        Interlocked.Increment(ref _waitingCount);
+        _incoming.Enqueue(request);
+        _signal.Release();
+    }
+
+    /// <summary>Wakes the loop so it sees a cancellation.</summary>
+    public void Wake() => _signal.Release();
+
+    private void Loop()
+    {
+        using var inference = torch.inference_mode();
+        while (!_stopping)
+        {
+            try
+            {
+                Iterate();
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Scheduler step failed; aborting the running requests");
+                foreach (var request in _running.ToList())
+                    Finish(request, FinishReason.Aborted($"engine error: {e.Message}"), "");
+            }
+        }
+        foreach (var request in _running.ToList())
+            Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
+        while (_incoming.TryDequeue(out var queued))
+            _waiting.Enqueue(queued);
+        while (_waiting.TryDequeue(out var waiting))
+            Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
+    }
+
+    private void Iterate()
+    {
+        while (_incoming.TryDequeue(out var request))
+            _waiting.Enqueue(request);
+        Admit();
+        foreach (var request in _running.Where(r => r.IsCancelled).ToList())
+            Finish(request, FinishReason.Aborted(request.CancelReason!), "");
+        if (_running.Count == 0)
+        {
+            _signal.Wait(TimeSpan.FromMilliseconds(200));
+            return;
+        }
+        foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
+            StepGroup(group.ToList(), group.Key);
+    }
+
+    private void Admit()
+    {
+        while (_waiting.Count > 0)
+        {
+            var request = _waiting.Peek();
+            if (request.IsCancelled || request.Sampling.MaxNewTokens == 0)
+            {
+                _waiting.Dequeue();
+                Interlocked.Decrement(ref _waitingCount);
+                Finish(request, request.IsCancelled ? FinishReason.Aborted(request.CancelReason!) : FinishReason.MaxLength(0), "");
+                continue;
+            }
+            if (!_slots.TryTake(out int slot))
+                return;
+            _waiting.Dequeue();
+            Interlocked.Decrement(ref _waitingCount);
+            request.Slot = slot;
+            _running.Add(request);
+            Interlocked.Increment(ref _runningCount);
+            try
+            {
+                int blockSize = request.Algorithm.BlockSize;
+                int prefix = request.PromptIds.Length / blockSize * blockSize;
+                _runner.Prefill(request, blockSize, prefix);
+                request.BlockStart = prefix;
+                request.Block = new BlockState(blockSize, _runner.Model.Config.MaskTokenId, request.PromptIds.AsSpan(prefix));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _logger.LogError(e, "Prefill of request {Id} failed", request.Id);
+                Finish(request, FinishReason.Aborted($"prefill failed: {e.Message}"), "");
+            }
+        }
+    }
+
+    private void StepGroup(List<EngineRequest> group, int blockSize)
+    {
+        SampledProposals proposals;
+        using (var logits = _runner.Step(group, blockSize))
+        {
+            // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
+            using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
+                maskColumn.fill_(double.NegativeInfinity);
+            AdjustLogits(group, logits);
+            proposals = _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        }
+        Steps++;
+        var resolved = new List<EngineRequest>();
+        for (int i = 0; i < group.Count; i++)
+        {
+            var request = group[i];
+            request.DenoisingSteps++;
+            var tokens = proposals.Tokens.AsSpan(i * blockSize, blockSize);
+            var confidences = proposals.Confidences.AsSpan(i * blockSize, blockSize);
+            if (request.Algorithm.Step(request.Block!, tokens, confidences))
+                resolved.Add(request);
+        }
+        if (resolved.Count == 0)
+            return;
+        _runner.StoreResolvedBlocks(resolved, blockSize);
+        foreach (var request in resolved)
+            OnBlockResolved(request);
+    }
+
+    private void AdjustLogits(List<EngineRequest> group, torch.Tensor logits)
+    {
+        for (int i = 0; i < group.Count; i++)
+        {
+            var request = group[i];
+            using var row = logits.narrow(0, i, 1);
+            using var previous = torch.tensor(PreviousTokens(request), [1, request.Algorithm.BlockSize], device: logits.device);
+            using var adjusted = request.Algorithm.AdjustLogits(row, previous);
+            if (adjusted is not null)
+                row.copy_(adjusted);
+        }
+    }
+
+    private static long[] PreviousTokens(EngineRequest request)
+    {
+        var block = request.Block!.Tokens;
+        var previous = new long[block.Length];
+        int before = request.BlockStart - 1;
+        previous[0] = before < 0 ? block[0] : before < request.PromptIds.Length ? request.PromptIds[before] : request.OutputIds[^1];
+        for (int i = 1; i < block.Length; i++)
+            previous[i] = block[i - 1];
+        return previous;
+    }
+
+    private void OnBlockResolved(EngineRequest request)
+    {
+        var block = request.Block!;
+        int before = request.OutputIds.Count;
+        var finish = BlockFinishCheck.Apply(request.OutputIds, block.Tokens.AsSpan(block.FixedCount), request.Sampling,
+            _runner.Model.Config.EosTokenId, _tokenizer, request.CancelReason);
+        var newIds = request.OutputIds.Skip(before).ToArray();
+        string delta = request.Detokenizer.Append(newIds);
+        if (finish is not null)
+            delta += request.Detokenizer.Flush();
+        string text = request.Text + delta;
+        if (finish is { MatchedString: string stop } && !request.Sampling.NoStopTrim)
+        {
+            int at = text.IndexOf(stop, Math.Max(0, request.Text.Length - stop.Length + 1), StringComparison.Ordinal);
+            if (at >= 0)
+                text = text[..at];
+            delta = text.Length > request.Text.Length ? text[request.Text.Length..] : "";
+        }
+        if (finish is not null)
+        {
+            Finish(request, finish, delta, newIds, text);
+            return;
+        }
+        request.Text = text;
+        request.Updates.Writer.TryWrite(Update(request, delta, newIds, finish: null));
+        request.BlockStart += block.Tokens.Length;
+        request.Block = new BlockState(block.Tokens.Length, block.MaskTokenId, []);
+    }
+
+    private void Finish(EngineRequest request, FinishReason reason, string delta, int[]? newIds = null, string? text = null)
+    {
+        if (request.IsFinished)
+            return;
+        request.IsFinished = true;
+        request.Text = text ?? request.Text;
+        request.Updates.Writer.TryWrite(Update(request, delta, newIds ?? [], reason));
+        request.Updates.Writer.TryComplete();
+        if (request.Slot >= 0)
+        {
+            _slots.Return(request.Slot);
+            request.Slot = -1;
+            _running.Remove(request);
+            Interlocked.Decrement(ref _runningCount);
+        }
+        request.Dispose();
+    }
+
+    private static GenerationUpdate Update(EngineRequest request, string delta, IReadOnlyList<int> newIds, FinishReason? finish) => new()
+    {
+        RequestId = request.Id,
+        TextDelta = delta,
+        NewIds = newIds,
+        Text = request.Text,
+        OutputIds = request.OutputIds.ToArray(),
+        PromptTokens = request.PromptIds.Length,
+        DenoisingSteps = request.DenoisingSteps,
+        FinishReason = finish,
+        Latency = finish is null ? null : request.Elapsed,
+    };
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _signal.Release();
+        _thread.Join();
+        _signal.Dispose();
+    }
+}
