@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dllm.Hosting;
+
+/// <summary>
+/// Owns the one <see cref="DllmEngine"/> of an application (a DI singleton shared by the chat client and the
+/// HTTP server): the model is loaded once, on the first <see cref="GetEngineAsync"/> or <see cref="StartAsync"/>,
+/// and every caller awaits the same load. Disposing the provider disposes the engine.
+/// </summary>
+public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
+{
+    private readonly Func<CancellationToken, Task<DllmEngine>> _create;
+    private readonly Lock _gate = new();
+    private Task<DllmEngine>? _engine;
+    private bool _disposed;
+
+    /// <summary>A provider that creates the engine from <paramref name="options"/>.</summary>
+    public DllmEngineProvider(DllmEngineOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _create = ct => DllmEngine.CreateAsync(options, loggerFactory ?? NullLoggerFactory.Instance, ct);
+    }
+
+    /// <summary>A provider over an engine the caller created (the caller keeps owning it only if it never disposes the provider).</summary>
+    public DllmEngineProvider(DllmEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        Options = engine.Options;
+        _engine = Task.FromResult(engine);
+        _create = _ => _engine;
+    }
+
+    /// <summary>The engine options.</summary>
+    public DllmEngineOptions Options { get; }
+
+    /// <summary>The engine when it has loaded successfully, else null (still loading, failed or not started).</summary>
+    public DllmEngine? Engine => _engine is { IsCompletedSuccessfully: true } task ? task.Result : null;
+
+    /// <summary>The load failure, if loading failed.</summary>
+    public Exception? LoadError => _engine is { IsFaulted: true } task ? task.Exception!.GetBaseException() : null;
+
+    /// <summary>Starts loading (once) and waits for it.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => GetEngineAsync(cancellationToken);
+
+    /// <summary>The engine, loading it on first use.</summary>
+    public Task<DllmEngine> GetEngineAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _engine ??= _create(CancellationToken.None);
+        }
+        return _engine.WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Task<DllmEngine>? engine;
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            engine = _engine;
+        }
+        if (engine is null)
+            return;
+        try
+        {
+            await (await engine.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception) when (engine.IsFaulted)
+        {
+            // The load failed: nothing to dispose.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

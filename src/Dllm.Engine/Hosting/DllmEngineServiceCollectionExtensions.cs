@@ -1,0 +1,22 @@
+using Dllm;
+using Dllm.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the application's one <see cref="DllmEngineProvider"/>.</summary>
+public static class DllmEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="DllmEngineProvider"/> built from <paramref name="options"/> (the first
+    /// registration wins, so the chat client and the HTTP server share one engine).
+    /// </summary>
+    public static IServiceCollection AddDllmEngine(this IServiceCollection services, Func<IServiceProvider, DllmEngineOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        services.TryAddSingleton(sp => new DllmEngineProvider(options(sp), sp.GetService<ILoggerFactory>()));
+        return services;
+    }
+}
