@@ -17,7 +17,7 @@ namespace Dllm;
 /// and generates for any number of concurrent callers with block diffusion decoding and continuous batching.
 /// Thread-safe; one background thread owns the device. Dispose to stop it and free the device memory.
 /// </summary>
-public sealed class DllmEngine : IDisposable, IAsyncDisposable
+public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
 {
     private readonly Scheduler _scheduler;
     private readonly ModelRunner _runner;
