@@ -14,6 +14,10 @@ internal sealed record BenchOptions
     public int BlockSize { get; init; } = 32;
     public double FloorMs { get; init; } = 6.9;
     public string Json { get; init; } = "bench.json";
+    public string Mode { get; init; } = "model";
+    public int[] Concurrency { get; init; } = [1, 4, 16, 64];
+    public int NewTokens { get; init; } = 256;
+    public double PeakedSharpness { get; init; } = 100;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -34,6 +38,10 @@ internal sealed record BenchOptions
                 "--block-size" => options with { BlockSize = int.Parse(value) },
                 "--floor-ms" => options with { FloorMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--json" => options with { Json = value },
+                "--mode" => options with { Mode = value },
+                "--concurrency" => options with { Concurrency = Ints(value) },
+                "--new-tokens" => options with { NewTokens = int.Parse(value) },
+                "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {key}"),
             };
         }

@@ -13,6 +13,17 @@ using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.Single
 var logger = logging.CreateLogger("bench");
 var backend = TorchBackend.Initialize(logger: logger);
 var device = TorchDevices.Resolve(options.Device, backend);
+if (options.Mode == "e2e")
+{
+    var rows = await EndToEnd.RunAsync(options, logging);
+    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.NewTokens} new tokens per request, {DateTime.UtcNow:u}");
+    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | tokens/step/request | mean first block ms | GPU mem GB |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in rows)
+        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} |");
+    File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
 var dtype = options.DType switch { "bf16" => torch.ScalarType.BFloat16, "fp16" => torch.ScalarType.Float16, _ => torch.ScalarType.Float32 };
 var results = new BenchResults { Device = backend.DeviceName ?? device.ToString(), Shape = options.ModelPath ?? options.Shape, DType = options.DType, Date = DateTime.UtcNow.ToString("u") };
 

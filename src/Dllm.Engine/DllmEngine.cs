@@ -42,7 +42,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
         Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
         var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;
-        var model = ModelLoader.Load(options.ModelPath, format, DType, Device, loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed);
+        var model = ModelLoader.Load(options.ModelPath, format, DType, Device, loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed, options.DummyLogitSharpness);
         try
         {
             ModelConfig = model.Config;

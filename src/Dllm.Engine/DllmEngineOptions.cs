@@ -38,6 +38,10 @@ public sealed record DllmEngineOptions
     /// <summary>Seed of the dummy weights.</summary>
     public long DummySeed { get; init; } = 1;
 
+    /// <summary>Scale of the dummy model's final norm: 1 gives a random model (one token per step), large values
+    /// (e.g. 100) a peaked one whose confident predictions commit several tokens per step.</summary>
+    public double DummyLogitSharpness { get; init; } = 1.0;
+
     /// <summary>The model name reported to clients; null: the model directory's name.</summary>
     public string? ServedModelName { get; init; }
 }

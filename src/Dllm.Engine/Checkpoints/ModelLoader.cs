@@ -11,7 +11,7 @@ public static class ModelLoader
 {
     /// <summary>Reads config.json and the weights (or draws dummy weights) onto <paramref name="device"/>.</summary>
     /// <exception cref="CheckpointException">The directory, a shard or a tensor is missing or malformed.</exception>
-    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, torch.Device device, ILogger? logger = null, long dummySeed = 1)
+    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, torch.Device device, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0)
     {
         logger ??= NullLogger.Instance;
         var watch = Stopwatch.StartNew();
@@ -19,7 +19,7 @@ public static class ModelLoader
         {
             var config = LLaDA2Config.Load(Path.Combine(directory, "config.json"));
             logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType} on {Device}", directory, dummySeed, dtype, device);
-            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed), dtype, device, logger);
+            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed, dummyLogitSharpness), dtype, device, logger);
             logger.LogInformation("Model ready in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
             return dummy;
         }

@@ -18,6 +18,9 @@ public interface IDiffusionAlgorithm
     /// <summary>The block size B (tokens per block, blocks at absolute positions that are multiples of B).</summary>
     int BlockSize { get; }
 
+    /// <summary>True when <see cref="AdjustLogits"/> may change logits; false lets the engine skip building its inputs.</summary>
+    bool AdjustsLogits { get; }
+
     /// <summary>Optionally changes the logits before sampling (e.g. a repetition penalty); returns null to leave
     /// them unchanged. <paramref name="logits"/>: fp32 [R, B, V]; <paramref name="previousTokens"/>: int64 [R, B],
     /// the token just before each position (the prompt's last token before a block's first slot).</summary>

@@ -33,6 +33,9 @@ public sealed class JointThresholdAlgorithm : IDiffusionAlgorithm
         Options = options;
     }
 
+    /// <inheritdoc />
+    public bool AdjustsLogits => Options.PenaltyLambda > 0;
+
     /// <summary>The settings.</summary>
     public JointThresholdOptions Options { get; }
 

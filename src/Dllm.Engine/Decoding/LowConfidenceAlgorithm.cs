@@ -32,6 +32,9 @@ public sealed class LowConfidenceAlgorithm : IDiffusionAlgorithm
 
     /// <inheritdoc />
     /// <returns>Always null: the logits are used as they are.</returns>
+    public bool AdjustsLogits => false;
+
+    /// <inheritdoc />
     public torch.Tensor? AdjustLogits(torch.Tensor logits, torch.Tensor previousTokens) => null;
 
     /// <inheritdoc />

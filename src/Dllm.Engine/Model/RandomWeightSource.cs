@@ -8,7 +8,7 @@ namespace Dllm.Model;
 /// stay O(1), the router bias small. On CUDA the values come from the device's global generator, seeded once
 /// (TorchSharp's generators are CPU-only), so a model is reproducible when it is the only one drawn.
 /// </summary>
-public sealed class RandomWeightSource(long seed) : IWeightSource
+public sealed class RandomWeightSource(long seed, double logitSharpness = 1.0) : IWeightSource
 {
     private long _counter;
     private bool _cudaSeeded;
@@ -22,6 +22,8 @@ public sealed class RandomWeightSource(long seed) : IWeightSource
             torch.cuda.manual_seed_all(seed);
             _cudaSeeded = true;
         }
+        if (name == "model.norm.weight")
+            return torch.full(shape, logitSharpness, dtype: dtype, device: device); // scales every logit: > 1 makes a peaked model
         if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("norm.weight", StringComparison.Ordinal))
             return torch.ones(shape, dtype: dtype, device: device);
         if (name.EndsWith("expert_bias", StringComparison.Ordinal))

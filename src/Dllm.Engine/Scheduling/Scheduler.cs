@@ -171,6 +171,8 @@ internal sealed class Scheduler : IDisposable
         for (int i = 0; i < group.Count; i++)
         {
             var request = group[i];
+            if (!request.Algorithm.AdjustsLogits)
+                continue;
             using var row = logits.narrow(0, i, 1);
             using var previous = torch.tensor(PreviousTokens(request), [1, request.Algorithm.BlockSize], device: logits.device);
             using var adjusted = request.Algorithm.AdjustLogits(row, previous);

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Dllm.Decoding;
+using Dllm.Model;
+using Dllm.Native;
+using Dllm.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Bench;
+
+/// <summary>One end-to-end generation measurement.</summary>
+internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
+    double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB);
+
+/// <summary>
+/// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
+/// requests of <c>--new-tokens</c> tokens each, on a dummy-weight model of the chosen shape, random and peaked.
+/// </summary>
+internal static class EndToEnd
+{
+    public static async Task<List<EndToEndRow>> RunAsync(BenchOptions options, ILoggerFactory logging)
+    {
+        var logger = logging.CreateLogger("bench.e2e");
+        string dir = Path.Combine(Path.GetTempPath(), $"dllm-bench-{options.Shape}");
+        Directory.CreateDirectory(dir);
+        var tokenizer = SyntheticTokenizerJson.WriteTo(dir, SyntheticTokenizerLayout.Realistic);
+        var config = LLaDA2Shapes.ByName(options.Shape) with
+        {
+            VocabSize = tokenizer.ModelVocabularySize, MaskTokenId = tokenizer.MaskTokenId, EosTokenId = tokenizer.EosTokenId, PadTokenId = tokenizer.EosTokenId,
+        };
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJson());
+        var rows = new List<EndToEndRow>();
+        foreach (var (name, sharpness) in new[] { ("random", 1.0), ("peaked", options.PeakedSharpness) })
+        {
+            await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions
+            {
+                ModelPath = dir, LoadFormat = LoadFormat.Dummy, Device = options.Device, DType = options.DType == "bf16" ? "bfloat16" : "float32",
+                MaxRunningRequests = options.Concurrency.Max(), ContextLength = 64 + options.NewTokens + 2 * options.BlockSize,
+                AlgorithmConfig = DiffusionAlgorithmConfig.Default.WithOverrides(null, options.BlockSize), DummyLogitSharpness = sharpness,
+            }, logging);
+            await engine.GenerateAsync(Request(0, 32)); // warm-up
+            foreach (int concurrency in options.Concurrency)
+            {
+                long stepsBefore = engine.DenoisingSteps;
+                var firstBlock = new double[concurrency];
+                var watch = Stopwatch.StartNew();
+                var tasks = Enumerable.Range(0, concurrency).Select(async i =>
+                {
+                    int tokens = 0;
+                    await foreach (var update in engine.GenerateStreamingAsync(Request(i, options.NewTokens)))
+                    {
+                        if (tokens == 0)
+                            firstBlock[i] = watch.Elapsed.TotalMilliseconds;
+                        tokens = update.OutputIds.Count;
+                    }
+                    return tokens;
+                }).ToList();
+                int total = (await Task.WhenAll(tasks)).Sum();
+                double seconds = watch.Elapsed.TotalSeconds;
+                long steps = engine.DenoisingSteps - stepsBefore;
+                var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
+                var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
+                    firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null);
+                rows.Add(row);
+                logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
+            }
+        }
+        return rows;
+
+        GenerateRequest Request(int seed, int newTokens)
+        {
+            var random = new Random(seed);
+            return GenerateRequest.FromIds(Enumerable.Range(0, 64).Select(_ => random.Next(50000)).ToArray(),
+                new SamplingParams { MaxNewTokens = newTokens, IgnoreEos = true });
+        }
+    }
+}
