@@ -6,7 +6,7 @@ namespace Dllm.Bench;
 internal sealed record PrefillRow(int Tokens, double MedianMs, double TokensPerSecond);
 
 /// <summary>A denoising-step measurement.</summary>
-internal sealed record StepRow(int Prefix, int Batch, double MedianMs, double P90Ms, long BytesRead, double AchievedGBps, double RatioToFloor, double? GpuMemoryUsedGB);
+internal sealed record StepRow(int Prefix, int Batch, double MedianMs, double P90Ms, long BytesRead, double AchievedGBps, double RatioToFloor, double? GpuMemoryUsedGB, long TensorsPerStep);
 
 /// <summary>Everything one benchmark run measured; printed as a table and written as JSON.</summary>
 internal sealed class BenchResults
@@ -32,10 +32,10 @@ internal sealed class BenchResults
         foreach (var p in Prefill)
             text.AppendLine($"| {p.Tokens} | {p.MedianMs:F1} | {p.TokensPerSecond:F0} |");
         text.AppendLine();
-        text.AppendLine("| cached prefix | batch | median ms | p90 ms | GB read | achieved GB/s | × floor | GPU mem GB |");
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| cached prefix | batch | median ms | p90 ms | GB read | achieved GB/s | × floor | GPU mem GB | tensor ops/step |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in Steps)
-            text.AppendLine($"| {s.Prefix} | {s.Batch} | {s.MedianMs:F2} | {s.P90Ms:F2} | {s.BytesRead / 1e9:F1} | {s.AchievedGBps:F0} | {s.RatioToFloor:F2} | {s.GpuMemoryUsedGB?.ToString("F1") ?? "-"} |");
+            text.AppendLine($"| {s.Prefix} | {s.Batch} | {s.MedianMs:F2} | {s.P90Ms:F2} | {s.BytesRead / 1e9:F1} | {s.AchievedGBps:F0} | {s.RatioToFloor:F2} | {s.GpuMemoryUsedGB?.ToString("F1") ?? "-"} | {s.TensorsPerStep} |");
         return text.ToString();
     }
 }

@@ -82,11 +82,16 @@ foreach (int prefix in options.Prefixes)
             if (i >= 3)
                 times.Add(watch.Elapsed.TotalMilliseconds);
         }
+        long tensorsBefore = TensorsCreated();
+        using (var counted = model.Forward(requests, cache, options.BlockSize, writeCache: false))
+        {
+        }
+        long tensorsPerStep = TensorsCreated() - tensorsBefore;
         double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
         long stepBytes = bytes.PerStep(batch * options.BlockSize);
         var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
         var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / options.FloorMs,
-            memory is { } m ? (m.Total - m.Free) / 1e9 : null);
+            memory is { } m ? (m.Total - m.Free) / 1e9 : null, tensorsPerStep);
         results.Steps.Add(row);
         logger.LogInformation("step prefix {Prefix} batch {Batch}: {Median:F2} ms (p90 {P90:F2})", prefix, batch, median, p90);
     }
@@ -95,6 +100,14 @@ foreach (int prefix in options.Prefixes)
 Console.WriteLine(results.ToTable());
 File.WriteAllText(options.Json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
+
+// Tensors TorchSharp created on this thread: every op result (and view) is one, so the delta over a forward
+// counts the P/Invoke calls that return tensors (an upper bound on kernel launches).
+static long TensorsCreated()
+{
+    var stats = DisposeScopeManager.Statistics.TensorStatistics;
+    return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
+}
 
 static void Sync(torch.Device device)
 {
