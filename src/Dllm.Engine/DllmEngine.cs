@@ -61,7 +61,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             throw;
         }
         ModelName = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.ModelPath)));
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"));
+        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass);
     }
 
     /// <summary>Loads the model and starts the engine (blocking work runs on a pool thread).</summary>

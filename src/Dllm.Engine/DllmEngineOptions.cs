@@ -42,6 +42,10 @@ public sealed record DllmEngineOptions
     /// (e.g. 100) a peaked one whose confident predictions commit several tokens per step.</summary>
     public double DummyLogitSharpness { get; init; } = 1.0;
 
+    /// <summary>Store a resolved block's K/V in the same forward as the next block's first step (exact; saves a
+    /// forward per block and skips the clean pass of a request's last block). False runs a separate clean pass.</summary>
+    public bool FuseCleanPass { get; init; } = true;
+
     /// <summary>The model name reported to clients; null: the model directory's name.</summary>
     public string? ServedModelName { get; init; }
 }

@@ -40,6 +40,10 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>The block being denoised.</summary>
     public BlockState? Block { get; set; }
 
+    /// <summary>The tokens of the block that resolved last, whose K/V are not cached yet (stored by the clean
+    /// pass fused with the next step), or null.</summary>
+    public int[]? PendingCleanBlock { get; set; }
+
     /// <summary>Generated ids kept so far.</summary>
     public List<int> OutputIds { get; } = [];
 

@@ -22,6 +22,21 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
     public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize) =>
         model.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
 
+    /// <summary>
+    /// The clean pass of each request's previous (resolved) block fused with the first step of its current
+    /// block: one forward over [resolved block, current block] that stores the K/V of both (the current
+    /// block's K/V are placeholders, overwritten by its own clean pass before anything reads them) and returns
+    /// the logits of the current block only, fp32 [R, B, V]. Exact: block-causal attention keeps the resolved
+    /// block blind to the current one, so its K/V equal those of a separate clean pass, and the current block
+    /// sees exactly the K/V it would read from the cache.
+    /// </summary>
+    public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
+    {
+        var forward = requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
+        using var logits = model.Forward(forward, cache, blockSize, writeCache: true)!;
+        return logits.narrow(1, blockSize, blockSize).contiguous();
+    }
+
     /// <summary>Stores the K/V of the resolved blocks' final tokens.</summary>
     public void StoreResolvedBlocks(IReadOnlyList<EngineRequest> requests, int blockSize) =>
         model.Forward(Blocks(requests), cache, blockSize, writeCache: true, computeLogits: false);

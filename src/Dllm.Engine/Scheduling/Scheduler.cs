@@ -26,12 +26,14 @@ internal sealed class Scheduler : IDisposable
     private readonly List<EngineRequest> _running = [];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
+    private readonly bool _fuseCleanPass;
     private volatile bool _stopping;
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger)
+    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, bool fuseCleanPass = true)
     {
+        _fuseCleanPass = fuseCleanPass;
         _runner = runner;
         _tokenizer = tokenizer;
         _sampler = sampler;
@@ -98,8 +100,8 @@ internal sealed class Scheduler : IDisposable
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
-        foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
-            StepGroup(group.ToList(), group.Key);
+        foreach (var group in _running.GroupBy(r => (r.Algorithm.BlockSize, Fused: r.PendingCleanBlock is not null)).ToList())
+            StepGroup(group.ToList(), group.Key.BlockSize, group.Key.Fused);
     }
 
     private void Admit()
@@ -137,11 +139,13 @@ internal sealed class Scheduler : IDisposable
         }
     }
 
-    private void StepGroup(List<EngineRequest> group, int blockSize)
+    private void StepGroup(List<EngineRequest> group, int blockSize, bool withCleanPass)
     {
         SampledProposals proposals;
-        using (var logits = _runner.Step(group, blockSize))
+        using (var logits = withCleanPass ? _runner.StepWithCleanPass(group, blockSize) : _runner.Step(group, blockSize))
         {
+            foreach (var request in group)
+                request.PendingCleanBlock = null;
             // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
             using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
                 maskColumn.fill_(double.NegativeInfinity);
@@ -161,7 +165,8 @@ internal sealed class Scheduler : IDisposable
         }
         if (resolved.Count == 0)
             return;
-        _runner.StoreResolvedBlocks(resolved, blockSize);
+        if (!_fuseCleanPass)
+            _runner.StoreResolvedBlocks(resolved, blockSize);
         foreach (var request in resolved)
             OnBlockResolved(request);
     }
@@ -217,6 +222,9 @@ internal sealed class Scheduler : IDisposable
         }
         request.Text = text;
         request.Updates.Writer.TryWrite(Update(request, delta, newIds, finish: null));
+        // A finished request needs no clean pass at all; a continuing one stores its K/V with its next step.
+        if (_fuseCleanPass)
+            request.PendingCleanBlock = block.Tokens;
         request.BlockStart += block.Tokens.Length;
         request.Block = new BlockState(block.Tokens.Length, block.MaskTokenId, []);
     }

@@ -39,6 +39,24 @@ public class DllmEngineTests
     }
 
     [Fact]
+    public async Task Fusing_the_clean_pass_with_the_next_step_changes_no_output()
+    {
+        var prompts = new[] { "Fusion check one", "A second, somewhat longer prompt for the fusion check", "3" };
+        var requests = prompts.Select(p => GenerateRequest.FromText(p, Greedy(100))).ToList();
+        IReadOnlyList<GenerationResult> fused, separate;
+        await using (var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { FuseCleanPass = true }))
+            fused = await engine.GenerateAsync(requests);
+        await using (var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { FuseCleanPass = false }))
+            separate = await engine.GenerateAsync(requests);
+
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(separate[i].OutputIds, fused[i].OutputIds);
+            Assert.Equal(separate[i].DenoisingSteps, fused[i].DenoisingSteps);
+        }
+    }
+
+    [Fact]
     public async Task Streaming_updates_concatenate_to_the_non_streaming_result()
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
