@@ -18,6 +18,7 @@ internal sealed record BenchOptions
     public int[] Concurrency { get; init; } = [1, 4, 16, 64];
     public int NewTokens { get; init; } = 256;
     public double PeakedSharpness { get; init; } = 100;
+    public int Gpus { get; init; } = 1;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -39,6 +40,7 @@ internal sealed record BenchOptions
                 "--floor-ms" => options with { FloorMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--json" => options with { Json = value },
                 "--mode" => options with { Mode = value },
+                "--gpus" => options with { Gpus = int.Parse(value) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

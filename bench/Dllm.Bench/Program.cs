@@ -31,7 +31,7 @@ var results = new BenchResults { Device = backend.DeviceName ?? device.ToString(
 var watch = Stopwatch.StartNew();
 using var model = options.ModelPath is string path
     ? ModelLoader.Load(path, LoadFormat.Safetensors, dtype, device, logger)
-    : LLaDA2Model.Load(LLaDA2Shapes.ByName(options.Shape), new RandomWeightSource(seed: 1), dtype, device, logger);
+    : LLaDA2Model.Load(LLaDA2Shapes.ByName(options.Shape), new RandomWeightSource(seed: 1), dtype, Placement(LLaDA2Shapes.ByName(options.Shape)), logger);
 Sync(device);
 results.LoadSeconds = watch.Elapsed.TotalSeconds;
 results.LoadSource = options.ModelPath is null ? "dummy weights drawn on the device" : $"safetensors in {options.ModelPath}";
@@ -108,6 +108,10 @@ static long TensorsCreated()
     var stats = DisposeScopeManager.Statistics.TensorStatistics;
     return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
 }
+
+ModelPlacement Placement(LLaDA2Config shape) => options.Gpus > 1
+    ? ModelPlacement.Balanced(shape, Enumerable.Range(0, options.Gpus).Select(i => new torch.Device(DeviceType.CUDA, i)).ToList())
+    : ModelPlacement.Single(shape, device);
 
 static void Sync(torch.Device device)
 {

@@ -42,7 +42,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
         Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
         var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;
-        var model = ModelLoader.Load(options.ModelPath, format, DType, Device, loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed, options.DummyLogitSharpness);
+        var model = ModelLoader.Load(options.ModelPath, format, DType, config => Place(config, options), loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed, options.DummyLogitSharpness);
         try
         {
             ModelConfig = model.Config;
@@ -62,6 +62,19 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.ModelPath)));
         _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass);
+    }
+
+    private ModelPlacement Place(LLaDA2Config config, DllmEngineOptions options)
+    {
+        if (options.DeviceMap is string map)
+            return ModelPlacement.Parse(config, map);
+        if (options.Gpus is int gpus && gpus > 1)
+        {
+            if (gpus > Backend.CudaDeviceCount)
+                throw new ArgumentException($"gpus: {gpus} requested but {Backend.CudaDeviceCount} CUDA device(s) are visible.", nameof(options));
+            return ModelPlacement.Balanced(config, Enumerable.Range(0, gpus).Select(i => new torch.Device(DeviceType.CUDA, i)).ToList());
+        }
+        return ModelPlacement.Single(config, Device);
     }
 
     /// <summary>Loads the model and starts the engine (blocking work runs on a pool thread).</summary>

@@ -29,6 +29,12 @@ public sealed record DllmEngineOptions
     /// <summary>auto, cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>Split the layers over this many GPUs (cuda:0..N-1), balanced by weight bytes (<c>--gpus</c>); null or 1: one device.</summary>
+    public int? Gpus { get; init; }
+
+    /// <summary>An explicit layer split such as <c>0-15:cuda:0,16-31:cuda:1</c> (<c>--device-map</c>); wins over <see cref="Gpus"/>.</summary>
+    public string? DeviceMap { get; init; }
+
     /// <summary>auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16, float32.</summary>
     public string DType { get; init; } = "auto";
 

@@ -11,21 +11,27 @@ public static class ModelLoader
 {
     /// <summary>Reads config.json and the weights (or draws dummy weights) onto <paramref name="device"/>.</summary>
     /// <exception cref="CheckpointException">The directory, a shard or a tensor is missing or malformed.</exception>
-    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, torch.Device device, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0)
+    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, torch.Device device, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0) =>
+        Load(directory, format, dtype, config => ModelPlacement.Single(config, device), logger, dummySeed, dummyLogitSharpness);
+
+    /// <summary>Reads config.json and the weights (or draws dummy weights), placing layers as <paramref name="placement"/> decides for the config.</summary>
+    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, Func<LLaDA2Config, ModelPlacement> placement, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0)
     {
         logger ??= NullLogger.Instance;
         var watch = Stopwatch.StartNew();
         if (format == LoadFormat.Dummy)
         {
             var config = LLaDA2Config.Load(Path.Combine(directory, "config.json"));
-            logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType} on {Device}", directory, dummySeed, dtype, device);
-            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed, dummyLogitSharpness), dtype, device, logger);
+            var dummyPlacement = placement(config);
+            logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType}: {Placement}", directory, dummySeed, dtype, dummyPlacement);
+            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed, dummyLogitSharpness), dtype, dummyPlacement, logger);
             logger.LogInformation("Model ready in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
             return dummy;
         }
         var checkpoint = CheckpointDirectory.Open(directory);
-        logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType} on {Device}",
-            directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, device);
+        var modelPlacement = placement(checkpoint.Config);
+        logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType}: {Placement}",
+            directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, modelPlacement);
         checkpoint.CheckTensors(new LLaDA2CheckpointLayout(checkpoint.Config).Tensors);
         long nextReport = 0;
         checkpoint.Progress = new InlineProgress(p =>
@@ -36,7 +42,7 @@ public static class ModelLoader
             logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
                 p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9);
         });
-        var model = LLaDA2Model.Load(checkpoint.Config, new CheckpointWeightSource(checkpoint), dtype, device, logger);
+        var model = LLaDA2Model.Load(checkpoint.Config, new CheckpointWeightSource(checkpoint), dtype, modelPlacement, logger);
         checkpoint.CheckNoUnexpectedTensors(model.TensorNamesRead);
         logger.LogInformation("Model ready in {Seconds:F1} s ({Rate:F2} GB/s from disk)", watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
         return model;

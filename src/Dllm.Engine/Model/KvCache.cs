@@ -15,6 +15,12 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Allocates the cache on <paramref name="device"/>.</summary>
     public KvCache(LLaDA2Config config, int slots, int maxLength, ScalarType dtype, Device device)
+        : this(config, slots, maxLength, dtype, ModelPlacement.Single(config, device))
+    {
+    }
+
+    /// <summary>Allocates each layer's part of the cache on that layer's device.</summary>
+    public KvCache(LLaDA2Config config, int slots, int maxLength, ScalarType dtype, ModelPlacement placement)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
@@ -25,6 +31,7 @@ public sealed class KvCache : IDisposable
         long[] shape = [(long)slots * maxLength, config.NumKeyValueHeads, config.HeadDim];
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
+            var device = placement.StageOf(layer).Device;
             _keys[layer] = zeros(shape, dtype: dtype, device: device);
             _values[layer] = zeros(shape, dtype: dtype, device: device);
         }

@@ -17,26 +17,31 @@ public sealed class LLaDA2Model : IDisposable
     private readonly Tensor _lmHead;        // [V, H] (the embeddings when tied)
     private readonly RmsNorm _finalNorm;
     private readonly DecoderLayer[] _layers;
-    private readonly RotaryEmbedding _rope;
+    private readonly RotaryEmbedding[] _ropes; // one per placement stage
 
-    private LLaDA2Model(LLaDA2Config config, ScalarType dtype, Device device, WeightLoader weights, ILogger logger)
+    private LLaDA2Model(LLaDA2Config config, ScalarType dtype, ModelPlacement placement, IWeightSource source, ILogger logger)
     {
         Config = config;
         DType = dtype;
-        Device = device;
+        Placement = placement;
         var watch = Stopwatch.StartNew();
         using var inference = inference_mode();
-        _embeddings = weights.Read("model.word_embeddings.weight", config.VocabSize, config.HiddenSize);
+        var names = new HashSet<string>();
+        var loaders = placement.Stages.Select(stage => new WeightLoader(source, dtype, stage.Device, name => names.Add(name))).ToArray();
+        _embeddings = loaders[0].Read("model.word_embeddings.weight", config.VocabSize, config.HiddenSize);
         _layers = new DecoderLayer[config.NumHiddenLayers];
-        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+        for (int s = 0; s < placement.Stages.Count; s++)
         {
-            _layers[layer] = new DecoderLayer(config, layer, weights);
-            logger.LogInformation("Loaded layer {Layer}/{Layers} ({Elapsed:F1} s)", layer + 1, config.NumHiddenLayers, watch.Elapsed.TotalSeconds);
+            for (int layer = placement.Stages[s].FirstLayer; layer < placement.Stages[s].EndLayer; layer++)
+            {
+                _layers[layer] = new DecoderLayer(config, layer, loaders[s]);
+                logger.LogInformation("Loaded layer {Layer}/{Layers} on {Device} ({Elapsed:F1} s)", layer + 1, config.NumHiddenLayers, placement.Stages[s].Device, watch.Elapsed.TotalSeconds);
+            }
         }
-        _finalNorm = new RmsNorm(weights.Read("model.norm.weight", config.HiddenSize), config.RmsNormEps);
-        _lmHead = config.TieWordEmbeddings ? _embeddings : weights.Read("lm_head.weight", config.VocabSize, config.HiddenSize);
-        _rope = new RotaryEmbedding(config.RotaryDim, config.RopeTheta, config.MaxPositionEmbeddings, device);
-        TensorNamesRead = weights.NamesRead.ToArray();
+        _finalNorm = new RmsNorm(loaders[^1].Read("model.norm.weight", config.HiddenSize), config.RmsNormEps);
+        _lmHead = config.TieWordEmbeddings ? _embeddings.to(placement.OutputDevice) : loaders[^1].Read("lm_head.weight", config.VocabSize, config.HiddenSize);
+        _ropes = placement.Stages.Select(stage => new RotaryEmbedding(config.RotaryDim, config.RopeTheta, config.MaxPositionEmbeddings, stage.Device)).ToArray();
+        TensorNamesRead = names.ToArray();
     }
 
     /// <summary>The model's config.</summary>
@@ -45,8 +50,11 @@ public sealed class LLaDA2Model : IDisposable
     /// <summary>The run dtype of weights and activations (logits are always fp32).</summary>
     public ScalarType DType { get; }
 
-    /// <summary>Where the weights live.</summary>
-    public Device Device { get; }
+    /// <summary>Where the embeddings live (the first placement stage's device).</summary>
+    public Device Device => Placement.InputDevice;
+
+    /// <summary>Where each range of layers lives.</summary>
+    public ModelPlacement Placement { get; }
 
     /// <summary>Every checkpoint tensor the model read (to detect unexpected tensors in a checkpoint).</summary>
     public IReadOnlyList<string> TensorNamesRead { get; }
@@ -54,13 +62,19 @@ public sealed class LLaDA2Model : IDisposable
     /// <summary>Builds the model, reading every weight from <paramref name="source"/> (a checkpoint or random).</summary>
     public static LLaDA2Model Load(LLaDA2Config config, IWeightSource source, ScalarType dtype, Device device, ILogger? logger = null)
     {
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-            throw new ArgumentException($"dtype {dtype} is not supported; use float32, bfloat16 or float16.", nameof(dtype));
-        return new LLaDA2Model(config, dtype, device, new WeightLoader(source, dtype, device), logger ?? NullLogger.Instance);
+        return Load(config, source, dtype, ModelPlacement.Single(config, device), logger);
     }
 
-    /// <summary>Allocates a K/V cache for this model.</summary>
-    public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Device);
+    /// <summary>Builds the model with its layers split over devices as <paramref name="placement"/> says.</summary>
+    public static LLaDA2Model Load(LLaDA2Config config, IWeightSource source, ScalarType dtype, ModelPlacement placement, ILogger? logger = null)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"dtype {dtype} is not supported; use float32, bfloat16 or float16.", nameof(dtype));
+        return new LLaDA2Model(config, dtype, placement, source, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Allocates a K/V cache for this model (each layer's part on that layer's device).</summary>
+    public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Placement);
 
     /// <summary>
     /// Runs the new tokens of every request through the model. Attention: a new token sees its request's
@@ -87,19 +101,26 @@ public sealed class LLaDA2Model : IDisposable
         }
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        using var batch = new BatchGeometry(requests, blockSize, cache.MaxLength, Device);
-        var (cos, sin) = _rope.Lookup(batch.Positions);
-        var hidden = _embeddings.index_select(0, batch.TokenIds);
-        foreach (var layer in _layers)
+        Tensor? hidden = null;
+        int batchSize = requests.Count, newTokens = requests[0].TokenIds.Length;
+        for (int s = 0; s < Placement.Stages.Count; s++)
         {
-            var next = layer.Forward(hidden, batch, _rope, cos, sin, cache, writeCache, moePath);
-            hidden.Dispose();
-            hidden = next;
+            var stage = Placement.Stages[s];
+            using var batch = new BatchGeometry(requests, blockSize, cache.MaxLength, stage.Device);
+            var (cos, sin) = _ropes[s].Lookup(batch.Positions);
+            // Activations cross to the next stage's device once per boundary.
+            hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
+            for (int layer = stage.FirstLayer; layer < stage.EndLayer; layer++)
+            {
+                var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, moePath);
+                hidden.Dispose();
+                hidden = next;
+            }
         }
         if (!computeLogits)
             return null;
-        var logits = nn.functional.linear(_finalNorm.Forward(hidden), _lmHead).to(ScalarType.Float32);
-        return logits.view(batch.BatchSize, batch.NewTokens, Config.VocabSize).MoveToOuterDisposeScope();
+        var logits = nn.functional.linear(_finalNorm.Forward(hidden!), _lmHead).to(ScalarType.Float32);
+        return logits.view(batchSize, newTokens, Config.VocabSize).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -111,6 +132,7 @@ public sealed class LLaDA2Model : IDisposable
         if (!ReferenceEquals(_lmHead, _embeddings))
             _lmHead.Dispose();
         _embeddings.Dispose();
-        _rope.Dispose();
+        foreach (var rope in _ropes)
+            rope.Dispose();
     }
 }

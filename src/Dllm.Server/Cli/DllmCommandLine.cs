@@ -11,6 +11,7 @@ public static class DllmCommandLine
         var root = new RootCommand("dllm: serve and run LLaDA2 diffusion language models on TorchSharp.");
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
         return root;
     }
 }
