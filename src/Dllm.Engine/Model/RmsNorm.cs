@@ -11,9 +11,10 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var xf = x.to(ScalarType.Float32);
+        bool fp32 = x.dtype == ScalarType.Float32;
+        var xf = fp32 ? x : x.to(ScalarType.Float32);
         var normalized = xf.mul(xf.square().mean([-1], keepdim: true).add_(eps).rsqrt_());
-        return Weight.mul(normalized.to(x.dtype)).MoveToOuterDisposeScope();
+        return Weight.mul(fp32 ? normalized : normalized.to(x.dtype)).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => Weight.Dispose();

@@ -11,7 +11,7 @@ namespace Dllm.Model;
 internal sealed class RotaryEmbedding : IDisposable
 {
     private readonly Tensor _cos; // [maxPositions, rotaryDim]
-    private readonly Tensor _sin;
+    private readonly Tensor _sin; // sign-folded: [-sin, +sin] over the two halves, so rotate_half(x)·sin == roll(x)·_sin
     private readonly int _rotaryDim;
 
     public RotaryEmbedding(int rotaryDim, double theta, int maxPositions, Device device)
@@ -23,7 +23,8 @@ internal sealed class RotaryEmbedding : IDisposable
         var freqs = arange(maxPositions, dtype: ScalarType.Float64).outer(invFreq);
         var angles = cat([freqs, freqs], 1);
         _cos = angles.cos().to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
-        _sin = angles.sin().to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
+        var sign = cat([full(rotaryDim / 2, -1.0, ScalarType.Float64), ones(rotaryDim / 2, ScalarType.Float64)]);
+        _sin = angles.sin().mul(sign).to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
     }
 
     /// <summary>cos/sin rows for <paramref name="positions"/> ([N] int64), shaped [N, 1, rotaryDim] to broadcast over heads.</summary>
@@ -34,14 +35,15 @@ internal sealed class RotaryEmbedding : IDisposable
     public Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        int half = _rotaryDim / 2;
-        var rotated = x.narrow(-1, 0, _rotaryDim).to(ScalarType.Float32);
-        var first = rotated.narrow(-1, 0, half);
-        var second = rotated.narrow(-1, half, half);
-        var rotateHalf = cat([second.neg(), first], -1);
-        var result = rotated.mul(cos).add_(rotateHalf.mul_(sin)).to(x.dtype);
-        if (_rotaryDim < x.shape[^1])
-            result = cat([result, x.narrow(-1, _rotaryDim, x.shape[^1] - _rotaryDim)], -1);
+        long headDim = x.shape[^1];
+        var part = _rotaryDim < headDim ? x.narrow(-1, 0, _rotaryDim) : x;
+        var rotated = part.dtype == ScalarType.Float32 ? part : part.to(ScalarType.Float32);
+        // rotate_half(r) = [-r2, r1] = roll(r, half) · [-1, +1]; the sign lives in the sin table.
+        var result = rotated.mul(cos).add_(rotated.roll(_rotaryDim / 2, -1).mul_(sin));
+        if (result.dtype != x.dtype)
+            result = result.to(x.dtype);
+        if (_rotaryDim < headDim)
+            result = cat([result, x.narrow(-1, _rotaryDim, headDim - _rotaryDim)], -1);
         return result.MoveToOuterDisposeScope();
     }
 
