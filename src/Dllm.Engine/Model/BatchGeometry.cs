@@ -52,8 +52,13 @@ internal sealed class BatchGeometry : IDisposable
         Positions = Own(tensor(positions, device: device));
         WriteRows = Own(tensor(writeRows, device: device));
         ReadRows = p > 0 ? Own(tensor(readRows, device: device)) : null;
-        using var hostMask = tensor(mask, [b, 1, n, p + n]);
-        Mask = Own(hostMask.to(device));
+        // Nothing hidden (one block over equal prefixes): attention runs without a mask, which lets SDPA pick
+        // its fused kernels instead of the masked fallback.
+        if (Array.IndexOf(mask, false) >= 0)
+        {
+            using var hostMask = tensor(mask, [b, 1, n, p + n]);
+            Mask = Own(hostMask.to(device));
+        }
     }
 
     /// <summary>Keeps <paramref name="t"/> alive until this geometry is disposed, whatever dispose scope is current.</summary>
@@ -70,13 +75,13 @@ internal sealed class BatchGeometry : IDisposable
     public Tensor Positions { get; }    // [B*n]
     public Tensor WriteRows { get; }    // [B*n]
     public Tensor? ReadRows { get; }    // [B*P] or null without prefix
-    public Tensor Mask { get; }         // [B, 1, n, P+n]
+    public Tensor? Mask { get; }        // [B, 1, n, P+n]; null when every key is visible to every query
 
     /// <summary>The mask tiled for queries whose <paramref name="groups"/> GQA heads are folded into the
     /// sequence dimension ([B, 1, groups·n, P+n]); built once per forward.</summary>
-    public Tensor FoldedMask(int groups)
+    public Tensor? FoldedMask(int groups)
     {
-        if (groups == 1)
+        if (groups == 1 || Mask is null)
             return Mask;
         return _folded ??= Own(Mask.repeat(1, 1, groups, 1));
     }
