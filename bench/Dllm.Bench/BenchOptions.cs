@@ -19,6 +19,7 @@ internal sealed record BenchOptions
     public int NewTokens { get; init; } = 256;
     public double PeakedSharpness { get; init; } = 100;
     public int Gpus { get; init; } = 1;
+    public string? DeviceMap { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -41,6 +42,7 @@ internal sealed record BenchOptions
                 "--json" => options with { Json = value },
                 "--mode" => options with { Mode = value },
                 "--gpus" => options with { Gpus = int.Parse(value) },
+                "--device-map" => options with { DeviceMap = value },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

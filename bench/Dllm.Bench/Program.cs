@@ -13,6 +13,8 @@ using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.Single
 var logger = logging.CreateLogger("bench");
 var backend = TorchBackend.Initialize(logger: logger);
 var device = TorchDevices.Resolve(options.Device, backend);
+if (options.Mode == "split-check")
+    return SplitCheck.Run(options, device);
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
@@ -109,7 +111,7 @@ static long TensorsCreated()
     return stats.CreatedInScopeCount + stats.CreatedOutsideScopeCount;
 }
 
-ModelPlacement Placement(LLaDA2Config shape) => options.Gpus > 1
+ModelPlacement Placement(LLaDA2Config shape) => options.DeviceMap is string map ? ModelPlacement.Parse(shape, map) : options.Gpus > 1
     ? ModelPlacement.Balanced(shape, Enumerable.Range(0, options.Gpus).Select(i => new torch.Device(DeviceType.CUDA, i)).ToList())
     : ModelPlacement.Single(shape, device);
 
