@@ -294,10 +294,26 @@ public sealed class ChatClientConformanceTests(EngineFixture fixture)
         var error = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("Hi",
             new ChatOptions { AdditionalProperties = new() { [DllmChatOptionKeys.BlockSize] = "large" } }));
         var temperature = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("Hi", new ChatOptions { Temperature = -1 }));
+        var algorithm = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync("Hi",
+            new ChatOptions { AdditionalProperties = new() { [DllmChatOptionKeys.Algorithm] = "Fastest" } }));
 
         Assert.Contains("block_size", error.Message);
+        Assert.Contains("Unknown diffusion algorithm 'Fastest'", algorithm.Message);
         Assert.Contains("temperature", temperature.Message);
         Assert.Equal(0, _engine.RunningRequests);
+    }
+
+    [Fact]
+    public async Task A_request_may_choose_another_algorithm()
+    {
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync("Algorithm probe", new ChatOptions
+        {
+            MaxOutputTokens = 9, AdditionalProperties = new() { [DllmChatOptionKeys.Algorithm] = "JointThreshold" },
+        });
+
+        Assert.Equal(9, response.Usage!.OutputTokenCount);
     }
 
     [Fact]
