@@ -79,6 +79,6 @@ public sealed class ClientServicesTests(EngineFixture fixture)
         client.Dispose();
 
         Assert.Equal(3, response.Usage!.OutputTokenCount);
-        Assert.Throws<ObjectDisposedException>(() => engine.GenerateStreamingAsync(GenerateRequest.FromText("x")).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => engine.GenerateAsync(GenerateRequest.FromText("x")));
     }
 }
