@@ -60,7 +60,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             model.Dispose();
             throw;
         }
-        ModelName = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.ModelPath)));
+        ModelName = options.ResolveModelName();
         _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass);
     }
 
@@ -195,9 +195,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             if (token < 0 || token >= ModelConfig.VocabSize)
                 throw new ArgumentException($"input_ids: token id {token} is outside the vocabulary (0..{ModelConfig.VocabSize - 1}).", nameof(request));
         }
-        var algorithm = request.Threshold is null && request.BlockSize is null
+        var algorithm = request.Threshold is null && request.BlockSize is null && request.Algorithm is null
             ? _defaultAlgorithm
-            : DiffusionAlgorithms.Create(_defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
+            : DiffusionAlgorithms.Create(request.Algorithm ?? _defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
         long needed = (long)ids.Length + request.Sampling.MaxNewTokens + algorithm.BlockSize;
         if (needed > ContextLength)
         {

@@ -56,4 +56,8 @@ public sealed record DllmEngineOptions
 
     /// <summary>The model name reported to clients; null: the model directory's name.</summary>
     public string? ServedModelName { get; init; }
+
+    /// <summary>The model name reported to clients: <see cref="ServedModelName"/>, else the model directory's name.</summary>
+    public string ResolveModelName() =>
+        ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(ModelPath)));
 }

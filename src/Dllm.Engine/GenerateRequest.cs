@@ -23,6 +23,9 @@ public sealed record GenerateRequest
     /// <summary>Per-request block size override.</summary>
     public int? BlockSize { get; init; }
 
+    /// <summary>Per-request diffusion algorithm by name (null: the engine's), configured with the engine's algorithm settings.</summary>
+    public string? Algorithm { get; init; }
+
     /// <summary>A text prompt.</summary>
     public static GenerateRequest FromText(string text, SamplingParams? sampling = null) => new() { Text = text, Sampling = sampling ?? new() };
 

@@ -57,6 +57,19 @@ public class DllmEngineTests
     }
 
     [Fact]
+    public async Task A_request_may_name_another_algorithm_and_an_unknown_name_is_an_argument_error()
+    {
+        await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
+
+        var joint = await engine.GenerateAsync(GenerateRequest.FromText("Algorithm test", Greedy(8)) with { Algorithm = "jointthreshold" });
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => engine.GenerateAsync(GenerateRequest.FromText("Algorithm test", Greedy(8)) with { Algorithm = "Nope" }));
+
+        Assert.Equal(8, joint.CompletionTokens);
+        Assert.Contains("Unknown diffusion algorithm 'Nope'", error.Message);
+        Assert.Equal(0, engine.RunningRequests);
+    }
+
+    [Fact]
     public async Task Streaming_updates_concatenate_to_the_non_streaming_result()
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);

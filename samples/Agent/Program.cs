@@ -1,0 +1,3 @@
+using Dllm.Samples.Agent;
+
+return await AgentSample.RunAsync(args, Console.Out);

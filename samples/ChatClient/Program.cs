@@ -1,0 +1,3 @@
+using Dllm.Samples.ChatClient;
+
+return await ChatClientSample.RunAsync(args, Console.Out);

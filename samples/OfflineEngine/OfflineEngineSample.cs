@@ -1,0 +1,30 @@
+using Dllm.Chat;
+using Dllm.Decoding;
+
+namespace Dllm.Samples.OfflineEngine;
+
+/// <summary>
+/// The offline engine example (SGLang's <c>sgl.Engine</c> example for LLaDA2): one engine with LowConfidence decoding and
+/// one running request, greedy generation for the seed prompt, the result printed.
+/// </summary>
+public static class OfflineEngineSample
+{
+    /// <summary>Runs the sample with <paramref name="args"/> (<c>--model-path</c>, <c>--max-new-tokens</c>, default 1024).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
+    {
+        var arguments = SampleArguments.Parse(args, defaultMaxNewTokens: 1024);
+        string modelPath = DemoModel.Resolve(arguments.ModelPath, output);
+        await using var engine = await DllmEngine.CreateAsync(
+            new DllmEngineOptions { ModelPath = modelPath, Algorithm = "LowConfidence", MaxRunningRequests = 1 }, cancellationToken: cancellationToken);
+
+        // <role>SYSTEM</role>detailed thinking off<|role_end|><role>HUMAN</role> Write a brief introduction of the great wall <|role_end|><role>ASSISTANT</role>
+        string prompt = ChatTemplate.Render([ChatTurn.User(" Write a brief introduction of the great wall ")]);
+        var sampling = new SamplingParams { Temperature = 0, MaxNewTokens = arguments.MaxNewTokens, StopTokenIds = [engine.Tokenizer.RoleEndTokenId] };
+        GenerationResult result = await engine.GenerateAsync(GenerateRequest.FromText(prompt, sampling), cancellationToken);
+
+        output.WriteLine($"Prompt: {prompt}");
+        output.WriteLine($"Output: {result.Text}");
+        output.WriteLine($"Finish reason: {result.FinishReason.Type}; {result.CompletionTokens} tokens in {result.DenoisingSteps} denoising steps, {result.Latency.TotalSeconds:F2} s");
+        return 0;
+    }
+}

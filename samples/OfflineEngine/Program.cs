@@ -1,0 +1,3 @@
+using Dllm.Samples.OfflineEngine;
+
+return await OfflineEngineSample.RunAsync(args, Console.Out);

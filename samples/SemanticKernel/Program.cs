@@ -1,0 +1,3 @@
+using Dllm.Samples.SemanticKernel;
+
+return await SemanticKernelSample.RunAsync(args, Console.Out);

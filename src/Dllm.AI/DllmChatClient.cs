@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using Dllm.AI.Messages;
+using Dllm.AI.Requests;
+using Dllm.AI.Responses;
+using Dllm.Hosting;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.AI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> over the Dllm diffusion engine (LLaDA2). Messages are rendered with the LLaDA chat
+/// template, <see cref="ChatOptions"/> become the engine's sampling settings (see <see cref="DllmChatOptionKeys"/> for
+/// the diffusion knobs), and the output streams one update per resolved diffusion block. When tools are offered, the
+/// model's <c>&lt;tool_call&gt;</c> blocks come back as <see cref="FunctionCallContent"/>s, so the client works under
+/// <c>UseFunctionInvocation()</c>. Thread-safe; the engine batches concurrent calls.
+/// </summary>
+public sealed class DllmChatClient : IChatClient
+{
+    /// <summary>The provider name reported in <see cref="ChatClientMetadata"/>.</summary>
+    public const string ProviderName = "dllm";
+
+    private readonly IDllmGenerator? _generator;
+    private readonly DllmEngineProvider? _engineProvider;
+    private readonly IDisposable? _owned;
+    private readonly DllmChatClientOptions _options;
+    private int _disposed;
+
+    /// <summary>A client over <paramref name="generator"/> (usually a <see cref="DllmEngine"/>), which the caller keeps owning.</summary>
+    public DllmChatClient(IDllmGenerator generator, DllmChatClientOptions? options = null)
+        : this(generator ?? throw new ArgumentNullException(nameof(generator)), engineProvider: null, options, owned: null)
+    {
+    }
+
+    /// <summary>
+    /// A client over the application's shared engine (loaded on first use); the caller (normally the DI container)
+    /// keeps owning <paramref name="engineProvider"/>.
+    /// </summary>
+    public DllmChatClient(DllmEngineProvider engineProvider, DllmChatClientOptions? options = null)
+        : this(generator: null, engineProvider ?? throw new ArgumentNullException(nameof(engineProvider)), options, owned: null)
+    {
+    }
+
+    private DllmChatClient(IDllmGenerator? generator, DllmEngineProvider? engineProvider, DllmChatClientOptions? options, IDisposable? owned)
+    {
+        _generator = generator;
+        _engineProvider = engineProvider;
+        _options = options ?? new DllmChatClientOptions();
+        _owned = owned;
+    }
+
+    /// <summary>Loads an engine from <paramref name="engineOptions"/> and returns a client that owns it (disposing the client disposes the engine).</summary>
+    public static async Task<DllmChatClient> CreateAsync(DllmEngineOptions engineOptions, DllmChatClientOptions? options = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        DllmEngine engine = await DllmEngine.CreateAsync(engineOptions, loggerFactory, cancellationToken).ConfigureAwait(false);
+        return new DllmChatClient(engine, engineProvider: null, options, owned: engine);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The same as collecting <see cref="GetStreamingResponseAsync"/>: one assistant message, its usage and finish reason.</remarks>
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One update per resolved block; the last carries the finish reason and the usage. Cancelling aborts the request
+    /// in the engine and frees its slot before the <see cref="OperationCanceledException"/> surfaces.
+    /// </remarks>
+    /// <exception cref="ArgumentException">An option has an invalid value (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">The engine aborted the generation (it failed or is shutting down).</exception>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        IDllmGenerator generator = await GetGeneratorAsync(cancellationToken).ConfigureAwait(false);
+        RenderedPrompt prompt = ChatMessageRenderer.Render(messages, options);
+        string responseId = $"chatcmpl-{Guid.NewGuid():N}";
+        GenerateRequest request = GenerateRequestFactory.Create(this, prompt.Text, options, _options, generator.Tokenizer, responseId);
+        var builder = new ResponseUpdateBuilder(responseId, $"msg-{Guid.NewGuid():N}", options?.ModelId ?? generator.ModelName,
+            DateTimeOffset.UtcNow, new ResponseTextGate(prompt.ParseToolCalls, request.Sampling.Stop));
+        await foreach (GenerationUpdate update in generator.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+            yield return builder.Next(update);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Answers <see cref="ChatClientMetadata"/> (provider <see cref="ProviderName"/>, the served model name), this
+    /// client, the <see cref="DllmEngineProvider"/> it was given, and the engine or generator (once loaded).
+    /// </remarks>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+            return null;
+        if (serviceType == typeof(ChatClientMetadata))
+            return new ChatClientMetadata(ProviderName, providerUri: null, _generator?.ModelName ?? _engineProvider!.Options.ResolveModelName());
+        if (serviceType.IsInstanceOfType(this))
+            return this;
+        if (serviceType.IsInstanceOfType(_engineProvider))
+            return _engineProvider;
+        IDllmGenerator? generator = _generator ?? _engineProvider?.Engine;
+        return serviceType.IsInstanceOfType(generator) ? generator : null;
+    }
+
+    /// <summary>Disposes the engine if this client created it (<see cref="CreateAsync"/>); nothing else. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            _owned?.Dispose();
+    }
+
+    private async ValueTask<IDllmGenerator> GetGeneratorAsync(CancellationToken cancellationToken) =>
+        _generator ?? await _engineProvider!.GetEngineAsync(cancellationToken).ConfigureAwait(false);
+}
