@@ -44,6 +44,7 @@ internal static class ServeHost
         });
         await using var app = builder.Build();
         app.MapDllmEndpoints();
+        var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
             serverLogger.LogInformation("dllm serve listening on {Urls}{Demo}", string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
@@ -56,6 +57,6 @@ internal static class ServeHost
             serverLogger.LogCritical("Cannot listen on {Host}:{Port}: {Message}", settings.Host, settings.Port, e.Message);
             return 1;
         }
-        return app.Services.GetRequiredService<DllmServerState>().LoadError is null ? 0 : 1;
+        return state.LoadError is null ? 0 : 1;
     }
 }

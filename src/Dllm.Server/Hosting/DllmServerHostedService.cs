@@ -20,7 +20,10 @@ internal sealed class DllmServerHostedService(
     IHostApplicationLifetime lifetime,
     ILogger<DllmServerHostedService> logger) : IHostedService
 {
+    private readonly Lock _gate = new();
     private Task _loading = Task.CompletedTask;
+    private Task? _draining;
+    private CancellationTokenRegistration _onStopping;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +32,8 @@ internal sealed class DllmServerHostedService(
             Path.GetFullPath(engineOptions.ModelPath), engineOptions.Algorithm, engineOptions.Device, engineOptions.DType,
             engineOptions.LoadFormat, engineOptions.MaxRunningRequests);
         _loading = Task.Run(LoadAsync, CancellationToken.None);
+        // The web server waits for running requests before hosted services stop: drain from the first signal.
+        _onStopping = lifetime.ApplicationStopping.Register(() => DrainOnceAsync());
         return Task.CompletedTask;
     }
 
@@ -56,26 +61,45 @@ internal sealed class DllmServerHostedService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        state.SetStopping();
-        if (tracker.Count > 0)
+        await _onStopping.DisposeAsync().ConfigureAwait(false);
+        try
         {
-            logger.LogInformation("Draining {Count} running requests (at most {Seconds:F0} s)", tracker.Count, options.Value.DrainTimeout.TotalSeconds);
-            using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            drain.CancelAfter(options.Value.DrainTimeout);
-            try
-            {
-                await tracker.WhenIdleAsync(drain.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll("the server is shutting down"));
-                await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
+            await DrainOnceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        await _loading.ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("The shutdown time ran out before the engine could be released");
+            return;
+        }
         await provider.DisposeAsync().ConfigureAwait(false);
         state.SetStopped();
         logger.LogInformation("Server stopped");
+    }
+
+    /// <summary>Refuses new requests, lets running ones finish for the drain time, aborts the rest; once.</summary>
+    private Task DrainOnceAsync()
+    {
+        lock (_gate)
+            return _draining ??= DrainAsync();
+    }
+
+    private async Task DrainAsync()
+    {
+        state.SetStopping();
+        if (tracker.Count == 0)
+            return;
+        logger.LogInformation("Draining {Count} running requests (at most {Seconds:F1} s)", tracker.Count, options.Value.DrainTimeout.TotalSeconds);
+        using var drain = new CancellationTokenSource(options.Value.DrainTimeout);
+        try
+        {
+            await tracker.WhenIdleAsync(drain.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll("the server is shutting down"));
+            await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
     }
 
     private static async Task WaitQuietlyAsync(Task task, TimeSpan timeout)
