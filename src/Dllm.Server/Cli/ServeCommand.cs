@@ -9,6 +9,7 @@ namespace Dllm.Server.Cli;
 /// </summary>
 internal static class ServeCommand
 {
+    /// <summary>The command with its options and action.</summary>
     public static Command Create()
     {
         var modelPath = new Option<string?>("--model-path") { Description = "A local Hugging Face model directory (config.json, *.safetensors, tokenizer.json). Models are not downloaded. Without it, a small built-in demo model with random weights is served." };

@@ -25,6 +25,7 @@ internal sealed class DllmServerHostedService(
     private Task? _draining;
     private CancellationTokenRegistration _onStopping;
 
+    /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var engineOptions = provider.Options;
@@ -59,6 +60,7 @@ internal sealed class DllmServerHostedService(
         }
     }
 
+    /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _onStopping.DisposeAsync().ConfigureAwait(false);

@@ -47,6 +47,7 @@ public sealed class DllmServerState
         get { lock (_gate) return _engine; }
     }
 
+    /// <summary>The engine loaded: the server serves with <paramref name="generator"/>.</summary>
     internal void SetReady(DllmEngine engine, IDllmGenerator generator)
     {
         lock (_gate)
@@ -58,6 +59,7 @@ public sealed class DllmServerState
         }
     }
 
+    /// <summary>The model failed to load.</summary>
     internal void SetFailed(Exception error)
     {
         lock (_gate)
@@ -68,6 +70,7 @@ public sealed class DllmServerState
         }
     }
 
+    /// <summary>Shutdown began: new requests are refused.</summary>
     internal void SetStopping()
     {
         lock (_gate)
@@ -77,6 +80,7 @@ public sealed class DllmServerState
         }
     }
 
+    /// <summary>The engine is disposed.</summary>
     internal void SetStopped()
     {
         lock (_gate)

@@ -60,5 +60,6 @@ internal sealed class RequestTracker
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Unregisters <paramref name="request"/> (only that instance, never a newer request with its id).</summary>
     internal void Remove(TrackedRequest request) => _requests.TryRemove(new KeyValuePair<string, TrackedRequest>(request.Id, request));
 }

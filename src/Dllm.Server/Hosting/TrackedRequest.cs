@@ -12,6 +12,7 @@ internal sealed class TrackedRequest : IDisposable
     private string? _abortReason;
     private int _disposed;
 
+    /// <summary>Registers nothing by itself; <see cref="RequestTracker.TryBegin"/> creates and registers it.</summary>
     public TrackedRequest(RequestTracker owner, string id, CancellationToken clientAborted)
     {
         _owner = owner;
@@ -52,6 +53,7 @@ internal sealed class TrackedRequest : IDisposable
         }
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -16,10 +16,13 @@ internal sealed class AbortEndpoint(RequestBodyReader body, RequestTracker track
     /// <summary>The abort message a request ends with.</summary>
     public const string Reason = "aborted by /abort_request";
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/abort_request"];
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         using var json = await body.ReadJsonAsync(context).ConfigureAwait(false);

@@ -14,10 +14,13 @@ namespace Dllm.Server.Endpoints.Generate;
 /// </summary>
 internal sealed class GenerateEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<GenerateEndpoint> logger) : IDllmEndpoint
 {
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST", "PUT"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/generate"];
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         GenerateCall call;

@@ -11,12 +11,16 @@ namespace Dllm.Server.Endpoints.Health;
 /// </summary>
 internal sealed class HealthEndpoint(HealthProbe probe, GenerationRunner runner) : IDllmEndpoint
 {
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["GET"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/health", "/health_generate"];
 
+    /// <inheritdoc />
     public bool RequiresApiKey => false;
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         runner.RequireReady();

@@ -10,10 +10,13 @@ namespace Dllm.Server.Endpoints.Info;
 /// <summary><c>GET /v1/models</c>: the one served model, in the OpenAI list shape with SGLang's <c>root</c> and <c>max_model_len</c>.</summary>
 internal sealed class ModelsEndpoint(GenerationRunner runner, DllmServerState state) : IDllmEndpoint
 {
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["GET"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/v1/models"];
 
+    /// <inheritdoc />
     public Task HandleAsync(HttpContext context)
     {
         var (engine, generator) = runner.RequireReady();

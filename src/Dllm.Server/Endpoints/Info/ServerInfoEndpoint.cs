@@ -20,10 +20,13 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
     private static readonly string Version =
         typeof(ServerInfoEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["GET"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/get_server_info"];
 
+    /// <inheritdoc />
     public Task HandleAsync(HttpContext context)
     {
         var engineOptions = provider.Options;

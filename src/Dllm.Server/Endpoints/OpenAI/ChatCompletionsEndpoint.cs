@@ -14,10 +14,13 @@ namespace Dllm.Server.Endpoints.OpenAI;
 /// </summary>
 internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<ChatCompletionsEndpoint> logger) : IDllmEndpoint
 {
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/v1/chat/completions"];
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         ChatCall call;

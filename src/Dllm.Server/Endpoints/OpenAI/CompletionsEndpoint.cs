@@ -11,10 +11,13 @@ namespace Dllm.Server.Endpoints.OpenAI;
 /// <summary><c>POST /v1/completions</c>: raw prompts (no template), one choice per prompt in input order, streamed or not.</summary>
 internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<CompletionsEndpoint> logger) : IDllmEndpoint
 {
+    /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST"];
 
+    /// <inheritdoc />
     public IReadOnlyList<string> Patterns { get; } = ["/v1/completions"];
 
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         CompletionCall call;

@@ -21,6 +21,7 @@ internal sealed class GenerationBatch : IAsyncDisposable
     private Task[] _pumps = [];
     private int _running;
 
+    /// <summary>A batch of validated, registered requests; <see cref="GenerationRunner.Start"/> creates it.</summary>
     public GenerationBatch(IDllmGenerator generator, IReadOnlyList<GenerateRequest> requests, IReadOnlyList<TrackedRequest> tracked, RequestTracker tracker)
     {
         _generator = generator;
