@@ -111,6 +111,25 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task A_model_that_fails_to_load_stops_the_server_with_exit_code_1()
+    {
+        string empty = Directory.CreateTempSubdirectory("dllm-empty-model-").FullName;
+        try
+        {
+            using var serve = StartServe("--model-path", empty, "--port", "0", "--device", "cpu");
+            int exit = await serve.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.Equal(1, exit);
+            Assert.Contains("The model failed to load", serve.Output);
+            Assert.Contains("tokenizer", serve.Output);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_algorithm_and_a_bad_config_are_clear_errors()
     {
         string config = Path.Combine(Path.GetTempPath(), $"dllm-bad-{Guid.NewGuid():N}.yaml");
