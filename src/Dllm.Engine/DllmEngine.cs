@@ -182,7 +182,15 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _scheduler.Wake();
     }
 
-    private EngineRequest Submit(GenerateRequest request)
+    /// <summary>
+    /// Checks a request as generation would, without running it: exactly one of text and input_ids, the sampling
+    /// parameters, token ids inside the vocabulary, the prompt + max_new_tokens + one block within the context,
+    /// the per-request threshold and block size. Lets a server reject a bad request before it starts a response.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
+    public void Validate(GenerateRequest request) => Prepare(request);
+
+    private (int[] Ids, IDiffusionAlgorithm Algorithm) Prepare(GenerateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -204,6 +212,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             throw new ArgumentException(
                 $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", nameof(request));
         }
+        return (ids, algorithm);
+    }
+
+    private EngineRequest Submit(GenerateRequest request)
+    {
+        var (ids, algorithm) = Prepare(request);
         string id = request.RequestId ?? Guid.NewGuid().ToString("N");
         var engineRequest = new EngineRequest(id, ids, request.Sampling, algorithm, Tokenizer.CreateStreamingDetokenizer(request.Sampling.SkipSpecialTokens));
         if (!_active.TryAdd(id, engineRequest))

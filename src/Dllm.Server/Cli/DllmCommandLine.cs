@@ -9,6 +9,7 @@ public static class DllmCommandLine
     public static RootCommand Build()
     {
         var root = new RootCommand("dllm: serve and run LLaDA2 diffusion language models on TorchSharp.");
+        root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());

@@ -7,6 +7,7 @@ namespace Dllm.Server.Cli;
 /// <summary><c>dllm doctor</c>: loads the native backend, prints what it loaded, and checks the device.</summary>
 internal static class DoctorCommand
 {
+    /// <summary>The command with its options and action.</summary>
     public static Command Create()
     {
         var device = CommonOptions.Device();

@@ -11,6 +11,7 @@ namespace Dllm.Server.Cli;
 /// <summary><c>dllm synth</c>: writes a synthetic LLaDA2 checkpoint directory (HF layout, random weights).</summary>
 internal static class SynthCommand
 {
+    /// <summary>The command with its options and action.</summary>
     public static Command Create()
     {
         var output = new Option<string>("--output", "-o") { Description = "Directory to write.", Required = true };

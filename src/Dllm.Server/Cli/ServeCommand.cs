@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Dllm.Decoding;
+
+namespace Dllm.Server.Cli;
+
+/// <summary>
+/// <c>dllm serve</c>: the SGLang-compatible HTTP server, with SGLang's flags, so a <c>python3 -m sglang.launch_server</c>
+/// command line works with the program name replaced.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>The command with its options and action.</summary>
+    public static Command Create()
+    {
+        var modelPath = new Option<string?>("--model-path") { Description = "A local Hugging Face model directory (config.json, *.safetensors, tokenizer.json). Models are not downloaded. Without it, a small built-in demo model with random weights is served." };
+        var algorithm = new Option<string>("--dllm-algorithm") { Description = $"The diffusion decoding algorithm: {string.Join(", ", DiffusionAlgorithms.Names)}.", DefaultValueFactory = _ => "LowConfidence" };
+        var algorithmConfig = new Option<string?>("--dllm-algorithm-config") { Description = "A YAML file with the algorithm's settings (threshold, block_size, ...)." };
+        var host = new Option<string>("--host") { Description = "The address to listen on (127.0.0.1, 0.0.0.0, ::, localhost or an IP).", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "The port to listen on (0: any free port).", DefaultValueFactory = _ => 30000 };
+        var maxRunning = new Option<int?>("--max-running-requests") { Description = "Requests decoded together; the rest wait (default 16)." };
+        var contextLength = new Option<int?>("--context-length") { Description = "Longest prompt + generation per request (default: the model's, at most 8192)." };
+        var dtype = new Option<string>("--dtype") { Description = "auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16 or float32.", DefaultValueFactory = _ => "auto" };
+        var device = CommonOptions.Device();
+        var libTorchDir = CommonOptions.LibTorchDir();
+        var loadFormat = new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", DefaultValueFactory = _ => LoadFormat.Auto };
+        var servedName = new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health and /health_generate." };
+        var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
+        var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
+        {
+            modelPath, algorithm, algorithmConfig, host, port, maxRunning, contextLength, dtype, device, libTorchDir,
+            loadFormat, servedName, apiKey, trustRemoteCode,
+        };
+        command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
+        {
+            ModelPath = parse.GetValue(modelPath),
+            Algorithm = parse.GetValue(algorithm)!,
+            AlgorithmConfigPath = parse.GetValue(algorithmConfig),
+            Host = parse.GetValue(host)!,
+            Port = parse.GetValue(port),
+            MaxRunningRequests = parse.GetValue(maxRunning),
+            ContextLength = parse.GetValue(contextLength),
+            DType = parse.GetValue(dtype)!,
+            Device = parse.GetValue(device)!,
+            LibTorchDirectory = parse.GetValue(libTorchDir),
+            LoadFormat = parse.GetValue(loadFormat),
+            ServedModelName = parse.GetValue(servedName),
+            ApiKey = parse.GetValue(apiKey),
+            TrustRemoteCode = parse.GetValue(trustRemoteCode),
+        }, cancellationToken));
+        return command;
+    }
+}

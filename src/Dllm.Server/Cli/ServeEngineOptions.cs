@@ -1,0 +1,62 @@
+using Dllm.Decoding;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Server.Cli;
+
+/// <summary>Turns <c>dllm serve</c>'s flags into engine options, checking what can be checked before loading.</summary>
+internal static class ServeEngineOptions
+{
+    /// <summary>The engine options, and whether they serve the demo model.</summary>
+    /// <exception cref="ServeSetupException">An unknown algorithm, a bad algorithm config, or a model path that is not a local directory.</exception>
+    public static (DllmEngineOptions Options, bool IsDemo) Build(ServeSettings settings, ILogger logger)
+    {
+        string algorithm = DiffusionAlgorithms.Names.FirstOrDefault(n => string.Equals(n, settings.Algorithm, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ServeSetupException($"--dllm-algorithm '{settings.Algorithm}' is unknown; known algorithms: {string.Join(", ", DiffusionAlgorithms.Names)}.");
+        var config = LoadConfig(settings.AlgorithmConfigPath, algorithm);
+        bool demo = settings.ModelPath is null;
+        string modelPath = demo ? DemoModel.Ensure(settings.LibTorchDirectory, logger) : CheckModelPath(settings.ModelPath!);
+        if (demo)
+        {
+            logger.LogWarning("No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.", modelPath);
+        }
+        var defaults = new DllmEngineOptions { ModelPath = modelPath };
+        var options = defaults with
+        {
+            Algorithm = algorithm,
+            AlgorithmConfig = config,
+            AlgorithmConfigPath = settings.AlgorithmConfigPath,
+            MaxRunningRequests = settings.MaxRunningRequests ?? defaults.MaxRunningRequests,
+            ContextLength = settings.ContextLength,
+            Device = settings.Device,
+            DType = settings.DType,
+            LibTorchDirectory = settings.LibTorchDirectory,
+            LoadFormat = settings.LoadFormat,
+            ServedModelName = settings.ServedModelName ?? (demo ? "dllm-demo-tiny" : null),
+        };
+        return (options, demo);
+    }
+
+    private static DiffusionAlgorithmConfig? LoadConfig(string? path, string algorithm)
+    {
+        if (path is null)
+            return null;
+        try
+        {
+            return DiffusionAlgorithmConfig.LoadFile(path, algorithm);
+        }
+        catch (AlgorithmConfigException e)
+        {
+            throw new ServeSetupException($"--dllm-algorithm-config: {e.Message}");
+        }
+    }
+
+    private static string CheckModelPath(string path)
+    {
+        if (Directory.Exists(path))
+            return Path.GetFullPath(path);
+        string hint = !Path.IsPathRooted(path) && path.Count(c => c == '/') == 1 && !path.StartsWith('.')
+            ? $" It looks like a Hugging Face model id: dllm does not download models (there is no model hub here). Download the checkpoint (for example `huggingface-cli download {path} --local-dir ./{path.Split('/')[1]}`) and pass that directory."
+            : " Pass a directory with config.json, *.safetensors and tokenizer.json.";
+        throw new ServeSetupException($"--model-path '{path}' is not a local directory.{hint}");
+    }
+}

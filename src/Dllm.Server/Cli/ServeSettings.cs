@@ -1,0 +1,47 @@
+namespace Dllm.Server.Cli;
+
+/// <summary>The flags of <c>dllm serve</c> (SGLang's names).</summary>
+internal sealed record ServeSettings
+{
+    /// <summary><c>--model-path</c>: a local HF model directory; null serves the demo model.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary><c>--dllm-algorithm</c>.</summary>
+    public string Algorithm { get; init; } = "LowConfidence";
+
+    /// <summary><c>--dllm-algorithm-config</c>: the algorithm's YAML file.</summary>
+    public string? AlgorithmConfigPath { get; init; }
+
+    /// <summary><c>--host</c>.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary><c>--port</c>.</summary>
+    public int Port { get; init; } = 30000;
+
+    /// <summary><c>--max-running-requests</c>; null: the engine's default.</summary>
+    public int? MaxRunningRequests { get; init; }
+
+    /// <summary><c>--context-length</c>; null: the engine's default.</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary><c>--dtype</c>.</summary>
+    public string DType { get; init; } = "auto";
+
+    /// <summary><c>--device</c>.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary><c>--libtorch-dir</c>.</summary>
+    public string? LibTorchDirectory { get; init; }
+
+    /// <summary><c>--load-format</c>.</summary>
+    public LoadFormat LoadFormat { get; init; } = LoadFormat.Auto;
+
+    /// <summary><c>--served-model-name</c>.</summary>
+    public string? ServedModelName { get; init; }
+
+    /// <summary><c>--api-key</c>.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary><c>--trust-remote-code</c>: accepted for SGLang command lines, no effect.</summary>
+    public bool TrustRemoteCode { get; init; }
+}

@@ -1,0 +1,69 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dllm.Hosting;
+using Dllm.Server.Endpoints.Json;
+using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Dllm.Server.Endpoints.Info;
+
+/// <summary>
+/// <c>GET /get_server_info</c>: the effective server arguments (model, algorithm and its settings, limits, device,
+/// the command line's extra arguments; never the API key itself), the status, the engine's queue, and the version.
+/// Fields only the loaded engine knows are null while it loads.
+/// </summary>
+internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServerState state, IOptions<DllmServerOptions> options) : IDllmEndpoint
+{
+    private static readonly string Version =
+        typeof(ServerInfoEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Methods { get; } = ["GET"];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Patterns { get; } = ["/get_server_info"];
+
+    /// <inheritdoc />
+    public Task HandleAsync(HttpContext context)
+    {
+        var engineOptions = provider.Options;
+        var engine = state.Engine;
+        var info = new JsonObject
+        {
+            ["model_path"] = Path.GetFullPath(engineOptions.ModelPath),
+            ["tokenizer_path"] = Path.GetFullPath(engineOptions.ModelPath),
+            ["served_model_name"] = engine?.ModelName ?? engineOptions.ServedModelName,
+            ["dllm_algorithm"] = engine?.AlgorithmName ?? engineOptions.Algorithm,
+            ["dllm_algorithm_config"] = AlgorithmConfig(engine, engineOptions),
+            ["block_size"] = engine?.BlockSize,
+            ["max_running_requests"] = engineOptions.MaxRunningRequests,
+            ["context_length"] = engine?.ContextLength ?? engineOptions.ContextLength,
+            ["load_format"] = engineOptions.LoadFormat.ToString().ToLowerInvariant(),
+            ["dtype"] = engine?.DType.ToString().ToLowerInvariant() ?? engineOptions.DType,
+            ["device"] = engine?.Device.ToString() ?? engineOptions.Device,
+            ["api_key_required"] = !string.IsNullOrEmpty(options.Value.ApiKey),
+            ["max_request_body_bytes"] = options.Value.MaxRequestBodyBytes,
+            ["demo_model"] = options.Value.IsDemoModel,
+        };
+        foreach (var (name, value) in options.Value.ServerArguments)
+            info[name] = JsonSerializer.SerializeToNode(value, DllmJson.Options);
+        info["status"] = state.Status.ToString().ToLowerInvariant();
+        info["running_requests"] = engine?.RunningRequests;
+        info["waiting_requests"] = engine?.WaitingRequests;
+        info["denoising_steps"] = engine?.DenoisingSteps;
+        info["version"] = Version;
+        return DllmJson.WriteAsync(context, info);
+    }
+
+    private static JsonObject AlgorithmConfig(DllmEngine? engine, DllmEngineOptions engineOptions)
+    {
+        var config = engine?.AlgorithmConfig ?? engineOptions.AlgorithmConfig;
+        var result = new JsonObject { ["source"] = config?.Source ?? engineOptions.AlgorithmConfigPath };
+        foreach (var (key, value) in config?.Values ?? new Dictionary<string, double>())
+            result[key] = value;
+        return result;
+    }
+}

@@ -1,0 +1,66 @@
+using Dllm.Chat;
+using Dllm.Server.Endpoints.Json;
+using Dllm.Server.Endpoints.OpenAI.Wire;
+using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Running;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Server.Endpoints.OpenAI;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: the messages rendered with the LLaDA2 chat template (tools included), generation
+/// stopping at EOS or <c>&lt;|role_end|&gt;</c>, tool calls parsed from the output when tools were offered.
+/// </summary>
+internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<ChatCompletionsEndpoint> logger) : IDllmEndpoint
+{
+    /// <inheritdoc />
+    public IReadOnlyList<string> Methods { get; } = ["POST"];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Patterns { get; } = ["/v1/chat/completions"];
+
+    /// <inheritdoc />
+    public async Task HandleAsync(HttpContext context)
+    {
+        ChatCall call;
+        using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
+            call = ChatCallReader.Read(json.RootElement);
+        var (engine, generator) = runner.RequireReady();
+        string prompt = RenderPrompt(call);
+        var sampling = call.Sampling.For(generator.Tokenizer.Encode(prompt).Length, engine);
+        var request = new GenerateRequest
+        {
+            Text = prompt,
+            Sampling = sampling with { StopTokenIds = [.. sampling.StopTokenIds, generator.Tokenizer.RoleEndTokenId] },
+            RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
+        };
+        var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
+        await using var batch = runner.Start([request], context.RequestAborted);
+        if (call.Stream)
+        {
+            await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);
+            return;
+        }
+        var final = (await batch.CompleteAsync(context.RequestAborted).ConfigureAwait(false))[0].Update;
+        var output = ChatOutput.From(final.Text, call.Tools.Count > 0);
+        var message = new ChatMessage(
+            output.ToolCalls.Count > 0 && output.Content.Length == 0 ? null : output.Content,
+            output.ToolCalls.Count > 0 ? [.. output.ToolCalls.Select(c => ToolCall.From(c))] : null);
+        var completion = new ChatCompletion(identity.Id, identity.Created, identity.Model,
+            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!))], Usage.Of([final]));
+        await DllmJson.WriteAsync(context, completion).ConfigureAwait(false);
+    }
+
+    private static string RenderPrompt(ChatCall call)
+    {
+        try
+        {
+            return ChatTemplate.Render(call.Messages, call.Tools);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message.Replace(" (Parameter 'tool')", "", StringComparison.Ordinal), "tools");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+using Dllm.Server.Endpoints.Json;
+using Dllm.Server.Endpoints.OpenAI.Wire;
+using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Running;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Server.Endpoints.OpenAI;
+
+/// <summary><c>POST /v1/completions</c>: raw prompts (no template), one choice per prompt in input order, streamed or not.</summary>
+internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<CompletionsEndpoint> logger) : IDllmEndpoint
+{
+    /// <inheritdoc />
+    public IReadOnlyList<string> Methods { get; } = ["POST"];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Patterns { get; } = ["/v1/completions"];
+
+    /// <inheritdoc />
+    public async Task HandleAsync(HttpContext context)
+    {
+        CompletionCall call;
+        using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
+            call = CompletionCallReader.Read(json.RootElement);
+        var (_, generator) = runner.RequireReady();
+        string baseId = call.RequestId ?? Guid.NewGuid().ToString("N");
+        var requests = call.Prompts
+            .Select((prompt, i) => prompt with { Sampling = call.Sampling.Sampling, RequestId = call.Prompts.Count == 1 ? baseId : $"{baseId}-{i}" })
+            .ToList();
+        var identity = ResponseIdentity.For("cmpl", baseId, generator.ModelName);
+        await using var batch = runner.Start(requests, context.RequestAborted);
+        if (call.Stream)
+        {
+            await SseResponse.WriteAsync(context, EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);
+            return;
+        }
+        var finals = (await batch.CompleteAsync(context.RequestAborted).ConfigureAwait(false)).Select(f => f.Update).ToList();
+        var choices = finals.Select((f, i) => new TextChoice(i, f.Text, OpenAiFinishReason.From(f.FinishReason!, hasToolCalls: false))).ToList();
+        await DllmJson.WriteAsync(context, new TextCompletion(identity.Id, identity.Created, identity.Model, choices, Usage.Of(finals))).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<string> EventsAsync(GenerationBatch batch, CompletionCall call, ResponseIdentity identity, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filters = batch.Requests.Select(r => new StreamingTextFilter(holdToolCalls: false, r.Sampling.Stop)).ToArray();
+        var finals = new List<GenerationUpdate>();
+        await foreach (var update in batch.StreamAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var state = update.Update;
+            var filter = filters[update.Index];
+            string? finish = state.FinishReason is null ? null : OpenAiFinishReason.From(state.FinishReason, hasToolCalls: false);
+            string delta = finish is null ? filter.Next(state.Text) : filter.Rest(state.Text);
+            if (finish is not null)
+                finals.Add(state);
+            if (delta.Length > 0 || finish is not null)
+                yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [new TextChoice(update.Index, delta, finish)]));
+        }
+        if (call.IncludeUsage)
+            yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [], Usage.Of(finals)));
+    }
+}

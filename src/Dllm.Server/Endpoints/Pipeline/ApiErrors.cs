@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Dllm.Server.Endpoints.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Dllm.Server.Endpoints.Pipeline;
+
+/// <summary>Maps exceptions to API errors and writes them.</summary>
+internal static class ApiErrors
+{
+    /// <summary>
+    /// The API error for <paramref name="error"/>: an <see cref="ApiException"/> as it is, Kestrel's body errors with
+    /// their status (413 for a too-large body), anything else a 500 (the server keeps serving other requests).
+    /// </summary>
+    public static ApiException From(Exception error) => error switch
+    {
+        ApiException api => api,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiException.TooLarge(null),
+        BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, ApiException.InvalidRequest),
+        _ => new ApiException(500, $"internal error: {error.Message}", "server_error"),
+    };
+
+    /// <summary>A 400 for the engine's verdict on a request: its argument and algorithm-config errors name the field.</summary>
+    public static ApiException FromValidation(Exception error) => error switch
+    {
+        ArgumentException argument => ApiException.BadRequest(MessageOf(argument), FieldOf(argument)),
+        _ => ApiException.BadRequest(error.Message),
+    };
+
+    /// <summary>The error object <c>{"error": {...}}</c>.</summary>
+    public static JsonObject ToJson(ApiException error) => new()
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = error.Message,
+            ["type"] = error.Type,
+            ["param"] = error.Param,
+            ["code"] = error.Code,
+        },
+    };
+
+    /// <summary>Writes <paramref name="error"/> as the response (the response must not have started).</summary>
+    public static Task WriteAsync(HttpContext context, ApiException error)
+    {
+        context.Response.StatusCode = error.StatusCode;
+        return DllmJson.WriteAsync(context, ToJson(error));
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" suffix .NET appends.</summary>
+    private static string MessageOf(ArgumentException error) =>
+        error.ParamName is string name && error.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+            ? error.Message[..^$" (Parameter '{name}')".Length]
+            : error.Message;
+
+    /// <summary>
+    /// The field an engine validation error names: its parameter name when that is a snake_case field
+    /// (SamplingParams' errors), else a leading <c>field:</c> of the message (<c>input_ids: token id ...</c>).
+    /// </summary>
+    private static string? FieldOf(ArgumentException error)
+    {
+        if (error.ParamName is string name && name != "request" && IsFieldName(name))
+            return name;
+        int colon = error.Message.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && IsFieldName(error.Message[..colon]) ? error.Message[..colon] : null;
+    }
+
+    private static bool IsFieldName(string name) => name.All(c => char.IsAsciiLetterLower(c) || c == '_' || c == '.');
+}

@@ -1,0 +1,37 @@
+namespace Dllm.Server.Endpoints.Pipeline;
+
+/// <summary>
+/// An error answered as <c>{"error": {"message", "type", "param", "code"}}</c> with an HTTP status: thrown by
+/// request readers and endpoints, written by <see cref="EndpointPipeline"/>.
+/// </summary>
+internal sealed class ApiException(int statusCode, string message, string type, string? param = null, string? code = null) : Exception(message)
+{
+    /// <summary>The type of a client error (the OpenAI name, used for every 4xx).</summary>
+    public const string InvalidRequest = "invalid_request_error";
+
+    /// <summary>The HTTP status.</summary>
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>The error type.</summary>
+    public string Type { get; } = type;
+
+    /// <summary>The request field at fault, when one is.</summary>
+    public string? Param { get; } = param;
+
+    /// <summary>A machine-readable code (e.g. <c>invalid_api_key</c>).</summary>
+    public string? Code { get; } = code;
+
+    /// <summary>400: the request is invalid; the message names <paramref name="param"/>.</summary>
+    public static ApiException BadRequest(string message, string? param = null) => new(400, message, InvalidRequest, param);
+
+    /// <summary>401: the API key is missing or wrong.</summary>
+    public static ApiException Unauthorized() =>
+        new(401, "Unauthorized: this server needs the header 'Authorization: Bearer <api key>' (the server's --api-key).", InvalidRequest, code: "invalid_api_key");
+
+    /// <summary>413: the body is larger than <paramref name="limit"/> bytes (or than the web server's own limit when null).</summary>
+    public static ApiException TooLarge(long? limit) =>
+        new(413, $"the request body is larger than the server's limit{(limit is null ? "" : $" of {limit} bytes")}.", InvalidRequest, code: "request_too_large");
+
+    /// <summary>503: the server cannot generate now (loading, failed, shutting down).</summary>
+    public static ApiException Unavailable(string message) => new(503, message, "service_unavailable");
+}

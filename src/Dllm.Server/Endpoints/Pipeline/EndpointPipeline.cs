@@ -1,0 +1,39 @@
+using Dllm.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dllm.Server.Endpoints.Pipeline;
+
+/// <summary>
+/// Runs an endpoint: API key first (401), then the handler; an exception before the response started becomes
+/// the documented error response (400/413/503/500), one after it started is the streaming writer's to report.
+/// A client that went away ends the request quietly.
+/// </summary>
+internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILogger<EndpointPipeline> logger)
+{
+    /// <summary>Answers <paramref name="context"/> with <paramref name="endpoint"/>.</summary>
+    public async Task InvokeAsync(IDllmEndpoint endpoint, HttpContext context)
+    {
+        try
+        {
+            if (endpoint.RequiresApiKey && !ApiKeyCheck.IsAuthorized(context, options.Value.ApiKey))
+                throw ApiException.Unauthorized();
+            await endpoint.HandleAsync(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogDebug("{Method} {Path}: the client went away", context.Request.Method, context.Request.Path);
+        }
+        catch (Exception e)
+        {
+            var error = ApiErrors.From(e);
+            if (error.StatusCode >= 500 && error.StatusCode != StatusCodes.Status503ServiceUnavailable)
+                logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            else
+                logger.LogInformation("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
+            if (!context.Response.HasStarted)
+                await ApiErrors.WriteAsync(context, error).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Dllm;
+using Dllm.Server.Endpoints.Health;
+using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Running;
+using Dllm.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the SGLang-compatible server in any ASP.NET Core app.</summary>
+public static class DllmServerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine (<see cref="DllmEngineServiceCollectionExtensions.AddDllmEngine"/>: the first registration
+    /// wins, so a chat client registered in the same app shares it), the hosted service that loads it at start and
+    /// drains and disposes it at shutdown, and what <c>app.MapDllmEndpoints()</c> needs.
+    /// </summary>
+    public static IServiceCollection AddDllmServer(this IServiceCollection services, Func<IServiceProvider, DllmEngineOptions> engineOptions, Action<DllmServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(engineOptions);
+        services.AddDllmEngine(engineOptions);
+        return services.AddDllmServer(configure);
+    }
+
+    /// <summary>
+    /// Registers the server over an engine registered with <c>services.AddDllmEngine(...)</c> (by the app or the chat
+    /// client): the hosted service that loads it at start and drains and disposes it at shutdown, and what
+    /// <c>app.MapDllmEndpoints()</c> needs.
+    /// </summary>
+    public static IServiceCollection AddDllmServer(this IServiceCollection services, Action<DllmServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<DllmServerOptions>();
+        if (configure is not null)
+            options.Configure(configure);
+        services.TryAddSingleton<DllmServerState>();
+        services.TryAddSingleton<RequestTracker>();
+        services.TryAddSingleton<RequestBodyReader>();
+        services.TryAddSingleton<GenerationRunner>();
+        services.TryAddSingleton<HealthProbe>();
+        services.AddHostedService<DllmServerHostedService>();
+        return services;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using Dllm.Server.Tests.Infrastructure;
+
+namespace Dllm.Server.Tests.Endpoints;
+
+/// <summary>Every kind of bad input gets the documented status and an error naming the field; the server keeps serving.</summary>
+[Collection(ServerCollection.Name)]
+public class BadInputTests(ServerFixture fixture)
+{
+    private DllmTestServer Server => fixture.Server;
+
+    /// <summary>Path, body, expected <c>param</c> (null: none), a piece of the message.</summary>
+    public static TheoryData<string, string, string?, string> BadRequests => new()
+    {
+        { "/generate", """{"text": "a", """, null, "malformed JSON" },
+        { "/generate", "", null, "empty" },
+        { "/generate", "[1, 2]", null, "JSON object" },
+        { "/generate", """{"text": "a", "input_ids": [1, 2]}""", "text", "exactly one of text and input_ids" },
+        { "/generate", """{"sampling_params": {"max_new_tokens": 4}}""", "text", "exactly one of text and input_ids" },
+        { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": -1}}""", "sampling_params.max_new_tokens", "must be >= 0" },
+        { "/generate", """{"input_ids": [1, 999999]}""", "input_ids", "outside the vocabulary" },
+        { "/generate", """{"input_ids": [[1, 2], [3, -4]]}""", "input_ids", "outside the vocabulary" },
+        { "/generate", $$$"""{"input_ids": [{{{string.Join(", ", Enumerable.Repeat(65, 2100))}}}]}""", null, "exceeds the context length" },
+        { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": 5000}}""", null, "exceeds the context length" },
+        { "/generate", """{"text": 5}""", "text", "must be a string or a list of strings" },
+        { "/generate", """{"text": ["a", 7]}""", "text[1]", "must be a string" },
+        { "/generate", """{"input_ids": "1 2 3"}""", "input_ids", "must be a list" },
+        { "/generate", """{"input_ids": [1, 2.5]}""", "input_ids[1]", "must be an integer" },
+        { "/generate", """{"input_ids": []}""", "input_ids", "must not be empty" },
+        { "/generate", """{"text": "a", "sampling_params": {"temperature": "hot"}}""", "sampling_params.temperature", "must be a number" },
+        { "/generate", """{"text": "a", "sampling_params": {"top_p": 0}}""", "sampling_params.top_p", "(0, 1]" },
+        { "/generate", """{"text": "a", "sampling_params": {"top_k": 0}}""", "sampling_params.top_k", "top_k" },
+        { "/generate", """{"text": "a", "sampling_params": {"stop": 3}}""", "sampling_params.stop", "a string or a list of strings" },
+        { "/generate", """{"text": "a", "sampling_params": {"warp_speed": 9}}""", "sampling_params.warp_speed", "not a sampling parameter" },
+        { "/generate", """{"text": "a", "sampling_params": 3}""", "sampling_params", "an object or a list of objects" },
+        { "/generate", """{"text": ["a", "b"], "sampling_params": [{}]}""", "sampling_params", "1 entries for 2 prompts" },
+        { "/generate", """{"text": "a", "stream": "yes"}""", "stream", "true or false" },
+        { "/generate", """{"text": ["a", "b"], "rid": "one"}""", "rid", "a list of strings" },
+        { "/generate", """{"text": ["a", "b"], "rid": ["x", "x"]}""", "rid", "twice" },
+        { "/v1/chat/completions", """{"model": "m"}""", "messages", "messages is required" },
+        { "/v1/chat/completions", """{"messages": []}""", "messages", "must not be empty" },
+        { "/v1/chat/completions", """{"messages": [{"role": "wizard", "content": "hi"}]}""", "messages[0].role", "must be system" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", "messages[0].content[0].type", "text only" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "n": 2}""", "n", "not supported" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "max_tokens": -3}""", "max_tokens", "must be >= 0" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "temperature": "warm"}""", "temperature", "must be a number" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "retrieval"}]}""", "tools[0].type", "'function'" },
+        { "/v1/completions", """{"model": "m"}""", "prompt", "prompt is required" },
+        { "/v1/completions", """{"prompt": "a", "echo": true}""", "echo", "not supported" },
+        { "/v1/completions", """{"prompt": [[1, 2], []]}""", "prompt[1]", "must not be empty" },
+        { "/abort_request", """{"foo": 1}""", "rid", "rid" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_input_is_a_400_naming_the_field(string path, string body, string? param, string message)
+    {
+        long steps = Server.Engine.DenoisingSteps;
+
+        var error = await (await Server.Client.PostAsync(path, body)).ErrorAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Contains(message, error.GetProperty("message").GetString());
+        Assert.Equal(steps, Server.Engine.DenoisingSteps);
+    }
+
+    [Fact]
+    public async Task A_bad_stream_request_is_a_400_before_any_event()
+    {
+        using var response = await Server.Client.PostStreamingAsync("/generate", """{"input_ids": [1, 999999], "stream": true}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_with_or_without_a_content_length()
+    {
+        string big = $$$"""{"text": "{{{new string('a', (int)ServerFixture.BodyLimit + 10)}}}"}""";
+        var sized = await Server.Client.PostAsync("/generate", big);
+        var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = Http.Json(big) };
+        chunkedRequest.Headers.TransferEncodingChunked = true;
+        var chunked = await Server.Client.SendAsync(chunkedRequest);
+
+        Assert.Equal("request_too_large", (await sized.ErrorAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("code").GetString());
+        Assert.Equal("request_too_large", (await chunked.ErrorAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task After_bad_requests_the_server_keeps_serving()
+    {
+        await Server.Client.PostAsync("/generate", "{");
+        await Server.Client.PostAsync("/generate", """{"input_ids": [-1]}""");
+
+        var json = await (await Server.Client.PostAsync("/generate", """{"text": "still here", "sampling_params": {"max_new_tokens": 4, "ignore_eos": true}}""")).JsonAsync();
+
+        Assert.Equal(4, json.GetProperty("meta_info").GetProperty("completion_tokens").GetInt32());
+    }
+}

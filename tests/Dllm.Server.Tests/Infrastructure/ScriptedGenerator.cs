@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using Dllm.Tokenization;
+
+namespace Dllm.Server.Tests.Infrastructure;
+
+/// <summary>
+/// Wraps the engine to produce what a random model cannot: a prompt that offers tools gets a tool call (in two
+/// blocks), <see cref="FailNow"/> in a prompt fails before any output, <see cref="FailLater"/> after the first block.
+/// Everything else goes to the engine.
+/// </summary>
+internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
+{
+    public const string FailNow = "FAIL_NOW";
+    public const string FailLater = "FAIL_LATER";
+    public const string FailureMessage = "scripted engine failure";
+    public const string ToolCallFirstBlock = "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", ";
+    public const string ToolCallSecondBlock = "\"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+
+    /// <summary>The last prompt that offered tools.</summary>
+    public string? LastToolPrompt { get; private set; }
+
+    public string ModelName => engine.ModelName;
+
+    public LladaTokenizer Tokenizer => engine.Tokenizer;
+
+    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    {
+        GenerationUpdate? last = null;
+        await foreach (var update in GenerateStreamingAsync(request, cancellationToken))
+            last = update;
+        return last!.ToResult();
+    }
+
+    public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    {
+        string text = request.Text ?? "";
+        if (text.Contains(FailNow, StringComparison.Ordinal))
+            throw new InvalidOperationException(FailureMessage);
+        if (text.Contains(FailLater, StringComparison.Ordinal))
+            return FailAfterFirstBlockAsync(request, cancellationToken);
+        if (text.Contains("<tools>", StringComparison.Ordinal))
+        {
+            LastToolPrompt = text;
+            return ToolCallAsync(request, cancellationToken);
+        }
+        return engine.GenerateStreamingAsync(request, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<GenerationUpdate> ToolCallAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var first = Update(request, ToolCallFirstBlock, "", null);
+        yield return first;
+        cancellationToken.ThrowIfCancellationRequested();
+        yield return Update(request, ToolCallSecondBlock, first.Text, FinishReason.StopToken(engine.Tokenizer.RoleEndTokenId));
+    }
+
+    private async IAsyncEnumerable<GenerationUpdate> FailAfterFirstBlockAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        yield return Update(request, "partial", "", null);
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new InvalidOperationException(FailureMessage);
+    }
+
+    private GenerationUpdate Update(GenerateRequest request, string delta, string before, FinishReason? finish)
+    {
+        string text = before + delta;
+        return new GenerationUpdate
+        {
+            RequestId = request.RequestId!,
+            TextDelta = delta,
+            NewIds = engine.Tokenizer.Encode(delta),
+            Text = text,
+            OutputIds = engine.Tokenizer.Encode(text),
+            PromptTokens = engine.Tokenizer.Encode(request.Text!).Length,
+            DenoisingSteps = 1,
+            FinishReason = finish,
+            Latency = finish is null ? null : TimeSpan.FromMilliseconds(1),
+        };
+    }
+}
