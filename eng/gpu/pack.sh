@@ -4,6 +4,7 @@
 #   .gpu/app/           the framework-dependent dllm app, built with -p:DllmTorchBackend=external:
 #                       managed DLLs + libLibTorchSharp.so, no libtorch (the host's PyTorch provides it)
 #   .gpu/bench/         the benchmark program, built the same way (when bench/ exists)
+#   .gpu/openai-client/ the OpenAI .NET SDK sample, to check a running server's /v1 routes
 # Run it on the CUDA host with eng/gpu/run.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,5 +29,6 @@ publish() { # project output-folder
 }
 publish src/Dllm.Server app
 [[ -d "$root/bench/Dllm.Bench" ]] && publish bench/Dllm.Bench bench
+publish samples/OpenAIClient openai-client
 cp "$root/eng/gpu/run.sh" "$out/run.sh"
 du -sh "$out" | sed 's/^/pack: bundle size /'

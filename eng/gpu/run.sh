@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a bundled app on the CUDA host against the host's PyTorch libtorch (see docs/gpu.md).
-#   eng/gpu/run.sh [app|bench] ARGS...      e.g.  eng/gpu/run.sh app doctor
+#   eng/gpu/run.sh [app|bench|openai] ARGS...      e.g.  eng/gpu/run.sh app doctor
 # Environment: DLLM_LIBTORCH_DIR (default: the host's PyTorch torch/lib), DLLM_DOTNET_DIR (default /tmp/dn).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -10,7 +10,8 @@ which="${1:-app}"; shift || true
 case "$which" in
   app) dll="$bundle/app/dllm.dll" ;;
   bench) dll="$bundle/bench/Dllm.Bench.dll" ;;
-  *) echo "usage: $0 [app|bench] ARGS..." >&2; exit 2 ;;
+  openai) dll="$bundle/openai-client/Dllm.Samples.OpenAIClient.dll" ;;
+  *) echo "usage: $0 [app|bench|openai] ARGS..." >&2; exit 2 ;;
 esac
 dn="${DLLM_DOTNET_DIR:-/tmp/dn}"
 if [[ ! -x "$dn/dotnet" ]]; then

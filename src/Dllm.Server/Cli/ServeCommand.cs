@@ -25,11 +25,13 @@ internal static class ServeCommand
         var loadFormat = new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", DefaultValueFactory = _ => LoadFormat.Auto };
         var servedName = new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health and /health_generate." };
+        var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
+        var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, contextLength, dtype, device, libTorchDir,
-            loadFormat, servedName, apiKey, trustRemoteCode,
+            loadFormat, servedName, apiKey, gpus, deviceMap, trustRemoteCode,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -47,6 +49,8 @@ internal static class ServeCommand
             ServedModelName = parse.GetValue(servedName),
             ApiKey = parse.GetValue(apiKey),
             TrustRemoteCode = parse.GetValue(trustRemoteCode),
+            Gpus = parse.GetValue(gpus),
+            DeviceMap = parse.GetValue(deviceMap),
         }, cancellationToken));
         return command;
     }

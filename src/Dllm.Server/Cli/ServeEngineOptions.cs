@@ -32,6 +32,8 @@ internal static class ServeEngineOptions
             LibTorchDirectory = settings.LibTorchDirectory,
             LoadFormat = settings.LoadFormat,
             ServedModelName = settings.ServedModelName ?? (demo ? "dllm-demo-tiny" : null),
+            Gpus = settings.Gpus,
+            DeviceMap = settings.DeviceMap,
         };
         return (options, demo);
     }

@@ -21,6 +21,12 @@ internal sealed record ServeSettings
     /// <summary><c>--max-running-requests</c>; null: the engine's default.</summary>
     public int? MaxRunningRequests { get; init; }
 
+    /// <summary><c>--gpus</c>: split the layers over N GPUs; null: one device.</summary>
+    public int? Gpus { get; init; }
+
+    /// <summary><c>--device-map</c>: an explicit layer split; wins over <see cref="Gpus"/>.</summary>
+    public string? DeviceMap { get; init; }
+
     /// <summary><c>--context-length</c>; null: the engine's default.</summary>
     public int? ContextLength { get; init; }
 
