@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace Dllm.Model;
 
 /// <summary>A MoE layer's routed experts, stacked at load into <c>[E, 2F, H]</c> (gate and up rows) and
-/// <c>[E, H, F]</c> (down), computed without a per-expert loop (see <see cref="MoePath"/>).</summary>
+/// <c>[E, H, F]</c> (down), computed without a per-expert loop (see <see cref="MoePath"/>). A single shared
+/// expert of the same width is stacked as expert E and always weighted 1, so it costs no ops of its own.</summary>
 internal sealed class MoeExperts : IDisposable
 {
     /// <summary>Token count above which <see cref="MoePath.Auto"/> switches to <see cref="MoePath.GroupedByExpert"/>.</summary>
@@ -12,26 +13,44 @@ internal sealed class MoeExperts : IDisposable
 
     private readonly Tensor _gateUp; // [E, 2F, H]
     private readonly Tensor _down;   // [E, H, F]
+    private readonly Tensor _routingBase; // [1, E(+1)] fp32: 0 for routed experts, 1 for a stacked shared expert
+    private readonly Tensor? _sharedGateUp; // views of the stacked shared expert, [2F, H] and [H, F]
+    private readonly Tensor? _sharedDown;
     private readonly int _experts;
     private readonly long _width;
+
+    /// <summary>True when the layer's one shared expert is stacked after the routed ones.</summary>
+    public bool HasStackedSharedExpert { get; }
+
+    /// <summary>Whether a config's shared expert can be stacked with the routed ones (one of the same width).</summary>
+    public static bool CanStackSharedExpert(LLaDA2Config config) => config.NumSharedExperts == 1;
 
     public MoeExperts(LLaDA2Config config, string prefix, WeightLoader weights)
     {
         _experts = config.NumExperts;
         _width = config.MoeIntermediateSize;
-        int hidden = config.HiddenSize;
-        _gateUp = empty([_experts, 2 * _width, hidden], dtype: weights.DType, device: weights.Device);
-        _down = empty([_experts, hidden, _width], dtype: weights.DType, device: weights.Device);
+        HasStackedSharedExpert = CanStackSharedExpert(config);
+        int hidden = config.HiddenSize, stacked = _experts + (HasStackedSharedExpert ? 1 : 0);
+        _gateUp = empty([stacked, 2 * _width, hidden], dtype: weights.DType, device: weights.Device);
+        _down = empty([stacked, hidden, _width], dtype: weights.DType, device: weights.Device);
+        _routingBase = zeros([1, stacked], ScalarType.Float32, weights.Device);
+        if (HasStackedSharedExpert)
+            _routingBase[0, _experts] = 1.0f;
         using var noGrad = no_grad();
-        for (int e = 0; e < _experts; e++)
+        for (int e = 0; e < stacked; e++)
         {
-            string expert = $"{prefix}experts.{e}.";
+            string expert = e < _experts ? $"{prefix}experts.{e}." : $"{prefix}shared_experts.";
             using (var gate = weights.Read(expert + "gate_proj.weight", _width, hidden))
                 _gateUp[e].narrow(0, 0, _width).copy_(gate);
             using (var up = weights.Read(expert + "up_proj.weight", _width, hidden))
                 _gateUp[e].narrow(0, _width, _width).copy_(up);
             using (var down = weights.Read(expert + "down_proj.weight", hidden, _width))
                 _down[e].copy_(down);
+        }
+        if (HasStackedSharedExpert)
+        {
+            _sharedGateUp = _gateUp[_experts];
+            _sharedDown = _down[_experts];
         }
     }
 
@@ -43,23 +62,26 @@ internal sealed class MoeExperts : IDisposable
         return path == MoePath.AllExperts ? AllExperts(x, experts, weights) : GroupedByExpert(x, experts, weights);
     }
 
-    private Tensor Expert(Tensor input)
+    private Tensor Expert(Tensor input, Tensor gateUpWeights, Tensor downWeights)
     {
         // input [E, C, H] -> [E, C, H]
-        var gateUp = input.bmm(_gateUp.transpose(1, 2));
+        var gateUp = input.bmm(gateUpWeights.transpose(1, 2));
         var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
-        return activated.bmm(_down.transpose(1, 2));
+        return activated.bmm(downWeights.transpose(1, 2));
     }
 
     private Tensor AllExperts(Tensor x, Tensor experts, Tensor weights)
     {
         using var scope = NewDisposeScope();
-        long tokens = x.shape[0], hidden = x.shape[1];
-        var routing = zeros([tokens, _experts], dtype: ScalarType.Float32, device: x.device).scatter_(1, experts, weights).to(x.dtype);
-        var outputs = Expert(x.unsqueeze(0).expand(_experts, tokens, hidden)); // [E, T, H]
-        var combined = routing.unsqueeze(1).bmm(outputs.transpose(0, 1));      // [T, 1, H]
+        long tokens = x.shape[0], hidden = x.shape[1], stacked = _gateUp.shape[0];
+        // Routing weights of every stacked expert per token; the shared expert's column is 1.
+        var routing = _routingBase.expand(tokens, stacked).clone().scatter_(1, experts, weights).to(x.dtype);
+        var outputs = Expert(x.unsqueeze(0).expand(stacked, tokens, hidden), _gateUp, _down); // [E(+1), T, H]
+        var combined = routing.unsqueeze(1).bmm(outputs.transpose(0, 1));                     // [T, 1, H]
         return combined.view(tokens, hidden).MoveToOuterDisposeScope();
     }
+
+
 
     private Tensor GroupedByExpert(Tensor x, Tensor experts, Tensor weights)
     {
@@ -78,14 +100,24 @@ internal sealed class MoeExperts : IDisposable
         var slots = sortedExpert.mul(capacity).add_(rank);
         var buffer = zeros([_experts * capacity, hidden], dtype: x.dtype, device: x.device)
             .index_copy_(0, slots, x.index_select(0, sortedToken));
-        var outputs = Expert(buffer.view(_experts, capacity, hidden)).view(_experts * capacity, hidden);
+        var outputs = Expert(buffer.view(_experts, capacity, hidden), _gateUp.narrow(0, 0, _experts), _down.narrow(0, 0, _experts)).view(_experts * capacity, hidden);
         var pairs = outputs.index_select(0, slots).mul_(sortedWeight.unsqueeze(1));
-        return zeros([tokens, hidden], dtype: x.dtype, device: x.device).index_add_(0, sortedToken, pairs, 1).MoveToOuterDisposeScope();
+        var result = zeros([tokens, hidden], dtype: x.dtype, device: x.device).index_add_(0, sortedToken, pairs, 1);
+        if (HasStackedSharedExpert)
+        {
+            var gateUp = nn.functional.linear(x, _sharedGateUp!);
+            var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
+            result.add_(nn.functional.linear(activated, _sharedDown!));
+        }
+        return result.MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         _gateUp.Dispose();
         _down.Dispose();
+        _routingBase.Dispose();
+        _sharedGateUp?.Dispose();
+        _sharedDown?.Dispose();
     }
 }

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Dllm.Model;
 
-/// <summary>A MoE MLP: router, routed experts and (when configured) the shared expert.</summary>
+/// <summary>A MoE MLP: router, routed experts and (when configured) the shared expert — stacked with the routed
+/// experts when it has their width, else a separate SwiGLU.</summary>
 internal sealed class MoeMlp : IDisposable
 {
     private readonly MoeRouter _router;
@@ -15,7 +16,7 @@ internal sealed class MoeMlp : IDisposable
         string prefix = $"model.layers.{layer}.mlp.";
         _router = new MoeRouter(config, prefix, weights);
         _experts = new MoeExperts(config, prefix, weights);
-        if (config.NumSharedExperts > 0)
+        if (config.NumSharedExperts > 0 && !MoeExperts.CanStackSharedExpert(config))
             _shared = new SwiGluMlp(prefix + "shared_experts.", config.HiddenSize, config.MoeIntermediateSize * config.NumSharedExperts, weights);
     }
 

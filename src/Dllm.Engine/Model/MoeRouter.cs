@@ -32,11 +32,11 @@ internal sealed class MoeRouter : IDisposable
         var selection = scores.add(_bias);
         if (groups > 1)
         {
+            // Groups whose top-2 sum is below the topk_group-th best are masked out (equal sums are kept together).
             var groupScores = selection.view(tokens, groups, experts / groups).topk(2, dim: -1).values.sum(-1);
-            var keptGroups = groupScores.topk(_config.TopKGroups, dim: -1).indexes;
-            var keep = zeros([tokens, groups], ScalarType.Bool, x.device).scatter_(1, keptGroups, ones_like(keptGroups, dtype: ScalarType.Bool));
-            var expertKeep = keep.unsqueeze(-1).expand(tokens, groups, experts / groups).reshape(tokens, experts);
-            selection = selection.masked_fill(expertKeep.logical_not(), double.NegativeInfinity);
+            var kth = groupScores.topk(_config.TopKGroups, dim: -1).values.narrow(1, _config.TopKGroups - 1, 1);
+            var dropped = groupScores.lt(kth).unsqueeze(-1);
+            selection = selection.view(tokens, groups, experts / groups).masked_fill(dropped, double.NegativeInfinity).view(tokens, experts);
         }
         var chosen = selection.topk(_config.NumExpertsPerToken, dim: -1).indexes;
         var weights = scores.gather(1, chosen);
