@@ -24,7 +24,7 @@ internal static class ServeCommand
         var libTorchDir = CommonOptions.LibTorchDir();
         var loadFormat = new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", DefaultValueFactory = _ => LoadFormat.Auto };
         var servedName = new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." };
-        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health and /health_generate." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health." };
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };

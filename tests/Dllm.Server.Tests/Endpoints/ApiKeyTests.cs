@@ -7,7 +7,7 @@ using OpenAI.Chat;
 
 namespace Dllm.Server.Tests.Endpoints;
 
-/// <summary>With an API key every route but the health probes needs <c>Authorization: Bearer &lt;key&gt;</c>; nothing runs without it.</summary>
+/// <summary>With an API key every route but <c>/health</c> needs <c>Authorization: Bearer &lt;key&gt;</c>; nothing runs without it.</summary>
 [Collection(ServerCollection.Name)]
 public class ApiKeyTests(ApiKeyTests.KeyServer fixture) : IClassFixture<ApiKeyTests.KeyServer>
 {
@@ -54,12 +54,14 @@ public class ApiKeyTests(ApiKeyTests.KeyServer fixture) : IClassFixture<ApiKeyTe
     }
 
     [Fact]
-    public async Task Health_probes_need_no_key_and_the_openai_sdk_sends_it()
+    public async Task Health_needs_no_key_health_generate_does_and_the_openai_sdk_sends_it()
     {
         var server = fixture.Server;
 
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health_generate")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.GetAsync("/health_generate")).StatusCode);
+        using var withKey = new HttpRequestMessage(HttpMethod.Get, "/health_generate") { Headers = { { "Authorization", $"Bearer {Key}" } } };
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.SendAsync(withKey)).StatusCode);
         var denied = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiClients.Chat(server.BaseAddress, "sk-wrong").CompleteChatAsync([new UserChatMessage("hi")]));
         ChatCompletion completion = await OpenAiClients.Chat(server.BaseAddress, Key).CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { MaxOutputTokenCount = 3 });
 

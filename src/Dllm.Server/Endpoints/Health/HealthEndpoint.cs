@@ -1,15 +1,17 @@
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
+using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Server.Endpoints.Health;
 
 /// <summary>
 /// <c>GET /health</c> and <c>GET /health_generate</c> (one handler, as in SGLang): 200 with an empty body when a
-/// one-token generation succeeds, 503 with an error body while loading, shutting down or unhealthy. Never needs the
-/// API key (SGLang leaves every <c>/health*</c> path open for probes).
+/// one-token generation succeeds, 503 with an error body while loading, shutting down or unhealthy. With
+/// <c>--api-key</c>, <c>/health</c> stays open for probes and <c>/health_generate</c> (which generates) needs the key.
 /// </summary>
-internal sealed class HealthEndpoint(HealthProbe probe, GenerationRunner runner) : IDllmEndpoint
+internal sealed class HealthEndpoint(HealthProbe probe, GenerationRunner runner, IOptions<DllmServerOptions> options) : IDllmEndpoint
 {
     /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["GET"];
@@ -23,6 +25,8 @@ internal sealed class HealthEndpoint(HealthProbe probe, GenerationRunner runner)
     /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
+        if (context.Request.Path.StartsWithSegments("/health_generate", StringComparison.Ordinal) && !ApiKeyCheck.IsAuthorized(context, options.Value.ApiKey))
+            throw ApiException.Unauthorized();
         runner.RequireReady();
         if (!await probe.CheckAsync(context.RequestAborted).ConfigureAwait(false))
             throw ApiException.Unavailable("the engine failed its health generation.");
