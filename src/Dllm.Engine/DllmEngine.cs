@@ -151,17 +151,27 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var engineRequest = Submit(request);
-        using (cancellationToken.Register(() => Abort(engineRequest, "cancelled by the caller")))
+        bool finished = false;
+        try
         {
-            // Read to the end even after cancellation: the final (abort) update means the slot is free.
-            await foreach (var update in engineRequest.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            using (cancellationToken.Register(() => Abort(engineRequest, "cancelled by the caller")))
             {
-                if (update.FinishReason is not null)
-                    _active.TryRemove(engineRequest.Id, out _);
-                if (cancellationToken.IsCancellationRequested)
-                    continue;
-                yield return update;
+                // Read to the end even after cancellation: the final (abort) update means the slot is free.
+                await foreach (var update in engineRequest.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    finished |= update.FinishReason is not null;
+                    if (cancellationToken.IsCancellationRequested)
+                        continue;
+                    yield return update;
+                }
             }
+        }
+        finally
+        {
+            // A caller that stops reading early (break, dispose) must not leave the request running in its slot.
+            if (!finished)
+                Abort(engineRequest, "the caller stopped reading the stream");
+            _active.TryRemove(new KeyValuePair<string, EngineRequest>(engineRequest.Id, engineRequest));
         }
         cancellationToken.ThrowIfCancellationRequested();
     }

@@ -218,6 +218,25 @@ public class DllmEngineTests
     }
 
     [Fact]
+    public async Task A_caller_that_stops_reading_a_stream_early_frees_its_slot()
+    {
+        await using var engine = await TestEngines.CreateAsync(TinyModels.Random, maxRunningRequests: 1);
+
+        await foreach (var update in engine.GenerateStreamingAsync(GenerateRequest.FromText("stop early", Greedy(900)) with { RequestId = "early" }))
+        {
+            Assert.Null(update.FinishReason);
+            break;
+        }
+        var next = await engine.GenerateAsync(GenerateRequest.FromText("next", Greedy(8)) with { RequestId = "early" }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(8, next.CompletionTokens);
+        Assert.Equal(0, engine.RunningRequests);
+        Assert.False(engine.Abort("early"));
+        // The abandoned request stopped after about one block, not after its 900 tokens (one step per token).
+        Assert.True(engine.DenoisingSteps < 200, $"{engine.DenoisingSteps} steps");
+    }
+
+    [Fact]
     public async Task Bad_requests_are_rejected_naming_the_field()
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
