@@ -20,6 +20,7 @@ internal sealed record BenchOptions
     public double PeakedSharpness { get; init; } = 100;
     public int Gpus { get; init; } = 1;
     public string? DeviceMap { get; init; }
+    public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -43,6 +44,7 @@ internal sealed record BenchOptions
                 "--mode" => options with { Mode = value },
                 "--gpus" => options with { Gpus = int.Parse(value) },
                 "--device-map" => options with { DeviceMap = value },
+                "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

@@ -78,14 +78,14 @@ foreach (int prefix in options.Prefixes)
         for (int i = 0; i < options.Iterations + 3; i++)
         {
             watch.Restart();
-            using var logits = model.Forward(requests, cache, options.BlockSize, writeCache: false)!;
+            using var logits = model.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath)!;
             using var top = logits.max(); // the one host read a step needs
             top.item<float>();
             if (i >= 3)
                 times.Add(watch.Elapsed.TotalMilliseconds);
         }
         long tensorsBefore = TensorsCreated();
-        using (var counted = model.Forward(requests, cache, options.BlockSize, writeCache: false))
+        using (var counted = model.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath))
         {
         }
         long tensorsPerStep = TensorsCreated() - tensorsBefore;
