@@ -21,6 +21,7 @@ internal sealed record BenchOptions
     public int Gpus { get; init; } = 1;
     public string? DeviceMap { get; init; }
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
+    public bool FuseCleanPass { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -44,6 +45,7 @@ internal sealed record BenchOptions
                 "--mode" => options with { Mode = value },
                 "--gpus" => options with { Gpus = int.Parse(value) },
                 "--device-map" => options with { DeviceMap = value },
+                "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },

@@ -100,8 +100,20 @@ internal sealed class Scheduler : IDisposable
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
-        foreach (var group in _running.GroupBy(r => (r.Algorithm.BlockSize, Fused: r.PendingCleanBlock is not null)).ToList())
-            StepGroup(group.ToList(), group.Key.BlockSize, group.Key.Fused);
+        foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
+        {
+            var requests = group.ToList();
+            // The fused clean pass pays only when every request of the group carries one (one forward instead
+            // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
+            bool fused = requests.All(r => r.PendingCleanBlock is not null);
+            var pending = requests.Where(r => r.PendingCleanBlock is not null).ToList();
+            if (!fused && pending.Count > 0)
+            {
+                _runner.StorePendingBlocks(pending, group.Key);
+                pending.ForEach(r => r.PendingCleanBlock = null);
+            }
+            StepGroup(requests, group.Key, fused);
+        }
     }
 
     private void Admit()
