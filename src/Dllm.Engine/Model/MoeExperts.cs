@@ -40,12 +40,11 @@ internal sealed class MoeExperts : IDisposable
         for (int e = 0; e < stacked; e++)
         {
             string expert = e < _experts ? $"{prefix}experts.{e}." : $"{prefix}shared_experts.";
-            using (var gate = weights.Read(expert + "gate_proj.weight", _width, hidden))
-                _gateUp[e].narrow(0, 0, _width).copy_(gate);
-            using (var up = weights.Read(expert + "up_proj.weight", _width, hidden))
-                _gateUp[e].narrow(0, _width, _width).copy_(up);
-            using (var down = weights.Read(expert + "down_proj.weight", hidden, _width))
-                _down[e].copy_(down);
+            // One expert at a time: the views and the read tensors are released before the next.
+            using var scope = NewDisposeScope();
+            _gateUp[e].narrow(0, 0, _width).copy_(weights.Read(expert + "gate_proj.weight", _width, hidden));
+            _gateUp[e].narrow(0, _width, _width).copy_(weights.Read(expert + "up_proj.weight", _width, hidden));
+            _down[e].copy_(weights.Read(expert + "down_proj.weight", hidden, _width));
         }
         if (HasStackedSharedExpert)
         {
