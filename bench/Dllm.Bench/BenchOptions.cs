@@ -22,6 +22,7 @@ internal sealed record BenchOptions
     public string? DeviceMap { get; init; }
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
     public bool FuseCleanPass { get; init; }
+    public int? TokensPerRequest { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -45,6 +46,7 @@ internal sealed record BenchOptions
                 "--mode" => options with { Mode = value },
                 "--gpus" => options with { Gpus = int.Parse(value) },
                 "--device-map" => options with { DeviceMap = value },
+                "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--concurrency" => options with { Concurrency = Ints(value) },

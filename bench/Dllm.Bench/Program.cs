@@ -70,10 +70,11 @@ foreach (int prefix in options.Prefixes)
 {
     foreach (int batch in options.Batches)
     {
-        using var cache = model.CreateCache(batch, prefix + options.BlockSize);
+        using var cache = model.CreateCache(batch, prefix + Math.Max(options.BlockSize, options.TokensPerRequest ?? 0));
         for (int slot = 0; slot < batch && prefix > 0; slot++)
             model.Forward([new ForwardRequest(slot, 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
-        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, RandomTokens(options.BlockSize))).ToList();
+        // A step's new tokens per request: one block, or e.g. two (a fused clean pass + the next block's step).
+        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, RandomTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
         var times = new List<double>();
         for (int i = 0; i < options.Iterations + 3; i++)
         {
