@@ -21,13 +21,12 @@ internal sealed class Attention : IDisposable
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
-        string prefix = $"model.layers.{layer}.attention.";
-        _qkv = weights.Read(prefix + "query_key_value.weight", (_heads + 2 * _kvHeads) * _headDim, config.HiddenSize);
-        _dense = weights.Read(prefix + "dense.weight", config.HiddenSize, _heads * _headDim);
+        _qkv = weights.Read(LLaDA2TensorNames.QueryKeyValue(layer), (_heads + 2 * _kvHeads) * _headDim, config.HiddenSize);
+        _dense = weights.Read(LLaDA2TensorNames.AttentionDense(layer), config.HiddenSize, _heads * _headDim);
         if (config.UseQkNorm)
         {
-            using var queryNorm = weights.Read(prefix + "query_layernorm.weight", _headDim);
-            using var keyNorm = weights.Read(prefix + "key_layernorm.weight", _headDim);
+            using var queryNorm = weights.Read(LLaDA2TensorNames.QueryLayerNorm(layer), _headDim);
+            using var keyNorm = weights.Read(LLaDA2TensorNames.KeyLayerNorm(layer), _headDim);
             _qkNorm = new RmsNorm(cat([queryNorm.expand(_heads, _headDim), keyNorm.expand(_kvHeads, _headDim)], 0), config.RmsNormEps);
         }
     }

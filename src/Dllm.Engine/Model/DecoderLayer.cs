@@ -15,14 +15,13 @@ internal sealed class DecoderLayer : IDisposable
 
     public DecoderLayer(LLaDA2Config config, int layer, WeightLoader weights)
     {
-        string prefix = $"model.layers.{layer}.";
-        _inputNorm = new RmsNorm(weights.Read(prefix + "input_layernorm.weight", config.HiddenSize), config.RmsNormEps);
+        _inputNorm = new RmsNorm(weights.Read(LLaDA2TensorNames.InputLayerNorm(layer), config.HiddenSize), config.RmsNormEps);
         _attention = new Attention(config, layer, weights);
-        _postAttentionNorm = new RmsNorm(weights.Read(prefix + "post_attention_layernorm.weight", config.HiddenSize), config.RmsNormEps);
+        _postAttentionNorm = new RmsNorm(weights.Read(LLaDA2TensorNames.PostAttentionLayerNorm(layer), config.HiddenSize), config.RmsNormEps);
         if (config.IsMoeLayer(layer))
             _moe = new MoeMlp(config, layer, weights);
         else
-            _dense = new SwiGluMlp(prefix + "mlp.", config.HiddenSize, config.IntermediateSize, weights);
+            _dense = new SwiGluMlp(projection => LLaDA2TensorNames.DenseMlp(layer, projection), config.HiddenSize, config.IntermediateSize, weights);
     }
 
     public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache cache, bool writeCache, MoePath moePath)

@@ -28,7 +28,7 @@ public sealed class LLaDA2Model : IDisposable
         using var inference = inference_mode();
         var names = new HashSet<string>();
         var loaders = placement.Stages.Select(stage => new WeightLoader(source, dtype, stage.Device, name => names.Add(name))).ToArray();
-        _embeddings = loaders[0].Read("model.word_embeddings.weight", config.VocabSize, config.HiddenSize);
+        _embeddings = loaders[0].Read(LLaDA2TensorNames.WordEmbeddings, config.VocabSize, config.HiddenSize);
         _layers = new DecoderLayer[config.NumHiddenLayers];
         for (int s = 0; s < placement.Stages.Count; s++)
         {
@@ -38,8 +38,8 @@ public sealed class LLaDA2Model : IDisposable
                 logger.LogInformation("Loaded layer {Layer}/{Layers} on {Device} ({Elapsed:F1} s)", layer + 1, config.NumHiddenLayers, placement.Stages[s].Device, watch.Elapsed.TotalSeconds);
             }
         }
-        _finalNorm = new RmsNorm(loaders[^1].Read("model.norm.weight", config.HiddenSize), config.RmsNormEps);
-        _lmHead = config.TieWordEmbeddings ? _embeddings.to(placement.OutputDevice) : loaders[^1].Read("lm_head.weight", config.VocabSize, config.HiddenSize);
+        _finalNorm = new RmsNorm(loaders[^1].Read(LLaDA2TensorNames.FinalNorm, config.HiddenSize), config.RmsNormEps);
+        _lmHead = config.TieWordEmbeddings ? _embeddings.to(placement.OutputDevice) : loaders[^1].Read(LLaDA2TensorNames.LmHead, config.VocabSize, config.HiddenSize);
         _ropes = placement.Stages.Select(stage => new RotaryEmbedding(config.RotaryDim, config.RopeTheta, config.MaxPositionEmbeddings, stage.Device)).ToArray();
         TensorNamesRead = names.ToArray();
     }

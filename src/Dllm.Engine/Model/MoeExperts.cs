@@ -25,7 +25,7 @@ internal sealed class MoeExperts : IDisposable
     /// <summary>Whether a config's shared expert can be stacked with the routed ones (one of the same width).</summary>
     public static bool CanStackSharedExpert(LLaDA2Config config) => config.NumSharedExperts == 1;
 
-    public MoeExperts(LLaDA2Config config, string prefix, WeightLoader weights)
+    public MoeExperts(LLaDA2Config config, int layer, WeightLoader weights)
     {
         _experts = config.NumExperts;
         _width = config.MoeIntermediateSize;
@@ -39,12 +39,13 @@ internal sealed class MoeExperts : IDisposable
         using var noGrad = no_grad();
         for (int e = 0; e < stacked; e++)
         {
-            string expert = e < _experts ? $"{prefix}experts.{e}." : $"{prefix}shared_experts.";
+            int index = e;
+            string Name(string projection) => index < _experts ? LLaDA2TensorNames.Expert(layer, index, projection) : LLaDA2TensorNames.SharedExpert(layer, projection);
             // One expert at a time: the views and the read tensors are released before the next.
             using var scope = NewDisposeScope();
-            _gateUp[e].narrow(0, 0, _width).copy_(weights.Read(expert + "gate_proj.weight", _width, hidden));
-            _gateUp[e].narrow(0, _width, _width).copy_(weights.Read(expert + "up_proj.weight", _width, hidden));
-            _down[e].copy_(weights.Read(expert + "down_proj.weight", hidden, _width));
+            _gateUp[e].narrow(0, 0, _width).copy_(weights.Read(Name(LLaDA2TensorNames.GateProj), _width, hidden));
+            _gateUp[e].narrow(0, _width, _width).copy_(weights.Read(Name(LLaDA2TensorNames.UpProj), _width, hidden));
+            _down[e].copy_(weights.Read(Name(LLaDA2TensorNames.DownProj), hidden, _width));
         }
         if (HasStackedSharedExpert)
         {

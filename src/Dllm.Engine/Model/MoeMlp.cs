@@ -13,11 +13,10 @@ internal sealed class MoeMlp : IDisposable
 
     public MoeMlp(LLaDA2Config config, int layer, WeightLoader weights)
     {
-        string prefix = $"model.layers.{layer}.mlp.";
-        _router = new MoeRouter(config, prefix, weights);
-        _experts = new MoeExperts(config, prefix, weights);
+        _router = new MoeRouter(config, layer, weights);
+        _experts = new MoeExperts(config, layer, weights);
         if (config.NumSharedExperts > 0 && !MoeExperts.CanStackSharedExpert(config))
-            _shared = new SwiGluMlp(prefix + "shared_experts.", config.HiddenSize, config.MoeIntermediateSize * config.NumSharedExperts, weights);
+            _shared = new SwiGluMlp(projection => LLaDA2TensorNames.SharedExpert(layer, projection), config.HiddenSize, config.MoeIntermediateSize * config.NumSharedExperts, weights);
     }
 
     public Tensor Forward(Tensor x, MoePath path)

@@ -15,11 +15,11 @@ internal sealed class MoeRouter : IDisposable
     private readonly Tensor _bias;  // [E] fp32
     private readonly LLaDA2Config _config;
 
-    public MoeRouter(LLaDA2Config config, string prefix, WeightLoader weights)
+    public MoeRouter(LLaDA2Config config, int layer, WeightLoader weights)
     {
         _config = config;
-        _gate = weights.Read(prefix + "gate.weight", ScalarType.Float32, config.NumExperts, config.HiddenSize);
-        _bias = weights.Read(prefix + "gate.expert_bias", ScalarType.Float32, config.NumExperts);
+        _gate = weights.Read(LLaDA2TensorNames.RouterGate(layer), ScalarType.Float32, config.NumExperts, config.HiddenSize);
+        _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
     }
 
     /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32).</summary>

@@ -22,7 +22,7 @@ public sealed class RandomWeightSource(long seed, double logitSharpness = 1.0) :
             torch.cuda.manual_seed_all(seed);
             _cudaSeeded = true;
         }
-        if (name == "model.norm.weight")
+        if (name == LLaDA2TensorNames.FinalNorm)
             return torch.full(shape, logitSharpness, dtype: dtype, device: device); // scales every logit: > 1 makes a peaked model
         if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("norm.weight", StringComparison.Ordinal))
             return torch.ones(shape, dtype: dtype, device: device);

@@ -11,13 +11,13 @@ internal sealed class SwiGluMlp : IDisposable
     private readonly Tensor _down;   // [H, F]
     private readonly long _width;
 
-    public SwiGluMlp(string prefix, int hidden, int width, WeightLoader weights)
+    public SwiGluMlp(Func<string, string> tensorName, int hidden, int width, WeightLoader weights)
     {
         _width = width;
-        using var gate = weights.Read(prefix + "gate_proj.weight", width, hidden);
-        using var up = weights.Read(prefix + "up_proj.weight", width, hidden);
+        using var gate = weights.Read(tensorName(LLaDA2TensorNames.GateProj), width, hidden);
+        using var up = weights.Read(tensorName(LLaDA2TensorNames.UpProj), width, hidden);
         _gateUp = cat([gate, up], 0);
-        _down = weights.Read(prefix + "down_proj.weight", hidden, width);
+        _down = weights.Read(tensorName(LLaDA2TensorNames.DownProj), hidden, width);
     }
 
     public Tensor Forward(Tensor x)

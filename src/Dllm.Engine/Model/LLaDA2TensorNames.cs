@@ -1,4 +1,4 @@
-namespace Dllm.Checkpoints;
+namespace Dllm.Model;
 
 /// <summary>The Hugging Face tensor names of a <c>llada2_moe</c> checkpoint.</summary>
 public static class LLaDA2TensorNames
