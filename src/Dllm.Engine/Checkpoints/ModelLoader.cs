@@ -33,24 +33,11 @@ public static class ModelLoader
         logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType}: {Placement}",
             directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, modelPlacement);
         checkpoint.CheckTensors(new LLaDA2CheckpointLayout(checkpoint.Config).Tensors);
-        long nextReport = 0;
-        checkpoint.Progress = new InlineProgress(p =>
-        {
-            if (p.BytesDone < nextReport && p.TensorsDone < p.TensorsTotal)
-                return;
-            nextReport = p.BytesDone + Math.Max(p.BytesTotal / 10, 1);
-            logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
-                p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9);
-        });
+        checkpoint.Progress = new ThrottledProgress(10, p => logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
+            p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9));
         var model = LLaDA2Model.Load(checkpoint.Config, new CheckpointWeightSource(checkpoint), dtype, modelPlacement, logger);
         checkpoint.CheckNoUnexpectedTensors(model.TensorNamesRead);
         logger.LogInformation("Model ready in {Seconds:F1} s ({Rate:F2} GB/s from disk)", watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
         return model;
-    }
-
-    /// <summary>Reports synchronously on the loading thread (Progress&lt;T&gt; would post to a thread pool).</summary>
-    private sealed class InlineProgress(Action<CheckpointLoadProgress> report) : IProgress<CheckpointLoadProgress>
-    {
-        public void Report(CheckpointLoadProgress value) => report(value);
     }
 }

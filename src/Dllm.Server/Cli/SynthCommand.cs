@@ -32,7 +32,6 @@ internal static class SynthCommand
             var logger = logging.CreateLogger("dllm.synth");
             TorchBackend.Initialize(logger: logger);
             var scalar = DTypes.Parse(parse.GetValue(dtype)!, "--dtype");
-            long nextReport = 0;
             var config = SyntheticModelDirectory.Write(parse.GetValue(output)!, LLaDA2Shapes.ByName(parse.GetValue(shape)!), parse.GetValue(layout), new SyntheticCheckpointOptions
             {
                 Seed = parse.GetValue(seed),
@@ -40,13 +39,8 @@ internal static class SynthCommand
                 MaxShardBytes = (long)(parse.GetValue(shardGb) * 1e9),
                 Overwrite = parse.GetValue(overwrite),
                 LogitSharpness = parse.GetValue(sharpness),
-                Progress = new SynchronousProgress<CheckpointLoadProgress>(p =>
-                {
-                    if (p.BytesDone < nextReport && p.TensorsDone < p.TensorsTotal)
-                        return;
-                    nextReport = p.BytesDone + Math.Max(p.BytesTotal / 20, 1);
-                    logger.LogInformation("Wrote {Done}/{Total} tensors ({GB:F2}/{TotalGB:F2} GB)", p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9);
-                }),
+                Progress = new ThrottledProgress(20, p =>
+                    logger.LogInformation("Wrote {Done}/{Total} tensors ({GB:F2}/{TotalGB:F2} GB)", p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9)),
             });
             Console.WriteLine($"wrote {parse.GetValue(output)}: {parse.GetValue(shape)} ({new LLaDA2CheckpointLayout(config).ParameterCount:N0} parameters), vocab {config.VocabSize}, {scalar}");
             return 0;
