@@ -38,9 +38,12 @@ Sync(device);
 results.LoadSeconds = watch.Elapsed.TotalSeconds;
 results.LoadSource = options.ModelPath is null ? "dummy weights drawn on the device" : $"safetensors in {options.ModelPath}";
 var config = model.Config;
-var bytes = StepBytes.For(config, dtype);
-results.WeightBytes = bytes.Total;
-logger.LogInformation("Loaded {Shape} ({GB:F1} GB) in {Seconds:F1} s", options.Shape, bytes.Total / 1e9, results.LoadSeconds);
+// Weight bytes a step must read: every layer (all routed experts: the all-experts path reads each one) and
+// lm_head; of the embedding table only the batch's rows.
+var weights = MemoryPlan.Weights(config, bytesPerParameter: dtype == torch.ScalarType.Float32 ? 4 : 2);
+long stepBytes = weights.LayerBytes.Sum() + weights.LmHead;
+results.WeightBytes = stepBytes + weights.Embedding;
+logger.LogInformation("Loaded {Shape} ({GB:F1} GB) in {Seconds:F1} s", options.Shape, results.WeightBytes / 1e9, results.LoadSeconds);
 
 var random = new Random(7);
 int[] RandomTokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(config.VocabSize)).ToArray();
@@ -91,7 +94,6 @@ foreach (int prefix in options.Prefixes)
         }
         long tensorsPerStep = TensorsCreated() - tensorsBefore;
         double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
-        long stepBytes = bytes.PerStep(batch * options.BlockSize);
         var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
         var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / options.FloorMs,
             memory is { } m ? (m.Total - m.Free) / 1e9 : null, tensorsPerStep);
