@@ -37,10 +37,6 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
 
-    /// <summary>Stores the K/V of the resolved blocks' final tokens.</summary>
-    public void StoreResolvedBlocks(IReadOnlyList<EngineRequest> requests, int blockSize) =>
-        model.Forward(Blocks(requests), cache, blockSize, writeCache: true, computeLogits: false);
-
     /// <summary>Stores the K/V of the blocks that resolved last step (the clean pass, not fused with a step).</summary>
     public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize) =>
         model.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),

@@ -105,7 +105,7 @@ internal sealed class Scheduler : IDisposable
             var requests = group.ToList();
             // The fused clean pass pays only when every request of the group carries one (one forward instead
             // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
-            bool fused = requests.All(r => r.PendingCleanBlock is not null);
+            bool fused = _fuseCleanPass && requests.All(r => r.PendingCleanBlock is not null);
             var pending = requests.Where(r => r.PendingCleanBlock is not null).ToList();
             if (!fused && pending.Count > 0)
             {
@@ -177,8 +177,6 @@ internal sealed class Scheduler : IDisposable
         }
         if (resolved.Count == 0)
             return;
-        if (!_fuseCleanPass)
-            _runner.StoreResolvedBlocks(resolved, blockSize);
         foreach (var request in resolved)
             OnBlockResolved(request);
     }
@@ -234,9 +232,9 @@ internal sealed class Scheduler : IDisposable
         }
         request.Text = text;
         request.Updates.Writer.TryWrite(Update(request, delta, newIds, finish: null));
-        // A finished request needs no clean pass at all; a continuing one stores its K/V with its next step.
-        if (_fuseCleanPass)
-            request.PendingCleanBlock = block.Tokens;
+        // A finished request needs no clean pass at all; a continuing one stores its K/V before (or, fused, with)
+        // its next step.
+        request.PendingCleanBlock = block.Tokens;
         request.BlockStart += block.Tokens.Length;
         request.Block = new BlockState(block.Tokens.Length, block.MaskTokenId, []);
     }
