@@ -61,6 +61,21 @@ internal sealed class BatchGeometry : IDisposable
         }
     }
 
+    private BatchGeometry(BatchGeometry source, Device device)
+    {
+        BatchSize = source.BatchSize;
+        NewTokens = source.NewTokens;
+        PrefixLength = source.PrefixLength;
+        TokenIds = Own(source.TokenIds.to(device));
+        Positions = Own(source.Positions.to(device));
+        WriteRows = Own(source.WriteRows.to(device));
+        ReadRows = source.ReadRows is null ? null : Own(source.ReadRows.to(device));
+        Mask = source.Mask is null ? null : Own(source.Mask.to(device));
+    }
+
+    /// <summary>The same geometry on another device (the next stage of a layer split): copied, not rebuilt on the host.</summary>
+    public BatchGeometry On(Device device) => new(this, device);
+
     /// <summary>Keeps <paramref name="t"/> alive until this geometry is disposed, whatever dispose scope is current.</summary>
     private Tensor Own(Tensor t)
     {

@@ -102,20 +102,31 @@ public sealed class LLaDA2Model : IDisposable
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         Tensor? hidden = null;
+        BatchGeometry? batch = null;
         int batchSize = requests.Count, newTokens = requests[0].TokenIds.Length;
-        for (int s = 0; s < Placement.Stages.Count; s++)
+        try
         {
-            var stage = Placement.Stages[s];
-            using var batch = new BatchGeometry(requests, blockSize, cache.MaxLength, stage.Device);
-            var (cos, sin) = _ropes[s].Lookup(batch.Positions);
-            // Activations cross to the next stage's device once per boundary.
-            hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
-            for (int layer = stage.FirstLayer; layer < stage.EndLayer; layer++)
+            for (int s = 0; s < Placement.Stages.Count; s++)
             {
-                var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, moePath);
-                hidden.Dispose();
-                hidden = next;
+                var stage = Placement.Stages[s];
+                // Built once on the host; later stages get a device copy.
+                var previous = batch;
+                batch = previous?.On(stage.Device) ?? new BatchGeometry(requests, blockSize, cache.MaxLength, stage.Device);
+                previous?.Dispose();
+                var (cos, sin) = _ropes[s].Lookup(batch.Positions);
+                // Activations cross to the next stage's device once per boundary.
+                hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
+                for (int layer = stage.FirstLayer; layer < stage.EndLayer; layer++)
+                {
+                    var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, moePath);
+                    hidden.Dispose();
+                    hidden = next;
+                }
             }
+        }
+        finally
+        {
+            batch?.Dispose();
         }
         if (!computeLogits)
             return null;
