@@ -24,7 +24,7 @@ public sealed class RandomWeightSource(long seed, double logitSharpness = 1.0) :
         }
         if (name == LLaDA2TensorNames.FinalNorm)
             return torch.full(shape, logitSharpness, dtype: dtype, device: device); // scales every logit: > 1 makes a peaked model
-        if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("norm.weight", StringComparison.Ordinal))
+        if (name.EndsWith("norm.weight", StringComparison.Ordinal)) // every RMSNorm: layer norms, qk-norms
             return torch.ones(shape, dtype: dtype, device: device);
         if (name.EndsWith("expert_bias", StringComparison.Ordinal))
             return torch.randn(shape, dtype: torch.ScalarType.Float32, device: device, generator: generator).mul_(0.01).to(dtype);
