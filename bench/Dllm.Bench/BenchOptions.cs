@@ -21,7 +21,8 @@ internal sealed record BenchOptions
     public int Gpus { get; init; } = 1;
     public string? DeviceMap { get; init; }
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
-    public bool FuseCleanPass { get; init; }
+    public bool FuseCleanPass { get; init; } = true;
+    public bool CudaGraphs { get; init; } = true;
     public int? TokensPerRequest { get; init; }
 
     public static BenchOptions Parse(string[] args)
@@ -48,6 +49,7 @@ internal sealed record BenchOptions
                 "--device-map" => options with { DeviceMap = value },
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
+                "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },

@@ -18,13 +18,14 @@ internal sealed class BenchResults
     public double LoadSeconds { get; set; }
     public string LoadSource { get; set; } = "";
     public long WeightBytes { get; set; }
+    public bool CudaGraphs { get; set; }
     public List<PrefillRow> Prefill { get; } = [];
     public List<StepRow> Steps { get; } = [];
 
     public string ToTable()
     {
         var text = new StringBuilder();
-        text.AppendLine($"device {Device}, shape {Shape}, {DType}, {Date}");
+        text.AppendLine($"device {Device}, shape {Shape}, {DType}, CUDA graphs {(CudaGraphs ? "on" : "off")}, {Date}");
         text.AppendLine($"load ({LoadSource}): {LoadSeconds:F1} s for {WeightBytes / 1e9:F1} GB ({WeightBytes / 1e9 / LoadSeconds:F2} GB/s)");
         text.AppendLine();
         text.AppendLine("| prefill tokens | median ms | tokens/s |");

@@ -15,6 +15,8 @@ var backend = TorchBackend.Initialize(logger: logger);
 var device = TorchDevices.Resolve(options.Device, backend);
 if (options.Mode == "split-check")
     return SplitCheck.Run(options, device);
+if (options.Mode == "graph-check")
+    return GraphCheck.Run(options, device, logger);
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
@@ -37,6 +39,9 @@ using var model = options.ModelPath is string path
 Sync(device);
 results.LoadSeconds = watch.Elapsed.TotalSeconds;
 results.LoadSource = options.ModelPath is null ? "dummy weights drawn on the device" : $"safetensors in {options.ModelPath}";
+if (options.CudaGraphs && device.type == DeviceType.CUDA)
+    logger.LogInformation("CUDA graphs: {State}", model.EnableCudaGraphs() ?? "on");
+results.CudaGraphs = model.UsesCudaGraphs;
 var config = model.Config;
 // Weight bytes a step must read: every layer (all routed experts: the all-experts path reads each one) and
 // lm_head; of the embedding table only the batch's rows.
@@ -88,11 +93,15 @@ foreach (int prefix in options.Prefixes)
             if (i >= 3)
                 times.Add(watch.Elapsed.TotalMilliseconds);
         }
+        int graphsBefore = model.CudaGraphsCaptured;
         long tensorsBefore = TensorsCreated();
         using (var counted = model.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath))
         {
         }
+        // With graphs a step is a replay: count its host-side tensors, which are no launches of their own.
         long tensorsPerStep = TensorsCreated() - tensorsBefore;
+        if (model.CudaGraphsCaptured != graphsBefore)
+            throw new InvalidOperationException("the counted step captured a new graph; expected a replay");
         double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
         var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
         var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / options.FloorMs,

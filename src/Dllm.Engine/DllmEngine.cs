@@ -51,6 +51,13 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
+            if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
+            {
+                if (model.EnableCudaGraphs() is string why)
+                    _logger.LogWarning("CUDA graphs off, steps run op by op: {Reason}", why);
+                else
+                    _logger.LogInformation("CUDA graphs on: steps are captured per batch shape and replayed");
+            }
             var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
             _logger.LogInformation("K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB", options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
             _runner = new ModelRunner(model, cache);

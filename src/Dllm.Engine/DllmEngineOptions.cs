@@ -54,6 +54,11 @@ public sealed record DllmEngineOptions
     /// separate clean pass.</summary>
     public bool FuseCleanPass { get; init; } = true;
 
+    /// <summary>Replay denoising steps from CUDA graphs (SGLang's <c>--disable-cuda-graph</c> turns this off). Needs a
+    /// CUDA model on one device and <c>libdllm_cuda.so</c> next to the app (src/Dllm.Cuda.Native); without them the
+    /// engine logs why and runs op by op.</summary>
+    public bool CudaGraphs { get; init; } = true;
+
     /// <summary>The model name reported to clients; null: the model directory's name.</summary>
     public string? ServedModelName { get; init; }
 

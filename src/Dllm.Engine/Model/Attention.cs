@@ -63,7 +63,7 @@ internal sealed class Attention : IDisposable
         keys = keys.permute(0, 2, 1, 3);
         values = values.permute(0, 2, 1, 3);
         var queries = q.reshape(b, n, _kvHeads, groups, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, groups * n, _headDim);
-        var attended = nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: batch.FoldedMask((int)groups));
+        var attended = nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: batch.FoldedMask);
         var merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
     }

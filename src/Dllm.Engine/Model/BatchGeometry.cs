@@ -4,59 +4,30 @@ using static TorchSharp.torch;
 namespace Dllm.Model;
 
 /// <summary>
-/// The index and mask tensors of one batched forward, built once and shared by every layer:
-/// positions of the new tokens, cache rows to read (the padded prefixes) and write, and the boolean
-/// attention mask (<c>true</c> = may attend): a prefix key is visible iff it exists (padding is not), a new
-/// key is visible under the block-causal rule <c>floor(j/B) &lt;= floor(i/B)</c>.
+/// A <see cref="BatchLayout"/> on a device, shared by every layer of one forward: token ids, positions, cache rows to
+/// read and write, and the attention mask. A geometry can be reloaded in place with another layout of the same
+/// shape (<see cref="Load"/>), which is how a captured CUDA graph gets its next inputs.
 /// </summary>
 internal sealed class BatchGeometry : IDisposable
 {
     private readonly List<Tensor> _owned = [];
+    private Tensor? _folded;
 
-    public BatchGeometry(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength, Device device)
+    /// <param name="layout">The host arrays.</param>
+    /// <param name="device">Where the tensors live.</param>
+    /// <param name="alwaysMask">Keep a mask even when it hides nothing (a geometry that will be reloaded).</param>
+    public BatchGeometry(BatchLayout layout, Device device, bool alwaysMask = false)
     {
-        BatchSize = requests.Count;
-        NewTokens = requests[0].TokenIds.Length;
-        if (requests.Any(r => r.TokenIds.Length != NewTokens))
-            throw new ArgumentException("every request of a batched forward must bring the same number of new tokens", nameof(requests));
-        PrefixLength = requests.Max(r => r.Start);
-        int n = NewTokens, b = BatchSize, p = PrefixLength;
-
-        var ids = new long[b * n];
-        var positions = new long[b * n];
-        var writeRows = new long[b * n];
-        var readRows = new long[b * p];
-        var mask = new bool[b * n * (p + n)];
-        for (int r = 0; r < b; r++)
+        BatchSize = layout.BatchSize;
+        NewTokens = layout.NewTokens;
+        PrefixLength = layout.PrefixLength;
+        TokenIds = Own(tensor(layout.TokenIds, device: device));
+        Positions = Own(tensor(layout.Positions, device: device));
+        WriteRows = Own(tensor(layout.WriteRows, device: device));
+        ReadRows = PrefixLength > 0 ? Own(tensor(layout.ReadRows, device: device)) : null;
+        if (alwaysMask || layout.HidesKeys)
         {
-            var request = requests[r];
-            if (request.Start + n > cacheMaxLength)
-                throw new ArgumentException($"sequence in slot {request.Slot} would reach position {request.Start + n}, beyond the cache length {cacheMaxLength}", nameof(requests));
-            long slotBase = (long)request.Slot * cacheMaxLength;
-            for (int i = 0; i < n; i++)
-            {
-                ids[r * n + i] = request.TokenIds[i];
-                positions[r * n + i] = request.Start + i;
-                writeRows[r * n + i] = slotBase + request.Start + i;
-                int row = (r * n + i) * (p + n);
-                for (int j = 0; j < request.Start; j++)
-                    mask[row + j] = true;
-                long queryBlock = (request.Start + i) / blockSize;
-                for (int j = 0; j < n; j++)
-                    mask[row + p + j] = (request.Start + j) / blockSize <= queryBlock;
-            }
-            for (int j = 0; j < p; j++)
-                readRows[r * p + j] = slotBase + Math.Min(j, Math.Max(0, request.Start - 1));
-        }
-        TokenIds = Own(tensor(ids, device: device));
-        Positions = Own(tensor(positions, device: device));
-        WriteRows = Own(tensor(writeRows, device: device));
-        ReadRows = p > 0 ? Own(tensor(readRows, device: device)) : null;
-        // Nothing hidden (one block over equal prefixes): attention runs without a mask, which lets SDPA pick
-        // its fused kernels instead of the masked fallback.
-        if (Array.IndexOf(mask, false) >= 0)
-        {
-            using var hostMask = tensor(mask, [b, 1, n, p + n]);
+            using var hostMask = tensor(layout.Mask, [BatchSize, 1, NewTokens, PrefixLength + NewTokens]);
             Mask = Own(hostMask.to(device));
         }
     }
@@ -76,6 +47,19 @@ internal sealed class BatchGeometry : IDisposable
     /// <summary>The same geometry on another device (the next stage of a layer split): copied, not rebuilt on the host.</summary>
     public BatchGeometry On(Device device) => new(this, device);
 
+    /// <summary>Overwrites every tensor in place with <paramref name="layout"/>, which must have this geometry's shape.</summary>
+    public void Load(BatchLayout layout)
+    {
+        if (layout.BatchSize != BatchSize || layout.NewTokens != NewTokens || layout.PrefixLength != PrefixLength || Mask is null)
+            throw new ArgumentException($"layout [{layout.BatchSize}×{layout.NewTokens}, prefix {layout.PrefixLength}] does not fit geometry [{BatchSize}×{NewTokens}, prefix {PrefixLength}] with a mask", nameof(layout));
+        using var scope = NewDisposeScope();
+        TokenIds.copy_(tensor(layout.TokenIds));
+        Positions.copy_(tensor(layout.Positions));
+        WriteRows.copy_(tensor(layout.WriteRows));
+        ReadRows?.copy_(tensor(layout.ReadRows));
+        Mask.copy_(tensor(layout.Mask, [BatchSize, 1, NewTokens, PrefixLength + NewTokens]));
+    }
+
     /// <summary>Keeps <paramref name="t"/> alive until this geometry is disposed, whatever dispose scope is current.</summary>
     private Tensor Own(Tensor t)
     {
@@ -92,20 +76,23 @@ internal sealed class BatchGeometry : IDisposable
     public Tensor? ReadRows { get; }    // [B*P] or null without prefix
     public Tensor? Mask { get; }        // [B, 1, n, P+n]; null when every key is visible to every query
 
-    /// <summary>The mask tiled for queries whose <paramref name="groups"/> GQA heads are folded into the
-    /// sequence dimension ([B, 1, groups·n, P+n]); built once per forward.</summary>
-    public Tensor? FoldedMask(int groups)
+    /// <summary>Tiles the mask for queries whose <paramref name="groups"/> GQA heads are folded into the sequence
+    /// dimension ([B, 1, groups·n, P+n]), once per forward: a captured forward must recompute it from the reloaded mask.</summary>
+    public void FoldMask(int groups)
     {
         if (groups == 1 || Mask is null)
-            return Mask;
-        return _folded ??= Own(Mask.repeat(1, 1, groups, 1));
+            return;
+        _folded?.Dispose();
+        _folded = Mask.repeat(1, 1, groups, 1).DetachFromDisposeScope();
     }
 
-    private Tensor? _folded;
+    /// <summary>The mask as <see cref="FoldMask"/> tiled it (the mask itself without GQA folding).</summary>
+    public Tensor? FoldedMask => _folded ?? Mask;
 
     public void Dispose()
     {
         foreach (var t in _owned)
             t.Dispose();
+        _folded?.Dispose();
     }
 }

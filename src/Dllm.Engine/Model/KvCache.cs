@@ -10,6 +10,7 @@ namespace Dllm.Model;
 /// </summary>
 public sealed class KvCache : IDisposable
 {
+    private static long _nextId;
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
@@ -37,6 +38,9 @@ public sealed class KvCache : IDisposable
         }
         BytesAllocated = 2L * config.NumHiddenLayers * shape[0] * shape[1] * shape[2] * _keys[0].ElementSize;
     }
+
+    /// <summary>Identifies this cache among the caches of the process (a captured forward reads one cache).</summary>
+    internal long Id { get; } = Interlocked.Increment(ref _nextId);
 
     /// <summary>Number of request slots.</summary>
     public int Slots { get; }

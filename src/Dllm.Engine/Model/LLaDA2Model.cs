@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Dllm.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,8 +78,54 @@ public sealed class LLaDA2Model : IDisposable
     public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Placement);
 
     /// <summary>
+    /// Captures steps in CUDA graphs from now on (<see cref="ForwardGraphs"/>): a forward that computes logits is
+    /// replayed from a graph of its shape instead of issued op by op. Needs a single-device CUDA model and
+    /// <c>libdllm_cuda.so</c> (<see cref="CudaNative"/>); returns why not otherwise, and the model stays eager.
+    /// </summary>
+    /// <param name="maxGraphs">Graphs kept (least recently used ones are freed).</param>
+    /// <returns>Null when graphs are on, else the reason they are not.</returns>
+    public string? EnableCudaGraphs(int maxGraphs = ForwardGraphs.DefaultCapacity)
+    {
+        if (Placement.Stages.Count != 1)
+            return "CUDA graphs need the whole model on one device (this model is split over several)";
+        if (Device.type != DeviceType.CUDA)
+            return $"CUDA graphs need a CUDA device (the model is on {Device})";
+        if (!CudaNative.IsAvailable)
+            return CudaNative.UnavailableReason;
+        _graphs ??= new ForwardGraphs(this, maxGraphs);
+        return null;
+    }
+
+    /// <summary>Frees every captured graph; forwards run op by op again.</summary>
+    public void DisableCudaGraphs()
+    {
+        _graphs?.Dispose();
+        _graphs = null;
+    }
+
+    /// <summary>Whether steps are replayed from CUDA graphs (<see cref="EnableCudaGraphs"/>).</summary>
+    public bool UsesCudaGraphs => _graphs is not null;
+
+    /// <summary>Graphs captured so far (for benchmarks and logs).</summary>
+    public int CudaGraphsCaptured => _graphs?.Captured ?? 0;
+
+    private ForwardGraphs? _graphs;
+
+    /// <summary>The MoE path <paramref name="path"/> stands for in a forward of <paramref name="tokens"/> tokens.</summary>
+    public MoePath ResolveMoePath(MoePath path, long tokens)
+    {
+        if (path != MoePath.Auto)
+            return path;
+        if (CudaNative.Serves(Device) && DType == ScalarType.BFloat16)
+            return MoePath.GroupedGemm;
+        return tokens > MoeExperts.GroupedPathMinTokens ? MoePath.GroupedByExpert : MoePath.AllExperts;
+    }
+
+    /// <summary>
     /// Runs the new tokens of every request through the model. Attention: a new token sees its request's
     /// cached prefix and the new tokens of earlier or the same block (block size <paramref name="blockSize"/>).
+    /// With CUDA graphs on, the returned logits view a buffer that the next forward of the same batch shape
+    /// overwrites: read them before the next forward.
     /// </summary>
     /// <param name="requests">The batch; every request brings the same number of new tokens.</param>
     /// <param name="cache">K/V of the prefixes; with <paramref name="writeCache"/> the new tokens' K/V are stored.</param>
@@ -99,26 +146,44 @@ public sealed class LLaDA2Model : IDisposable
             if (bad != -1)
                 throw new ArgumentOutOfRangeException(nameof(requests), $"token id {bad} is outside the vocabulary (0..{Config.VocabSize - 1})");
         }
+        var path = ResolveMoePath(moePath, (long)requests.Count * requests[0].TokenIds.Length);
         using var inference = inference_mode();
+        if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
+            return _graphs.Run(requests, cache, blockSize, writeCache, path);
+        using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.MaxLength), Device);
+        return Run(batch, cache, writeCache, computeLogits, path);
+    }
+
+    /// <summary>
+    /// The forward itself, on a geometry already on the first stage's device; issues only device work (no host
+    /// syncs), so that it can be captured. Logits go to <paramref name="logitsInto"/> ([B, n, V] fp32) when given.
+    /// </summary>
+    internal Tensor? Run(BatchGeometry first, KvCache cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
+    {
         using var scope = NewDisposeScope();
+        int groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
         Tensor? hidden = null;
-        BatchGeometry? batch = null;
-        int batchSize = requests.Count, newTokens = requests[0].TokenIds.Length;
+        var batch = first;
         try
         {
             for (int s = 0; s < Placement.Stages.Count; s++)
             {
                 var stage = Placement.Stages[s];
-                // Built once on the host; later stages get a device copy.
-                var previous = batch;
-                batch = previous?.On(stage.Device) ?? new BatchGeometry(requests, blockSize, cache.MaxLength, stage.Device);
-                previous?.Dispose();
+                // Later stages get a device copy of the geometry, not a rebuild on the host.
+                if (s > 0)
+                {
+                    var previous = batch;
+                    batch = batch.On(stage.Device);
+                    if (!ReferenceEquals(previous, first))
+                        previous.Dispose();
+                }
+                batch.FoldMask(groups);
                 var (cos, sin) = _ropes[s].Lookup(batch.Positions);
                 // Activations cross to the next stage's device once per boundary.
                 hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
                 for (int layer = stage.FirstLayer; layer < stage.EndLayer; layer++)
                 {
-                    var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, moePath);
+                    var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, path);
                     hidden.Dispose();
                     hidden = next;
                 }
@@ -126,12 +191,18 @@ public sealed class LLaDA2Model : IDisposable
         }
         finally
         {
-            batch?.Dispose();
+            if (!ReferenceEquals(batch, first))
+                batch.Dispose();
         }
         if (!computeLogits)
             return null;
-        var logits = nn.functional.linear(_finalNorm.Forward(hidden!), _lmHead).to(ScalarType.Float32);
-        return logits.view(batchSize, newTokens, Config.VocabSize).MoveToOuterDisposeScope();
+        var projected = nn.functional.linear(_finalNorm.Forward(hidden!), _lmHead);
+        if (logitsInto is not null)
+        {
+            logitsInto.view(projected.shape).copy_(projected);
+            return null;
+        }
+        return projected.to(ScalarType.Float32).view(first.BatchSize, first.NewTokens, Config.VocabSize).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -145,5 +216,6 @@ public sealed class LLaDA2Model : IDisposable
         _embeddings.Dispose();
         foreach (var rope in _ropes)
             rope.Dispose();
+        _graphs?.Dispose();
     }
 }

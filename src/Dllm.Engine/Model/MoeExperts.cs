@@ -16,6 +16,9 @@ internal sealed class MoeExperts : IDisposable
     private readonly Tensor _routingBase; // [1, E(+1)] fp32: 0 for routed experts, 1 for a stacked shared expert
     private readonly Tensor? _sharedGateUp; // views of the stacked shared expert, [2F, H] and [H, F]
     private readonly Tensor? _sharedDown;
+    private readonly Tensor _gateUpByExpert; // [E, H, 2F] and [E, F, H] views of the routed experts for a grouped GEMM
+    private readonly Tensor _downByExpert;
+    private readonly Tensor _expertIds;      // [E] int64: 0..E-1
     private readonly int _experts;
     private readonly long _width;
 
@@ -52,15 +55,20 @@ internal sealed class MoeExperts : IDisposable
             _sharedGateUp = _gateUp[_experts];
             _sharedDown = _down[_experts];
         }
+        _gateUpByExpert = _gateUp.narrow(0, 0, _experts).transpose(1, 2);
+        _downByExpert = _down.narrow(0, 0, _experts).transpose(1, 2);
+        _expertIds = arange(_experts, dtype: ScalarType.Int64, device: weights.Device);
     }
 
-    /// <summary>x: [T, H]; experts/weights: [T, k] from the router. Returns Σ wᵢ·expertᵢ(x), [T, H].</summary>
-    public Tensor Forward(Tensor x, Tensor experts, Tensor weights, MoePath path)
+    /// <summary>x: [T, H]; experts/weights: [T, k] from the router; path: a resolved path (not <see cref="MoePath.Auto"/>:
+    /// the model resolves it once per forward). Returns Σ wᵢ·expertᵢ(x), [T, H].</summary>
+    public Tensor Forward(Tensor x, Tensor experts, Tensor weights, MoePath path) => path switch
     {
-        if (path == MoePath.Auto)
-            path = x.shape[0] > GroupedPathMinTokens ? MoePath.GroupedByExpert : MoePath.AllExperts;
-        return path == MoePath.AllExperts ? AllExperts(x, experts, weights) : GroupedByExpert(x, experts, weights);
-    }
+        MoePath.AllExperts => AllExperts(x, experts, weights),
+        MoePath.GroupedByExpert => GroupedByExpert(x, experts, weights),
+        MoePath.GroupedGemm => GroupedGemm(x, experts, weights),
+        _ => throw new ArgumentException($"MoE path {path} must be resolved before the forward", nameof(path)),
+    };
 
     private Tensor Expert(Tensor input, Tensor gateUpWeights, Tensor downWeights)
     {
@@ -82,6 +90,29 @@ internal sealed class MoeExperts : IDisposable
     }
 
 
+
+    private Tensor GroupedGemm(Tensor x, Tensor experts, Tensor weights)
+    {
+        using var scope = NewDisposeScope();
+        long tokens = x.shape[0], hidden = x.shape[1], k = experts.shape[1];
+        // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
+        var (sortedExpert, order) = experts.reshape(-1).sort(stable: true);
+        var ends = searchsorted(sortedExpert, _expertIds, out_int32: true, right: true);
+        var rows = x.index_select(0, order.div(k, RoundingMode.floor));
+        var gateUp = GroupedMatmul.Run(rows, _gateUpByExpert, ends);                // [T·k, 2F]
+        var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
+        var outputs = GroupedMatmul.Run(activated, _downByExpert, ends);           // [T·k, H], sorted pairs
+        // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
+        var byToken = outputs.index_select(0, order.sort().Indices).view(tokens, k, hidden);
+        var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
+        if (HasStackedSharedExpert)
+        {
+            var gateUpShared = nn.functional.linear(x, _sharedGateUp!);
+            var activatedShared = nn.functional.silu(gateUpShared.narrow(-1, 0, _width)).mul_(gateUpShared.narrow(-1, _width, _width));
+            result.add_(nn.functional.linear(activatedShared, _sharedDown!));
+        }
+        return result.MoveToOuterDisposeScope();
+    }
 
     private Tensor GroupedByExpert(Tensor x, Tensor experts, Tensor weights)
     {
@@ -119,5 +150,8 @@ internal sealed class MoeExperts : IDisposable
         _routingBase.Dispose();
         _sharedGateUp?.Dispose();
         _sharedDown?.Dispose();
+        _gateUpByExpert.Dispose();
+        _downByExpert.Dispose();
+        _expertIds.Dispose();
     }
 }

@@ -27,11 +27,12 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health." };
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
+        var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, contextLength, dtype, device, libTorchDir,
-            loadFormat, servedName, apiKey, gpus, deviceMap, trustRemoteCode,
+            loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -51,6 +52,7 @@ internal static class ServeCommand
             TrustRemoteCode = parse.GetValue(trustRemoteCode),
             Gpus = parse.GetValue(gpus),
             DeviceMap = parse.GetValue(deviceMap),
+            DisableCudaGraph = parse.GetValue(disableCudaGraph),
         }, cancellationToken));
         return command;
     }

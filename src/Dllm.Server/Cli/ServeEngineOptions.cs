@@ -34,6 +34,7 @@ internal static class ServeEngineOptions
             ServedModelName = settings.ServedModelName ?? (demo ? "dllm-demo-tiny" : null),
             Gpus = settings.Gpus,
             DeviceMap = settings.DeviceMap,
+            CudaGraphs = !settings.DisableCudaGraph,
         };
         return (options, demo);
     }

@@ -27,6 +27,9 @@ internal sealed record ServeSettings
     /// <summary><c>--device-map</c>: an explicit layer split; wins over <see cref="Gpus"/>.</summary>
     public string? DeviceMap { get; init; }
 
+    /// <summary><c>--disable-cuda-graph</c>: run steps op by op instead of replaying CUDA graphs.</summary>
+    public bool DisableCudaGraph { get; init; }
+
     /// <summary><c>--context-length</c>; null: the engine's default.</summary>
     public int? ContextLength { get; init; }
 

@@ -1,0 +1,127 @@
+// libdllm_cuda: the few things TorchSharp cannot do, as C functions on TorchSharp's tensor handles.
+//   - CUDA graphs: capture a whole forward issued op by op from C#, replay it with one launch;
+//   - torch's grouped GEMM (at::_grouped_mm) for the touched experts of a MoE layer, without a host sync.
+// A TorchSharp tensor handle is a heap-allocated at::Tensor* (LibTorchSharp's own convention); tensors returned
+// here are new at::Tensor objects that C# wraps and disposes like any TorchSharp tensor.
+// Built on the CUDA host against the same libtorch TorchSharp loads (build.sh); C# keeps a pure TorchSharp
+// fallback when this library is absent.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/_grouped_mm.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <exception>
+#include <optional>
+#include <string>
+
+namespace {
+
+thread_local std::string last_error;
+
+// All graphs share one memory pool: graphs are replayed one at a time on one stream, so a capture may reuse the
+// scratch memory of earlier captures; only tensors still alive after a capture keep their blocks.
+using PoolId = decltype(at::cuda::graph_pool_handle());
+
+PoolId shared_pool() {
+  static PoolId pool = at::cuda::graph_pool_handle();
+  return pool;
+}
+
+// The side stream every capture (and its warm-up) runs on; CUDA cannot capture the legacy default stream.
+std::optional<c10::cuda::CUDAStream>& side_stream() {
+  static thread_local std::optional<c10::cuda::CUDAStream> stream;
+  return stream;
+}
+
+template <typename F>
+int guarded(F&& body) {
+  try {
+    body();
+    return 0;
+  } catch (const std::exception& e) {
+    last_error = e.what();
+  } catch (...) {
+    last_error = "unknown C++ exception";
+  }
+  return -1;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Version of this C interface; C# refuses a library with another one.
+int dllm_cuda_abi_version() { return 1; }
+
+// The message of the last failed call on this thread.
+const char* dllm_cuda_last_error() { return last_error.c_str(); }
+
+// Makes a pool side stream of the current device the current stream of this thread (after the default stream's
+// pending work), so that the ops C# issues next run, or are captured, there.
+int dllm_cuda_enter_side_stream() {
+  return guarded([] {
+    auto& stream = side_stream();
+    if (!stream) stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false);
+    c10::cuda::device_synchronize();
+    c10::cuda::setCurrentCUDAStream(*stream);
+  });
+}
+
+// Waits for the side stream and makes the default stream current again.
+int dllm_cuda_leave_side_stream() {
+  return guarded([] {
+    auto& stream = side_stream();
+    if (stream) stream->synchronize();
+    c10::cuda::setCurrentCUDAStream(c10::cuda::getDefaultCUDAStream());
+  });
+}
+
+// Starts capturing the work this thread issues into a new graph (call inside enter/leave_side_stream).
+int dllm_cuda_graph_begin(void** graph_out) {
+  return guarded([graph_out] {
+    auto* graph = new at::cuda::CUDAGraph();
+    try {
+      graph->capture_begin(shared_pool(), cudaStreamCaptureModeThreadLocal);
+    } catch (...) {
+      delete graph;
+      throw;
+    }
+    *graph_out = graph;
+  });
+}
+
+// Ends the capture and instantiates the graph.
+int dllm_cuda_graph_end(void* graph) {
+  return guarded([graph] { static_cast<at::cuda::CUDAGraph*>(graph)->capture_end(); });
+}
+
+// Replays the graph on the current stream (the default stream, after the inputs were copied in).
+int dllm_cuda_graph_replay(void* graph) {
+  return guarded([graph] { static_cast<at::cuda::CUDAGraph*>(graph)->replay(); });
+}
+
+// Ends a capture that failed part-way (the capture stream leaves capture mode) and frees the graph.
+void dllm_cuda_graph_abort(void* graph) {
+  auto* g = static_cast<at::cuda::CUDAGraph*>(graph);
+  try {
+    g->capture_end();
+  } catch (...) {
+  }
+  (void)cudaGetLastError();
+  delete g;
+}
+
+// Frees the graph (its scratch memory returns to the shared pool).
+void dllm_cuda_graph_destroy(void* graph) { delete static_cast<at::cuda::CUDAGraph*>(graph); }
+
+// out = grouped GEMM: rows offsets[g-1]..offsets[g] of a [M, K] times b[g] ([G, K, N]); offsets int32 [G].
+int dllm_cuda_grouped_mm(void* a, void* b, void* offsets, void** out) {
+  return guarded([=] {
+    auto result = at::_grouped_mm(*static_cast<at::Tensor*>(a), *static_cast<at::Tensor*>(b),
+                                  *static_cast<at::Tensor*>(offsets));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,69 @@
+namespace Dllm.Model;
+
+/// <summary>
+/// The host-side index arrays and attention mask of one batched forward: ids and positions of the new tokens, the
+/// cache rows they read (each request's prefix, padded to <see cref="PrefixLength"/>) and write, and the boolean
+/// mask (<c>true</c> = may attend): a prefix key is visible iff it exists (padding is not), a new key is visible
+/// under the block-causal rule <c>floor(j/B) &lt;= floor(i/B)</c>.
+/// </summary>
+internal sealed class BatchLayout
+{
+    /// <param name="requests">The batch; every request brings the same number of new tokens.</param>
+    /// <param name="blockSize">Diffusion block size B.</param>
+    /// <param name="cacheMaxLength">Rows per cache slot.</param>
+    /// <param name="prefixLength">Padded prefix length (at least the longest prefix); null = the longest prefix.</param>
+    public BatchLayout(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength, int? prefixLength = null)
+    {
+        BatchSize = requests.Count;
+        NewTokens = requests[0].TokenIds.Length;
+        if (requests.Any(r => r.TokenIds.Length != NewTokens))
+            throw new ArgumentException("every request of a batched forward must bring the same number of new tokens", nameof(requests));
+        int longest = requests.Max(r => r.Start);
+        PrefixLength = prefixLength ?? longest;
+        if (PrefixLength < longest)
+            throw new ArgumentOutOfRangeException(nameof(prefixLength), $"padded prefix {PrefixLength} is shorter than the longest prefix {longest}");
+        int n = NewTokens, b = BatchSize, p = PrefixLength;
+
+        TokenIds = new long[b * n];
+        Positions = new long[b * n];
+        WriteRows = new long[b * n];
+        ReadRows = new long[b * p];
+        Mask = new bool[b * n * (p + n)];
+        for (int r = 0; r < b; r++)
+        {
+            var request = requests[r];
+            if (request.Start + n > cacheMaxLength)
+                throw new ArgumentException($"sequence in slot {request.Slot} would reach position {request.Start + n}, beyond the cache length {cacheMaxLength}", nameof(requests));
+            long slotBase = (long)request.Slot * cacheMaxLength;
+            for (int i = 0; i < n; i++)
+            {
+                TokenIds[r * n + i] = request.TokenIds[i];
+                Positions[r * n + i] = request.Start + i;
+                WriteRows[r * n + i] = slotBase + request.Start + i;
+                int row = (r * n + i) * (p + n);
+                for (int j = 0; j < request.Start; j++)
+                    Mask[row + j] = true;
+                long queryBlock = (request.Start + i) / blockSize;
+                for (int j = 0; j < n; j++)
+                    Mask[row + p + j] = (request.Start + j) / blockSize <= queryBlock;
+            }
+            // Padding rows read an existing row of the same slot; the mask hides them.
+            for (int j = 0; j < p; j++)
+                ReadRows[r * p + j] = slotBase + Math.Min(j, Math.Max(0, request.Start - 1));
+        }
+        HidesKeys = Array.IndexOf(Mask, false) >= 0;
+    }
+
+    public int BatchSize { get; }
+    public int NewTokens { get; }
+    public int PrefixLength { get; }
+    public long[] TokenIds { get; }   // [B*n]
+    public long[] Positions { get; }  // [B*n]
+    public long[] WriteRows { get; }  // [B*n]
+    public long[] ReadRows { get; }   // [B*P]
+    public bool[] Mask { get; }       // [B, 1, n, P+n]
+
+    /// <summary>Whether some query may not see some key; when not (one block over equal prefixes), attention can run
+    /// without a mask and SDPA picks its fused kernels.</summary>
+    public bool HidesKeys { get; }
+}

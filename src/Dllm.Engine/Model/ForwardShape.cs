@@ -1,0 +1,5 @@
+namespace Dllm.Model;
+
+/// <summary>What a captured forward is specialised to: batch size, new tokens per request, padded prefix length,
+/// whether it writes the cache, the MoE path, and which cache it reads and writes.</summary>
+internal readonly record struct ForwardShape(int BatchSize, int NewTokens, int PrefixLength, bool WriteCache, MoePath Path, long CacheId);

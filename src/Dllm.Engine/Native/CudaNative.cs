@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Native;
+
+/// <summary>
+/// <c>libdllm_cuda.so</c> (src/Dllm.Cuda.Native): CUDA graphs and torch's grouped GEMM, which TorchSharp does not
+/// expose, as C functions on TorchSharp tensor handles. Optional: without it the engine runs op by op on
+/// TorchSharp alone. Looked up at <c>DLLM_CUDA_NATIVE</c> (a file), else next to the app.
+/// </summary>
+public static unsafe class CudaNative
+{
+    /// <summary>The library's file name.</summary>
+    public const string LibraryName = "libdllm_cuda.so";
+
+    /// <summary>Environment variable naming the library file explicitly.</summary>
+    public const string PathVariable = "DLLM_CUDA_NATIVE";
+
+    private const int AbiVersion = 1;
+    private static readonly Lazy<Exports?> Loaded = new(Load);
+    private static string _unavailableReason = "not looked up yet";
+
+    /// <summary>Whether the library was found and loaded (call only once libtorch is loaded).</summary>
+    public static bool IsAvailable => Loaded.Value is not null;
+
+    /// <summary>Why the library is not available (null when it is).</summary>
+    public static string? UnavailableReason => IsAvailable ? null : _unavailableReason;
+
+    /// <summary>Whether CUDA graphs and the grouped GEMM can be used for tensors on <paramref name="device"/>.</summary>
+    public static bool Serves(Device device) => device.type == DeviceType.CUDA && IsAvailable;
+
+    private sealed class Exports
+    {
+        public required delegate* unmanaged<nint> LastError;
+        public required delegate* unmanaged<int> EnterSideStream;
+        public required delegate* unmanaged<int> LeaveSideStream;
+        public required delegate* unmanaged<nint*, int> GraphBegin;
+        public required delegate* unmanaged<nint, int> GraphEnd;
+        public required delegate* unmanaged<nint, int> GraphReplay;
+        public required delegate* unmanaged<nint, void> GraphDestroy;
+        public required delegate* unmanaged<nint, void> GraphAbort;
+        public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
+    }
+
+    private static Exports? Load()
+    {
+        var explicitPath = Environment.GetEnvironmentVariable(PathVariable);
+        var path = string.IsNullOrEmpty(explicitPath) ? Path.Combine(AppContext.BaseDirectory, LibraryName) : explicitPath;
+        if (!File.Exists(path))
+        {
+            _unavailableReason = $"{path} does not exist (build it on the CUDA host with src/Dllm.Cuda.Native/build.sh, or set {PathVariable})";
+            return null;
+        }
+        if (!NativeLibrary.TryLoad(path, out var handle))
+        {
+            _unavailableReason = $"{path} could not be loaded (it links against the libtorch it was built with; is that libtorch on LD_LIBRARY_PATH?)";
+            return null;
+        }
+        var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "dllm_cuda_abi_version");
+        if (version() != AbiVersion)
+        {
+            _unavailableReason = $"{path} has C interface version {version()}, this engine needs {AbiVersion}: rebuild it";
+            return null;
+        }
+        nint Export(string name) => NativeLibrary.GetExport(handle, name);
+        return new Exports
+        {
+            LastError = (delegate* unmanaged<nint>)Export("dllm_cuda_last_error"),
+            EnterSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_enter_side_stream"),
+            LeaveSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_leave_side_stream"),
+            GraphBegin = (delegate* unmanaged<nint*, int>)Export("dllm_cuda_graph_begin"),
+            GraphEnd = (delegate* unmanaged<nint, int>)Export("dllm_cuda_graph_end"),
+            GraphReplay = (delegate* unmanaged<nint, int>)Export("dllm_cuda_graph_replay"),
+            GraphDestroy = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_destroy"),
+            GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
+            GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
+        };
+    }
+
+    private static Exports Library => Loaded.Value ?? throw new InvalidOperationException($"{LibraryName} is not available: {_unavailableReason}");
+
+    private static void Check(int status, string what)
+    {
+        if (status != 0)
+            throw new InvalidOperationException($"{LibraryName}: {what} failed: {Marshal.PtrToStringUTF8(Library.LastError())}");
+    }
+
+    /// <summary>Makes a side stream current on this thread (after the default stream's work): what follows runs,
+    /// or is captured, there. Pair with <see cref="LeaveSideStream"/>.</summary>
+    internal static void EnterSideStream() => Check(Library.EnterSideStream(), "entering the side stream");
+
+    /// <summary>Waits for the side stream and makes the default stream current again.</summary>
+    internal static void LeaveSideStream() => Check(Library.LeaveSideStream(), "leaving the side stream");
+
+    /// <summary>Starts capturing this thread's CUDA work into a graph (inside the side stream).</summary>
+    internal static nint BeginGraph()
+    {
+        nint graph;
+        Check(Library.GraphBegin(&graph), "beginning a graph capture");
+        return graph;
+    }
+
+    /// <summary>Ends a capture and instantiates the graph.</summary>
+    internal static void EndGraph(nint graph) => Check(Library.GraphEnd(graph), "ending a graph capture");
+
+    /// <summary>Replays a captured graph on the current stream.</summary>
+    internal static void ReplayGraph(nint graph) => Check(Library.GraphReplay(graph), "replaying a graph");
+
+    /// <summary>Frees a graph.</summary>
+    internal static void DestroyGraph(nint graph) => Library.GraphDestroy(graph);
+
+    /// <summary>Ends a capture that failed part-way and frees its graph.</summary>
+    internal static void AbortGraph(nint graph) => Library.GraphAbort(graph);
+
+    /// <summary>Grouped GEMM: rows <c>offsets[g-1]..offsets[g]</c> of <paramref name="a"/> [M, K] times
+    /// <paramref name="b"/>[g] ([G, K, N]); <paramref name="offsets"/> int32 [G]. Returns [M, N].</summary>
+    internal static Tensor GroupedMm(Tensor a, Tensor b, Tensor offsets)
+    {
+        nint result;
+        Check(Library.GroupedMm(a.Handle, b.Handle, offsets.Handle, &result), "grouped GEMM");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+}
