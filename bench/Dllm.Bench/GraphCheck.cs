@@ -5,83 +5,87 @@ using TorchSharp;
 namespace Dllm.Bench;
 
 /// <summary>
-/// Checks CUDA-graph replay and the grouped-GEMM MoE path on a real GPU (CI has none): the same forwards — steps of
-/// two requests with different prefixes, a replay with new tokens, a fused clean pass that writes the cache, and a step
-/// that reads what it wrote — run eagerly and replayed from graphs must agree, and the grouped GEMM must agree with
-/// the all-experts path. Prints the largest differences relative to the largest logit; exit code 1 beyond tolerance.
+/// Checks the native piece on a real GPU (CI has none):
+/// 1. torch's grouped GEMM through libdllm_cuda against one matmul per expert, on MoE-shaped random inputs;
+/// 2. forwards replayed from CUDA graphs against the same forwards run eagerly over the same (padded) layout —
+///    steps of two requests with different prefixes, a replay with new tokens, a fused clean pass that writes the
+///    cache, a step that reads what it wrote — for both capturable MoE paths. Same kernels, so they must agree.
+/// (Whole-model logits of two different MoE paths are not compared: on random weights a bf16 rounding difference
+/// flips near-tied expert choices and moves logits a lot; the CPU tests compare the paths in fp32.)
+/// Exit code 1 beyond tolerance.
 /// </summary>
 internal static class GraphCheck
 {
-    private const double Tolerance = 2e-2; // bf16: different kernels (masked/unmasked attention, grouped/batched GEMM) round differently
+    private const double GemmTolerance = 1e-2;  // bf16 outputs of fp32 accumulations in different orders
+    private const double GraphTolerance = 1e-3; // same kernels on the same inputs
 
     public static int Run(BenchOptions options, torch.Device device, ILogger logger)
     {
+        using var inference = torch.inference_mode();
+        bool ok = CheckGroupedGemm(device);
         var config = LLaDA2Shapes.ByName(options.Shape);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
-        var random = new Random(11);
-        int[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(config.VocabSize)).ToArray();
-        int[] prompt0 = Tokens(320), prompt1 = Tokens(64);
-        int block = options.BlockSize;
-        List<ForwardRequest> step1 = [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))];
-        List<ForwardRequest> step2 = [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))];
-        List<ForwardRequest> fused = [new(2, 0, Tokens(2 * block))];
-        List<ForwardRequest> after = [new(2, 2 * block, Tokens(block))];
-
-        torch.Tensor[] RunAll(MoePath path)
-        {
-            using var cache = model.CreateCache(3, 1024);
-            model.Forward([new ForwardRequest(0, 0, prompt0)], cache, block, writeCache: true, computeLogits: false);
-            model.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
-            return
-            [
-                Logits(model.Forward(step1, cache, block, writeCache: false, moePath: path)!),
-                Logits(model.Forward(step2, cache, block, writeCache: false, moePath: path)!),
-                Logits(model.Forward(fused, cache, block, writeCache: true, moePath: path)!),
-                Logits(model.Forward(after, cache, block, writeCache: false, moePath: path)!),
-            ];
-        }
-
-        string[] names = ["step", "replayed step, new tokens", "fused clean pass (writes cache)", "step after the written block"];
-        var eagerAll = RunAll(MoePath.AllExperts);
-        var eagerGemm = RunAll(MoePath.GroupedGemm);
         if (model.EnableCudaGraphs() is string why)
         {
             Console.WriteLine($"graph check: CUDA graphs unavailable: {why}");
             return 1;
         }
-        var graphAll = RunAll(MoePath.AllExperts);
-        var graphGemm = RunAll(MoePath.GroupedGemm);
-        int captured = model.CudaGraphsCaptured;
-
-        double worst = 0;
-        Console.WriteLine($"graph check on {device}, shape {options.Shape}, {captured} graphs captured for 8 graphed forwards");
-        Console.WriteLine("| forward | grouped GEMM vs all experts (eager) | graph vs eager (all experts) | graph vs eager (grouped GEMM) |");
-        Console.WriteLine("|---|---:|---:|---:|");
-        for (int i = 0; i < names.Length; i++)
+        var random = new Random(11);
+        int[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(config.VocabSize)).ToArray();
+        int block = options.BlockSize;
+        int[] prompt0 = Tokens(320), prompt1 = Tokens(64);
+        (string Name, List<ForwardRequest> Requests, bool Write)[] forwards =
+        [
+            ("step, prefixes 320 and 64", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
+            ("replayed step, new tokens", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
+            ("fused clean pass (writes cache)", [new(2, 0, Tokens(2 * block))], true),
+            ("step after the written block", [new(2, 2 * block, Tokens(block))], false),
+        ];
+        Console.WriteLine($"| forward | MoE path | max |graph - eager| / max |logit| |");
+        Console.WriteLine("|---|---|---:|");
+        foreach (var path in new[] { MoePath.AllExperts, MoePath.GroupedGemm })
         {
-            double gemm = Relative(eagerGemm[i], eagerAll[i]), all = Relative(graphAll[i], eagerAll[i]), grouped = Relative(graphGemm[i], eagerGemm[i]);
-            worst = Math.Max(worst, Math.Max(gemm, Math.Max(all, grouped)));
-            Console.WriteLine($"| {names[i]} | {gemm:E2} | {all:E2} | {grouped:E2} |");
+            using var cache = model.CreateCache(3, 1024);
+            model.Forward([new ForwardRequest(0, 0, prompt0)], cache, block, writeCache: true, computeLogits: false);
+            model.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
+            foreach (var (name, requests, write) in forwards)
+            {
+                var layout = new BatchLayout(requests, block, cache.MaxLength, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
+                using var geometry = new BatchGeometry(layout, device, alwaysMask: true);
+                using var eager = model.Run(geometry, cache, write, computeLogits: true, path)!;
+                using var graphed = model.Forward(requests, cache, block, write, moePath: path)!;
+                double difference = Relative(graphed, eager);
+                ok &= difference < GraphTolerance;
+                Console.WriteLine($"| {name} | {path} | {difference:E2} |");
+            }
         }
-        foreach (var t in eagerAll.Concat(eagerGemm).Concat(graphAll).Concat(graphGemm))
-            t.Dispose();
-        // Per path three shapes (the two steps share one graph: the second is a replay), so 6 captures for 8 forwards.
-        bool replayed = captured == 6;
-        Console.WriteLine($"largest relative difference {worst:E2} (tolerance {Tolerance:E0}); graphs captured {captured}");
-        return worst < Tolerance && replayed ? 0 : 1;
+        // Three shapes per path (the second step replays the first one's graph).
+        Console.WriteLine($"graphs captured: {model.CudaGraphsCaptured} (expected 6)");
+        ok &= model.CudaGraphsCaptured == 6;
+        Console.WriteLine(ok ? "graph check: PASS" : "graph check: FAIL");
+        return ok ? 0 : 1;
     }
 
-    private static torch.Tensor Logits(torch.Tensor logits)
+    private static bool CheckGroupedGemm(torch.Device device)
     {
-        var copy = logits.cpu(); // graphed logits live in a buffer the next forward overwrites
-        logits.Dispose();
-        return copy;
+        using var scope = torch.NewDisposeScope();
+        const int experts = 256, pairs = 512, hidden = 2048, width = 1024;
+        torch.cuda.manual_seed_all(3);
+        var rows = torch.randn([pairs, hidden], torch.ScalarType.BFloat16, device);
+        var weights = torch.randn([experts, width, hidden], torch.ScalarType.BFloat16, device).mul_(0.02).transpose(1, 2);
+        var expertOfRow = torch.randint(experts, [pairs], torch.ScalarType.Int64, device).sort().Values;
+        var ends = torch.searchsorted(expertOfRow, torch.arange(experts, device: device), out_int32: true, right: true);
+        var native = GroupedMatmul.Run(rows, weights, ends);
+        var perExpert = GroupedMatmul.PerGroup(rows, weights, ends);
+        double difference = Relative(native, perExpert);
+        Console.WriteLine($"grouped GEMM ({pairs} rows over {experts} experts, [{hidden}→{width}]): max |native - per expert| / max = {difference:E2} (tolerance {GemmTolerance:E0})");
+        return difference < GemmTolerance;
     }
 
     private static double Relative(torch.Tensor a, torch.Tensor b)
     {
-        using var diff = a.sub(b).abs().max();
-        using var scale = b.abs().max();
+        using var diff = a.to(torch.ScalarType.Float32).sub(b.to(torch.ScalarType.Float32)).abs().max();
+        using var scale = b.to(torch.ScalarType.Float32).abs().max();
         return diff.item<float>() / scale.item<float>();
     }
 }

@@ -15,6 +15,8 @@ var backend = TorchBackend.Initialize(logger: logger);
 var device = TorchDevices.Resolve(options.Device, backend);
 if (options.Mode == "split-check")
     return SplitCheck.Run(options, device);
+if (options.Mode == "layer-profile")
+    return LayerProfile.Run(options, device);
 if (options.Mode == "graph-check")
     return GraphCheck.Run(options, device, logger);
 if (options.Mode == "e2e")

@@ -5,6 +5,7 @@
 #                       managed DLLs + libLibTorchSharp.so, no libtorch (the host's PyTorch provides it)
 #   .gpu/bench/         the benchmark program, built the same way (when bench/ exists)
 #   .gpu/openai-client/ the OpenAI .NET SDK sample, to check a running server's /v1 routes
+#   .gpu/native/        kept as is: libdllm_cuda.so, built on the CUDA host (src/Dllm.Cuda.Native/build.sh .gpu/native)
 # Run it on the CUDA host with eng/gpu/run.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

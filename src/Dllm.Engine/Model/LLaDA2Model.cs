@@ -116,9 +116,10 @@ public sealed class LLaDA2Model : IDisposable
     {
         if (path != MoePath.Auto)
             return path;
+        bool manyTokens = tokens > MoeExperts.GroupedPathMinTokens;
         if (CudaNative.Serves(Device) && DType == ScalarType.BFloat16)
-            return MoePath.GroupedGemm;
-        return tokens > MoeExperts.GroupedPathMinTokens ? MoePath.GroupedByExpert : MoePath.AllExperts;
+            return UsesCudaGraphs || manyTokens ? MoePath.GroupedGemm : MoePath.AllExperts; // eager: the fewest ops
+        return manyTokens ? MoePath.GroupedByExpert : MoePath.AllExperts;
     }
 
     /// <summary>
