@@ -27,7 +27,7 @@ if (options.Mode == "e2e")
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in rows)
         Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} |");
-    File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+    File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     return 0;
 }
 var dtype = options.DType switch { "bf16" => torch.ScalarType.BFloat16, "fp16" => torch.ScalarType.Float16, _ => torch.ScalarType.Float32 };
@@ -114,7 +114,7 @@ foreach (int prefix in options.Prefixes)
 }
 
 Console.WriteLine(results.ToTable());
-File.WriteAllText(options.Json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+File.WriteAllText(options.Json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
 return 0;
 
 // Tensors TorchSharp created on this thread: every op result (and view) is one, so the delta over a forward

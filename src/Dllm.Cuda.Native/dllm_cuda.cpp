@@ -12,6 +12,7 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -19,13 +20,24 @@ namespace {
 
 thread_local std::string last_error;
 
-// All graphs share one memory pool: graphs are replayed one at a time on one stream, so a capture may reuse the
-// scratch memory of earlier captures; only tensors still alive after a capture keep their blocks.
+// Live graphs share one memory pool: graphs are replayed one at a time on one stream, so a capture may reuse the
+// scratch memory of earlier captures; only tensors still alive after a capture keep their blocks. The allocator frees
+// a pool when its last graph goes, and a freed pool's id cannot be used again: a new id is taken then.
 using PoolId = decltype(at::cuda::graph_pool_handle());
+std::mutex pool_mutex;
+int live_graphs = 0;
+PoolId pool_id;
 
-PoolId shared_pool() {
-  static PoolId pool = at::cuda::graph_pool_handle();
-  return pool;
+PoolId acquire_pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex);
+  if (live_graphs == 0) pool_id = at::cuda::graph_pool_handle();
+  ++live_graphs;
+  return pool_id;
+}
+
+void release_pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex);
+  --live_graphs;
 }
 
 // The side stream every capture (and its warm-up) runs on; CUDA cannot capture the legacy default stream.
@@ -82,9 +94,10 @@ int dllm_cuda_graph_begin(void** graph_out) {
   return guarded([graph_out] {
     auto* graph = new at::cuda::CUDAGraph();
     try {
-      graph->capture_begin(shared_pool(), cudaStreamCaptureModeThreadLocal);
+      graph->capture_begin(acquire_pool(), cudaStreamCaptureModeThreadLocal);
     } catch (...) {
       delete graph;
+      release_pool();
       throw;
     }
     *graph_out = graph;
@@ -110,10 +123,14 @@ void dllm_cuda_graph_abort(void* graph) {
   }
   (void)cudaGetLastError();
   delete g;
+  release_pool();
 }
 
 // Frees the graph (its scratch memory returns to the shared pool).
-void dllm_cuda_graph_destroy(void* graph) { delete static_cast<at::cuda::CUDAGraph*>(graph); }
+void dllm_cuda_graph_destroy(void* graph) {
+  delete static_cast<at::cuda::CUDAGraph*>(graph);
+  release_pool();
+}
 
 // out = grouped GEMM: rows offsets[g-1]..offsets[g] of a [M, K] times b[g] ([G, K, N]); offsets int32 [G].
 int dllm_cuda_grouped_mm(void* a, void* b, void* offsets, void** out) {
