@@ -31,8 +31,14 @@ internal static class LayerProfile
         int prefix = options.Prefixes.Max(), block = options.BlockSize;
 
         Console.WriteLine($"layer profile on {device}, shape {options.Shape} (layer {layerIndex}), prefix {prefix}, GPU ms per repetition (graph of {Repeats}, {Replays} replays)");
-        Console.WriteLine("| batch (tokens) | RMSNorm | router | experts grouped GEMM | experts all-experts bmm | whole MoE layer (attention + grouped) | lm_head → fp32 | 1 tiny kernel |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        using var attention = new Attention(config, layerIndex, loader);
+        int groups = config.NumAttentionHeads / config.NumKeyValueHeads;
+        var columns = new List<double[]>();
+        string[] pieces =
+        [
+            "RMSNorm [T, H]", "router", "experts: grouped GEMM", "experts: all-experts bmm", "attention (qkv … dense)",
+            "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
+        ];
         foreach (int batch in options.Batches)
         {
             using var scope = NewDisposeScope();
@@ -42,21 +48,29 @@ internal static class LayerProfile
             using var cache = new KvCache(config, batch, prefix + block, ScalarType.BFloat16, device);
             var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, new int[block])).ToList();
             using var geometry = new BatchGeometry(new BatchLayout(requests, block, cache.MaxLength, prefix), device, alwaysMask: true);
-            geometry.FoldMask(config.NumAttentionHeads / config.NumKeyValueHeads);
+            geometry.FoldMask(groups);
             var (cos, sin) = rope.Lookup(geometry.Positions);
+            var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);
+            var keys = randn([batch, config.NumKeyValueHeads, prefix + block, config.HeadDim], ScalarType.BFloat16, device);
             var tiny = zeros(1, ScalarType.Float32, device);
-            double[] times =
+            columns.Add(
             [
                 Time(() => norm.Forward(x).Dispose()),
                 Time(() => { var (e, w) = router.Route(x); e.Dispose(); w.Dispose(); }),
                 Time(() => experts.Forward(x, chosen, weights, MoePath.GroupedGemm).Dispose()),
                 Time(() => experts.Forward(x, chosen, weights, MoePath.AllExperts).Dispose()),
+                Time(() => attention.Forward(x, geometry, rope, cos, sin, cache, writeCache: false).Dispose()),
+                Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys, attn_mask: geometry.FoldedMask).Dispose()),
+                Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
                 Time(() => { using var logits = nn.functional.linear(x, lmHead); logits.to(ScalarType.Float32).Dispose(); }),
                 Time(() => tiny.add_(1)),
-            ];
-            Console.WriteLine($"| {batch} ({tokens}) | {string.Join(" | ", times.Select(t => t.ToString("F3")))} |");
+            ]);
         }
+        Console.WriteLine($"| piece | {string.Join(" | ", options.Batches.Select(b => $"batch {b} ({b * block} tokens)"))} |");
+        Console.WriteLine($"|---|{string.Concat(options.Batches.Select(_ => "---:|"))}");
+        for (int i = 0; i < pieces.Length; i++)
+            Console.WriteLine($"| {pieces[i]} | {string.Join(" | ", columns.Select(c => c[i].ToString("F3")))} |");
         return 0;
     }
 
