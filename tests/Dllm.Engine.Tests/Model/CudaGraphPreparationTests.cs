@@ -1,0 +1,170 @@
+using Dllm.Model;
+using Dllm.Native;
+using Dllm.Tests.Infrastructure;
+using Dllm.Tests.Reference;
+using TorchSharp;
+
+namespace Dllm.Tests.Model;
+
+/// <summary>What a captured forward relies on, checked on the CPU (CI has no GPU; bench's graph-check covers the replay):
+/// a padded prefix changes nothing, a reloaded geometry gives the next forward's result, the grouped-GEMM path agrees
+/// with the others, and a model without CUDA says why graphs are off.</summary>
+public class CudaGraphPreparationTests
+{
+    private const int BlockSize = 8;
+
+    private static LLaDA2Model Create(int seed, int layers = 2)
+    {
+        Torch.EnsureLoaded();
+        var config = LLaDA2Shapes.Tiny(vocabSize: 64, layers: layers) with { MaxPositionEmbeddings = 512 };
+        return LLaDA2Model.Load(config, new ReferenceWeightSource(ReferenceWeights.Random(config, seed)), torch.ScalarType.Float32, torch.CPU);
+    }
+
+    private static int[] Tokens(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => random.Next(64)).ToArray();
+    }
+
+    private static void Prefill(LLaDA2Model model, KvCache cache, int slot, int[] tokens) =>
+        model.Forward([new ForwardRequest(slot, 0, tokens)], cache, BlockSize, writeCache: true, computeLogits: false);
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 256)]
+    [InlineData(256, 256)]
+    [InlineData(257, 512)]
+    [InlineData(1056, 1280)]
+    public void Prefixes_are_padded_to_the_next_bucket(int longest, int padded) =>
+        Assert.Equal(padded, ForwardGraphs.PaddedPrefix(longest));
+
+    [Fact]
+    public void A_padded_prefix_with_an_always_present_mask_gives_the_unpadded_logits()
+    {
+        using var model = Create(21);
+        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        int[] a = Tokens(24, 1), b = Tokens(8, 2);
+        Prefill(model, cache, 0, a);
+        Prefill(model, cache, 1, b);
+        List<ForwardRequest> step = [new(0, 24, Tokens(BlockSize, 3)), new(1, 8, Tokens(BlockSize, 4))];
+        using var unpadded = model.Forward(step, cache, BlockSize, writeCache: false)!;
+
+        using var inference = torch.inference_mode();
+        using var geometry = new BatchGeometry(new BatchLayout(step, BlockSize, cache.MaxLength, prefixLength: 64), torch.CPU, alwaysMask: true);
+        using var padded = model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+
+        Assert.Equal(64, geometry.PrefixLength);
+        Assert.True(ModelAssert.MaxAbsDifference(unpadded, padded) < 1e-5);
+    }
+
+    [Fact]
+    public void A_reloaded_geometry_and_a_logits_buffer_give_the_next_forwards_logits()
+    {
+        using var model = Create(22);
+        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        Prefill(model, cache, 0, Tokens(16, 5));
+        Prefill(model, cache, 1, Tokens(40, 6));
+        List<ForwardRequest> first = [new(0, 16, Tokens(BlockSize, 7)), new(1, 40, Tokens(BlockSize, 8))];
+        List<ForwardRequest> second = [new(1, 40, Tokens(BlockSize, 9)), new(0, 16, Tokens(BlockSize, 10))];
+        using var expected = model.Forward(second, cache, BlockSize, writeCache: false)!;
+
+        using var inference = torch.inference_mode();
+        using var geometry = new BatchGeometry(new BatchLayout(first, BlockSize, cache.MaxLength, 256), torch.CPU, alwaysMask: true);
+        using var buffer = torch.full([2, BlockSize, model.Config.VocabSize], float.NaN);
+        model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer);
+        geometry.Load(new BatchLayout(second, BlockSize, cache.MaxLength, 256));
+        Assert.Null(model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer));
+
+        Assert.True(ModelAssert.MaxAbsDifference(expected, buffer) < 1e-5);
+    }
+
+    [Fact]
+    public void A_layout_of_another_shape_is_refused_by_a_geometry_naming_both()
+    {
+        Torch.EnsureLoaded();
+        using var inference = torch.inference_mode();
+        List<ForwardRequest> one = [new(0, 8, Tokens(BlockSize, 1))];
+        using var geometry = new BatchGeometry(new BatchLayout(one, BlockSize, 64, 256), torch.CPU, alwaysMask: true);
+
+        var error = Assert.Throws<ArgumentException>(() => geometry.Load(new BatchLayout([.. one, new(1, 8, Tokens(BlockSize, 2))], BlockSize, 64, 256)));
+        Assert.Contains("[2×8, prefix 256]", error.Message);
+        Assert.Contains("[1×8, prefix 256]", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchLayout(one, BlockSize, 64, prefixLength: 4));
+    }
+
+    [Fact]
+    public void The_grouped_GEMM_path_gives_the_logits_of_the_all_experts_path()
+    {
+        using var model = Create(23, layers: 3);
+        using var cache = model.CreateCache(1, 128);
+        int[] tokens = Tokens(40, 11);
+
+        using var all = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.AllExperts)!;
+        using var grouped = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.GroupedGemm)!;
+
+        using var scale = all.abs().max();
+        Assert.True(ModelAssert.MaxAbsDifference(all, grouped) / scale.item<float>() < 1e-5);
+    }
+
+    [Fact]
+    public void The_per_group_matmul_multiplies_each_groups_rows_by_its_matrix()
+    {
+        Torch.EnsureLoaded();
+        var random = new Random(4);
+        int rows = 9, k = 5, n = 3;
+        int[] ends = [2, 2, 7, 9]; // group 1 is empty
+        double[,] a = new double[rows, k];
+        double[,,] b = new double[ends.Length, k, n];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < k; i++)
+                a[r, i] = random.NextDouble() - 0.5;
+        for (int g = 0; g < ends.Length; g++)
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < n; j++)
+                    b[g, i, j] = random.NextDouble() - 0.5;
+        using var aTensor = torch.tensor(a.Cast<double>().ToArray(), [rows, k]);
+        using var bTensor = torch.tensor(b.Cast<double>().ToArray(), [ends.Length, k, n]);
+        using var endsTensor = torch.tensor(ends);
+
+        using var result = GroupedMatmul.Run(aTensor, bTensor, endsTensor);
+
+        for (int r = 0, g = 0; r < rows; r++)
+        {
+            while (r >= ends[g])
+                g++;
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0;
+                for (int i = 0; i < k; i++)
+                    expected += a[r, i] * b[g, i, j];
+                Assert.Equal(expected, result[r, j].item<double>(), 12);
+            }
+        }
+    }
+
+    [Fact]
+    public void Without_CUDA_graphs_stay_off_with_the_reason_and_Auto_keeps_the_CPU_paths()
+    {
+        using var model = Create(24);
+
+        string? why = model.EnableCudaGraphs();
+
+        Assert.NotNull(why);
+        Assert.Contains("CUDA device", why);
+        Assert.False(model.UsesCudaGraphs);
+        Assert.Equal(MoePath.AllExperts, model.ResolveMoePath(MoePath.Auto, 32));
+        Assert.Equal(MoePath.GroupedByExpert, model.ResolveMoePath(MoePath.Auto, 512));
+        Assert.Equal(MoePath.GroupedGemm, model.ResolveMoePath(MoePath.GroupedGemm, 32));
+        Assert.False(CudaNative.Serves(torch.CPU));
+    }
+
+    [Fact]
+    public void A_missing_native_library_is_named_with_how_to_build_it()
+    {
+        Torch.EnsureLoaded();
+        if (CudaNative.IsAvailable)
+            return; // a developer machine with the library next to the tests
+        Assert.Contains(CudaNative.LibraryName, CudaNative.UnavailableReason);
+        Assert.Contains("build.sh", CudaNative.UnavailableReason);
+    }
+}
