@@ -36,7 +36,7 @@ internal static class LayerProfile
         var columns = new List<double[]>();
         string[] pieces =
         [
-            "RMSNorm [T, H]", "router", "experts: grouped GEMM", "experts: all-experts bmm", "attention (qkv … dense)",
+            "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GEMV kernel up to 2 rows per expert)", "experts: all-experts bmm", "attention (qkv … dense)",
             "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)

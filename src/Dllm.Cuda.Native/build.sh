@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds libdllm_cuda.so against the libtorch that TorchSharp loads (a PyTorch install's torch/), on the CUDA host.
 #   src/Dllm.Cuda.Native/build.sh OUT_DIR
-# Environment: DLLM_LIBTORCH_DIR (torch/lib; default: the host's PyTorch), CXX (default g++).
+# Environment: DLLM_LIBTORCH_DIR (torch/lib; default: the host's PyTorch), CXX (default g++), DLLM_CUDA_ARCH
+# (nvcc -arch, default native: the GPU of the build host).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: build.sh OUT_DIR}"
@@ -20,8 +21,11 @@ if [[ -x "$python" ]]; then abi="$("$python" -c 'import torch; print(int(torch._
 mkdir -p "$out"
 echo "build: libtorch $torch_root, CUDA headers $cuda_include, cxx11 abi $abi"
 start=$(date +%s)
+nvcc="$(command -v nvcc || echo "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc")"
+arch="${DLLM_CUDA_ARCH:-native}"
+"$nvcc" -O3 -std=c++17 -Xcompiler -fPIC -arch="$arch" -c "$here/grouped_gemv.cu" -o "$out/grouped_gemv.o"
 "${CXX:-g++}" -std=c++17 -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$abi" \
   -isystem "$torch_root/include" -isystem "$torch_root/include/torch/csrc/api/include" -isystem "$cuda_include" \
-  "$here/dllm_cuda.cpp" -o "$out/libdllm_cuda.so" \
+  "$here/dllm_cuda.cpp" "$out/grouped_gemv.o" -o "$out/libdllm_cuda.so" \
   -Wl,--no-as-needed -L"$torch_lib" -lc10 -lc10_cuda -ltorch_cpu -ltorch_cuda
 echo "build: $out/libdllm_cuda.so in $(( $(date +%s) - start )) s"

@@ -10,6 +10,7 @@
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAStream.h>
+#include <ATen/ops/empty.h>
 
 #include <exception>
 #include <mutex>
@@ -61,10 +62,13 @@ int guarded(F&& body) {
 
 }  // namespace
 
+extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
+                                        int K, cudaStream_t stream);
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 1; }
+int dllm_cuda_abi_version() { return 2; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -137,6 +141,28 @@ int dllm_cuda_grouped_mm(void* a, void* b, void* offsets, void** out) {
   return guarded([=] {
     auto result = at::_grouped_mm(*static_cast<at::Tensor*>(a), *static_cast<at::Tensor*>(b),
                                   *static_cast<at::Tensor*>(offsets));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+// out = grouped matrix-vector products for few tokens per group: rows ends[g-1]..ends[g] of a [M, K] times w[g]^T,
+// w [G, N, K] contiguous bf16 (each expert's rows as stored), ends int32 [G]. Returns [M, N] (rows outside every
+// group are left unset). Runs on the current stream (capturable).
+int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
+  return guarded([=] {
+    const auto& x = *static_cast<at::Tensor*>(a);
+    const auto& weights = *static_cast<at::Tensor*>(w);
+    const auto& bounds = *static_cast<at::Tensor*>(ends);
+    TORCH_CHECK(x.dim() == 2 && weights.dim() == 3 && bounds.dim() == 1, "grouped_gemv: a [M, K], w [G, N, K], ends [G]");
+    TORCH_CHECK(x.scalar_type() == at::kBFloat16 && weights.scalar_type() == at::kBFloat16, "grouped_gemv: bf16 only");
+    TORCH_CHECK(bounds.scalar_type() == at::kInt, "grouped_gemv: ends must be int32");
+    TORCH_CHECK(x.is_contiguous() && weights.is_contiguous() && bounds.is_contiguous(), "grouped_gemv: contiguous tensors only");
+    TORCH_CHECK(weights.size(2) == x.size(1) && bounds.size(0) <= weights.size(0), "grouped_gemv: shapes do not match");
+    auto result = at::empty({x.size(0), weights.size(1)}, x.options());
+    int status = dllm_launch_grouped_gemv(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
+                                          (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2),
+                                          c10::cuda::getCurrentCUDAStream().stream());
+    TORCH_CHECK(status == 0, "grouped_gemv: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
   });
 }

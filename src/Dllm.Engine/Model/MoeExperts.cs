@@ -16,8 +16,6 @@ internal sealed class MoeExperts : IDisposable
     private readonly Tensor _routingBase; // [1, E(+1)] fp32: 0 for routed experts, 1 for a stacked shared expert
     private readonly Tensor? _sharedGateUp; // views of the stacked shared expert, [2F, H] and [H, F]
     private readonly Tensor? _sharedDown;
-    private readonly Tensor _gateUpByExpert; // [E, H, 2F] and [E, F, H] views of the routed experts for a grouped GEMM
-    private readonly Tensor _downByExpert;
     private readonly Tensor _expertIds;      // [E] int64: 0..E-1
     private readonly int _experts;
     private readonly long _width;
@@ -55,8 +53,6 @@ internal sealed class MoeExperts : IDisposable
             _sharedGateUp = _gateUp[_experts];
             _sharedDown = _down[_experts];
         }
-        _gateUpByExpert = _gateUp.narrow(0, 0, _experts).transpose(1, 2);
-        _downByExpert = _down.narrow(0, 0, _experts).transpose(1, 2);
         _expertIds = arange(_experts, dtype: ScalarType.Int64, device: weights.Device);
     }
 
@@ -99,9 +95,9 @@ internal sealed class MoeExperts : IDisposable
         var (sortedExpert, order) = experts.reshape(-1).sort(stable: true);
         var ends = searchsorted(sortedExpert, _expertIds, out_int32: true, right: true);
         var rows = x.index_select(0, order.div(k, RoundingMode.floor));
-        var gateUp = GroupedMatmul.Run(rows, _gateUpByExpert, ends);                // [T·k, 2F]
+        var gateUp = GroupedMatmul.Run(rows, _gateUp, ends);                        // [T·k, 2F]
         var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
-        var outputs = GroupedMatmul.Run(activated, _downByExpert, ends);           // [T·k, H], sorted pairs
+        var outputs = GroupedMatmul.Run(activated, _down, ends);                    // [T·k, H], sorted pairs
         // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
         var byToken = outputs.index_select(0, order.sort().Indices).view(tokens, k, hidden);
         var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
@@ -150,8 +146,6 @@ internal sealed class MoeExperts : IDisposable
         _routingBase.Dispose();
         _sharedGateUp?.Dispose();
         _sharedDown?.Dispose();
-        _gateUpByExpert.Dispose();
-        _downByExpert.Dispose();
         _expertIds.Dispose();
     }
 }

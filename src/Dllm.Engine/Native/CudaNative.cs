@@ -17,7 +17,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 1;
+    private const int AbiVersion = 2;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -41,6 +41,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, void> GraphDestroy;
         public required delegate* unmanaged<nint, void> GraphAbort;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
+        public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
     }
 
     private static Exports? Load()
@@ -75,6 +76,7 @@ public static unsafe class CudaNative
             GraphDestroy = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_destroy"),
             GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
+            GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
         };
     }
 
@@ -119,6 +121,16 @@ public static unsafe class CudaNative
     {
         nint result;
         Check(Library.GroupedMm(a.Handle, b.Handle, offsets.Handle, &result), "grouped GEMM");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>Grouped matrix-vector products for few rows per group (a bandwidth-bound kernel of our own): rows
+    /// <c>ends[g-1]..ends[g]</c> of <paramref name="a"/> [M, K] times <paramref name="weights"/>[g]ᵀ, weights
+    /// [G, N, K] contiguous bf16; <paramref name="ends"/> int32 [G]. Returns [M, N].</summary>
+    internal static Tensor GroupedGemv(Tensor a, Tensor weights, Tensor ends)
+    {
+        nint result;
+        Check(Library.GroupedGemv(a.Handle, weights.Handle, ends.Handle, &result), "grouped GEMV");
         return Tensor.UnsafeCreateTensor(result);
     }
 }

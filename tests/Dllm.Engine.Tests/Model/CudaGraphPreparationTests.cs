@@ -114,16 +114,16 @@ public class CudaGraphPreparationTests
         int rows = 9, k = 5, n = 3;
         int[] ends = [2, 2, 7, 9]; // group 1 is empty
         double[,] a = new double[rows, k];
-        double[,,] b = new double[ends.Length, k, n];
+        double[,,] b = new double[ends.Length, n, k]; // each group's matrix as stored: [out, in]
         for (int r = 0; r < rows; r++)
             for (int i = 0; i < k; i++)
                 a[r, i] = random.NextDouble() - 0.5;
         for (int g = 0; g < ends.Length; g++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < n; j++)
-                    b[g, i, j] = random.NextDouble() - 0.5;
+                    b[g, j, i] = random.NextDouble() - 0.5;
         using var aTensor = torch.tensor(a.Cast<double>().ToArray(), [rows, k]);
-        using var bTensor = torch.tensor(b.Cast<double>().ToArray(), [ends.Length, k, n]);
+        using var bTensor = torch.tensor(b.Cast<double>().ToArray(), [ends.Length, n, k]);
         using var endsTensor = torch.tensor(ends);
 
         using var result = GroupedMatmul.Run(aTensor, bTensor, endsTensor);
@@ -136,7 +136,7 @@ public class CudaGraphPreparationTests
             {
                 double expected = 0;
                 for (int i = 0; i < k; i++)
-                    expected += a[r, i] * b[g, i, j];
+                    expected += a[r, i] * b[g, j, i];
                 Assert.Equal(expected, result[r, j].item<double>(), 12);
             }
         }
