@@ -23,6 +23,7 @@ internal sealed record BenchOptions
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
     public bool FuseCleanPass { get; init; } = true;
     public bool CudaGraphs { get; init; } = true;
+    public double? GemvMaxRows { get; init; }
     public int? TokensPerRequest { get; init; }
 
     public static BenchOptions Parse(string[] args)
@@ -49,6 +50,7 @@ internal sealed record BenchOptions
                 "--device-map" => options with { DeviceMap = value },
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
+                "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--concurrency" => options with { Concurrency = Ints(value) },

@@ -69,8 +69,8 @@ internal static class GraphCheck
     private static bool CheckGroupedGemm(torch.Device device)
     {
         bool ok = true;
-        // 512 rows over 256 groups takes torch's grouped GEMM, 200 rows our GEMV kernel (≤ 2 rows per group).
-        foreach (int pairs in new[] { 512, 200 })
+        // 4096 rows over 256 groups (a batch-16 step) take torch's grouped GEMM, 200 rows our GEMV kernel.
+        foreach (int pairs in new[] { 4096, 200 })
         {
             using var scope = torch.NewDisposeScope();
             const int experts = 256, hidden = 2048, width = 1024;

@@ -9,6 +9,8 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 
 var options = BenchOptions.Parse(args);
+if (options.GemvMaxRows is double gemvMaxRows)
+    GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 var backend = TorchBackend.Initialize(logger: logger);

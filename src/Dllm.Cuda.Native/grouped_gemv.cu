@@ -13,7 +13,7 @@ namespace {
 constexpr int kWarps = 8;             // warps per block
 constexpr int kRowsPerWarp = 4;       // weight rows a warp reads at once (independent 16-byte loads in flight)
 constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
-constexpr int kTokens = 4;            // token rows held in shared memory at once
+constexpr int kTokens = 8;            // token rows held in shared memory at once
 
 __device__ __forceinline__ void accumulate(const uint4& w, const uint4& x, float& acc) {
   const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&w);
@@ -67,10 +67,11 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const _
     for (int r = 0; r < kRowsPerWarp; ++r) {
 #pragma unroll
       for (int t = 0; t < kTokens; ++t) {
+        if (t >= count) break;  // warp-uniform: no shuffles for absent tokens
         float v = acc[r][t];
 #pragma unroll
         for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-        if (lane == 0 && t < count && row0 + r < N) out[(size_t)(first + t) * N + row0 + r] = __float2bfloat16(v);
+        if (lane == 0 && row0 + r < N) out[(size_t)(first + t) * N + row0 + r] = __float2bfloat16(v);
       }
     }
   }

@@ -8,8 +8,8 @@ namespace Dllm.Model;
 internal static class GroupedMatmul
 {
     /// <summary>Up to this many rows per group on average, the native GEMV kernel beats torch's grouped GEMM
-    /// (docs/benchmarks.md, session 2).</summary>
-    public const double GemvMaxRowsPerGroup = 2.0;
+    /// (measured crossover, docs/benchmarks.md, session 2; settable for that measurement).</summary>
+    public static double GemvMaxRowsPerGroup { get; set; } = 2.0;
 
     /// <param name="a">[M, K], rows sorted by group (contiguous).</param>
     /// <param name="weights">[G', N, K] with G' ≥ G: each group's matrix as stored (output column n is row weights[g, n]).</param>
