@@ -13,7 +13,7 @@ namespace {
 constexpr int kWarps = 8;             // warps per block
 constexpr int kRowsPerWarp = 4;       // weight rows a warp reads at once (independent 16-byte loads in flight)
 constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
-constexpr int kTokens = 8;            // token rows held in shared memory at once
+constexpr int kTokens = 4;            // token rows held in shared memory at once
 
 __device__ __forceinline__ void accumulate(const uint4& w, const uint4& x, float& acc) {
   const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&w);
