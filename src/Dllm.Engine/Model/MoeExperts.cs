@@ -70,7 +70,7 @@ internal sealed class MoeExperts : IDisposable
     {
         // input [E, C, H] -> [E, C, H]
         var gateUp = input.bmm(gateUpWeights.transpose(1, 2));
-        var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
+        var activated = SwiGluMlp.Activate(gateUp, _width);
         return activated.bmm(downWeights.transpose(1, 2));
     }
 
@@ -96,17 +96,12 @@ internal sealed class MoeExperts : IDisposable
         var ends = searchsorted(sortedExpert, _expertIds, out_int32: true, right: true);
         var rows = x.index_select(0, order.div(k, RoundingMode.floor));
         var gateUp = GroupedMatmul.Run(rows, _gateUp, ends);                        // [T·k, 2F]
-        var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
+        var activated = SwiGluMlp.Activate(gateUp, _width);
         var outputs = GroupedMatmul.Run(activated, _down, ends);                    // [T·k, H], sorted pairs
         // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
         var byToken = outputs.index_select(0, order.sort().Indices).view(tokens, k, hidden);
         var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
-        if (HasStackedSharedExpert)
-        {
-            var gateUpShared = nn.functional.linear(x, _sharedGateUp!);
-            var activatedShared = nn.functional.silu(gateUpShared.narrow(-1, 0, _width)).mul_(gateUpShared.narrow(-1, _width, _width));
-            result.add_(nn.functional.linear(activatedShared, _sharedDown!));
-        }
+        AddSharedExpert(x, result);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -130,13 +125,19 @@ internal sealed class MoeExperts : IDisposable
         var outputs = Expert(buffer.view(_experts, capacity, hidden), _gateUp.narrow(0, 0, _experts), _down.narrow(0, 0, _experts)).view(_experts * capacity, hidden);
         var pairs = outputs.index_select(0, slots).mul_(sortedWeight.unsqueeze(1));
         var result = zeros([tokens, hidden], dtype: x.dtype, device: x.device).index_add_(0, sortedToken, pairs, 1);
-        if (HasStackedSharedExpert)
-        {
-            var gateUp = nn.functional.linear(x, _sharedGateUp!);
-            var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
-            result.add_(nn.functional.linear(activated, _sharedDown!));
-        }
+        AddSharedExpert(x, result);
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The grouped paths compute only routed pairs: the stacked shared expert (weight 1) is added on its own.</summary>
+    private void AddSharedExpert(Tensor x, Tensor result)
+    {
+        if (!HasStackedSharedExpert)
+            return;
+        using var scope = NewDisposeScope();
+        var gateUp = nn.functional.linear(x, _sharedGateUp!);
+        var activated = SwiGluMlp.Activate(gateUp, _width);
+        result.add_(nn.functional.linear(activated, _sharedDown!));
     }
 
     public void Dispose()

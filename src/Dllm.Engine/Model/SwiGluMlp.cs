@@ -24,9 +24,12 @@ internal sealed class SwiGluMlp : IDisposable
     {
         using var scope = NewDisposeScope();
         var gateUp = nn.functional.linear(x, _gateUp);
-        var activated = nn.functional.silu(gateUp.narrow(-1, 0, _width)).mul_(gateUp.narrow(-1, _width, _width));
-        return nn.functional.linear(activated, _down).MoveToOuterDisposeScope();
+        return nn.functional.linear(Activate(gateUp, _width), _down).MoveToOuterDisposeScope();
     }
+
+    /// <summary><c>silu(gate) · up</c> of a fused [.., 2F] gate-and-up projection (a new [.., F] tensor).</summary>
+    public static Tensor Activate(Tensor gateUp, long width) =>
+        nn.functional.silu(gateUp.narrow(-1, 0, width)).mul_(gateUp.narrow(-1, width, width));
 
     public void Dispose()
     {
