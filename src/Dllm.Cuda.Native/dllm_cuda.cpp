@@ -9,6 +9,7 @@
 #include <ATen/ops/_grouped_mm.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <ATen/ops/empty.h>
 
@@ -158,10 +159,11 @@ int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
     TORCH_CHECK(bounds.scalar_type() == at::kInt, "grouped_gemv: ends must be int32");
     TORCH_CHECK(x.is_contiguous() && weights.is_contiguous() && bounds.is_contiguous(), "grouped_gemv: contiguous tensors only");
     TORCH_CHECK(weights.size(2) == x.size(1) && bounds.size(0) <= weights.size(0), "grouped_gemv: shapes do not match");
+    c10::cuda::CUDAGuard device(x.device());  // a layer split puts later layers on other GPUs
     auto result = at::empty({x.size(0), weights.size(1)}, x.options());
     int status = dllm_launch_grouped_gemv(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
                                           (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2),
-                                          c10::cuda::getCurrentCUDAStream().stream());
+                                          c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
     TORCH_CHECK(status == 0, "grouped_gemv: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
   });
