@@ -60,6 +60,38 @@ internal sealed class BatchGeometry : IDisposable
         Mask.copy_(tensor(layout.Mask, [BatchSize, 1, NewTokens, PrefixLength + NewTokens]));
     }
 
+    /// <summary>
+    /// Loads the next forward's inputs in place: when its requests have the slots, starts and block size of the last
+    /// reload (the steps within a block), only the token ids are copied; otherwise the whole layout is rebuilt. The
+    /// geometry keeps its padded prefix length.
+    /// </summary>
+    public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength)
+    {
+        bool sameStructure = _structure is not null && blockSize == _structureBlockSize && requests.Count == _structure.Length;
+        for (int r = 0; sameStructure && r < requests.Count; r++)
+            sameStructure = requests[r].Slot == _structure![r].Slot && requests[r].Start == _structure[r].Start;
+        if (!sameStructure)
+        {
+            Load(new BatchLayout(requests, blockSize, cacheMaxLength, PrefixLength));
+            _structure = requests.Select(r => (r.Slot, r.Start)).ToArray();
+            _structureBlockSize = blockSize;
+            return;
+        }
+        var ids = new long[BatchSize * NewTokens];
+        for (int r = 0; r < requests.Count; r++)
+        {
+            if (requests[r].TokenIds.Length != NewTokens)
+                throw new ArgumentException($"request {r} brings {requests[r].TokenIds.Length} tokens, the geometry holds {NewTokens}", nameof(requests));
+            for (int i = 0; i < NewTokens; i++)
+                ids[r * NewTokens + i] = requests[r].TokenIds[i];
+        }
+        using var host = tensor(ids);
+        TokenIds.copy_(host);
+    }
+
+    private (int Slot, int Start)[]? _structure;
+    private int _structureBlockSize;
+
     /// <summary>Keeps <paramref name="t"/> alive until this geometry is disposed, whatever dispose scope is current.</summary>
     private Tensor Own(Tensor t)
     {

@@ -33,10 +33,11 @@ internal sealed class CapturedForward : IDisposable
         }
     }
 
-    /// <summary>Copies <paramref name="layout"/> (of the captured shape) into the graph's inputs and replays it.</summary>
-    public void Replay(BatchLayout layout)
+    /// <summary>Copies the requests (of the captured shape) into the graph's inputs — only their token ids while their
+    /// slots and starts stay those of the previous replay — and replays it.</summary>
+    public void Replay(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength)
     {
-        _geometry.Load(layout);
+        _geometry.Reload(requests, blockSize, cacheMaxLength);
         _graph.Replay();
     }
 

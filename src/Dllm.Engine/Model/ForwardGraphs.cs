@@ -36,18 +36,18 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// of a buffer that the next forward of the same batch size and token count overwrites.</summary>
     public Tensor Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path)
     {
-        var layout = new BatchLayout(requests, blockSize, cache.MaxLength, PaddedPrefix(requests.Max(r => r.Start)));
-        var shape = new ForwardShape(layout.BatchSize, layout.NewTokens, layout.PrefixLength, writeCache, path, cache.Id);
-        var logits = LogitsBuffer(layout.BatchSize, layout.NewTokens);
+        int batch = requests.Count, tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
+        var shape = new ForwardShape(batch, tokens, prefix, writeCache, path, cache.Id);
+        var logits = LogitsBuffer(batch, tokens);
         if (!_graphs.TryGetValue(shape, out var graph))
         {
             EvictIfFull();
-            graph = CapturedForward.Capture(model, layout, cache, writeCache, path, logits);
+            graph = CapturedForward.Capture(model, new BatchLayout(requests, blockSize, cache.MaxLength, prefix), cache, writeCache, path, logits);
             _graphs.Add(shape, graph);
             Captured++;
         }
         graph.LastUsed = ++_clock;
-        graph.Replay(layout);
+        graph.Replay(requests, blockSize, cache.MaxLength);
         return logits.alias();
     }
 

@@ -79,6 +79,30 @@ public class CudaGraphPreparationTests
     }
 
     [Fact]
+    public void Reloading_copies_new_tokens_for_the_same_slots_and_starts_and_rebuilds_the_rest_otherwise()
+    {
+        using var model = Create(25);
+        using var cache = model.CreateCache(slots: 3, maxLength: 128);
+        Prefill(model, cache, 0, Tokens(16, 12));
+        Prefill(model, cache, 1, Tokens(24, 13));
+        Prefill(model, cache, 2, Tokens(32, 14));
+        List<ForwardRequest> step1 = [new(0, 16, Tokens(BlockSize, 15)), new(1, 24, Tokens(BlockSize, 16))];
+        List<ForwardRequest> step2 = [new(0, 16, Tokens(BlockSize, 17)), new(1, 24, Tokens(BlockSize, 18))]; // tokens only
+        List<ForwardRequest> moved = [new(2, 32, Tokens(BlockSize, 19)), new(0, 8, Tokens(BlockSize, 20))]; // slots, starts
+
+        using var inference = torch.inference_mode();
+        using var geometry = new BatchGeometry(new BatchLayout(step1, BlockSize, cache.MaxLength, 256), torch.CPU, alwaysMask: true);
+        foreach (var requests in new[] { step1, step2, moved, step1 })
+        {
+            geometry.Reload(requests, BlockSize, cache.MaxLength);
+            using var reloaded = model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+            using var fresh = model.Forward(requests, cache, BlockSize, writeCache: false)!;
+            Assert.True(ModelAssert.MaxAbsDifference(fresh, reloaded) < 1e-5);
+        }
+        Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.MaxLength));
+    }
+
+    [Fact]
     public void A_layout_of_another_shape_is_refused_by_a_geometry_naming_both()
     {
         Torch.EnsureLoaded();
