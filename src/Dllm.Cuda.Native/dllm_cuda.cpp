@@ -66,10 +66,14 @@ int guarded(F&& body) {
 extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
                                         int K, cudaStream_t stream);
 
+extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, int tokens, int groups, int topk_groups,
+                                      int topk, int normalize, float scaling, int64_t* experts, float* weights,
+                                      cudaStream_t stream);
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 2; }
+int dllm_cuda_abi_version() { return 3; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -166,6 +170,29 @@ int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
                                           c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
     TORCH_CHECK(status == 0, "grouped_gemv: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
+  });
+}
+
+// The MoE router after the gate projection (moe_router.cu): logits [T, 32 * groups] fp32, bias [32 * groups] fp32.
+// Returns the chosen experts [T, topk] int64 and their weights [T, topk] fp32.
+int dllm_cuda_moe_router(void* logits, void* bias, int groups, int topk_groups, int topk, int normalize, float scaling,
+                         void** experts_out, void** weights_out) {
+  return guarded([=] {
+    const auto& scores = *static_cast<at::Tensor*>(logits);
+    const auto& offsets = *static_cast<at::Tensor*>(bias);
+    TORCH_CHECK(scores.dim() == 2 && scores.size(1) == 32 * groups && scores.scalar_type() == at::kFloat && scores.is_contiguous(),
+                "moe_router: logits must be contiguous fp32 [T, 32 * groups]");
+    TORCH_CHECK(offsets.numel() == scores.size(1) && offsets.scalar_type() == at::kFloat && offsets.is_contiguous(),
+                "moe_router: bias must be contiguous fp32 [experts]");
+    c10::cuda::CUDAGuard device(scores.device());
+    auto experts = at::empty({scores.size(0), topk}, scores.options().dtype(at::kLong));
+    auto weights = at::empty({scores.size(0), topk}, scores.options());
+    int status = dllm_launch_moe_router(scores.data_ptr<float>(), offsets.data_ptr<float>(), (int)scores.size(0), groups,
+                                        topk_groups, topk, normalize, scaling, experts.data_ptr<int64_t>(),
+                                        weights.data_ptr<float>(), c10::cuda::getCurrentCUDAStream(scores.device().index()).stream());
+    TORCH_CHECK(status == 0, "moe_router: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    *experts_out = new at::Tensor(std::move(experts));
+    *weights_out = new at::Tensor(std::move(weights));
   });
 }
 

@@ -1,3 +1,4 @@
+using Dllm.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,13 +23,23 @@ internal sealed class MoeRouter : IDisposable
         _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
     }
 
-    /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32).</summary>
-    public (Tensor Experts, Tensor Weights) Route(Tensor x)
+    /// <summary>Whether the native router kernel fits this config: groups of 32 experts, at most 16 groups, k ≤ 32.</summary>
+    private bool NativeFits => _config.NumExperts == 32 * _config.NumExpertGroups && _config.NumExpertGroups <= 16 && _config.NumExpertsPerToken <= 32;
+
+    /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32). On CUDA with
+    /// libdllm_cuda.so the steps after the gate projection run as one kernel unless <paramref name="allowNative"/> is false.</summary>
+    public (Tensor Experts, Tensor Weights) Route(Tensor x, bool allowNative = true)
     {
         using var scope = NewDisposeScope();
         long tokens = x.shape[0];
         int experts = _config.NumExperts, groups = _config.NumExpertGroups;
-        var scores = nn.functional.linear(x.to(ScalarType.Float32), _gate).sigmoid_();
+        var logits = nn.functional.linear(x.to(ScalarType.Float32), _gate);
+        if (allowNative && NativeFits && CudaNative.Serves(x.device))
+        {
+            var (chosenNative, weightsNative) = CudaNative.MoeRoute(logits, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
+            return (chosenNative.MoveToOuterDisposeScope(), weightsNative.MoveToOuterDisposeScope());
+        }
+        var scores = logits.sigmoid_();
         var selection = scores.add(_bias);
         if (groups > 1)
         {

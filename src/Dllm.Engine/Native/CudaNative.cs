@@ -17,7 +17,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 2;
+    private const int AbiVersion = 3;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -42,6 +42,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, void> GraphAbort;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
+        public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
     }
 
     private static Exports? Load()
@@ -77,6 +78,7 @@ public static unsafe class CudaNative
             GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
+            MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
         };
     }
 
@@ -132,5 +134,14 @@ public static unsafe class CudaNative
         nint result;
         Check(Library.GroupedGemv(a.Handle, weights.Handle, ends.Handle, &result), "grouped GEMV");
         return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>The LLaDA2 router after its gate projection, in one kernel: <paramref name="logits"/> [T, 32·groups] fp32,
+    /// <paramref name="bias"/> [E] fp32. Returns the chosen experts [T, k] int64 and their weights [T, k] fp32.</summary>
+    internal static (Tensor Experts, Tensor Weights) MoeRoute(Tensor logits, Tensor bias, int groups, int topkGroups, int topk, bool normalize, double scaling)
+    {
+        nint experts, weights;
+        Check(Library.MoeRouter(logits.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router");
+        return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
     }
 }
