@@ -23,7 +23,7 @@ internal static class GraphCheck
     {
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
-        bool ok = CheckGroupedGemm(device) & CheckRouter(config, device);
+        bool ok = CheckGroupedGemm(device) & CheckRouter(config, device) & CheckRmsNorm(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         if (model.EnableCudaGraphs() is string why)
         {
@@ -85,6 +85,26 @@ internal static class GraphCheck
             string kernel = pairs <= GroupedMatmul.GemvMaxRowsPerGroup * experts ? "GEMV kernel" : "grouped GEMM";
             Console.WriteLine($"{kernel} ({pairs} rows over {experts} experts, [{hidden}→{width}]): max |native - per expert| / max = {difference:E2} (tolerance {GemmTolerance:E0})");
             ok &= difference < GemmTolerance;
+        }
+        return ok;
+    }
+
+    private static bool CheckRmsNorm(torch.Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        bool ok = true;
+        // a layer norm over [T, H], and the joint q/k norm over a strided [T, heads, hd] view of a wider projection
+        var wide = torch.randn([512, 24 * 128], torch.ScalarType.BFloat16, device);
+        foreach (var (x, weight) in new[]
+        {
+            (torch.randn([512, 2048], torch.ScalarType.BFloat16, device), torch.rand([2048], torch.ScalarType.BFloat16, device)),
+            (wide.narrow(1, 0, 20 * 128).view(512, 20, 128), torch.rand([20, 128], torch.ScalarType.BFloat16, device)),
+        })
+        {
+            using var norm = new RmsNorm(weight, 1e-6);
+            double difference = Relative(norm.Forward(x), norm.Forward(x, allowNative: false));
+            Console.WriteLine($"RMSNorm kernel vs TorchSharp ops [{string.Join(", ", x.shape)}]: max relative difference {difference:E2}");
+            ok &= difference < 1e-2;
         }
         return ok;
     }

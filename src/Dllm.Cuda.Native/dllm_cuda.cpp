@@ -70,10 +70,13 @@ extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, in
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
                                       cudaStream_t stream);
 
+extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
+                                    int64_t token_stride, float eps, cudaStream_t stream);
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 3; }
+int dllm_cuda_abi_version() { return 4; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -193,6 +196,26 @@ int dllm_cuda_moe_router(void* logits, void* bias, int groups, int topk_groups, 
     TORCH_CHECK(status == 0, "moe_router: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *experts_out = new at::Tensor(std::move(experts));
     *weights_out = new at::Tensor(std::move(weights));
+  });
+}
+
+// RMSNorm (rms_norm.cu): x [T, D] or [T, G, D] bf16, contiguous inside each token; weight [G, D] or [D] bf16.
+// Returns a contiguous tensor of x's shape.
+int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
+  return guarded([=] {
+    const auto& input = *static_cast<at::Tensor*>(x);
+    const auto& w = *static_cast<at::Tensor*>(weight);
+    TORCH_CHECK(input.scalar_type() == at::kBFloat16 && w.scalar_type() == at::kBFloat16 && w.is_contiguous(), "rms_norm: bf16 only");
+    TORCH_CHECK(input.dim() == 2 || input.dim() == 3, "rms_norm: x must be [T, D] or [T, G, D]");
+    int64_t width = input.size(-1), groups = input.dim() == 3 ? input.size(1) : 1;
+    TORCH_CHECK(input.stride(-1) == 1 && (input.dim() == 2 || input.stride(1) == width), "rms_norm: rows must be contiguous inside a token");
+    TORCH_CHECK(w.numel() == groups * width, "rms_norm: weight must hold G x D values");
+    c10::cuda::CUDAGuard device(input.device());
+    auto result = at::empty(input.sizes(), input.options());
+    int status = dllm_launch_rms_norm(input.data_ptr(), w.data_ptr(), result.data_ptr(), input.size(0), (int)groups, (int)width,
+                                      input.stride(0), (float)eps, c10::cuda::getCurrentCUDAStream(input.device().index()).stream());
+    TORCH_CHECK(status == 0, "rms_norm: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
   });
 }
 

@@ -1,3 +1,4 @@
+using Dllm.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,8 +9,13 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 {
     public Tensor Weight { get; } = weight;
 
-    public Tensor Forward(Tensor x)
+    /// <summary>Normalises the last dimension; on CUDA bf16 with libdllm_cuda.so in one kernel with the same rounding
+    /// (unless <paramref name="allowNative"/> is false), else in eight ops.</summary>
+    public Tensor Forward(Tensor x, bool allowNative = true)
     {
+        bool rowsContiguous = x.stride(-1) == 1 && (x.dim() == 2 || (x.dim() == 3 && x.stride(1) == x.shape[2]));
+        if (allowNative && rowsContiguous && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device))
+            return CudaNative.RmsNorm(x, Weight, eps);
         using var scope = NewDisposeScope();
         bool fp32 = x.dtype == ScalarType.Float32;
         var xf = fp32 ? x : x.to(ScalarType.Float32);

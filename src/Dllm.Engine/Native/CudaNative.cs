@@ -17,7 +17,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 3;
+    private const int AbiVersion = 4;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -43,6 +43,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
+        public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
     }
 
     private static Exports? Load()
@@ -79,6 +80,7 @@ public static unsafe class CudaNative
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
+            RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
         };
     }
 
@@ -143,5 +145,14 @@ public static unsafe class CudaNative
         nint experts, weights;
         Check(Library.MoeRouter(logits.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router");
         return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
+    }
+
+    /// <summary>RMSNorm of bf16 rows in one kernel, rounded like the op-by-op path: <paramref name="x"/> [T, D] or
+    /// [T, G, D] (contiguous inside a token), <paramref name="weight"/> [D] or [G, D]. Returns a contiguous result.</summary>
+    internal static Tensor RmsNorm(Tensor x, Tensor weight, double eps)
+    {
+        nint result;
+        Check(Library.RmsNorm(x.Handle, weight.Handle, eps, &result), "RMSNorm");
+        return Tensor.UnsafeCreateTensor(result);
     }
 }
