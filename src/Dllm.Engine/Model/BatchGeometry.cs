@@ -73,8 +73,7 @@ internal sealed class BatchGeometry : IDisposable
         if (!sameStructure)
         {
             Load(new BatchLayout(requests, blockSize, cacheMaxLength, PrefixLength));
-            _structure = requests.Select(r => (r.Slot, r.Start)).ToArray();
-            _structureBlockSize = blockSize;
+            Remember(requests, blockSize);
             return;
         }
         var ids = new long[BatchSize * NewTokens];
@@ -87,6 +86,22 @@ internal sealed class BatchGeometry : IDisposable
         }
         using var host = tensor(ids);
         TokenIds.copy_(host);
+    }
+
+    /// <summary>A geometry that will be reloaded (a captured forward's inputs): always masked, built from
+    /// <paramref name="requests"/>, whose slots and starts it remembers, so that reloading the same structure copies
+    /// only token ids.</summary>
+    public static BatchGeometry ForReloading(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength, int prefixLength, Device device)
+    {
+        var geometry = new BatchGeometry(new BatchLayout(requests, blockSize, cacheMaxLength, prefixLength), device, alwaysMask: true);
+        geometry.Remember(requests, blockSize);
+        return geometry;
+    }
+
+    private void Remember(IReadOnlyList<ForwardRequest> requests, int blockSize)
+    {
+        _structure = requests.Select(r => (r.Slot, r.Start)).ToArray();
+        _structureBlockSize = blockSize;
     }
 
     private (int Slot, int Start)[]? _structure;

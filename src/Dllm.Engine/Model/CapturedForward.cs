@@ -16,11 +16,13 @@ internal sealed class CapturedForward : IDisposable
         _graph = graph;
     }
 
-    /// <summary>Captures <paramref name="model"/>'s forward over <paramref name="layout"/>'s shape (running it once
-    /// eagerly as warm-up); the graph writes its logits into <paramref name="logits"/>.</summary>
-    public static CapturedForward Capture(LLaDA2Model model, BatchLayout layout, KvCache cache, bool writeCache, MoePath path, Tensor logits)
+    /// <summary>Captures <paramref name="model"/>'s forward over the shape of <paramref name="requests"/> with the prefix
+    /// padded to <paramref name="prefixLength"/> (running it once eagerly as warm-up); the graph writes its logits into
+    /// <paramref name="logits"/>.</summary>
+    public static CapturedForward Capture(LLaDA2Model model, IReadOnlyList<ForwardRequest> requests, int blockSize, int prefixLength,
+        KvCache cache, bool writeCache, MoePath path, Tensor logits)
     {
-        var geometry = new BatchGeometry(layout, model.Device, alwaysMask: true);
+        var geometry = BatchGeometry.ForReloading(requests, blockSize, cache.MaxLength, prefixLength, model.Device);
         try
         {
             var graph = CudaGraph.Capture(() => model.Run(geometry, cache, writeCache, computeLogits: true, path, logits));

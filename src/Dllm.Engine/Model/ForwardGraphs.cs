@@ -6,7 +6,7 @@ namespace Dllm.Model;
 /// The model's forwards captured as CUDA graphs, one per <see cref="ForwardShape"/>, captured on first use and
 /// replayed after. Prefixes are padded up to a multiple of <see cref="PrefixBucket"/> (the padding is masked), so one
 /// graph serves a request for several blocks. Graphs of the same batch size and token count share one logits buffer;
-/// the least recently used graph is freed beyond <see cref="Capacity"/>.
+/// the least recently used graph is freed beyond <see cref="Capacity"/>, with its buffer when no other graph uses it.
 /// </summary>
 internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposable
 {
@@ -38,17 +38,16 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     {
         int batch = requests.Count, tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
         var shape = new ForwardShape(batch, tokens, prefix, writeCache, path, cache.Id);
-        var logits = LogitsBuffer(batch, tokens);
         if (!_graphs.TryGetValue(shape, out var graph))
         {
             EvictIfFull();
-            graph = CapturedForward.Capture(model, new BatchLayout(requests, blockSize, cache.MaxLength, prefix), cache, writeCache, path, logits);
+            graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, LogitsBuffer(batch, tokens));
             _graphs.Add(shape, graph);
             Captured++;
         }
         graph.LastUsed = ++_clock;
         graph.Replay(requests, blockSize, cache.MaxLength);
-        return logits.alias();
+        return LogitsBuffer(batch, tokens).alias();
     }
 
     private Tensor LogitsBuffer(int batch, int tokens)
@@ -68,6 +67,10 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             var oldest = _graphs.MinBy(pair => pair.Value.LastUsed);
             oldest.Value.Dispose();
             _graphs.Remove(oldest.Key);
+            // A logits buffer lives as long as some graph of its batch size and token count.
+            var size = (oldest.Key.BatchSize, oldest.Key.NewTokens);
+            if (!_graphs.Keys.Any(k => (k.BatchSize, k.NewTokens) == size) && _logits.Remove(size, out var buffer))
+                buffer.Dispose();
         }
     }
 

@@ -13,8 +13,7 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     /// (unless <paramref name="allowNative"/> is false), else in eight ops.</summary>
     public Tensor Forward(Tensor x, bool allowNative = true)
     {
-        bool rowsContiguous = x.stride(-1) == 1 && (x.dim() == 2 || (x.dim() == 3 && x.stride(1) == x.shape[2]));
-        if (allowNative && rowsContiguous && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device))
+        if (allowNative && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device) && RowsContiguous(x))
             return CudaNative.RmsNorm(x, Weight, eps);
         using var scope = NewDisposeScope();
         bool fp32 = x.dtype == ScalarType.Float32;
@@ -22,6 +21,10 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
         var normalized = xf.mul(xf.square().mean([-1], keepdim: true).add_(eps).rsqrt_());
         return Weight.mul(fp32 ? normalized : normalized.to(x.dtype)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The kernel's layout: [T, D] or [T, G, D] contiguous inside each token (the q/k view of the QKV rows is).</summary>
+    private static bool RowsContiguous(Tensor x) =>
+        x.stride(-1) == 1 && (x.dim() == 2 || (x.dim() == 3 && x.stride(1) == x.shape[2]));
 
     public void Dispose() => Weight.Dispose();
 }

@@ -91,7 +91,7 @@ public class CudaGraphPreparationTests
         List<ForwardRequest> moved = [new(2, 32, Tokens(BlockSize, 19)), new(0, 8, Tokens(BlockSize, 20))]; // slots, starts
 
         using var inference = torch.inference_mode();
-        using var geometry = new BatchGeometry(new BatchLayout(step1, BlockSize, cache.MaxLength, 256), torch.CPU, alwaysMask: true);
+        using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.MaxLength, 256, torch.CPU);
         foreach (var requests in new[] { step1, step2, moved, step1 })
         {
             geometry.Reload(requests, BlockSize, cache.MaxLength);
