@@ -24,7 +24,11 @@ internal static class ServeCommand
         var libTorchDir = CommonOptions.LibTorchDir();
         var loadFormat = new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", DefaultValueFactory = _ => LoadFormat.Auto };
         var servedName = new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." };
-        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health." };
+        var apiKey = new Option<string[]>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health. Repeat it or separate keys with commas for several clients: each key has its own request ids and aborts only its own requests." };
+        var adminApiKey = new Option<string?>("--admin-api-key") { Description = "A key that may do all an --api-key may, and abort any client's requests." };
+        var allowedOrigins = new Option<string?>("--allowed-origins") { Description = "Comma-separated origins (scheme://host[:port], or *) whose web pages may call the server, with CORS. Default none: requests with a foreign Origin get 403." };
+        var maxPrompts = new Option<int?>("--max-prompts-per-request") { Description = $"The most prompts in one /generate or /v1/completions request (default {Hosting.DllmServerOptions.DefaultMaxPromptsPerRequest})." };
+        var maxBody = new Option<long?>("--max-request-body-bytes") { Description = $"The largest request body in bytes (default {Hosting.DllmServerOptions.DefaultMaxRequestBodyBytes}, 8 MiB)." };
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };
@@ -33,6 +37,7 @@ internal static class ServeCommand
         {
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
+            adminApiKey, allowedOrigins, maxPrompts, maxBody,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -48,7 +53,11 @@ internal static class ServeCommand
             LibTorchDirectory = parse.GetValue(libTorchDir),
             LoadFormat = parse.GetValue(loadFormat),
             ServedModelName = parse.GetValue(servedName),
-            ApiKey = parse.GetValue(apiKey),
+            ApiKeys = ServeServerOptions.SplitList(parse.GetValue(apiKey)),
+            AdminApiKey = parse.GetValue(adminApiKey),
+            AllowedOrigins = ServeServerOptions.SplitList(parse.GetValue(allowedOrigins) is string origins ? [origins] : null),
+            MaxPromptsPerRequest = parse.GetValue(maxPrompts),
+            MaxRequestBodyBytes = parse.GetValue(maxBody),
             TrustRemoteCode = parse.GetValue(trustRemoteCode),
             Gpus = parse.GetValue(gpus),
             DeviceMap = parse.GetValue(deviceMap),

@@ -1,3 +1,4 @@
+using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,6 +21,7 @@ internal static class ServeHost
         try
         {
             ListenEndpoint.Check(settings.Host, settings.Port);
+            ServeServerOptions.Check(settings);
             (engineOptions, demo) = ServeEngineOptions.Build(settings, logger);
         }
         catch (ServeSetupException e)
@@ -35,7 +37,7 @@ internal static class ServeHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddDllmServer(_ => engineOptions, server =>
         {
-            server.ApiKey = settings.ApiKey;
+            ServeServerOptions.Apply(settings, server);
             server.IsDemoModel = demo;
             server.ServerArguments["host"] = settings.Host;
             server.ServerArguments["port"] = settings.Port;
@@ -43,7 +45,10 @@ internal static class ServeHost
             server.ServerArguments["libtorch_dir"] = settings.LibTorchDirectory;
         });
         await using var app = builder.Build();
+        if (settings.AllowedOrigins.Count > 0)
+            app.UseCors(DllmServerOptions.CorsPolicyName);
         app.MapDllmEndpoints();
+        app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>

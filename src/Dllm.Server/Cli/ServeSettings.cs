@@ -48,8 +48,20 @@ internal sealed record ServeSettings
     /// <summary><c>--served-model-name</c>.</summary>
     public string? ServedModelName { get; init; }
 
-    /// <summary><c>--api-key</c>.</summary>
-    public string? ApiKey { get; init; }
+    /// <summary><c>--api-key</c>, repeated or comma-separated: the client keys.</summary>
+    public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary><c>--admin-api-key</c>.</summary>
+    public string? AdminApiKey { get; init; }
+
+    /// <summary><c>--allowed-origins</c>: origins whose pages may call the server (CORS).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary><c>--max-prompts-per-request</c>; null: the server's default.</summary>
+    public int? MaxPromptsPerRequest { get; init; }
+
+    /// <summary><c>--max-request-body-bytes</c>; null: the server's default.</summary>
+    public long? MaxRequestBodyBytes { get; init; }
 
     /// <summary><c>--trust-remote-code</c>: accepted for SGLang command lines, no effect.</summary>
     public bool TrustRemoteCode { get; init; }

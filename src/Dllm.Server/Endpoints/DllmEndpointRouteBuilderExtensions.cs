@@ -14,6 +14,7 @@ public static class DllmEndpointRouteBuilderExtensions
     /// Maps <c>/generate</c>, <c>/health</c>, <c>/health_generate</c>, <c>/get_model_info</c>, <c>/get_server_info</c>,
     /// <c>/v1/models</c>, <c>/v1/chat/completions</c>, <c>/v1/completions</c> and <c>/abort_request</c> (under
     /// <paramref name="prefix"/>, default none, as SGLang clients expect). Needs <c>services.AddDllmServer(...)</c>.
+    /// Another method on one of these paths gets a JSON 405 with <c>Allow</c>; unknown paths are the app's to answer.
     /// </summary>
     /// <returns>The route group, for further conventions (authorization, CORS, rate limiting, ...).</returns>
     public static RouteGroupBuilder MapDllmEndpoints(this IEndpointRouteBuilder endpoints, string prefix = "")
@@ -31,6 +32,10 @@ public static class DllmEndpointRouteBuilderExtensions
             {
                 group.MapMethods(pattern, endpoint.Methods, context => pipeline.InvokeAsync(endpoint, context))
                      .WithDisplayName($"dllm {string.Join("|", endpoint.Methods)} {pattern}");
+                var allowed = endpoint.Methods;
+                group.Map(pattern, context => RouteMissResponses.MethodNotAllowedAsync(context, allowed))
+                     .WithOrder(1)
+                     .WithDisplayName($"dllm 405 {pattern}");
             }
         }
         return group;

@@ -99,7 +99,7 @@ internal sealed class DllmServerHostedService(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll("the server is shutting down"));
+            logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll(RequestOwner.Server, "the server is shutting down"));
             await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
     }

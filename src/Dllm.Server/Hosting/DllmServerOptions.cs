@@ -3,17 +3,48 @@ namespace Dllm.Server.Hosting;
 /// <summary>Settings of the SGLang-compatible HTTP endpoints (<c>services.AddDllmServer(...)</c>).</summary>
 public sealed class DllmServerOptions
 {
-    /// <summary>The default largest request body: 32 MiB.</summary>
-    public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
+    /// <summary>
+    /// The default largest request body: 8 MiB. The longest legal prompt is one full context (at most 8,192 tokens
+    /// by default): as <c>input_ids</c> at most 7 bytes a token (a six-digit id and a comma), 56 KiB; as text about
+    /// 100 bytes a token in the worst case (every character a <c>\uXXXX</c> escape), 0.8 MiB. 8 MiB holds ten such
+    /// texts, or a batch of 128 full-context <c>input_ids</c> prompts.
+    /// </summary>
+    public const long DefaultMaxRequestBodyBytes = 8L * 1024 * 1024;
+
+    /// <summary>The default largest number of prompts in one request: 256.</summary>
+    public const int DefaultMaxPromptsPerRequest = 256;
+
+    /// <summary>The name of the CORS policy <c>AddDllmServer</c> registers for <see cref="AllowedOrigins"/> (apply it with <c>app.UseCors(...)</c>).</summary>
+    public const string CorsPolicyName = "dllm";
 
     /// <summary>
-    /// When set, every route but <c>/health</c> and <c>/health_generate</c> (the paths SGLang leaves open for
-    /// probes) needs <c>Authorization: Bearer &lt;key&gt;</c>; others get 401 (SGLang's <c>--api-key</c>).
+    /// When set, every route but <c>/health</c> (the path SGLang leaves open for probes) needs
+    /// <c>Authorization: Bearer &lt;key&gt;</c>; others get 401 (SGLang's <c>--api-key</c>). One key of
+    /// <see cref="ApiKeys"/>, listed first.
     /// </summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// More API keys, each a client of its own (<c>--api-key</c> repeated or comma-separated): a request belongs to the
+    /// key it was made with; its request ids are that key's, and <c>/abort_request</c> reaches only that key's requests.
+    /// </summary>
+    public IList<string> ApiKeys { get; } = [];
+
+    /// <summary>A key that may do all an API key may, and abort any client's requests (<c>--admin-api-key</c>).</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>, or <c>*</c> for any) whose browser pages may call the server, with CORS
+    /// (<c>--allowed-origins</c>). A request with any other <c>Origin</c> than the server's own gets 403. Empty by
+    /// default: no CORS, and only same-origin pages and non-browser clients (which send no <c>Origin</c>) are served.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
     /// <summary>The largest request body accepted; a larger one gets 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = DefaultMaxRequestBodyBytes;
+
+    /// <summary>The most prompts one <c>/generate</c> or <c>/v1/completions</c> request may carry; more get 400 before any work.</summary>
+    public int MaxPromptsPerRequest { get; set; } = DefaultMaxPromptsPerRequest;
 
     /// <summary>
     /// Builds the generator the endpoints generate with from the loaded engine; null: the engine itself. Decorate

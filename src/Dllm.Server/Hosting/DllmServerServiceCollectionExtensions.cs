@@ -3,7 +3,9 @@ using Dllm.Server.Endpoints.Health;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
 using Dllm.Server.Hosting;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -26,7 +28,8 @@ public static class DllmServerServiceCollectionExtensions
     /// <summary>
     /// Registers the server over an engine registered with <c>services.AddDllmEngine(...)</c> (by the app or the chat
     /// client): the hosted service that loads it at start and drains and disposes it at shutdown, and what
-    /// <c>app.MapDllmEndpoints()</c> needs.
+    /// <c>app.MapDllmEndpoints()</c> needs, including the CORS policy <see cref="DllmServerOptions.CorsPolicyName"/> for
+    /// <see cref="DllmServerOptions.AllowedOrigins"/> (the app applies it with <c>app.UseCors(DllmServerOptions.CorsPolicyName)</c>).
     /// </summary>
     public static IServiceCollection AddDllmServer(this IServiceCollection services, Action<DllmServerOptions>? configure = null)
     {
@@ -40,6 +43,8 @@ public static class DllmServerServiceCollectionExtensions
         services.TryAddSingleton<GenerationRunner>();
         services.TryAddSingleton<HealthProbe>();
         services.AddHostedService<DllmServerHostedService>();
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<DllmServerOptions>>((cors, server) => DllmCorsPolicy.AddTo(cors, server.Value));
         return services;
     }
 }

@@ -1,7 +1,7 @@
 namespace Dllm.Server.Hosting;
 
 /// <summary>
-/// One generation the server is running, registered under its request id (<c>rid</c>): its cancellation token
+/// One generation the server is running, registered under its owner and request id (<c>rid</c>): its cancellation token
 /// fires when the client disconnects, when <c>/abort_request</c> names it, or when the server drains. Dispose to
 /// unregister it.
 /// </summary>
@@ -13,16 +13,24 @@ internal sealed class TrackedRequest : IDisposable
     private int _disposed;
 
     /// <summary>Registers nothing by itself; <see cref="RequestTracker.TryBegin"/> creates and registers it.</summary>
-    public TrackedRequest(RequestTracker owner, string id, CancellationToken clientAborted)
+    public TrackedRequest(RequestTracker tracker, RequestOwner owner, string id, CancellationToken clientAborted)
     {
-        _owner = owner;
+        _owner = tracker;
+        Owner = owner;
         Id = id;
+        EngineId = owner.Scope(id);
         ClientAborted = clientAborted;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
     }
 
-    /// <summary>The request id.</summary>
+    /// <summary>Who made the request.</summary>
+    public RequestOwner Owner { get; }
+
+    /// <summary>The request id as the client gave it (or as generated for it); responses report this one.</summary>
     public string Id { get; }
+
+    /// <summary>The id the engine runs it under: <see cref="Id"/> scoped by <see cref="Owner"/> (the same without API keys).</summary>
+    public string EngineId { get; }
 
     /// <summary>Fires when the client went away.</summary>
     public CancellationToken ClientAborted { get; }

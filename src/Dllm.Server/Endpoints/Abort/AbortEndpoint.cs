@@ -9,7 +9,8 @@ namespace Dllm.Server.Endpoints.Abort;
 /// <summary>
 /// <c>POST /abort_request</c> <c>{"rid": "..."}</c> or <c>{"abort_all": true}</c> (SGLang's fields): the named requests
 /// end with finish reason <c>abort</c> and their output so far, and free their engine slots. 200 with an empty body,
-/// also when no such request runs (as SGLang).
+/// also when no such request runs (as SGLang). With API keys a caller reaches only its own key's requests (another
+/// key's rid counts as not running) and <c>abort_all</c> aborts only those; the admin key reaches every request.
 /// </summary>
 internal sealed class AbortEndpoint(RequestBodyReader body, RequestTracker tracker, ILogger<AbortEndpoint> logger) : IDllmEndpoint
 {
@@ -30,12 +31,12 @@ internal sealed class AbortEndpoint(RequestBodyReader body, RequestTracker track
         bool all = JsonFields.TryGet(root, "abort_all", out var allValue) && JsonFields.Bool(allValue, "abort_all");
         if (all)
         {
-            logger.LogInformation("Aborted {Count} requests (abort_all)", tracker.AbortAll(Reason));
+            logger.LogInformation("Aborted {Count} requests (abort_all)", tracker.AbortAll(RequestOwner.Of(context), Reason));
         }
         else if (JsonFields.TryGet(root, "rid", out var rid))
         {
             string id = JsonFields.String(rid, "rid");
-            logger.LogInformation("Abort of request {Id}: {Outcome}", id, tracker.Abort(id, Reason) ? "aborted" : "not running");
+            logger.LogInformation("Abort of request {Id}: {Outcome}", id, tracker.Abort(RequestOwner.Of(context), id, Reason) ? "aborted" : "not running");
         }
         else
         {

@@ -25,8 +25,8 @@ internal static class GenerateCallReader
         ["return_hidden_states"] = v => v.ValueKind == JsonValueKind.False,
     };
 
-    /// <summary>Reads <paramref name="root"/>.</summary>
-    public static GenerateCall Read(JsonElement root)
+    /// <summary>Reads <paramref name="root"/>; a list of more than <paramref name="maxPrompts"/> prompts is a 400 before any prompt is read.</summary>
+    public static GenerateCall Read(JsonElement root, int maxPrompts)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object.");
@@ -35,7 +35,7 @@ internal static class GenerateCallReader
             if (JsonFields.TryGet(root, name, out var value) && !isDefault(value))
                 throw SamplingFields.Unsupported(name, $"'{name}'");
         }
-        var (prompts, isBatch) = ReadPrompts(root);
+        var (prompts, isBatch) = ReadPrompts(root, maxPrompts);
         var sampling = ReadSampling(root, prompts.Count, isBatch);
         var ids = ReadRequestIds(root, prompts.Count, isBatch);
         bool stream = JsonFields.TryGet(root, "stream", out var streamValue) && JsonFields.Bool(streamValue, "stream");
@@ -43,13 +43,19 @@ internal static class GenerateCallReader
         return new GenerateCall(requests, isBatch, stream);
     }
 
-    private static (IReadOnlyList<GenerateRequest> Prompts, bool IsBatch) ReadPrompts(JsonElement root)
+    private static (IReadOnlyList<GenerateRequest> Prompts, bool IsBatch) ReadPrompts(JsonElement root, int maxPrompts)
     {
         bool hasText = JsonFields.TryGet(root, "text", out var text);
         bool hasIds = JsonFields.TryGet(root, "input_ids", out var ids);
         if (hasText == hasIds)
             throw ApiException.BadRequest($"exactly one of text and input_ids must be given ({(hasText ? "both were" : "neither was")}).", "text");
-        return hasText ? ReadTexts(text) : ReadIds(ids);
+        if (hasText)
+        {
+            PromptLimit.Check(text, "text", maxPrompts, isBatch: _ => true);
+            return ReadTexts(text);
+        }
+        PromptLimit.Check(ids, "input_ids", maxPrompts, isBatch: first => first.ValueKind == JsonValueKind.Array);
+        return ReadIds(ids);
     }
 
     private static (IReadOnlyList<GenerateRequest>, bool) ReadTexts(JsonElement text)

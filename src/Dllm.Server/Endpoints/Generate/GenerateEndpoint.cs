@@ -3,8 +3,10 @@ using System.Text.Json.Nodes;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
+using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Server.Endpoints.Generate;
 
@@ -12,7 +14,7 @@ namespace Dllm.Server.Endpoints.Generate;
 /// <c>POST /generate</c> (SGLang's native route): one prompt or a list; a JSON object or list in input order, or
 /// server-sent events with one event per resolved block.
 /// </summary>
-internal sealed class GenerateEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<GenerateEndpoint> logger) : IDllmEndpoint
+internal sealed class GenerateEndpoint(RequestBodyReader body, GenerationRunner runner, IOptions<DllmServerOptions> options, ILogger<GenerateEndpoint> logger) : IDllmEndpoint
 {
     /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST", "PUT"];
@@ -25,8 +27,8 @@ internal sealed class GenerateEndpoint(RequestBodyReader body, GenerationRunner 
     {
         GenerateCall call;
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
-            call = GenerateCallReader.Read(json.RootElement);
-        await using var batch = runner.Start(call.Requests, context.RequestAborted);
+            call = GenerateCallReader.Read(json.RootElement, options.Value.MaxPromptsPerRequest);
+        await using var batch = runner.Start(call.Requests, RequestOwner.Of(context), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call.IsBatch, context.RequestAborted), logger).ConfigureAwait(false);

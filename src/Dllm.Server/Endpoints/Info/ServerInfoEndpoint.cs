@@ -44,8 +44,9 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["load_format"] = engineOptions.LoadFormat.ToString().ToLowerInvariant(),
             ["dtype"] = engine?.DType.ToString().ToLowerInvariant() ?? engineOptions.DType,
             ["device"] = engine?.Device.ToString() ?? engineOptions.Device,
-            ["api_key_required"] = !string.IsNullOrEmpty(options.Value.ApiKey),
+            ["api_key_required"] = ApiKeyCheck.HasKeys(options.Value),
             ["max_request_body_bytes"] = options.Value.MaxRequestBodyBytes,
+            ["max_prompts_per_request"] = options.Value.MaxPromptsPerRequest,
             ["demo_model"] = options.Value.IsDemoModel,
         };
         foreach (var (name, value) in options.Value.ServerArguments)

@@ -3,6 +3,7 @@ using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.OpenAI.Wire;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
+using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -36,7 +37,7 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
             RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
         };
         var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
-        await using var batch = runner.Start([request], context.RequestAborted);
+        await using var batch = runner.Start([request], RequestOwner.Of(context), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);

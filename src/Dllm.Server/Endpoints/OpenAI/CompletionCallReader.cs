@@ -22,12 +22,12 @@ internal static class CompletionCallReader
         ["suffix"] = _ => false,
     };
 
-    /// <summary>Reads <paramref name="root"/>.</summary>
-    public static CompletionCall Read(JsonElement root)
+    /// <summary>Reads <paramref name="root"/>; a list of more than <paramref name="maxPrompts"/> prompts is a 400 before any prompt is read.</summary>
+    public static CompletionCall Read(JsonElement root, int maxPrompts)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object.");
-        var prompts = ReadPrompts(root);
+        var prompts = ReadPrompts(root, maxPrompts);
         var sampling = OpenAiSamplingReader.Read(root, ["max_tokens"], Unsupported);
         if (!sampling.MaxTokensGiven)
             sampling = new OpenAiSampling(sampling.Sampling with { MaxNewTokens = DefaultMaxTokens }, MaxTokensGiven: true);
@@ -35,10 +35,11 @@ internal static class CompletionCallReader
         return new CompletionCall(prompts, sampling, stream, ChatCallReader.IncludeUsage(root), ChatCallReader.RequestId(root));
     }
 
-    private static IReadOnlyList<GenerateRequest> ReadPrompts(JsonElement root)
+    private static IReadOnlyList<GenerateRequest> ReadPrompts(JsonElement root, int maxPrompts)
     {
         if (!JsonFields.TryGet(root, "prompt", out var prompt))
             throw ApiException.BadRequest("prompt is required.", "prompt");
+        PromptLimit.Check(prompt, "prompt", maxPrompts, isBatch: first => first.ValueKind is JsonValueKind.String or JsonValueKind.Array);
         if (prompt.ValueKind == JsonValueKind.String)
             return [new GenerateRequest { Text = prompt.GetString() }];
         var items = JsonFields.Array(prompt, "prompt").ToList();

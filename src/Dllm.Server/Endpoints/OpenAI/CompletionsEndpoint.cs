@@ -3,13 +3,15 @@ using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.OpenAI.Wire;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
+using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Server.Endpoints.OpenAI;
 
 /// <summary><c>POST /v1/completions</c>: raw prompts (no template), one choice per prompt in input order, streamed or not.</summary>
-internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<CompletionsEndpoint> logger) : IDllmEndpoint
+internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, IOptions<DllmServerOptions> options, ILogger<CompletionsEndpoint> logger) : IDllmEndpoint
 {
     /// <inheritdoc />
     public IReadOnlyList<string> Methods { get; } = ["POST"];
@@ -22,14 +24,14 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
     {
         CompletionCall call;
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
-            call = CompletionCallReader.Read(json.RootElement);
+            call = CompletionCallReader.Read(json.RootElement, options.Value.MaxPromptsPerRequest);
         var (_, generator) = runner.RequireReady();
         string baseId = call.RequestId ?? Guid.NewGuid().ToString("N");
         var requests = call.Prompts
             .Select((prompt, i) => prompt with { Sampling = call.Sampling.Sampling, RequestId = call.Prompts.Count == 1 ? baseId : $"{baseId}-{i}" })
             .ToList();
         var identity = ResponseIdentity.For("cmpl", baseId, generator.ModelName);
-        await using var batch = runner.Start(requests, context.RequestAborted);
+        await using var batch = runner.Start(requests, RequestOwner.Of(context), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);

@@ -38,11 +38,11 @@ internal static class ApiErrors
         },
     };
 
-    /// <summary>Writes <paramref name="error"/> as the response (the response must not have started).</summary>
+    /// <summary>Writes <paramref name="error"/> as the response (the response must not have started); a <c>HEAD</c> gets the status alone.</summary>
     public static Task WriteAsync(HttpContext context, ApiException error)
     {
         context.Response.StatusCode = error.StatusCode;
-        return DllmJson.WriteAsync(context, ToJson(error));
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : DllmJson.WriteAsync(context, ToJson(error));
     }
 
     /// <summary>The message without the " (Parameter 'x')" suffix .NET appends.</summary>

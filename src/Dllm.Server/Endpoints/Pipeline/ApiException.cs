@@ -28,6 +28,10 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     public static ApiException Unauthorized() =>
         new(401, "Unauthorized: this server needs the header 'Authorization: Bearer <api key>' (the server's --api-key).", InvalidRequest, code: "invalid_api_key");
 
+    /// <summary>403: a browser page of another site (<paramref name="origin"/>) may not call this server.</summary>
+    public static ApiException ForeignOrigin(string origin) =>
+        new(403, $"requests from the origin '{(origin.Length <= 100 ? origin : origin[..100] + "...")}' are not allowed: only the server's own origin and its --allowed-origins are.", InvalidRequest, "Origin", "origin_not_allowed");
+
     /// <summary>413: the body is larger than <paramref name="limit"/> bytes (or than the web server's own limit when null).</summary>
     public static ApiException TooLarge(long? limit) =>
         new(413, $"the request body is larger than the server's limit{(limit is null ? "" : $" of {limit} bytes")}.", InvalidRequest, code: "request_too_large");

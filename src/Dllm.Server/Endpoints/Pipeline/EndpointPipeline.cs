@@ -6,8 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Dllm.Server.Endpoints.Pipeline;
 
 /// <summary>
-/// Runs an endpoint: API key first (401), then the handler; an exception before the response started becomes
-/// the documented error response (400/413/503/500), one after it started is the streaming writer's to report.
+/// Runs an endpoint: the <c>Origin</c> check first (403 for a page of another site), then the API key (401; the key's
+/// <see cref="RequestOwner"/> is recorded as a request feature), then the handler; an exception before the response
+/// started becomes the documented error response (400/413/415/503/500), one after it started is the streaming
+/// writer's to report.
 /// A client that went away ends the request quietly.
 /// </summary>
 internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILogger<EndpointPipeline> logger)
@@ -17,7 +19,11 @@ internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILog
     {
         try
         {
-            if (endpoint.RequiresApiKey && !ApiKeyCheck.IsAuthorized(context, options.Value.ApiKey))
+            if (!OriginCheck.IsAllowed(context.Request, options.Value.AllowedOrigins))
+                throw ApiException.ForeignOrigin(context.Request.Headers.Origin.ToString());
+            if (ApiKeyCheck.Authorize(context, options.Value) is { } owner)
+                context.Features.Set(owner);
+            else if (endpoint.RequiresApiKey)
                 throw ApiException.Unauthorized();
             await endpoint.HandleAsync(context).ConfigureAwait(false);
         }

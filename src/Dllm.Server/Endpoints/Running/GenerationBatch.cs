@@ -65,7 +65,8 @@ internal sealed class GenerationBatch : IAsyncDisposable
             await foreach (var update in PromptStream.RunAsync(_generator, _requests[index], tracked).ConfigureAwait(false))
             {
                 _tracker.MarkActivity();
-                _updates.Writer.TryWrite(new PromptUpdate(index, update, _clock.Elapsed));
+                var reported = update.RequestId == tracked.Id ? update : update with { RequestId = tracked.Id };
+                _updates.Writer.TryWrite(new PromptUpdate(index, reported, _clock.Elapsed));
             }
         }
         catch (OperationCanceledException) when (tracked.Token.IsCancellationRequested)

@@ -23,8 +23,12 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
         });
     }
 
-    /// <summary>Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set); runs nothing yet.</summary>
-    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, CancellationToken clientAborted)
+    /// <summary>
+    /// Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set)
+    /// as <paramref name="owner"/>'s; runs nothing yet. The engine runs each under its owner-scoped id; the batch's
+    /// updates report the client's rid.
+    /// </summary>
+    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, CancellationToken clientAborted)
     {
         var (engine, generator) = RequireReady();
         foreach (var request in requests)
@@ -42,13 +46,13 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
         foreach (var request in requests)
         {
             string id = request.RequestId ?? throw new ArgumentException("every request needs its id before it starts.", nameof(requests));
-            if (tracker.TryBegin(id, clientAborted) is not { } registered)
+            if (tracker.TryBegin(owner, id, clientAborted) is not { } registered)
             {
                 tracked.ForEach(t => t.Dispose());
                 throw ApiException.BadRequest($"rid '{id}' is already in use by a running request.", "rid");
             }
             tracked.Add(registered);
         }
-        return new GenerationBatch(generator, requests, tracked, tracker);
+        return new GenerationBatch(generator, [.. requests.Select((r, i) => r with { RequestId = tracked[i].EngineId })], tracked, tracker);
     }
 }
