@@ -45,10 +45,7 @@ internal static class ServeHost
             server.ServerArguments["libtorch_dir"] = settings.LibTorchDirectory;
         });
         await using var app = builder.Build();
-        if (settings.AllowedOrigins.Count > 0)
-            app.UseCors(DllmServerOptions.CorsPolicyName);
-        app.MapDllmEndpoints();
-        app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
+        MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -63,5 +60,17 @@ internal static class ServeHost
             return 1;
         }
         return state.LoadError is null ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The app's pipeline: CORS for the allowed origins when <paramref name="cors"/> (preflights included), the dllm
+    /// routes, and a JSON 404 for every other path (405s come with the dllm routes).
+    /// </summary>
+    internal static void MapRoutes(WebApplication app, bool cors)
+    {
+        if (cors)
+            app.UseCors(DllmServerOptions.CorsPolicyName);
+        app.MapDllmEndpoints();
+        app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
     }
 }

@@ -21,7 +21,7 @@ public class BadInputTests(ServerFixture fixture)
         { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": -1}}""", "sampling_params.max_new_tokens", "must be >= 0" },
         { "/generate", """{"input_ids": [1, 999999]}""", "input_ids", "outside the vocabulary" },
         { "/generate", """{"input_ids": [[1, 2], [3, -4]]}""", "input_ids", "outside the vocabulary" },
-        { "/generate", $$$"""{"input_ids": [{{{string.Join(", ", Enumerable.Repeat(65, 2100))}}}]}""", null, "exceeds the context length" },
+        { "/generate", $$$"""{"input_ids": [{{{string.Join(", ", Enumerable.Repeat(65, 2100))}}}]}""", "input_ids", "the context length is 2048 tokens" },
         { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": 5000}}""", null, "exceeds the context length" },
         { "/generate", """{"text": 5}""", "text", "must be a string or a list of strings" },
         { "/generate", """{"text": ["a", 7]}""", "text[1]", "must be a string" },

@@ -34,9 +34,12 @@ internal sealed class DllmTestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a server; with <paramref name="waitUntilReady"/> waits for the model to load.</summary>
+    /// <summary>
+    /// Starts a server; with <paramref name="waitUntilReady"/> waits for the model to load. <paramref name="map"/>
+    /// replaces the host app's routes (<c>/hello</c> and the dllm endpoints), e.g. with <c>dllm serve</c>'s.
+    /// </summary>
     public static async Task<DllmTestServer> StartAsync(DllmEngineOptions engine, Action<DllmServerOptions>? configure = null,
-        bool waitUntilReady = true, Action<IServiceCollection>? services = null)
+        bool waitUntilReady = true, Action<IServiceCollection>? services = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -44,8 +47,15 @@ internal sealed class DllmTestServer : IAsyncDisposable
         services?.Invoke(builder.Services);
         builder.Services.AddDllmServer(_ => engine, configure);
         var app = builder.Build();
-        app.MapGet("/hello", () => "hello from the host app");
-        app.MapDllmEndpoints();
+        if (map is not null)
+        {
+            map(app);
+        }
+        else
+        {
+            app.MapGet("/hello", () => "hello from the host app");
+            app.MapDllmEndpoints();
+        }
         await app.StartAsync();
         var server = new DllmTestServer(app, new Uri(app.Urls.Single()));
         if (waitUntilReady)

@@ -26,6 +26,22 @@ internal static class Http
         return client.SendAsync(request);
     }
 
+    /// <summary>Sends <paramref name="body"/> as it is, with <paramref name="contentType"/> (none when null) and the extra <paramref name="headers"/>.</summary>
+    public static Task<HttpResponseMessage> SendRawAsync(this HttpClient client, HttpMethod method, string path, byte[]? body,
+        string? contentType = "application/json", params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            if (contentType is not null)
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+        foreach (var (name, value) in headers)
+            request.Headers.TryAddWithoutValidation(name, value);
+        return client.SendAsync(request);
+    }
+
     /// <summary>The answer's JSON, after checking its status.</summary>
     public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
     {
