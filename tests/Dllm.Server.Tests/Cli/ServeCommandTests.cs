@@ -97,6 +97,47 @@ public class ServeCommandTests
         Assert.Equal("llada2-test", models.GetProperty("data")[0].GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task The_key_origin_and_limit_flags_reach_the_server()
+    {
+        int port = FreePort();
+        using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--api-key", "sk-a,sk-b", "--api-key", "sk-c", "--admin-api-key", "sk-admin", "--allowed-origins", "http://app.example, http://localhost:5173",
+            "--max-prompts-per-request", "2", "--max-request-body-bytes", "4096");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(client, serve);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (string key in new[] { "sk-a", "sk-b", "sk-c", "sk-admin", "sk-wrong" })
+            statuses.Add((await client.SendWithKeyAsync(HttpMethod.Post, "/generate", key, """{"text": "hi", "sampling_params": {"max_new_tokens": 1}}""")).StatusCode);
+        var tooMany = await client.SendWithKeyAsync(HttpMethod.Post, "/generate", "sk-a", """{"text": ["a", "b", "c"]}""");
+        var tooLarge = await client.SendWithKeyAsync(HttpMethod.Post, "/generate", "sk-a", $$"""{"text": "{{new string('a', 5000)}}"}""");
+        var cors = await client.SendRawAsync(HttpMethod.Options, "/generate", null, headers: [("Origin", "http://localhost:5173"), ("Access-Control-Request-Method", "POST")]);
+        var unknown = await client.GetAsync("/nope");
+        serve.Terminate();
+        await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized], statuses);
+        Assert.Contains("at most 2", (await tooMany.ErrorAsync(HttpStatusCode.BadRequest)).GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("http://localhost:5173", cors.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("not_found", (await unknown.ErrorAsync(HttpStatusCode.NotFound)).GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("--max-prompts-per-request", "0", "--max-prompts-per-request must be at least 1")]
+    [InlineData("--max-request-body-bytes", "10", "--max-request-body-bytes must be at least 1024")]
+    [InlineData("--allowed-origins", "app.example", "--allowed-origins: 'app.example' is not an origin")]
+    public async Task A_bad_http_flag_is_a_one_line_error_with_exit_code_2(string flag, string value, string message)
+    {
+        using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", "0", flag, value);
+        int exit = await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, serve.Output);
+        Assert.DoesNotContain("   at ", serve.Output);
+    }
+
     [Theory]
     [InlineData("inclusionAI/LLaDA2.0-mini", "is not a local directory", "no model hub")]
     [InlineData("/no/such/dir", "is not a local directory", "config.json")]

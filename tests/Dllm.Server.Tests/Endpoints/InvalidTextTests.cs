@@ -66,7 +66,7 @@ public class InvalidTextTests(ServerFixture fixture)
         Assert.Equal(param, error.GetProperty("param").GetString());
         string message = error.GetProperty("message").GetString()!;
         Assert.Contains("not valid text", message);
-        Assert.DoesNotContain(" at ", message);
+        Assert.DoesNotContain("   at ", message);
         Assert.Equal(steps, server.Engine.DenoisingSteps);
         Assert.Equal(0, server.Tracker.Count);
     }
