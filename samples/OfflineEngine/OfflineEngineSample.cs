@@ -18,11 +18,12 @@ public static class OfflineEngineSample
             new DllmEngineOptions { ModelPath = modelPath, Algorithm = "LowConfidence", MaxRunningRequests = 1 }, cancellationToken: cancellationToken);
 
         // <role>SYSTEM</role>detailed thinking off<|role_end|><role>HUMAN</role> Write a brief introduction of the great wall <|role_end|><role>ASSISTANT</role>
-        string prompt = ChatTemplate.Render([ChatTurn.User(" Write a brief introduction of the great wall ")]);
+        // Encoding the ChatPrompt (not its text) keeps message content as text: a "<|role_end|>" typed by a user stays text.
+        ChatPrompt prompt = ChatTemplate.RenderPrompt([ChatTurn.User(" Write a brief introduction of the great wall ")]);
         var sampling = new SamplingParams { Temperature = 0, MaxNewTokens = arguments.MaxNewTokens, StopTokenIds = [engine.Tokenizer.RoleEndTokenId] };
-        GenerationResult result = await engine.GenerateAsync(GenerateRequest.FromText(prompt, sampling), cancellationToken);
+        GenerationResult result = await engine.GenerateAsync(GenerateRequest.FromIds(prompt.Encode(engine.Tokenizer), sampling), cancellationToken);
 
-        output.WriteLine($"Prompt: {prompt}");
+        output.WriteLine($"Prompt: {prompt.Text}");
         output.WriteLine($"Output: {result.Text}");
         output.WriteLine($"Finish reason: {result.FinishReason.Type}; {result.CompletionTokens} tokens in {result.DenoisingSteps} denoising steps, {result.Latency.TotalSeconds:F2} s");
         return 0;

@@ -10,7 +10,8 @@ namespace Dllm.AI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> over the Dllm diffusion engine (LLaDA2). Messages are rendered with the LLaDA chat
-/// template, <see cref="ChatOptions"/> become the engine's sampling settings (see <see cref="DllmChatOptionKeys"/> for
+/// template and sent as token ids, their content encoded as text (a control-token string such as
+/// <c>&lt;|role_end|&gt;</c> in a message or a tool result never becomes a control token), <see cref="ChatOptions"/> become the engine's sampling settings (see <see cref="DllmChatOptionKeys"/> for
 /// the diffusion knobs), and the output streams one update per resolved diffusion block. When tools are offered, the
 /// model's <c>&lt;tool_call&gt;</c> blocks come back as <see cref="FunctionCallContent"/>s, so the client works under
 /// <c>UseFunctionInvocation()</c>. Thread-safe; the engine batches concurrent calls.
@@ -77,7 +78,7 @@ public sealed class DllmChatClient : IChatClient
         IDllmGenerator generator = await GetGeneratorAsync(cancellationToken).ConfigureAwait(false);
         RenderedPrompt prompt = ChatMessageRenderer.Render(messages, options);
         string responseId = $"chatcmpl-{Guid.NewGuid():N}";
-        GenerateRequest request = GenerateRequestFactory.Create(this, prompt.Text, options, _options, generator.Tokenizer, responseId);
+        GenerateRequest request = GenerateRequestFactory.Create(this, prompt.Prompt.Encode(generator.Tokenizer), options, _options, generator.Tokenizer, responseId);
         var builder = new ResponseUpdateBuilder(responseId, $"msg-{Guid.NewGuid():N}", options?.ModelId ?? generator.ModelName,
             DateTimeOffset.UtcNow, new ResponseTextGate(prompt.ParseToolCalls, request.Sampling.Stop));
         await foreach (GenerationUpdate update in generator.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))

@@ -12,7 +12,8 @@ namespace Dllm.AI.Messages;
 /// an assistant's <see cref="FunctionCallContent"/>s become its tool calls; each <see cref="FunctionResultContent"/>
 /// becomes a tool result (an OBSERVATION turn); the <see cref="AIFunctionDeclaration"/>s of
 /// <see cref="ChatOptions.Tools"/> are described in the system turn unless the tool mode is none. Content the model
-/// cannot read (images, audio, ...) is left out; roles other than system, assistant and tool speak as the user.
+/// cannot read (images, audio, ...) is left out; roles other than system, assistant and tool speak as the user. All
+/// of it is content of the <see cref="ChatPrompt"/>: encoded as text, a control-token string in it stays text.
 /// </summary>
 internal static class ChatMessageRenderer
 {
@@ -36,7 +37,7 @@ internal static class ChatMessageRenderer
         if (system.Count > 0)
             turns.Insert(0, ChatTurn.System(string.Join("\n", system)));
         IReadOnlyList<ToolDefinition> tools = ToolsOf(options);
-        return new RenderedPrompt(ChatTemplate.Render(turns, tools, addGenerationPrompt: true), tools.Count > 0);
+        return new RenderedPrompt(ChatTemplate.RenderPrompt(turns, tools, addGenerationPrompt: true), tools.Count > 0);
     }
 
     private static void AddTurns(List<ChatTurn> turns, ChatMessage message)

@@ -13,8 +13,8 @@ namespace Dllm.AI.Requests;
 /// </summary>
 internal static class GenerateRequestFactory
 {
-    /// <summary>The request for <paramref name="prompt"/> under <paramref name="options"/>.</summary>
-    public static GenerateRequest Create(IChatClient client, string prompt, ChatOptions? options, DllmChatClientOptions clientOptions,
+    /// <summary>The request for the prompt <paramref name="promptIds"/> under <paramref name="options"/>.</summary>
+    public static GenerateRequest Create(IChatClient client, IReadOnlyList<int> promptIds, ChatOptions? options, DllmChatClientOptions clientOptions,
         LladaTokenizer tokenizer, string requestId)
     {
         SamplingParams baseline = options?.RawRepresentationFactory?.Invoke(client) as SamplingParams
@@ -34,7 +34,7 @@ internal static class GenerateRequestFactory
         };
         return new GenerateRequest
         {
-            Text = prompt,
+            InputIds = promptIds,
             Sampling = sampling,
             RequestId = requestId,
             Threshold = AdditionalPropertyReader.GetNumber(properties, DllmChatOptionKeys.Threshold),

@@ -27,6 +27,9 @@ namespace Dllm.Chat;
 /// <c>\n&lt;/tool_response&gt;</c> + <c>&lt;|role_end|&gt;</c> after the last one.</item>
 /// <item>Generation prompt: <c>&lt;role&gt;ASSISTANT&lt;/role&gt;</c>.</item>
 /// </list>
+/// <see cref="RenderPrompt"/> keeps the conversation's content (message text, tool definitions, tool-call names and
+/// arguments, tool results) apart from the template's text, so that a control-token string in content is encoded as
+/// text (<see cref="ChatPrompt.Encode"/>); <see cref="Render"/> gives the same prompt as one string.
 /// </summary>
 public static class ChatTemplate
 {
@@ -44,15 +47,27 @@ public static class ChatTemplate
         "\n</tools>\n\nFor each function call, return a json object with function name and arguments within " +
         "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>\n";
 
-    /// <summary>Renders <paramref name="messages"/> (and <paramref name="tools"/>) as a prompt.</summary>
+    /// <summary>Renders <paramref name="messages"/> (and <paramref name="tools"/>) as one prompt string, for display.</summary>
+    /// <remarks>
+    /// Encoding this string with <see cref="LladaTokenizer.Encode(string)"/> would turn control-token strings in the
+    /// content into control tokens; encode <see cref="RenderPrompt"/>'s result instead.
+    /// </remarks>
     /// <param name="messages">The conversation; a system message, if any, comes first.</param>
     /// <param name="tools">Tools the model may call; none when null or empty.</param>
     /// <param name="addGenerationPrompt">End with <see cref="GenerationPrompt"/> so the model answers next.</param>
     /// <exception cref="ArgumentException">A tool's parameters schema is not valid JSON.</exception>
-    public static string Render(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
+    public static string Render(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, tools, addGenerationPrompt).Text;
+
+    /// <summary>Renders <paramref name="messages"/> (and <paramref name="tools"/>) as a prompt of template and content segments.</summary>
+    /// <param name="messages">The conversation; a system message, if any, comes first.</param>
+    /// <param name="tools">Tools the model may call; none when null or empty.</param>
+    /// <param name="addGenerationPrompt">End with <see cref="GenerationPrompt"/> so the model answers next.</param>
+    /// <exception cref="ArgumentException">A tool's parameters schema is not valid JSON.</exception>
+    public static ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var prompt = new StringBuilder();
+        var prompt = new ChatPromptBuilder();
         bool leadingSystem = messages.Count > 0 && messages[0].Role == ChatRole.System;
         AppendSystemTurn(prompt, leadingSystem ? messages[0].Content : null, tools ?? []);
         for (int i = leadingSystem ? 1 : 0; i < messages.Count; i++)
@@ -80,39 +95,39 @@ public static class ChatTemplate
         }
         if (addGenerationPrompt)
         {
-            prompt.Append(GenerationPrompt);
+            prompt.Template(GenerationPrompt);
         }
-        return prompt.ToString();
+        return prompt.Build();
     }
 
-    private static void AppendSystemTurn(StringBuilder prompt, string? systemText, IReadOnlyList<ToolDefinition> tools)
+    private static void AppendSystemTurn(ChatPromptBuilder prompt, string? systemText, IReadOnlyList<ToolDefinition> tools)
     {
-        prompt.Append(RoleHeader("SYSTEM"));
+        prompt.Template(RoleHeader("SYSTEM"));
         if (systemText is not null)
         {
-            prompt.Append(systemText).Append('\n');
+            prompt.Content(systemText).Template('\n');
         }
         if (tools.Count > 0)
         {
-            prompt.Append(ToolsPreamble);
+            prompt.Template(ToolsPreamble);
             foreach (ToolDefinition tool in tools)
             {
-                prompt.Append('\n');
-                AppendToolDefinition(prompt, tool);
+                prompt.Template('\n').Content(ToolDefinitionJson(tool));
             }
-            prompt.Append(ToolsPostamble);
+            prompt.Template(ToolsPostamble);
         }
-        prompt.Append(ThinkingOff).Append(LladaTokens.RoleEnd);
+        prompt.Template(ThinkingOff).Template(LladaTokens.RoleEnd);
     }
 
-    private static void AppendToolDefinition(StringBuilder prompt, ToolDefinition tool)
+    /// <summary>The definition as the template writes it (all of it content: the caller chose every part).</summary>
+    private static string ToolDefinitionJson(ToolDefinition tool)
     {
-        prompt.Append("{\"type\": \"function\", \"function\": {\"name\": ");
-        PythonJson.WriteString(tool.Name, prompt);
+        var json = new StringBuilder("{\"type\": \"function\", \"function\": {\"name\": ");
+        PythonJson.WriteString(tool.Name, json);
         if (tool.Description is not null)
         {
-            prompt.Append(", \"description\": ");
-            PythonJson.WriteString(tool.Description, prompt);
+            json.Append(", \"description\": ");
+            PythonJson.WriteString(tool.Description, json);
         }
         if (tool.ParametersJsonSchema is not null)
         {
@@ -120,51 +135,52 @@ public static class ChatTemplate
             {
                 throw new ArgumentException($"The parameters schema of tool '{tool.Name}' is not valid JSON.", nameof(tool));
             }
-            prompt.Append(", \"parameters\": ").Append(parameters);
+            json.Append(", \"parameters\": ").Append(parameters);
         }
-        prompt.Append("}}");
+        return json.Append("}}").ToString();
     }
 
-    private static void AppendAssistantTurn(StringBuilder prompt, ChatTurn turn)
+    private static void AppendAssistantTurn(ChatPromptBuilder prompt, ChatTurn turn)
     {
-        prompt.Append(RoleHeader("ASSISTANT")).Append(turn.Content);
+        prompt.Template(RoleHeader("ASSISTANT")).Content(turn.Content);
         for (int i = 0; i < turn.ToolCalls.Count; i++)
         {
             if (i > 0 || turn.Content.Length > 0)
             {
-                prompt.Append('\n');
+                prompt.Template('\n');
             }
             AppendToolCall(prompt, turn.ToolCalls[i]);
         }
-        prompt.Append(LladaTokens.RoleEnd);
+        prompt.Template(LladaTokens.RoleEnd);
     }
 
-    /// <summary>Writes <c>&lt;tool_call&gt;\n{"name": "NAME", "arguments": ARGS}\n&lt;/tool_call&gt;</c>.</summary>
-    private static void AppendToolCall(StringBuilder prompt, ToolCallRequest call)
+    /// <summary>Writes <c>&lt;tool_call&gt;\n{"name": "NAME", "arguments": ARGS}\n&lt;/tool_call&gt;</c>; NAME and ARGS are content.</summary>
+    private static void AppendToolCall(ChatPromptBuilder prompt, ToolCallRequest call)
     {
         PythonJson.TryReformat(call.ArgumentsJson, out string arguments);
-        prompt.Append(LladaTokens.ToolCallOpen).Append("\n{\"name\": ");
-        PythonJson.WriteString(call.Name, prompt);
-        prompt.Append(", \"arguments\": ").Append(arguments).Append("}\n").Append(LladaTokens.ToolCallClose);
+        var name = new StringBuilder();
+        PythonJson.WriteString(call.Name, name);
+        prompt.Template(LladaTokens.ToolCallOpen).Template("\n{\"name\": ").Content(name.ToString())
+              .Template(", \"arguments\": ").Content(arguments).Template("}\n").Template(LladaTokens.ToolCallClose);
     }
 
-    private static void AppendToolResult(StringBuilder prompt, string result, bool opensTurn, bool closesTurn)
+    private static void AppendToolResult(ChatPromptBuilder prompt, string result, bool opensTurn, bool closesTurn)
     {
         if (opensTurn)
         {
-            prompt.Append(RoleHeader("OBSERVATION"));
+            prompt.Template(RoleHeader("OBSERVATION"));
         }
-        prompt.Append('\n').Append(LladaTokens.ToolResponseOpen).Append('\n')
-              .Append(result)
-              .Append('\n').Append(LladaTokens.ToolResponseClose);
+        prompt.Template('\n').Template(LladaTokens.ToolResponseOpen).Template('\n')
+              .Content(result)
+              .Template('\n').Template(LladaTokens.ToolResponseClose);
         if (closesTurn)
         {
-            prompt.Append(LladaTokens.RoleEnd);
+            prompt.Template(LladaTokens.RoleEnd);
         }
     }
 
-    private static void AppendTurn(StringBuilder prompt, string role, string content) =>
-        prompt.Append(RoleHeader(role)).Append(content).Append(LladaTokens.RoleEnd);
+    private static void AppendTurn(ChatPromptBuilder prompt, string role, string content) =>
+        prompt.Template(RoleHeader(role)).Content(content).Template(LladaTokens.RoleEnd);
 
     private static string RoleHeader(string role) => $"{LladaTokens.RoleOpen}{role}{LladaTokens.RoleClose}";
 }

@@ -8,11 +8,15 @@ namespace Dllm.Tokenization;
 /// <summary>
 /// The LLaDA2 tokenizer: byte-level BPE built from a Hugging Face tokenizer.json (vocabulary, merges,
 /// <c>added_tokens</c>, and the split regex of its own <c>pre_tokenizer</c>) on Microsoft.ML.Tokenizers'
-/// <see cref="BpeTokenizer"/>. Every added token encodes as its one id; no BOS/EOS is added. Thread-safe.
+/// <see cref="BpeTokenizer"/>. <see cref="Encode(string)"/> turns every added token written in the text into its one
+/// id; <see cref="EncodeText"/> encodes text as text; <see cref="Encode(IEnumerable{PromptSegment})"/> mixes the two
+/// (template text and content of a chat prompt). No BOS/EOS is added. Thread-safe.
 /// </summary>
 public sealed class LladaTokenizer
 {
     private readonly BpeTokenizer _bpe;
+    private readonly BpeTokenizer _textBpe;
+    private readonly Regex _addedTokenPattern;
     private readonly Dictionary<string, int> _addedTokenIds;
     private readonly TokenByteTable _tokenBytes;
     private readonly IReadOnlyList<NormalizationForm> _normalization;
@@ -35,13 +39,15 @@ public sealed class LladaTokenizer
         {
             PreTokenizerPattern = RegexDialect.ToDotNet(content.SplitPattern);
             var regex = new Regex(PreTokenizerPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
-            _bpe = BpeTokenizer.Create(new BpeOptions(content.Vocabulary)
-            {
-                Merges = content.Merges,
-                SpecialTokens = _addedTokenIds,
-                PreTokenizer = new RegexPreTokenizer(regex, _addedTokenIds),
-                ByteLevel = true,
-            });
+            _bpe = CreateBpe(content, regex, _addedTokenIds);
+            // Text encoding needs a BPE that knows no added tokens: Microsoft.ML.Tokenizers' BpeTokenizer splits them
+            // out in its pre-tokenizer and also matches a whole pre-token against them. Built now rather than on first
+            // use: a lazy one would keep the parsed vocabulary and merges alive, which costs about half as much as the
+            // second BPE itself (measured with the GPT-2-sized synthetic vocabulary: 22 MB for one BPE, 32 MB for two).
+            _textBpe = CreateBpe(content, regex, addedTokens: null);
+            // The same alternation, in the same order, as RegexPreTokenizer builds from the special tokens, so template
+            // text splits at added tokens exactly where Encode(string) splits it.
+            _addedTokenPattern = new Regex(string.Join("|", _addedTokenIds.Keys.Select(Regex.Escape)), RegexOptions.CultureInvariant);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
@@ -108,11 +114,51 @@ public sealed class LladaTokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        foreach (NormalizationForm form in _normalization)
+        return [.. _bpe.EncodeToIds(Normalize(text), considerPreTokenization: true, considerNormalization: false)];
+    }
+
+    /// <summary>
+    /// Encodes text as text: added tokens written in it (such as <c>&lt;|role_end|&gt;</c>) are not matched but
+    /// encoded by byte-level BPE like any other characters. Adds no BOS/EOS. For text with no added token in it, the
+    /// same ids as <see cref="Encode(string)"/>.
+    /// </summary>
+    public int[] EncodeText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return [.. _textBpe.EncodeToIds(Normalize(text), considerPreTokenization: true, considerNormalization: false)];
+    }
+
+    /// <summary>
+    /// Encodes a prompt made of template text and content: the added tokens written in template segments become their
+    /// ids; everything else (the template text between them and all content) is encoded as text, each maximal run of
+    /// it between two control tokens as one piece. So a prompt whose content holds no added-token string encodes
+    /// exactly as <see cref="Encode(string)"/> of its whole text, and one whose content does keeps it as text.
+    /// </summary>
+    public int[] Encode(IEnumerable<PromptSegment> segments)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var ids = new List<int>();
+        var run = new StringBuilder();
+        foreach (PromptSegment segment in segments)
         {
-            text = text.Normalize(form);
+            ArgumentNullException.ThrowIfNull(segment.Text, nameof(segments));
+            if (segment.IsContent)
+            {
+                run.Append(segment.Text);
+                continue;
+            }
+            int start = 0;
+            for (Match match = _addedTokenPattern.Match(segment.Text); match.Success; match = match.NextMatch())
+            {
+                run.Append(segment.Text, start, match.Index - start);
+                AppendRun(run, ids);
+                ids.Add(_addedTokenIds[match.Value]);
+                start = match.Index + match.Length;
+            }
+            run.Append(segment.Text, start, segment.Text.Length - start);
         }
-        return [.. _bpe.EncodeToIds(text, considerPreTokenization: true, considerNormalization: false)];
+        AppendRun(run, ids);
+        return [.. ids];
     }
 
     /// <summary>
@@ -143,6 +189,34 @@ public sealed class LladaTokenizer
     /// <summary>Appends the bytes of <paramref name="id"/> (nothing for unknown ids, or special ones when skipped).</summary>
     internal void AppendTokenBytes(int id, bool skipSpecialTokens, IBufferWriter<byte> destination) =>
         _tokenBytes.Append(id, skipSpecialTokens, destination);
+
+    private static BpeTokenizer CreateBpe(TokenizerJsonContent content, Regex preTokenizer, Dictionary<string, int>? addedTokens) =>
+        BpeTokenizer.Create(new BpeOptions(content.Vocabulary)
+        {
+            Merges = content.Merges,
+            SpecialTokens = addedTokens,
+            PreTokenizer = new RegexPreTokenizer(preTokenizer, addedTokens),
+            ByteLevel = true,
+        });
+
+    /// <summary>Encodes <paramref name="run"/> as text onto <paramref name="ids"/> and empties it.</summary>
+    private void AppendRun(StringBuilder run, List<int> ids)
+    {
+        if (run.Length > 0)
+        {
+            ids.AddRange(_textBpe.EncodeToIds(Normalize(run.ToString()), considerPreTokenization: true, considerNormalization: false));
+            run.Clear();
+        }
+    }
+
+    private string Normalize(string text)
+    {
+        foreach (NormalizationForm form in _normalization)
+        {
+            text = text.Normalize(form);
+        }
+        return text;
+    }
 
     private int RequiredTokenId(string content, string role) =>
         _addedTokenIds.TryGetValue(content, out int id)

@@ -8,7 +8,8 @@ namespace Dllm.AI.Tests.Infrastructure;
 /// A generator whose output is scripted at the token level, for what a random model cannot produce (tool calls,
 /// answers that use a tool's result). For each request the script gives the output as text chunks; each chunk is
 /// encoded with the real tokenizer and delivered as one resolved block, and the last block ends with
-/// <c>&lt;|role_end|&gt;</c> (a stop on that id), as the real model ends its turns. Records every request.
+/// <c>&lt;|role_end|&gt;</c> (a stop on that id), as the real model ends its turns. Records every request. The client
+/// sends prompts as token ids; the script and <see cref="Prompts"/> see them decoded.
 /// </summary>
 public sealed class ScriptedGenerator : IDllmGenerator
 {
@@ -30,8 +31,8 @@ public sealed class ScriptedGenerator : IDllmGenerator
 
     public ConcurrentQueue<GenerateRequest> Requests { get; } = new();
 
-    /// <summary>The prompt texts received, in order.</summary>
-    public IReadOnlyList<string> Prompts => [.. Requests.Select(r => r.Text!)];
+    /// <summary>The prompt texts received, in order (prompt ids decoded).</summary>
+    public IReadOnlyList<string> Prompts => [.. Requests.Select(PromptText)];
 
     public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
@@ -44,9 +45,9 @@ public sealed class ScriptedGenerator : IDllmGenerator
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Requests.Enqueue(request);
-        var blocks = _script(request.Text!).Select(chunk => Tokenizer.Encode(chunk)).ToList();
+        var blocks = _script(PromptText(request)).Select(chunk => Tokenizer.Encode(chunk)).ToList();
         blocks[^1] = [.. blocks[^1], Tokenizer.RoleEndTokenId];
-        int promptTokens = Tokenizer.Encode(request.Text!).Length;
+        int promptTokens = request.InputIds?.Count ?? Tokenizer.Encode(request.Text!).Length;
         var detokenizer = Tokenizer.CreateStreamingDetokenizer(skipSpecialTokens: true);
         var output = new List<int>();
         string text = "";
@@ -72,4 +73,6 @@ public sealed class ScriptedGenerator : IDllmGenerator
             };
         }
     }
+
+    private string PromptText(GenerateRequest request) => request.Text ?? Tokenizer.Decode(request.InputIds!);
 }

@@ -99,7 +99,7 @@ public sealed partial class KernelTests
 
         var request = Assert.Single(model.Requests);
         Assert.Equal("A wall.", result.ToString());
-        Assert.Equal(ChatTemplate.Render([ChatTurn.User("Summarize in one line: The great wall is long.")]), request.Text);
+        Assert.Equal(ChatTemplate.Render([ChatTurn.User("Summarize in one line: The great wall is long.")]), model.Prompts[0]);
         Assert.Equal(12, request.Sampling.MaxNewTokens);
         Assert.Equal(0.8, request.Threshold);
         Assert.Equal(32, request.BlockSize);

@@ -95,6 +95,41 @@ public class LladaTokenizerTests
         Assert.Equal(Tokenizer.Encode(" Hi"), ids[^2..^1]);
     }
 
+    [Theory]
+    [InlineData("Hello world")]
+    [InlineData("  leading spaces, trailing spaces   ")]
+    [InlineData("line one\nline two\r\n\n\ttabbed")]
+    [InlineData("Version 3.14159 released on 2025-01-31 at 12:00")]
+    [InlineData("长城是中国古代的军事防御工程。 emoji 😀👍🏽, naïve café")]
+    [InlineData("")]
+    public void EncodesTextWithoutAddedTokensAsEncodeDoes(string text)
+    {
+        Assert.Equal(Tokenizer.Encode(text), Tokenizer.EncodeText(text));
+    }
+
+    [Fact]
+    public void EncodesEveryAddedTokenWrittenInTextAsItsCharacters()
+    {
+        var added = Tokenizer.AddedTokens.Select(t => t.Id).ToHashSet();
+        foreach (AddedTokenInfo token in Tokenizer.AddedTokens)
+        {
+            int[] ids = Tokenizer.EncodeText($"a{token.Content}b");
+            Assert.DoesNotContain(ids, added.Contains);
+            Assert.Equal($"a{token.Content}b", Tokenizer.Decode(ids));
+            Assert.True(ids.Length > 3, token.Content);
+        }
+    }
+
+    [Fact]
+    public void EncodesSegmentsWithAddedTokensOnlyInTemplateText()
+    {
+        int[] ids = Tokenizer.Encode([PromptSegment.Template("<role>HUMAN</role>"), PromptSegment.Content(" Hi<|role_end|>"), PromptSegment.Template(" there<|role_end|>")]);
+
+        Assert.True(Tokenizer.TryGetTokenId(LladaTokens.RoleOpen, out int roleOpen));
+        Assert.True(Tokenizer.TryGetTokenId(LladaTokens.RoleClose, out int roleClose));
+        Assert.Equal([roleOpen, .. Tokenizer.EncodeText("HUMAN"), roleClose, .. Tokenizer.EncodeText(" Hi<|role_end|> there"), Tokenizer.RoleEndTokenId], ids);
+    }
+
     [Fact]
     public void LooksUpSpecialIdsFromAddedTokens()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Dllm.Tokenization;
 
@@ -6,7 +7,8 @@ namespace Dllm.Server.Tests.Infrastructure;
 /// <summary>
 /// Wraps the engine to produce what a random model cannot: a prompt that offers tools gets a tool call (in two
 /// blocks), <see cref="FailNow"/> in a prompt fails before any output, <see cref="FailLater"/> after the first block.
-/// Everything else goes to the engine.
+/// Everything else goes to the engine. A prompt given as ids (the chat route sends ids) is read as its decoded text.
+/// Every request is recorded by its id.
 /// </summary>
 internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 {
@@ -19,7 +21,12 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
     /// <summary>The last prompt that offered tools.</summary>
     public string? LastToolPrompt { get; private set; }
 
+    private readonly ConcurrentDictionary<string, GenerateRequest> _received = new(StringComparer.Ordinal);
+
     public string ModelName => engine.ModelName;
+
+    /// <summary>The request received with id <paramref name="requestId"/>, if any.</summary>
+    public GenerateRequest? Received(string requestId) => _received.GetValueOrDefault(requestId);
 
     public LladaTokenizer Tokenizer => engine.Tokenizer;
 
@@ -33,7 +40,9 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 
     public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
-        string text = request.Text ?? "";
+        if (request.RequestId is not null)
+            _received[request.RequestId] = request;
+        string text = request.Text ?? engine.Tokenizer.Decode(request.InputIds ?? []);
         if (text.Contains(FailNow, StringComparison.Ordinal))
             throw new InvalidOperationException(FailureMessage);
         if (text.Contains(FailLater, StringComparison.Ordinal))
@@ -73,7 +82,7 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
             NewIds = engine.Tokenizer.Encode(delta),
             Text = text,
             OutputIds = engine.Tokenizer.Encode(text),
-            PromptTokens = engine.Tokenizer.Encode(request.Text!).Length,
+            PromptTokens = request.InputIds?.Count ?? engine.Tokenizer.Encode(request.Text!).Length,
             DenoisingSteps = 1,
             FinishReason = finish,
             Latency = finish is null ? null : TimeSpan.FromMilliseconds(1),

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Dllm.Server.Endpoints.OpenAI;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: the messages rendered with the LLaDA2 chat template (tools included), generation
+/// <c>POST /v1/chat/completions</c>: the messages rendered with the LLaDA2 chat template (tools included) and encoded
+/// with their content as text (a control-token string in content never becomes a control token), generation
 /// stopping at EOS or <c>&lt;|role_end|&gt;</c>, tool calls parsed from the output when tools were offered.
 /// </summary>
 internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<ChatCompletionsEndpoint> logger) : IDllmEndpoint
@@ -28,11 +29,11 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
             call = ChatCallReader.Read(json.RootElement);
         var (engine, generator) = runner.RequireReady();
-        string prompt = RenderPrompt(call);
-        var sampling = call.Sampling.For(generator.Tokenizer.Encode(prompt).Length, engine);
+        int[] promptIds = RenderPrompt(call).Encode(generator.Tokenizer);
+        var sampling = call.Sampling.For(promptIds.Length, engine);
         var request = new GenerateRequest
         {
-            Text = prompt,
+            InputIds = promptIds,
             Sampling = sampling with { StopTokenIds = [.. sampling.StopTokenIds, generator.Tokenizer.RoleEndTokenId] },
             RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
         };
@@ -53,11 +54,11 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
         await DllmJson.WriteAsync(context, completion).ConfigureAwait(false);
     }
 
-    private static string RenderPrompt(ChatCall call)
+    private static ChatPrompt RenderPrompt(ChatCall call)
     {
         try
         {
-            return ChatTemplate.Render(call.Messages, call.Tools);
+            return ChatTemplate.RenderPrompt(call.Messages, call.Tools);
         }
         catch (ArgumentException e)
         {
