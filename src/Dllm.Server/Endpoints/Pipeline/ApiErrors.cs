@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Dllm.Server.Endpoints.Json;
 using Microsoft.AspNetCore.Http;
@@ -42,6 +43,8 @@ internal static class ApiErrors
     public static Task WriteAsync(HttpContext context, ApiException error)
     {
         context.Response.StatusCode = error.StatusCode;
+        if (error.RetryAfter is TimeSpan retryAfter)
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture);
         return DllmJson.WriteAsync(context, ToJson(error));
     }
 
