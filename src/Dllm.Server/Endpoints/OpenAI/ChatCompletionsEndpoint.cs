@@ -36,7 +36,7 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
             RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
         };
         var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
-        await using var batch = runner.Start([request], context.RequestAborted);
+        await using var batch = runner.Start([request], RequestFieldNames.Chat(call.Sampling.MaxTokensField ?? "max_tokens"), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);

@@ -29,7 +29,7 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
             .Select((prompt, i) => prompt with { Sampling = call.Sampling.Sampling, RequestId = call.Prompts.Count == 1 ? baseId : $"{baseId}-{i}" })
             .ToList();
         var identity = ResponseIdentity.For("cmpl", baseId, generator.ModelName);
-        await using var batch = runner.Start(requests, context.RequestAborted);
+        await using var batch = runner.Start(requests, RequestFieldNames.Completions(isBatch: requests.Count > 1), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);

@@ -30,19 +30,22 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
         };
     }
 
-    /// <summary>Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set); runs nothing yet.</summary>
-    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, CancellationToken clientAborted)
+    /// <summary>
+    /// Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set);
+    /// runs nothing yet. A validation error is a 400 naming the field as the route spells it (<paramref name="names"/>).
+    /// </summary>
+    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestFieldNames names, CancellationToken clientAborted)
     {
         var (engine, generator) = RequireReady();
-        foreach (var request in requests)
+        for (int i = 0; i < requests.Count; i++)
         {
             try
             {
-                engine.Validate(request);
+                engine.Validate(requests[i]);
             }
             catch (Exception e) when (e is ArgumentException or AlgorithmConfigException)
             {
-                throw ApiErrors.FromValidation(e);
+                throw ApiErrors.FromValidation(e, names, i);
             }
         }
         var tracked = new List<TrackedRequest>(requests.Count);
