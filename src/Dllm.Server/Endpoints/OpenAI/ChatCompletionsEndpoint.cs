@@ -48,7 +48,7 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
             output.ToolCalls.Count > 0 && output.Content.Length == 0 ? null : output.Content,
             output.ToolCalls.Count > 0 ? [.. output.ToolCalls.Select(c => ToolCall.From(c))] : null);
         var completion = new ChatCompletion(identity.Id, identity.Created, identity.Model,
-            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!))], Usage.Of([final]));
+            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!), OpenAiFinishReason.AbortMessage(final.FinishReason))], Usage.Of([final]));
         await DllmJson.WriteAsync(context, completion).ConfigureAwait(false);
     }
 
