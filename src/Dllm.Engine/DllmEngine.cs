@@ -227,7 +227,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         if (needed > ContextLength)
         {
             throw new ArgumentException(
-                $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", nameof(request));
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", "max_new_tokens");
         }
         return (ids, algorithm);
     }

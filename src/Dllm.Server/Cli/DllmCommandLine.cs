@@ -15,4 +15,22 @@ public static class DllmCommandLine
         root.Subcommands.Add(PlanCommand.Create());
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A command line that does not parse (an unknown option, a value of the
+    /// wrong type) exits 2 with one line on standard error naming the problem; otherwise the command's exit code.
+    /// Signals are left to the commands: <c>dllm serve</c>'s host drains running requests on SIGTERM/Ctrl+C, which
+    /// System.CommandLine's own handling would cut short after two seconds.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count == 0)
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        var command = parse.CommandResult.Command;
+        string name = command.Parents.Any() ? $"dllm {command.Name}" : "dllm";
+        string problems = string.Join(" ", parse.Errors.Select(e => e.Message.Trim()));
+        await Console.Error.WriteLineAsync($"{name}: {problems} ('{name} --help' lists the options.)").ConfigureAwait(false);
+        return 2;
+    }
 }

@@ -22,7 +22,12 @@ internal static class ServeCommand
         var dtype = new Option<string>("--dtype") { Description = "auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16 or float32.", DefaultValueFactory = _ => "auto" };
         var device = CommonOptions.Device();
         var libTorchDir = CommonOptions.LibTorchDir();
-        var loadFormat = new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", DefaultValueFactory = _ => LoadFormat.Auto };
+        var loadFormat = new Option<LoadFormat>("--load-format")
+        {
+            Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).",
+            DefaultValueFactory = _ => LoadFormat.Auto,
+            CustomParser = ParseLoadFormat,
+        };
         var servedName = new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." };
         var apiKey = new Option<string[]>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health. Repeat it or separate keys with commas for several clients: each key has its own request ids and aborts only its own requests." };
         var adminApiKey = new Option<string?>("--admin-api-key") { Description = "A key that may do all an --api-key may, and abort any client's requests." };
@@ -64,5 +69,15 @@ internal static class ServeCommand
             DisableCudaGraph = parse.GetValue(disableCudaGraph),
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary><c>auto</c>, <c>safetensors</c> or <c>dummy</c> in any case; anything else is a parse error naming the flag.</summary>
+    private static LoadFormat ParseLoadFormat(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (Enum.TryParse<LoadFormat>(value, ignoreCase: true, out var format) && Enum.IsDefined(format) && !int.TryParse(value, out _))
+            return format;
+        result.AddError($"--load-format '{value}' is not one of: auto, safetensors, dummy.");
+        return LoadFormat.Auto;
     }
 }

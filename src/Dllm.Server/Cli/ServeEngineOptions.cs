@@ -1,4 +1,5 @@
 using Dllm.Decoding;
+using Dllm.Model;
 using Microsoft.Extensions.Logging;
 
 namespace Dllm.Server.Cli;
@@ -15,6 +16,8 @@ internal static class ServeEngineOptions
         var config = LoadConfig(settings.AlgorithmConfigPath, algorithm);
         bool demo = settings.ModelPath is null;
         string modelPath = demo ? DemoModel.Ensure(settings.LibTorchDirectory, logger) : CheckModelPath(settings.ModelPath!);
+        if (settings.ContextLength is int contextLength)
+            CheckContextLength(contextLength, modelPath, algorithm, config);
         if (demo)
         {
             logger.LogWarning("No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.", modelPath);
@@ -51,6 +54,28 @@ internal static class ServeEngineOptions
         {
             throw new ServeSetupException($"--dllm-algorithm-config: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The engine's rule (at least two blocks, at most the model's <c>max_position_embeddings</c>), checked before
+    /// the load when config.json can be read; a config.json that cannot is the load's to report.
+    /// </summary>
+    private static void CheckContextLength(int contextLength, string modelPath, string algorithm, DiffusionAlgorithmConfig? config)
+    {
+        int blockSize = DiffusionAlgorithms.Create(algorithm, config ?? DiffusionAlgorithmConfig.Default).BlockSize;
+        if (contextLength < 2 * blockSize)
+            throw new ServeSetupException($"--context-length {contextLength} must be at least two blocks ({2 * blockSize} tokens with block size {blockSize}).");
+        LLaDA2Config model;
+        try
+        {
+            model = LLaDA2Config.Load(Path.Combine(modelPath, "config.json"));
+        }
+        catch (ModelConfigException)
+        {
+            return;
+        }
+        if (contextLength > model.MaxPositionEmbeddings)
+            throw new ServeSetupException($"--context-length {contextLength} exceeds the model's max_position_embeddings ({model.MaxPositionEmbeddings}).");
     }
 
     private static string CheckModelPath(string path)

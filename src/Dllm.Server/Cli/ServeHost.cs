@@ -11,7 +11,10 @@ namespace Dllm.Server.Cli;
 /// <summary>Runs <c>dllm serve</c>: checks the flags, builds a Kestrel app with the dllm endpoints, runs it until SIGTERM/Ctrl+C.</summary>
 internal static class ServeHost
 {
-    /// <summary>Exit code 0 after a clean stop, 1 when the model failed to load or the address could not be bound, 2 for a bad command line.</summary>
+    /// <summary>
+    /// Exit code 0 after a clean stop, 1 when the address cannot be bound (found before the model loads) or the model
+    /// failed to load, 2 for a bad command line; each failure is one line on standard error, never a stack trace.
+    /// </summary>
     public static async Task<int> RunAsync(ServeSettings settings, CancellationToken cancellationToken)
     {
         using var bootstrapLogging = CliLogging.Create();
@@ -20,19 +23,22 @@ internal static class ServeHost
         bool demo;
         try
         {
+            ServeFlagCheck.Check(settings);
             ListenEndpoint.Check(settings.Host, settings.Port);
             ServeServerOptions.Check(settings);
+            if (ListenEndpoint.FindConflict(settings.Host, settings.Port) is string conflict)
+                return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {conflict}", 1).ConfigureAwait(false);
             (engineOptions, demo) = ServeEngineOptions.Build(settings, logger);
         }
         catch (ServeSetupException e)
         {
-            await Console.Error.WriteLineAsync($"dllm serve: {e.Message}").ConfigureAwait(false);
-            return 2;
+            return await FailAsync(e.Message, 2).ConfigureAwait(false);
         }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The host's own "failed to start" error repeats, with its stack, the bind failure answered below in one line.
+        CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddDllmServer(_ => engineOptions, server =>
@@ -56,8 +62,9 @@ internal static class ServeHost
         }
         catch (IOException e)
         {
-            serverLogger.LogCritical("Cannot listen on {Host}:{Port}: {Message}", settings.Host, settings.Port, e.Message);
-            return 1;
+            // Taken between the check above and the bind: the model has not started loading (it starts once Kestrel listens).
+            serverLogger.LogDebug(e, "Bind failure");
+            return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}", 1).ConfigureAwait(false);
         }
         return state.LoadError is null ? 0 : 1;
     }
@@ -72,5 +79,11 @@ internal static class ServeHost
             app.UseCors(DllmServerOptions.CorsPolicyName);
         app.MapDllmEndpoints();
         app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
+    }
+
+    private static async Task<int> FailAsync(string message, int exitCode)
+    {
+        await Console.Error.WriteLineAsync($"dllm serve: {message}").ConfigureAwait(false);
+        return exitCode;
     }
 }

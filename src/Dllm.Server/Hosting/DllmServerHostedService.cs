@@ -7,10 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Dllm.Server.Hosting;
 
 /// <summary>
-/// Owns the engine's life in a host: starts loading the model when the host starts (without blocking it, so
-/// <c>/health</c> answers 503 meanwhile), marks the server ready or failed (and then stops the app unless told
-/// otherwise); at shutdown refuses new requests, lets running ones finish for <see cref="DllmServerOptions.DrainTimeout"/>,
-/// aborts the rest, and disposes the engine.
+/// Owns the engine's life in a host: starts loading the model once the host has started (so the web server is
+/// already listening, a port conflict is found before any load, and <c>/health</c> answers 503 meanwhile), marks
+/// the server ready or failed (and then stops the app unless told otherwise). At shutdown, before the web server
+/// stops accepting connections, it drains: new requests get 503 while running ones finish for
+/// <see cref="DllmServerOptions.DrainTimeout"/>, the rest are aborted; then the engine is disposed.
 /// </summary>
 internal sealed class DllmServerHostedService(
     DllmEngineProvider provider,
@@ -18,24 +19,44 @@ internal sealed class DllmServerHostedService(
     RequestTracker tracker,
     IOptions<DllmServerOptions> options,
     IHostApplicationLifetime lifetime,
-    ILogger<DllmServerHostedService> logger) : IHostedService
+    ILogger<DllmServerHostedService> logger) : IHostedLifecycleService
 {
+    /// <summary>How long requests aborted at the end of the drain may take to leave the engine.</summary>
+    internal static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
+
     private readonly Lock _gate = new();
     private Task _loading = Task.CompletedTask;
     private Task? _draining;
+    private CancellationTokenRegistration _onStarted;
     private CancellationTokenRegistration _onStopping;
+
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var engineOptions = provider.Options;
-        logger.LogInformation("Loading model {Path} ({Algorithm}, device {Device}, dtype {DType}, load format {Format}, max running requests {Slots})",
-            Path.GetFullPath(engineOptions.ModelPath), engineOptions.Algorithm, engineOptions.Device, engineOptions.DType,
-            engineOptions.LoadFormat, engineOptions.MaxRunningRequests);
-        _loading = Task.Run(LoadAsync, CancellationToken.None);
-        // The web server waits for running requests before hosted services stop: drain from the first signal.
+        _onStarted = lifetime.ApplicationStarted.Register(StartLoading);
+        // A stop requested through the lifetime (SIGTERM) refuses new requests from the first moment.
         _onStopping = lifetime.ApplicationStopping.Register(() => DrainOnceAsync());
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void StartLoading()
+    {
+        lock (_gate)
+        {
+            if (_draining is not null)
+                return;
+            var engineOptions = provider.Options;
+            logger.LogInformation("Loading model {Path} ({Algorithm}, device {Device}, dtype {DType}, load format {Format}, max running requests {Slots})",
+                Path.GetFullPath(engineOptions.ModelPath), engineOptions.Algorithm, engineOptions.Device, engineOptions.DType,
+                engineOptions.LoadFormat, engineOptions.MaxRunningRequests);
+            _loading = Task.Run(LoadAsync, CancellationToken.None);
+        }
     }
 
     private async Task LoadAsync()
@@ -60,14 +81,31 @@ internal sealed class DllmServerHostedService(
         }
     }
 
-    /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Drains while the web server still accepts connections, so new requests get 503 rather than a refused connection.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        await _onStopping.DisposeAsync().ConfigureAwait(false);
         try
         {
             await DrainOnceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            await _loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("The shutdown time ran out while running requests drained");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _onStarted.DisposeAsync().ConfigureAwait(false);
+        await _onStopping.DisposeAsync().ConfigureAwait(false);
+        Task loading;
+        lock (_gate)
+            loading = _loading;
+        try
+        {
+            await DrainOnceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -78,6 +116,9 @@ internal sealed class DllmServerHostedService(
         state.SetStopped();
         logger.LogInformation("Server stopped");
     }
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Refuses new requests, lets running ones finish for the drain time, aborts the rest; once.</summary>
     private Task DrainOnceAsync()
@@ -100,7 +141,7 @@ internal sealed class DllmServerHostedService(
         catch (OperationCanceledException)
         {
             logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll(RequestOwner.Server, "the server is shutting down"));
-            await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), AbortGrace).ConfigureAwait(false);
         }
     }
 

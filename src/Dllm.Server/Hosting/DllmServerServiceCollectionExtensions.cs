@@ -5,6 +5,7 @@ using Dllm.Server.Endpoints.Running;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,19 @@ public static class DllmServerServiceCollectionExtensions
         services.AddHostedService<DllmServerHostedService>();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<DllmServerOptions>>((cors, server) => DllmCorsPolicy.AddTo(cors, server.Value));
+        services.AddOptions<HostOptions>().PostConfigure<IOptions<DllmServerOptions>>(EnsureShutdownTimeout);
         return services;
+    }
+
+    /// <summary>
+    /// Lengthens the host's <see cref="HostOptions.ShutdownTimeout"/> when it is shorter than the drain needs
+    /// (<see cref="DllmServerOptions.DrainTimeout"/>, the aborted requests' grace, and time to release the engine),
+    /// so the documented drain is not cut short by the host.
+    /// </summary>
+    private static void EnsureShutdownTimeout(HostOptions host, IOptions<DllmServerOptions> server)
+    {
+        var needed = server.Value.DrainTimeout + DllmServerHostedService.AbortGrace + TimeSpan.FromSeconds(5);
+        if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
+            host.ShutdownTimeout = needed;
     }
 }

@@ -21,6 +21,7 @@ public class DllmEngineValidateTests
         Assert.Contains($"token id {vocab} is outside the vocabulary", outside.Message);
         Assert.Equal("max_new_tokens", negative.ParamName);
         Assert.Contains("exceeds the context length", tooLong.Message);
+        Assert.Equal("max_new_tokens", tooLong.ParamName);
         Assert.Equal(0, engine.DenoisingSteps);
         Assert.Equal(0, engine.RunningRequests + engine.WaitingRequests);
     }

@@ -163,6 +163,7 @@ public class ServeCommandTests
             Assert.Equal(1, exit);
             Assert.Contains("The model failed to load", serve.Output);
             Assert.Contains("tokenizer", serve.Output);
+            Assert.DoesNotContain("   at ", serve.Output);
         }
         finally
         {
@@ -188,6 +189,111 @@ public class ServeCommandTests
         finally
         {
             File.Delete(config);
+        }
+    }
+
+    [Theory]
+    [InlineData("--max-running-requests 0", "--max-running-requests 0 must be at least 1")]
+    [InlineData("--context-length 0", "--context-length 0 must be at least 1")]
+    [InlineData("--context-length 40", "--context-length 40 must be at least two blocks")]
+    [InlineData("--context-length 999999 --model-path PEAKED", "max_position_embeddings")]
+    [InlineData("--dtype int8", "--dtype 'int8'")]
+    [InlineData("--device gpu", "--device 'gpu'")]
+    [InlineData("--load-format pickle", "--load-format 'pickle'")]
+    [InlineData("--gpus 0", "--gpus 0 must be at least 1")]
+    [InlineData("--device-map 0-15", "--device-map: '0-15'")]
+    [InlineData("--device-map 0-15:tpu", "--device-map: '0-15:tpu'")]
+    [InlineData("--dllm-algorithm Nope", "--dllm-algorithm 'Nope'")]
+    [InlineData("--dllm-algorithm-config /no/such/config.yaml", "/no/such/config.yaml")]
+    [InlineData("--model-path /no/such/dir", "--model-path '/no/such/dir'")]
+    [InlineData("--libtorch-dir /no/such/libtorch", "--libtorch-dir '/no/such/libtorch'")]
+    [InlineData("--port 70000", "--port 70000")]
+    [InlineData("--port abc", "--port")]
+    [InlineData("--host example.com", "--host 'example.com'")]
+    [InlineData("--no-such-flag", "--no-such-flag")]
+    public async Task A_bad_command_line_exits_2_with_one_line_naming_the_flag(string flags, string expected)
+    {
+        string[] args = ["serve", .. flags.Replace("PEAKED", TinyModels.Peaked, StringComparison.Ordinal).Split(' ')];
+
+        var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, Environment, args);
+
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.All}");
+        Assert.Equal("", result.StandardOutput);
+        string line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("dllm serve: ", line);
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", line);
+    }
+
+    [Fact]
+    public async Task An_algorithm_config_with_an_invalid_value_or_malformed_yaml_names_the_file_and_the_key()
+    {
+        string invalid = Path.Combine(Path.GetTempPath(), $"dllm-invalid-{Guid.NewGuid():N}.yaml");
+        string malformed = Path.Combine(Path.GetTempPath(), $"dllm-malformed-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(invalid, "threshold: 2.5\n");
+        await File.WriteAllTextAsync(malformed, "threshold: [0.9\n");
+        try
+        {
+            var bad = await DllmProcess.RunAsync(AppContext.BaseDirectory, Environment, "serve", "--dllm-algorithm-config", invalid);
+            var broken = await DllmProcess.RunAsync(AppContext.BaseDirectory, Environment, "serve", "--dllm-algorithm-config", malformed);
+
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Equal(2, broken.ExitCode);
+            string badLine = Assert.Single(bad.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            string brokenLine = Assert.Single(broken.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(invalid, badLine);
+            Assert.Contains("threshold", badLine);
+            Assert.Contains(malformed, brokenLine);
+        }
+        finally
+        {
+            File.Delete(invalid);
+            File.Delete(malformed);
+        }
+    }
+
+    [Fact]
+    public async Task A_port_in_use_exits_1_with_one_line_before_any_model_load()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        int port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, Environment,
+            "serve", "--model-path", TinyModels.Peaked, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.All}");
+        Assert.Equal($"dllm serve: cannot listen on 127.0.0.1:{port}: address in use", result.StandardError.Trim());
+        Assert.DoesNotContain("Loading model", result.All);
+        // Process start included; the check itself takes milliseconds, a model load would take seconds.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_damaged_checkpoint_exits_1_with_one_log_line_and_no_stack_trace()
+    {
+        string damaged = Directory.CreateTempSubdirectory("dllm-damaged-model-").FullName;
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(TinyModels.Peaked))
+                File.Copy(file, Path.Combine(damaged, Path.GetFileName(file)));
+            foreach (string weights in Directory.EnumerateFiles(damaged, "*.safetensors"))
+            {
+                await using var stream = File.Open(weights, FileMode.Open);
+                stream.SetLength(1000);
+            }
+
+            var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, Environment, "serve", "--model-path", damaged, "--port", "0", "--device", "cpu");
+
+            Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.All}");
+            string failure = Assert.Single(result.All.Split('\n'), l => l.Contains("The model failed to load", StringComparison.Ordinal));
+            Assert.Contains("safetensors", failure);
+            Assert.DoesNotContain("   at ", result.All);
+        }
+        finally
+        {
+            Directory.Delete(damaged, recursive: true);
         }
     }
 }

@@ -20,9 +20,11 @@ public class BadInputTests(ServerFixture fixture)
         { "/generate", """{"sampling_params": {"max_new_tokens": 4}}""", "text", "exactly one of text and input_ids" },
         { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": -1}}""", "sampling_params.max_new_tokens", "must be >= 0" },
         { "/generate", """{"input_ids": [1, 999999]}""", "input_ids", "outside the vocabulary" },
-        { "/generate", """{"input_ids": [[1, 2], [3, -4]]}""", "input_ids", "outside the vocabulary" },
+        { "/generate", """{"input_ids": [[1, 2], [3, -4]]}""", "input_ids[1]", "prompt 1: input_ids[1]: token id -4 is outside the vocabulary" },
         { "/generate", $$$"""{"input_ids": [{{{string.Join(", ", Enumerable.Repeat(65, 2100))}}}]}""", "input_ids", "the context length is 2048 tokens" },
-        { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": 5000}}""", null, "exceeds the context length" },
+        { "/generate", """{"text": "a", "sampling_params": {"max_new_tokens": 5000}}""", "sampling_params.max_new_tokens", "+ sampling_params.max_new_tokens (5000) + one block" },
+        { "/generate", """{"text": ["a", "b"], "sampling_params": [{"max_new_tokens": 4}, {"max_new_tokens": 5000}]}""", "sampling_params[1].max_new_tokens", "prompt 1: the prompt" },
+        { "/generate", $$$"""{"input_ids": [[1, 2], [{{{string.Join(", ", Enumerable.Repeat(65, 2100))}}}]]}""", "input_ids[1]", "the context length is 2048 tokens" },
         { "/generate", """{"text": 5}""", "text", "must be a string or a list of strings" },
         { "/generate", """{"text": ["a", 7]}""", "text[1]", "must be a string" },
         { "/generate", """{"input_ids": "1 2 3"}""", "input_ids", "must be a list" },
@@ -46,7 +48,12 @@ public class BadInputTests(ServerFixture fixture)
         { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "max_tokens": -3}""", "max_tokens", "must be >= 0" },
         { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "temperature": "warm"}""", "temperature", "must be a number" },
         { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "retrieval"}]}""", "tools[0].type", "'function'" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5000}""", "max_tokens", "+ max_tokens (5000) + one block" },
+        { "/v1/chat/completions", """{"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 5000}""", "max_completion_tokens", "+ max_completion_tokens (5000) + one block" },
         { "/v1/completions", """{"model": "m"}""", "prompt", "prompt is required" },
+        { "/v1/completions", """{"prompt": "a", "max_tokens": 5000}""", "max_tokens", "+ max_tokens (5000) + one block" },
+        { "/v1/completions", """{"prompt": [[1, 2], [3, 999999]]}""", "prompt[1]", "prompt 1: prompt[1]: token id 999999 is outside the vocabulary" },
+        { "/v1/completions", """{"prompt": [1, 999999]}""", "prompt", "prompt: token id 999999" },
         { "/v1/completions", """{"prompt": "a", "echo": true}""", "echo", "not supported" },
         { "/v1/completions", """{"prompt": [[1, 2], []]}""", "prompt[1]", "must not be empty" },
         { "/abort_request", """{"foo": 1}""", "rid", "rid" },
@@ -64,6 +71,17 @@ public class BadInputTests(ServerFixture fixture)
         Assert.Equal(param, error.GetProperty("param").GetString());
         Assert.Contains(message, error.GetProperty("message").GetString());
         Assert.Equal(steps, Server.Engine.DenoisingSteps);
+    }
+
+    [Theory]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5000}""")]
+    [InlineData("""{"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 5000}""")]
+    public async Task The_chat_route_names_its_own_token_limit_field_never_the_engine_one(string body)
+    {
+        var error = await (await Server.Client.PostAsync("/v1/chat/completions", body)).ErrorAsync(HttpStatusCode.BadRequest);
+
+        Assert.DoesNotContain("max_new_tokens", error.GetProperty("message").GetString());
+        Assert.DoesNotContain("prompt 0", error.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using Dllm.Server.Hosting;
 using Dllm.Server.Tests.Infrastructure;
 using Dllm.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Server.Tests.Hosting;
 
@@ -90,6 +92,51 @@ public class LifetimeTests
         Assert.Equal(DllmServerStatus.Stopped, server.State.Status);
         Assert.Throws<ObjectDisposedException>(() => engine.Validate(GenerateRequest.FromText("after")));
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task While_draining_new_requests_and_health_get_503_with_retry_after_and_the_running_stream_completes()
+    {
+        var server = await RandomModelServer.StartAsync(o => o.DrainTimeout = TimeSpan.FromSeconds(60));
+        using var response = await server.Client.PostStreamingAsync("/generate",
+            """{"text": "drain", "stream": true, "sampling_params": {"max_new_tokens": 1200, "ignore_eos": true}}""");
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var events = SseParser.Create(stream).EnumerateAsync().GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+
+        var stopping = server.StopAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (server.State.Status != DllmServerStatus.Stopping && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        // The streaming connection is busy, so these open new connections: the web server still accepts them.
+        var generate = await server.Client.PostAsync("/generate", """{"text": "too late"}""");
+        var health = await server.Client.GetAsync("/health");
+        var rest = new List<string>();
+        while (await events.MoveNextAsync())
+            rest.Add(events.Current.Data);
+        await stopping;
+
+        var error = await generate.ErrorAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("service_unavailable", error.GetProperty("type").GetString());
+        Assert.Contains("shutting down", error.GetProperty("message").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(60), generate.Headers.RetryAfter?.Delta);
+        Assert.Contains("shutting down", (await health.ErrorAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("message").GetString());
+        Assert.NotNull(health.Headers.RetryAfter);
+        var meta = ServerSentEvents.JsonUntilDone(rest)[^1].GetProperty("meta_info");
+        Assert.Equal("length", meta.GetProperty("finish_reason").GetProperty("type").GetString());
+        Assert.Equal(1200, meta.GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(DllmServerStatus.Stopped, server.State.Status);
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_host_shutdown_timeout_is_lengthened_to_cover_the_drain()
+    {
+        await using var server = await DllmTestServer.StartAsync(TestEngines.Options(TinyModels.Peaked), o => o.DrainTimeout = TimeSpan.FromSeconds(100));
+
+        var host = server.Services.GetRequiredService<IOptions<HostOptions>>().Value;
+
+        Assert.True(host.ShutdownTimeout >= TimeSpan.FromSeconds(105), $"ShutdownTimeout {host.ShutdownTimeout}");
     }
 
     [Fact]

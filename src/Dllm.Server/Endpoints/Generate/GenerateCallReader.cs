@@ -40,7 +40,8 @@ internal static class GenerateCallReader
         var ids = ReadRequestIds(root, prompts.Count, isBatch);
         bool stream = JsonFields.TryGet(root, "stream", out var streamValue) && JsonFields.Bool(streamValue, "stream");
         var requests = prompts.Select((prompt, i) => prompt with { Sampling = sampling[i], RequestId = ids[i] }).ToList();
-        return new GenerateCall(requests, isBatch, stream);
+        bool samplingPerPrompt = JsonFields.TryGet(root, "sampling_params", out var samplingValue) && samplingValue.ValueKind == JsonValueKind.Array;
+        return new GenerateCall(requests, isBatch, stream, samplingPerPrompt);
     }
 
     private static (IReadOnlyList<GenerateRequest> Prompts, bool IsBatch) ReadPrompts(JsonElement root, int maxPrompts)

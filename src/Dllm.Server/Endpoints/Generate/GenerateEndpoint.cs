@@ -28,7 +28,7 @@ internal sealed class GenerateEndpoint(RequestBodyReader body, GenerationRunner 
         GenerateCall call;
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
             call = GenerateCallReader.Read(json.RootElement, options.Value.MaxPromptsPerRequest);
-        await using var batch = runner.Start(call.Requests, RequestOwner.Of(context), context.RequestAborted);
+        await using var batch = runner.Start(call.Requests, RequestOwner.Of(context), call.FieldNames, context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call.IsBatch, context.RequestAborted), logger).ConfigureAwait(false);

@@ -34,12 +34,12 @@ internal static class ChatChunkStream
                 yield return Chunk(identity, new ChatDelta(Content: rest));
             if (output.ToolCalls.Count > 0)
                 yield return Chunk(identity, new ChatDelta(ToolCalls: [.. output.ToolCalls.Select((c, i) => ToolCall.From(c, i))]));
-            yield return Chunk(identity, new ChatDelta(), output.FinishReasonFor(state.FinishReason));
+            yield return Chunk(identity, new ChatDelta(), output.FinishReasonFor(state.FinishReason), OpenAiFinishReason.AbortMessage(state.FinishReason));
             if (call.IncludeUsage)
                 yield return DllmJson.Serialize(new ChatChunk(identity.Id, identity.Created, identity.Model, [], Usage.Of([state])));
         }
     }
 
-    private static string Chunk(ResponseIdentity identity, ChatDelta delta, string? finishReason = null) =>
-        DllmJson.Serialize(new ChatChunk(identity.Id, identity.Created, identity.Model, [new ChatChunkChoice(0, delta, finishReason)]));
+    private static string Chunk(ResponseIdentity identity, ChatDelta delta, string? finishReason = null, string? abortMessage = null) =>
+        DllmJson.Serialize(new ChatChunk(identity.Id, identity.Created, identity.Model, [new ChatChunkChoice(0, delta, finishReason, abortMessage)]));
 }

@@ -38,7 +38,7 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
             RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
         };
         var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
-        await using var batch = runner.Start([request], RequestOwner.Of(context), context.RequestAborted);
+        await using var batch = runner.Start([request], RequestOwner.Of(context), RequestFieldNames.Chat(call.Sampling.MaxTokensField ?? "max_tokens"), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);
@@ -50,7 +50,7 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
             output.ToolCalls.Count > 0 && output.Content.Length == 0 ? null : output.Content,
             output.ToolCalls.Count > 0 ? [.. output.ToolCalls.Select(c => ToolCall.From(c))] : null);
         var completion = new ChatCompletion(identity.Id, identity.Created, identity.Model,
-            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!))], Usage.Of([final]));
+            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!), OpenAiFinishReason.AbortMessage(final.FinishReason))], Usage.Of([final]));
         await DllmJson.WriteAsync(context, completion).ConfigureAwait(false);
     }
 

@@ -22,6 +22,6 @@ internal sealed record ChatOutput(string Content, IReadOnlyList<ParsedToolCall> 
     }
 
     /// <summary>The OpenAI <c>finish_reason</c>: <c>tool_calls</c> when the model stopped after calling tools, else
-    /// <c>stop</c>, <c>length</c> or <c>abort</c> (SGLang's value for an aborted request).</summary>
+    /// <c>stop</c> or <c>length</c> (an aborted request ends with <c>stop</c>; see <see cref="OpenAiFinishReason"/>).</summary>
     public string FinishReasonFor(FinishReason reason) => OpenAiFinishReason.From(reason, ToolCalls.Count > 0);
 }

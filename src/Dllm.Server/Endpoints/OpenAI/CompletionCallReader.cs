@@ -30,7 +30,7 @@ internal static class CompletionCallReader
         var prompts = ReadPrompts(root, maxPrompts);
         var sampling = OpenAiSamplingReader.Read(root, ["max_tokens"], Unsupported);
         if (!sampling.MaxTokensGiven)
-            sampling = new OpenAiSampling(sampling.Sampling with { MaxNewTokens = DefaultMaxTokens }, MaxTokensGiven: true);
+            sampling = new OpenAiSampling(sampling.Sampling with { MaxNewTokens = DefaultMaxTokens }, MaxTokensField: "max_tokens");
         bool stream = JsonFields.TryGet(root, "stream", out var s) && JsonFields.Bool(s, "stream");
         return new CompletionCall(prompts, sampling, stream, ChatCallReader.IncludeUsage(root), ChatCallReader.RequestId(root));
     }

@@ -31,14 +31,14 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
             .Select((prompt, i) => prompt with { Sampling = call.Sampling.Sampling, RequestId = call.Prompts.Count == 1 ? baseId : $"{baseId}-{i}" })
             .ToList();
         var identity = ResponseIdentity.For("cmpl", baseId, generator.ModelName);
-        await using var batch = runner.Start(requests, RequestOwner.Of(context), context.RequestAborted);
+        await using var batch = runner.Start(requests, RequestOwner.Of(context), RequestFieldNames.Completions(isBatch: requests.Count > 1), context.RequestAborted);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);
             return;
         }
         var finals = (await batch.CompleteAsync(context.RequestAborted).ConfigureAwait(false)).Select(f => f.Update).ToList();
-        var choices = finals.Select((f, i) => new TextChoice(i, f.Text, OpenAiFinishReason.From(f.FinishReason!, hasToolCalls: false))).ToList();
+        var choices = finals.Select((f, i) => new TextChoice(i, f.Text, OpenAiFinishReason.From(f.FinishReason!, hasToolCalls: false), OpenAiFinishReason.AbortMessage(f.FinishReason))).ToList();
         await DllmJson.WriteAsync(context, new TextCompletion(identity.Id, identity.Created, identity.Model, choices, Usage.Of(finals))).ConfigureAwait(false);
     }
 
@@ -55,7 +55,7 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
             if (finish is not null)
                 finals.Add(state);
             if (delta.Length > 0 || finish is not null)
-                yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [new TextChoice(update.Index, delta, finish)]));
+                yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [new TextChoice(update.Index, delta, finish, OpenAiFinishReason.AbortMessage(state.FinishReason))]));
         }
         if (call.IncludeUsage)
             yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [], Usage.Of(finals)));

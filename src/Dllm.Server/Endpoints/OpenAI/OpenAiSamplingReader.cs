@@ -34,16 +34,16 @@ internal static class OpenAiSamplingReader
             if (JsonFields.TryGet(root, name, out var value))
                 sampling = apply(sampling, value, name);
         }
-        bool maxGiven = false;
+        string? maxField = null;
         foreach (string name in maxTokenFields)
         {
             if (JsonFields.TryGet(root, name, out var value))
             {
                 sampling = SamplingFields.MaxNewTokens(sampling, value, name);
-                maxGiven = sampling.MaxNewTokens >= 0 ? true : throw ApiException.BadRequest($"{name} must be >= 0, got {sampling.MaxNewTokens}.", name);
+                maxField = sampling.MaxNewTokens >= 0 ? name : throw ApiException.BadRequest($"{name} must be >= 0, got {sampling.MaxNewTokens}.", name);
             }
         }
-        return new OpenAiSampling(SamplingFields.Validated(sampling, ""), maxGiven);
+        return new OpenAiSampling(SamplingFields.Validated(sampling, ""), maxField);
     }
 
     /// <summary>True for a JSON <c>1</c> (the default of <c>n</c>).</summary>

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Dllm.Server.Endpoints.Json;
+using Dllm.Server.Endpoints.Running;
 using Microsoft.AspNetCore.Http;
 
 namespace Dllm.Server.Endpoints.Pipeline;
@@ -26,6 +29,24 @@ internal static class ApiErrors
         _ => ApiException.BadRequest(error.Message),
     };
 
+    /// <summary>
+    /// A 400 for the engine's verdict on the prompt at <paramref name="index"/> of a request, in the route's words:
+    /// <c>param</c> and the field in the message are <paramref name="names"/>' spelling of the engine's field, and in a
+    /// batch the message starts with <c>prompt i: </c>.
+    /// </summary>
+    public static ApiException FromValidation(Exception error, RequestFieldNames names, int index)
+    {
+        var generic = FromValidation(error);
+        string message = generic.Message;
+        string? param = null;
+        if (generic.Param is string engineField)
+        {
+            param = names.Name(engineField, index);
+            message = Regex.Replace(message, $@"\b{Regex.Escape(engineField)}\b", param.Replace("$", "$$", StringComparison.Ordinal), RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        return ApiException.BadRequest(names.IsBatch ? $"prompt {index}: {message}" : message, param);
+    }
+
     /// <summary>The error object <c>{"error": {...}}</c>.</summary>
     public static JsonObject ToJson(ApiException error) => new()
     {
@@ -42,6 +63,8 @@ internal static class ApiErrors
     public static Task WriteAsync(HttpContext context, ApiException error)
     {
         context.Response.StatusCode = error.StatusCode;
+        if (error.RetryAfter is TimeSpan retryAfter)
+            context.Response.Headers.RetryAfter = ((long)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1))).ToString(CultureInfo.InvariantCulture);
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : DllmJson.WriteAsync(context, ToJson(error));
     }
 

@@ -21,6 +21,9 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     /// <summary>A machine-readable code (e.g. <c>invalid_api_key</c>).</summary>
     public string? Code { get; } = code;
 
+    /// <summary>When the client may retry (sent as <c>Retry-After</c>, in whole seconds); null: no header.</summary>
+    public TimeSpan? RetryAfter { get; private init; }
+
     /// <summary>400: the request is invalid; the message names <paramref name="param"/>.</summary>
     public static ApiException BadRequest(string message, string? param = null) => new(400, message, InvalidRequest, param);
 
@@ -36,6 +39,7 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     public static ApiException TooLarge(long? limit) =>
         new(413, $"the request body is larger than the server's limit{(limit is null ? "" : $" of {limit} bytes")}.", InvalidRequest, code: "request_too_large");
 
-    /// <summary>503: the server cannot generate now (loading, failed, shutting down).</summary>
-    public static ApiException Unavailable(string message) => new(503, message, "service_unavailable");
+    /// <summary>503: the server cannot generate now (loading, failed, shutting down); <paramref name="retryAfter"/> becomes <c>Retry-After</c>.</summary>
+    public static ApiException Unavailable(string message, TimeSpan? retryAfter = null) =>
+        new(503, message, "service_unavailable") { RetryAfter = retryAfter };
 }

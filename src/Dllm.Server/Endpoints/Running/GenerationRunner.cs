@@ -1,6 +1,7 @@
 using Dllm.Decoding;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Server.Endpoints.Running;
 
@@ -8,38 +9,45 @@ namespace Dllm.Server.Endpoints.Running;
 /// Starts the generations of one HTTP request: checks the server is ready (503), validates every prompt with
 /// the engine before anything runs (400), registers each request id (so it can be aborted and drained).
 /// </summary>
-internal sealed class GenerationRunner(DllmServerState state, RequestTracker tracker)
+internal sealed class GenerationRunner(DllmServerState state, RequestTracker tracker, IOptions<DllmServerOptions> options)
 {
-    /// <summary>The engine and generator, or a 503 while loading, after a failed load, or while shutting down.</summary>
+    /// <summary>The <c>Retry-After</c> of a 503 while the model loads.</summary>
+    private static readonly TimeSpan LoadingRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The engine and generator, or a 503: while loading and while shutting down with <c>Retry-After</c> (the load's
+    /// usual pace; the drain time, after which a restarted or other instance can answer), after a failed load without.
+    /// </summary>
     public (DllmEngine Engine, IDllmGenerator Generator) RequireReady()
     {
         if (state.TryGetReady(out var engine, out var generator))
             return (engine, generator);
-        throw ApiException.Unavailable(state.Status switch
+        throw state.Status switch
         {
-            DllmServerStatus.Loading => "the model is still loading; retry when /health answers 200.",
-            DllmServerStatus.Failed => $"the model failed to load: {state.LoadError?.Message}",
-            _ => "the server is shutting down.",
-        });
+            DllmServerStatus.Loading => ApiException.Unavailable("the model is still loading; retry when /health answers 200.", LoadingRetryAfter),
+            DllmServerStatus.Failed => ApiException.Unavailable($"the model failed to load: {state.LoadError?.Message}"),
+            _ => ApiException.Unavailable("the server is shutting down; retry on another instance or after a restart.", options.Value.DrainTimeout),
+        };
     }
 
     /// <summary>
     /// Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set)
-    /// as <paramref name="owner"/>'s; runs nothing yet. The engine runs each under its owner-scoped id; the batch's
-    /// updates report the client's rid.
+    /// as <paramref name="owner"/>'s; runs nothing yet. A validation error is a 400 naming the field as the route spells
+    /// it (<paramref name="names"/>). The engine runs each under its owner-scoped id; the batch's updates report the
+    /// client's rid.
     /// </summary>
-    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, CancellationToken clientAborted)
+    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, RequestFieldNames names, CancellationToken clientAborted)
     {
         var (engine, generator) = RequireReady();
-        foreach (var request in requests)
+        for (int i = 0; i < requests.Count; i++)
         {
             try
             {
-                engine.Validate(request);
+                engine.Validate(requests[i]);
             }
             catch (Exception e) when (e is ArgumentException or AlgorithmConfigException)
             {
-                throw ApiErrors.FromValidation(e);
+                throw ApiErrors.FromValidation(e, names, i);
             }
         }
         var tracked = new List<TrackedRequest>(requests.Count);
