@@ -17,9 +17,11 @@ internal static class ServeHost
         var logger = bootstrapLogging.CreateLogger("dllm.serve");
         DllmEngineOptions engineOptions;
         bool demo;
+        TimeSpan? requestTimeout;
         try
         {
             ListenEndpoint.Check(settings.Host, settings.Port);
+            requestTimeout = ServeEngineOptions.RequestTimeout(settings);
             (engineOptions, demo) = ServeEngineOptions.Build(settings, logger);
         }
         catch (ServeSetupException e)
@@ -36,6 +38,7 @@ internal static class ServeHost
         builder.Services.AddDllmServer(_ => engineOptions, server =>
         {
             server.ApiKey = settings.ApiKey;
+            server.RequestTimeout = requestTimeout;
             server.IsDemoModel = demo;
             server.ServerArguments["host"] = settings.Host;
             server.ServerArguments["port"] = settings.Port;

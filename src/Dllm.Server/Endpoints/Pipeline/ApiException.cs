@@ -4,7 +4,8 @@ namespace Dllm.Server.Endpoints.Pipeline;
 /// An error answered as <c>{"error": {"message", "type", "param", "code"}}</c> with an HTTP status: thrown by
 /// request readers and endpoints, written by <see cref="EndpointPipeline"/>.
 /// </summary>
-internal sealed class ApiException(int statusCode, string message, string type, string? param = null, string? code = null) : Exception(message)
+internal sealed class ApiException(int statusCode, string message, string type, string? param = null, string? code = null, int? retryAfterSeconds = null)
+    : Exception(message)
 {
     /// <summary>The type of a client error (the OpenAI name, used for every 4xx).</summary>
     public const string InvalidRequest = "invalid_request_error";
@@ -21,6 +22,9 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     /// <summary>A machine-readable code (e.g. <c>invalid_api_key</c>).</summary>
     public string? Code { get; } = code;
 
+    /// <summary>When set, the response carries <c>Retry-After: N</c> (seconds).</summary>
+    public int? RetryAfterSeconds { get; } = retryAfterSeconds;
+
     /// <summary>400: the request is invalid; the message names <paramref name="param"/>.</summary>
     public static ApiException BadRequest(string message, string? param = null) => new(400, message, InvalidRequest, param);
 
@@ -34,4 +38,13 @@ internal sealed class ApiException(int statusCode, string message, string type, 
 
     /// <summary>503: the server cannot generate now (loading, failed, shutting down).</summary>
     public static ApiException Unavailable(string message) => new(503, message, "service_unavailable");
+
+    /// <summary>503 with <c>Retry-After: 1</c>: the engine's waiting queue is full (backpressure; nothing ran).</summary>
+    public static ApiException QueueFull(string message) => new(503, message, "service_unavailable", code: "queue_full", retryAfterSeconds: 1);
+
+    /// <summary>500: the engine failed while generating a request; <paramref name="message"/> is safe for clients.</summary>
+    public static ApiException EngineFailed(string message) => new(500, message, "server_error", code: "engine_error");
+
+    /// <summary>500: an unexpected server failure; the details stay in the server log.</summary>
+    public static ApiException Internal() => new(500, "internal error; the server log has the details.", "server_error");
 }
