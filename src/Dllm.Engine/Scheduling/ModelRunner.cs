@@ -12,12 +12,14 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
     public KvCache Cache => cache;
 
     /// <summary>
-    /// A test seam: called before every forward with its kind (<c>prefill</c>, <c>step</c>, <c>clean</c>) and the ids
-    /// of its requests; an exception it throws is a failure of that forward. Null (always, outside tests): no call.
+    /// A test seam: called before every forward with its kind (<c>prefill</c>, <c>step</c>, <c>clean</c>), and by the
+    /// scheduler after a step's sampling (<c>sample</c>), with the ids of its requests; an exception it throws is a
+    /// failure at that point. Null (always, outside tests): no call.
     /// </summary>
     internal Action<string, IReadOnlyList<string>>? FaultInjection { get; set; }
 
-    private void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
+    /// <summary>Calls <see cref="FaultInjection"/>, when set, for a point of kind <paramref name="kind"/>.</summary>
+    public void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
 
     /// <summary>Stores the K/V of the prompt's whole blocks (one forward, block-causal).</summary>
     public void Prefill(EngineRequest request, int blockSize, int length)

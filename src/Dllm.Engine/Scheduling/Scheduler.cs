@@ -236,7 +236,9 @@ internal sealed class Scheduler : IDisposable
         using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
             maskColumn.fill_(double.NegativeInfinity);
         AdjustLogits(group, logits);
-        return _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        var proposals = _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        _runner.Inject("sample", group);
+        return proposals;
     }
 
     private void AdjustLogits(List<EngineRequest> group, torch.Tensor logits)
