@@ -238,30 +238,37 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         var algorithm = request.Threshold is null && request.BlockSize is null && request.Algorithm is null
             ? _defaultAlgorithm
             : DiffusionAlgorithms.Create(request.Algorithm ?? _defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
-        // The room the prompt has: what the context leaves after max_new_tokens and one block.
-        long room = (long)ContextLength - request.Sampling.MaxNewTokens - algorithm.BlockSize;
-        int[] ids = request.Text is not null ? Encode(request.Text, room, request.Sampling, algorithm) : ReadIds(request.InputIds!, room, request.Sampling, algorithm);
-        if (ids.Length > room)
-            throw TooLong("", $"{ids.Length} tokens", request.Sampling, algorithm, nameof(request));
+        int[] ids = request.Text is not null ? Encode(request.Text) : ReadIds(request.InputIds!);
+        long needed = (long)ids.Length + request.Sampling.MaxNewTokens + algorithm.BlockSize;
+        if (needed > ContextLength)
+        {
+            throw new ArgumentException(
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", nameof(request));
+        }
         return (ids, algorithm);
     }
 
-    /// <summary>Tokenizes a text prompt, unless its length alone proves it cannot fit <paramref name="room"/> tokens:
-    /// every token covers at most <see cref="LladaTokenizer.MaxTokenBytes"/> bytes, so the text needs at least
-    /// <see cref="LladaTokenizer.MinimumTokenCount"/> tokens (a check that costs one pass over the text, not a tokenization).</summary>
-    private int[] Encode(string text, long room, SamplingParams sampling, IDiffusionAlgorithm algorithm)
+    /// <summary>Tokenizes a text prompt, unless its length alone proves it cannot fit the context: every token covers at
+    /// most <see cref="LladaTokenizer.MaxTokenBytes"/> bytes, so the text needs at least
+    /// <see cref="LladaTokenizer.MinimumTokenCount"/> tokens (one pass over the text, not a tokenization). A text that
+    /// passes is at most <see cref="ContextLength"/> × <see cref="LladaTokenizer.MaxTokenBytes"/> bytes long, which bounds
+    /// the cost of tokenizing it.</summary>
+    private int[] Encode(string text)
     {
         long atLeast = Tokenizer.MinimumTokenCount(text);
-        if (atLeast > room)
-            throw TooLong("text: ", $"{Encoding.UTF8.GetByteCount(text)} bytes of UTF-8, so at least {atLeast} tokens of at most {Tokenizer.MaxTokenBytes} bytes", sampling, algorithm, "text");
+        if (atLeast > ContextLength)
+        {
+            throw new ArgumentException(
+                $"text: the prompt ({Encoding.UTF8.GetByteCount(text)} bytes of UTF-8, so at least {atLeast} tokens of at most {Tokenizer.MaxTokenBytes} bytes each) alone exceeds the context length ({ContextLength}).", "text");
+        }
         return Tokenizer.Encode(text);
     }
 
-    /// <summary>Copies token ids after checking their count against the context and each id against the vocabulary.</summary>
-    private int[] ReadIds(IReadOnlyList<int> inputIds, long room, SamplingParams sampling, IDiffusionAlgorithm algorithm)
+    /// <summary>Copies token ids after checking their count against the context, then each id against the vocabulary.</summary>
+    private int[] ReadIds(IReadOnlyList<int> inputIds)
     {
-        if (inputIds.Count > room)
-            throw TooLong("input_ids: ", $"{inputIds.Count} tokens", sampling, algorithm, "input_ids");
+        if (inputIds.Count > ContextLength)
+            throw new ArgumentException($"input_ids: the prompt ({inputIds.Count} tokens) alone exceeds the context length ({ContextLength}).", "input_ids");
         int[] ids = [.. inputIds];
         foreach (int token in ids)
         {
@@ -270,9 +277,6 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         return ids;
     }
-
-    private ArgumentException TooLong(string field, string prompt, SamplingParams sampling, IDiffusionAlgorithm algorithm, string paramName) =>
-        new($"{field}the prompt ({prompt}) + max_new_tokens ({sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", paramName);
 
     private EngineRequest Submit(GenerateRequest request)
     {

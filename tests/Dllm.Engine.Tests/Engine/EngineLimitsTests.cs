@@ -134,8 +134,8 @@ public class EngineLimitsTests
         var error = Assert.Throws<ArgumentException>(() => engine.Validate(GenerateRequest.FromText(text, Tokens(1))));
 
         Assert.Equal("text", error.ParamName);
-        Assert.StartsWith($"text: the prompt ({text.Length} bytes of UTF-8, so at least", error.Message);
-        Assert.Contains($"exceeds the context length ({engine.ContextLength})", error.Message);
+        Assert.StartsWith($"text: the prompt ({text.Length} bytes of UTF-8, so at least {engine.ContextLength + 1} tokens of at most", error.Message);
+        Assert.EndsWith($"alone exceeds the context length ({engine.ContextLength}).", error.Message);
     }
 
     [Fact]
@@ -156,6 +156,23 @@ public class EngineLimitsTests
         var error = Assert.Throws<ArgumentException>(() => engine.Validate(GenerateRequest.FromIds(ids, Tokens(1))));
 
         Assert.Equal("input_ids", error.ParamName);
-        Assert.StartsWith($"input_ids: the prompt ({ids.Length} tokens) + max_new_tokens (1)", error.Message);
+        Assert.StartsWith($"input_ids: the prompt ({ids.Length} tokens) alone exceeds the context length ({engine.ContextLength}).", error.Message);
+    }
+
+    [Theory]
+    [InlineData(1.5, null, "threshold")]
+    [InlineData(-0.1, null, "threshold")]
+    [InlineData(double.NaN, null, "threshold")]
+    [InlineData(double.PositiveInfinity, null, "threshold")]
+    [InlineData(null, 0, "block_size")]
+    [InlineData(null, 1025, "block_size")]
+    public async Task Per_request_threshold_and_block_size_out_of_range_name_their_key(double? threshold, int? blockSize, string key)
+    {
+        await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
+
+        var error = Assert.Throws<AlgorithmConfigException>(() => engine.Validate(GenerateRequest.FromText("x", Tokens(1)) with { Threshold = threshold, BlockSize = blockSize }));
+
+        Assert.Equal(key, error.Key);
+        Assert.StartsWith($"request: key '{key}' must be", error.Message);
     }
 }
