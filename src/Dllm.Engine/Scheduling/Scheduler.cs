@@ -128,7 +128,7 @@ internal sealed class Scheduler : IDisposable
         }
         if (_running.Count == 0)
         {
-            _signal.Wait(TimeSpan.FromMilliseconds(_waiting.Count > 0 ? 10 : 200));
+            _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
         foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
