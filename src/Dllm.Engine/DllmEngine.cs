@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Dllm.Checkpoints;
 using Dllm.Decoding;
 using Dllm.Model;
@@ -31,6 +32,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<DllmEngine>();
         if (options.MaxRunningRequests < 1)
             throw new ArgumentException($"max_running_requests must be at least 1 (got {options.MaxRunningRequests}).", nameof(options));
+        if (options.MaxQueuedRequests < 1)
+            throw new ArgumentException($"max_queued_requests must be at least 1 or unset (got {options.MaxQueuedRequests}).", nameof(options));
         if (!Directory.Exists(options.ModelPath))
             throw new DirectoryNotFoundException($"model path '{options.ModelPath}' does not exist or is not a directory.");
         Options = options;
@@ -68,7 +71,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             throw;
         }
         ModelName = options.ResolveModelName();
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass);
+        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass, options.MaxQueuedRequests);
     }
 
     private ModelPlacement Place(LLaDA2Config config, DllmEngineOptions options)
@@ -127,6 +130,16 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests decoded together.</summary>
     public int MaxRunningRequests => _scheduler.Capacity;
 
+    /// <summary>Requests that may wait at once (<see cref="DllmEngineOptions.MaxQueuedRequests"/>); null: no limit.</summary>
+    public int? MaxQueuedRequests => Options.MaxQueuedRequests;
+
+    /// <summary>A test seam (see <see cref="ModelRunner.FaultInjection"/>): called before every forward with its kind and request ids.</summary>
+    internal Action<string, IReadOnlyList<string>>? FaultInjection
+    {
+        get => _runner.FaultInjection;
+        set => _runner.FaultInjection = value;
+    }
+
     /// <summary>Requests running now.</summary>
     public int RunningRequests => _scheduler.Running;
 
@@ -138,6 +151,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
 
     /// <summary>Generates for one prompt.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
+    /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
+    /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its slot freed.</exception>
     public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
@@ -155,6 +170,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     }
 
     /// <summary>Generates for one prompt, yielding one update per resolved block and a final update with the finish reason.</summary>
+    /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
+    /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
+    /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var engineRequest = Submit(request);
@@ -202,7 +220,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>
     /// Checks a request as generation would, without running it: exactly one of text and input_ids, the sampling
     /// parameters, token ids inside the vocabulary, the prompt + max_new_tokens + one block within the context,
-    /// the per-request threshold and block size. Lets a server reject a bad request before it starts a response.
+    /// the per-request threshold, block size and timeout. Lets a server reject a bad request before it starts a response.
+    /// A prompt too long for the context is rejected before it is tokenized or its ids are read.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     public void Validate(GenerateRequest request) => Prepare(request);
@@ -214,15 +233,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         if ((request.Text is null) == (request.InputIds is null))
             throw new ArgumentException("exactly one of text and input_ids must be given.", nameof(request));
         request.Sampling.Validate();
-        int[] ids = request.Text is not null ? Tokenizer.Encode(request.Text) : request.InputIds!.ToArray();
-        foreach (int token in ids)
-        {
-            if (token < 0 || token >= ModelConfig.VocabSize)
-                throw new ArgumentException($"input_ids: token id {token} is outside the vocabulary (0..{ModelConfig.VocabSize - 1}).", nameof(request));
-        }
+        if (request.Timeout is TimeSpan timeout && timeout <= TimeSpan.Zero)
+            throw new ArgumentException($"timeout must be positive, got {timeout.TotalSeconds} s.", "timeout");
         var algorithm = request.Threshold is null && request.BlockSize is null && request.Algorithm is null
             ? _defaultAlgorithm
             : DiffusionAlgorithms.Create(request.Algorithm ?? _defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
+        int[] ids = request.Text is not null ? Encode(request.Text) : ReadIds(request.InputIds!);
         long needed = (long)ids.Length + request.Sampling.MaxNewTokens + algorithm.BlockSize;
         if (needed > ContextLength)
         {
@@ -232,14 +248,57 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         return (ids, algorithm);
     }
 
+    /// <summary>Tokenizes a text prompt, unless its length alone proves it cannot fit the context: every token covers at
+    /// most <see cref="LladaTokenizer.MaxTokenBytes"/> bytes, so the text needs at least
+    /// <see cref="LladaTokenizer.MinimumTokenCount"/> tokens (one pass over the text, not a tokenization). A text that
+    /// passes is at most <see cref="ContextLength"/> × <see cref="LladaTokenizer.MaxTokenBytes"/> bytes long, which bounds
+    /// the cost of tokenizing it.</summary>
+    private int[] Encode(string text)
+    {
+        long atLeast = Tokenizer.MinimumTokenCount(text);
+        if (atLeast > ContextLength)
+        {
+            throw new ArgumentException(
+                $"text: the prompt ({Encoding.UTF8.GetByteCount(text)} bytes of UTF-8, so at least {atLeast} tokens of at most {Tokenizer.MaxTokenBytes} bytes each) alone exceeds the context length ({ContextLength}).", "text");
+        }
+        return Tokenizer.Encode(text);
+    }
+
+    /// <summary>Copies token ids after checking their count against the context, then each id against the vocabulary.</summary>
+    private int[] ReadIds(IReadOnlyList<int> inputIds)
+    {
+        if (inputIds.Count > ContextLength)
+            throw new ArgumentException($"input_ids: the prompt ({inputIds.Count} tokens) alone exceeds the context length ({ContextLength}).", "input_ids");
+        int[] ids = [.. inputIds];
+        foreach (int token in ids)
+        {
+            if (token < 0 || token >= ModelConfig.VocabSize)
+                throw new ArgumentException($"input_ids: token id {token} is outside the vocabulary (0..{ModelConfig.VocabSize - 1}).", "input_ids");
+        }
+        return ids;
+    }
+
     private EngineRequest Submit(GenerateRequest request)
     {
         var (ids, algorithm) = Prepare(request);
         string id = request.RequestId ?? Guid.NewGuid().ToString("N");
-        var engineRequest = new EngineRequest(id, ids, request.Sampling, algorithm, Tokenizer.CreateStreamingDetokenizer(request.Sampling.SkipSpecialTokens));
+        var engineRequest = new EngineRequest(id, ids, request.Sampling, algorithm, Tokenizer.CreateStreamingDetokenizer(request.Sampling.SkipSpecialTokens),
+            request.QueueGroup, request.Timeout);
         if (!_active.TryAdd(id, engineRequest))
+        {
+            engineRequest.Dispose();
             throw new ArgumentException($"rid '{id}' is already in use by a running request.", nameof(request));
-        _scheduler.Submit(engineRequest);
+        }
+        try
+        {
+            _scheduler.Submit(engineRequest);
+        }
+        catch
+        {
+            _active.TryRemove(new KeyValuePair<string, EngineRequest>(id, engineRequest));
+            engineRequest.Dispose();
+            throw;
+        }
         return engineRequest;
     }
 

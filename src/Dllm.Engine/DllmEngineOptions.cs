@@ -5,6 +5,9 @@ namespace Dllm;
 /// <summary>Options of a <see cref="DllmEngine"/> (the counterpart of <c>sgl.Engine(...)</c>'s arguments).</summary>
 public sealed record DllmEngineOptions
 {
+    /// <summary>The default of <see cref="MaxQueuedRequests"/>.</summary>
+    public const int DefaultMaxQueuedRequests = 1024;
+
     /// <summary>An HF model directory: config.json, safetensors, tokenizer.json.</summary>
     public required string ModelPath { get; init; }
 
@@ -22,6 +25,10 @@ public sealed record DllmEngineOptions
 
     /// <summary>Requests decoded together in one batch (<c>--max-running-requests</c>); the rest wait.</summary>
     public int MaxRunningRequests { get; init; } = 16;
+
+    /// <summary>Requests that may wait for a slot at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
+    /// <see cref="DllmQueueFullException"/>. Default 1024; null: no limit.</summary>
+    public int? MaxQueuedRequests { get; init; } = DefaultMaxQueuedRequests;
 
     /// <summary>Longest prompt + generation per request (K/V cache length per slot); null: min(model max, 8192).</summary>
     public int? ContextLength { get; init; }

@@ -26,6 +26,19 @@ public sealed record GenerateRequest
     /// <summary>Per-request diffusion algorithm by name (null: the engine's), configured with the engine's algorithm settings.</summary>
     public string? Algorithm { get; init; }
 
+    /// <summary>
+    /// The waiting queue's fairness group: waiting requests are admitted round-robin across groups, so one caller's
+    /// large batch (a server gives all prompts of one HTTP request one group) cannot starve a request queued after it.
+    /// Null: the request is a group of its own.
+    /// </summary>
+    public string? QueueGroup { get; init; }
+
+    /// <summary>
+    /// The request's deadline, counted from submission; past it the request ends (waiting or running) with finish
+    /// reason abort, "deadline of N s exceeded", and its output so far. Null: no deadline. Must be positive.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>A text prompt.</summary>
     public static GenerateRequest FromText(string text, SamplingParams? sampling = null) => new() { Text = text, Sampling = sampling ?? new() };
 

@@ -24,6 +24,10 @@ public sealed class DllmChatClientSettings
     /// <summary>Requests decoded together in one batch; the rest wait.</summary>
     public int MaxRunningRequests { get; set; } = EngineDefaults.MaxRunningRequests;
 
+    /// <summary>Requests that may wait for a slot at once; one more is refused with <see cref="DllmQueueFullException"/>.
+    /// Default 1024; null: no limit.</summary>
+    public int? MaxQueuedRequests { get; set; } = EngineDefaults.MaxQueuedRequests;
+
     /// <summary>Longest prompt + generation per request; null: the model's maximum, at most 8192.</summary>
     public int? ContextLength { get; set; }
 
@@ -53,6 +57,7 @@ public sealed class DllmChatClientSettings
         Algorithm = Algorithm,
         AlgorithmConfigPath = AlgorithmConfigPath,
         MaxRunningRequests = MaxRunningRequests,
+        MaxQueuedRequests = MaxQueuedRequests,
         ContextLength = ContextLength,
         Device = Device,
         DType = DType,

@@ -39,6 +39,8 @@ internal sealed partial class DllmChatClientSettingsValidator(string registratio
             CheckAlgorithmConfig(path, algorithm, errors);
         if (options.MaxRunningRequests < 1)
             errors.Add($"MaxRunningRequests must be at least 1 (got {options.MaxRunningRequests}).");
+        if (options.MaxQueuedRequests is < 1)
+            errors.Add($"MaxQueuedRequests must be at least 1, or null for no limit (got {options.MaxQueuedRequests}).");
         if (options.ContextLength is < 1)
             errors.Add($"ContextLength must be positive (got {options.ContextLength}).");
         if (!DevicePattern().IsMatch(options.Device ?? ""))

@@ -12,4 +12,10 @@ public sealed class AlgorithmConfigException : Exception
 
     /// <summary>Creates the exception with its cause.</summary>
     public AlgorithmConfigException(string message, Exception innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for a bad value of <paramref name="key"/>.</summary>
+    public AlgorithmConfigException(string message, string key) : base(message) => Key = key;
+
+    /// <summary>The key whose value is at fault (<c>threshold</c>, <c>block_size</c>, ...), when one is.</summary>
+    public string? Key { get; }
 }

@@ -42,7 +42,7 @@ public sealed record AlgorithmConfigKey(string Name, bool IsInteger, double Min,
 
     /// <summary>The error for a value of the wrong type or out of range.</summary>
     internal AlgorithmConfigException Invalid(string where, string got) =>
-        new($"{where}: key '{Name}' must be {Expected}, got {got}.");
+        new($"{where}: key '{Name}' must be {Expected}, got {got}.", Name);
 
     private static double? ParseInteger(string text) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) ? value : null;

@@ -48,20 +48,28 @@ public sealed record SamplingParams
     /// <summary>True when tokens are the argmax (temperature 0 or <c>top_k = 1</c>); confidence is then the argmax probability.</summary>
     public bool IsGreedy => Temperature < GreedyTemperature || TopK == 1;
 
-    /// <summary>Checks every field.</summary>
+    /// <summary>
+    /// Checks every field in the range the engine computes in: temperatures and probabilities are float32 on the
+    /// device, so <c>temperature</c> must be at most <see cref="float.MaxValue"/>, <c>top_p</c> must stay above 0
+    /// and a non-zero <c>min_p</c> must not round to 0 as float32; counts are int32 already.
+    /// </summary>
     /// <exception cref="ArgumentException">A field is out of range; the message and <see cref="ArgumentException.ParamName"/> name it.</exception>
     public void Validate()
     {
         if (MaxNewTokens < 0)
             throw Invalid("max_new_tokens", $"must be >= 0, got {MaxNewTokens}");
-        if (!double.IsFinite(Temperature) || Temperature < 0)
-            throw Invalid("temperature", $"must be a finite number >= 0, got {Temperature}");
+        if (!double.IsFinite(Temperature) || Temperature < 0 || Temperature > float.MaxValue)
+            throw Invalid("temperature", $"must be a finite number >= 0 and at most {float.MaxValue} (the float32 range), got {Temperature}");
         if (!(TopP > 0 && TopP <= 1))
             throw Invalid("top_p", $"must be in (0, 1], got {TopP}");
+        if ((float)TopP == 0)
+            throw Invalid("top_p", $"must be at least {float.Epsilon} (the smallest float32 above 0), got {TopP}");
         if (TopK != -1 && TopK < 1)
             throw Invalid("top_k", $"must be -1 (off) or >= 1, got {TopK}");
         if (!(MinP >= 0 && MinP <= 1))
             throw Invalid("min_p", $"must be in [0, 1], got {MinP}");
+        if (MinP > 0 && (float)MinP == 0)
+            throw Invalid("min_p", $"must be 0 or at least {float.Epsilon} (the smallest float32 above 0), got {MinP}");
         if (StopTokenIds is null || StopTokenIds.Any(id => id < 0))
             throw Invalid("stop_token_ids", $"must be a list of token ids >= 0");
         if (Stop is null || Stop.Any(string.IsNullOrEmpty))

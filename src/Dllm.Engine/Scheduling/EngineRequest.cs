@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Dllm.Decoding;
 using Dllm.Tokenization;
@@ -13,9 +14,12 @@ internal sealed class EngineRequest : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private volatile string? _cancelReason;
 
-    public EngineRequest(string id, int[] promptIds, SamplingParams sampling, IDiffusionAlgorithm algorithm, StreamingDetokenizer detokenizer)
+    public EngineRequest(string id, int[] promptIds, SamplingParams sampling, IDiffusionAlgorithm algorithm, StreamingDetokenizer detokenizer,
+        string? queueGroup = null, TimeSpan? timeout = null)
     {
         Id = id;
+        QueueGroup = queueGroup;
+        Timeout = timeout;
         PromptIds = promptIds;
         Sampling = sampling;
         Algorithm = algorithm;
@@ -24,6 +28,12 @@ internal sealed class EngineRequest : IDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>The waiting queue's fairness group (null: its own).</summary>
+    public string? QueueGroup { get; }
+
+    /// <summary>The deadline from submission, or null.</summary>
+    public TimeSpan? Timeout { get; }
     public int[] PromptIds { get; }
     public SamplingParams Sampling { get; }
     public IDiffusionAlgorithm Algorithm { get; }
@@ -57,6 +67,11 @@ internal sealed class EngineRequest : IDisposable
     public string? CancelReason => _cancelReason;
 
     public bool IsCancelled => _cancelReason is not null;
+
+    /// <summary>Why the request must end now without finishing: its cancellation, or its deadline having passed; else null.</summary>
+    public string? StopReason => _cancelReason ?? (Timeout is TimeSpan timeout && _clock.Elapsed > timeout
+        ? string.Create(CultureInfo.InvariantCulture, $"deadline of {timeout.TotalSeconds:0.###} s exceeded")
+        : null);
 
     public bool IsFinished { get; set; }
 

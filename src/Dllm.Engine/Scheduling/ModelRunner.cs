@@ -11,16 +11,30 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
 
     public KvCache Cache => cache;
 
+    /// <summary>
+    /// A test seam: called before every forward with its kind (<c>prefill</c>, <c>step</c>, <c>clean</c>), and by the
+    /// scheduler after a step's sampling (<c>sample</c>), with the ids of its requests; an exception it throws is a
+    /// failure at that point. Null (always, outside tests): no call.
+    /// </summary>
+    internal Action<string, IReadOnlyList<string>>? FaultInjection { get; set; }
+
+    /// <summary>Calls <see cref="FaultInjection"/>, when set, for a point of kind <paramref name="kind"/>.</summary>
+    public void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
+
     /// <summary>Stores the K/V of the prompt's whole blocks (one forward, block-causal).</summary>
     public void Prefill(EngineRequest request, int blockSize, int length)
     {
+        Inject("prefill", [request]);
         if (length > 0)
             model.Forward([new ForwardRequest(request.Slot, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>
-    public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize) =>
-        model.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
+    public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize)
+    {
+        Inject("step", requests);
+        return model.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
+    }
 
     /// <summary>
     /// The clean pass of each request's previous (resolved) block fused with the first step of its current
@@ -32,15 +46,19 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
     /// </summary>
     public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
+        Inject("step", requests);
         var forward = requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
         using var logits = model.Forward(forward, cache, blockSize, writeCache: true)!;
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
 
     /// <summary>Stores the K/V of the blocks that resolved last step (the clean pass, not fused with a step).</summary>
-    public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize) =>
+    public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize)
+    {
+        Inject("clean", requests);
         model.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
             cache, blockSize, writeCache: true, computeLogits: false);
+    }
 
     private static List<ForwardRequest> Blocks(IReadOnlyList<EngineRequest> requests) =>
         requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart, r.Block!.Tokens)).ToList();

@@ -8,11 +8,16 @@ using TorchSharp;
 namespace Dllm.Scheduling;
 
 /// <summary>
-/// Continuous batching on one thread that owns the device: requests wait in a FIFO queue, up to
-/// <c>slots</c> run at once; every iteration admits waiting requests into free slots (prefilling their
-/// prompts), aborts cancelled ones, runs one denoising step for all running blocks together (one forward per
-/// block size), stores the K/V of the blocks that resolved, applies the finish rules and streams each
-/// resolved block to its request. A finished or cancelled request frees its slot at once.
+/// Continuous batching on one thread that owns the device: requests wait in a queue that is fair across groups
+/// (<see cref="FairRequestQueue{T}"/>), up to <c>slots</c> run at once; every iteration ends the waiting and running
+/// requests that were cancelled or passed their deadline, admits waiting requests into free slots (prefilling their
+/// prompts), runs one denoising step for all running blocks together (one forward per block size), stores the K/V
+/// of the blocks that resolved, applies the finish rules and streams each resolved block to its request. A finished
+/// or cancelled request frees its slot at once.
+/// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
+/// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
+/// <see cref="DllmGenerationException"/> (logged once here, with the request id), and the others continue with the
+/// output they would have had (seeded generators are rewound before the retry).</para>
 /// </summary>
 internal sealed class Scheduler : IDisposable
 {
@@ -21,8 +26,9 @@ internal sealed class Scheduler : IDisposable
     private readonly TokenSampler _sampler;
     private readonly ILogger _logger;
     private readonly SlotPool _slots;
+    private readonly int? _maxQueued;
     private readonly ConcurrentQueue<EngineRequest> _incoming = new();
-    private readonly Queue<EngineRequest> _waiting = new();
+    private readonly FairRequestQueue<EngineRequest> _waiting = new();
     private readonly List<EngineRequest> _running = [];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
@@ -31,9 +37,10 @@ internal sealed class Scheduler : IDisposable
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, bool fuseCleanPass = true)
+    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, bool fuseCleanPass = true, int? maxQueued = null)
     {
         _fuseCleanPass = fuseCleanPass;
+        _maxQueued = maxQueued;
         _runner = runner;
         _tokenizer = tokenizer;
         _sampler = sampler;
@@ -53,10 +60,25 @@ internal sealed class Scheduler : IDisposable
     public long Steps { get; private set; }
 
     /// <summary>Queues a request (thread-safe).</summary>
+    /// <exception cref="DllmQueueFullException">The waiting queue holds its limit of requests already.</exception>
     public void Submit(EngineRequest request)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
-        Interlocked.Increment(ref _waitingCount);
+        if (_maxQueued is int limit)
+        {
+            int waiting;
+            do
+            {
+                waiting = Volatile.Read(ref _waitingCount);
+                if (waiting >= limit)
+                    throw new DllmQueueFullException(limit);
+            }
+            while (Interlocked.CompareExchange(ref _waitingCount, waiting + 1, waiting) != waiting);
+        }
+        else
+        {
+            Interlocked.Increment(ref _waitingCount);
+        }
         _incoming.Enqueue(request);
         _signal.Release();
     }
@@ -75,63 +97,62 @@ internal sealed class Scheduler : IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "Scheduler step failed; aborting the running requests");
+                // Not attributable to one request (the per-request paths catch their own failures).
+                _logger.LogError(e, "Scheduler iteration failed; failing the {Count} running requests", _running.Count);
                 foreach (var request in _running.ToList())
-                    Finish(request, FinishReason.Aborted($"engine error: {e.Message}"), "");
+                    Fail(request, new DllmGenerationException(request.Id, e));
             }
         }
         foreach (var request in _running.ToList())
             Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
-        while (_incoming.TryDequeue(out var queued))
-            _waiting.Enqueue(queued);
-        while (_waiting.TryDequeue(out var waiting))
+        MoveIncoming();
+        foreach (var waiting in _waiting.RemoveAll(_ => true))
             Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
+    }
+
+    private void MoveIncoming()
+    {
+        while (_incoming.TryDequeue(out var request))
+            _waiting.Enqueue(request, request.QueueGroup);
     }
 
     private void Iterate()
     {
-        while (_incoming.TryDequeue(out var request))
-            _waiting.Enqueue(request);
+        MoveIncoming();
+        EndWaitingRequests();
         Admit();
-        foreach (var request in _running.Where(r => r.IsCancelled).ToList())
-            Finish(request, FinishReason.Aborted(request.CancelReason!), "");
+        foreach (var request in _running.ToList())
+        {
+            if (request.StopReason is string reason)
+                Finish(request, FinishReason.Aborted(reason), "");
+        }
         if (_running.Count == 0)
         {
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
         foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
+            StepGroup(group.ToList(), group.Key);
+    }
+
+    /// <summary>Ends the waiting requests that were cancelled, passed their deadline, or need no token at all.</summary>
+    private void EndWaitingRequests()
+    {
+        if (_waiting.Count == 0)
+            return;
+        foreach (var request in _waiting.RemoveAll(r => r.StopReason is not null || r.Sampling.MaxNewTokens == 0))
         {
-            var requests = group.ToList();
-            // The fused clean pass pays only when every request of the group carries one (one forward instead
-            // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
-            bool fused = _fuseCleanPass && requests.All(r => r.PendingCleanBlock is not null);
-            var pending = requests.Where(r => r.PendingCleanBlock is not null).ToList();
-            if (!fused && pending.Count > 0)
-            {
-                _runner.StorePendingBlocks(pending, group.Key);
-                pending.ForEach(r => r.PendingCleanBlock = null);
-            }
-            StepGroup(requests, group.Key, fused);
+            Interlocked.Decrement(ref _waitingCount);
+            Finish(request, request.StopReason is string reason ? FinishReason.Aborted(reason) : FinishReason.MaxLength(0), "");
         }
     }
 
     private void Admit()
     {
-        while (_waiting.Count > 0)
+        while (_slots.FreeCount > 0 && _waiting.TryDequeue(out var request))
         {
-            var request = _waiting.Peek();
-            if (request.IsCancelled || request.Sampling.MaxNewTokens == 0)
-            {
-                _waiting.Dequeue();
-                Interlocked.Decrement(ref _waitingCount);
-                Finish(request, request.IsCancelled ? FinishReason.Aborted(request.CancelReason!) : FinishReason.MaxLength(0), "");
-                continue;
-            }
-            if (!_slots.TryTake(out int slot))
-                return;
-            _waiting.Dequeue();
             Interlocked.Decrement(ref _waitingCount);
+            _slots.TryTake(out int slot);
             request.Slot = slot;
             _running.Add(request);
             Interlocked.Increment(ref _runningCount);
@@ -145,40 +166,79 @@ internal sealed class Scheduler : IDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _logger.LogError(e, "Prefill of request {Id} failed", request.Id);
-                Finish(request, FinishReason.Aborted($"prefill failed: {e.Message}"), "");
+                Fail(request, e, "prefill");
             }
         }
     }
 
-    private void StepGroup(List<EngineRequest> group, int blockSize, bool withCleanPass)
+    /// <summary>One denoising step of <paramref name="group"/> (same block size); a failed batched step is retried per request.</summary>
+    private void StepGroup(List<EngineRequest> group, int blockSize)
     {
         SampledProposals proposals;
-        using (var logits = withCleanPass ? _runner.StepWithCleanPass(group, blockSize) : _runner.Step(group, blockSize))
+        var rewind = group.Count > 1 ? GeneratorStates.Save(group) : null;
+        try
         {
+            proposals = Propose(group, blockSize);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (rewind is null)
+            {
+                Fail(group[0], e, "denoising step");
+                return;
+            }
+            _logger.LogWarning("A batched step of {Count} requests failed ({Error}); retrying them one at a time", group.Count, e.GetType().Name);
+            rewind.Restore();
             foreach (var request in group)
-                request.PendingCleanBlock = null;
-            // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
-            using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
-                maskColumn.fill_(double.NegativeInfinity);
-            AdjustLogits(group, logits);
-            proposals = _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+                StepGroup([request], blockSize);
+            return;
+        }
+        finally
+        {
+            rewind?.Dispose();
         }
         Steps++;
-        var resolved = new List<EngineRequest>();
         for (int i = 0; i < group.Count; i++)
         {
             var request = group[i];
-            request.DenoisingSteps++;
-            var tokens = proposals.Tokens.AsSpan(i * blockSize, blockSize);
-            var confidences = proposals.Confidences.AsSpan(i * blockSize, blockSize);
-            if (request.Algorithm.Step(request.Block!, tokens, confidences))
-                resolved.Add(request);
+            try
+            {
+                request.DenoisingSteps++;
+                var tokens = proposals.Tokens.AsSpan(i * blockSize, blockSize);
+                var confidences = proposals.Confidences.AsSpan(i * blockSize, blockSize);
+                if (request.Algorithm.Step(request.Block!, tokens, confidences))
+                    OnBlockResolved(request);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Fail(request, e, "denoising step");
+            }
         }
-        if (resolved.Count == 0)
-            return;
-        foreach (var request in resolved)
-            OnBlockResolved(request);
+    }
+
+    /// <summary>The device part of a step: the pending clean passes, the forward, the logits adjustments and the
+    /// sampling. Leaves the requests' decoding state as it was, but for K/V stores (which a retry repeats exactly).</summary>
+    private SampledProposals Propose(List<EngineRequest> group, int blockSize)
+    {
+        // The fused clean pass pays only when every request of the group carries one (one forward instead
+        // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
+        bool fused = _fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
+        var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
+        if (!fused && pending.Count > 0)
+        {
+            _runner.StorePendingBlocks(pending, blockSize);
+            pending.ForEach(r => r.PendingCleanBlock = null);
+        }
+        using var logits = fused ? _runner.StepWithCleanPass(group, blockSize) : _runner.Step(group, blockSize);
+        foreach (var request in group)
+            request.PendingCleanBlock = null;
+        // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
+        using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
+            maskColumn.fill_(double.NegativeInfinity);
+        AdjustLogits(group, logits);
+        var proposals = _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        _runner.Inject("sample", group);
+        return proposals;
     }
 
     private void AdjustLogits(List<EngineRequest> group, torch.Tensor logits)
@@ -212,7 +272,7 @@ internal sealed class Scheduler : IDisposable
         var block = request.Block!;
         int before = request.OutputIds.Count;
         var finish = BlockFinishCheck.Apply(request.OutputIds, block.Tokens.AsSpan(block.FixedCount), request.Sampling,
-            _runner.Model.Config.EosTokenId, _tokenizer, request.CancelReason);
+            _runner.Model.Config.EosTokenId, _tokenizer, request.StopReason);
         var newIds = request.OutputIds.Skip(before).ToArray();
         string delta = request.Detokenizer.Append(newIds);
         if (finish is not null)
@@ -243,10 +303,28 @@ internal sealed class Scheduler : IDisposable
     {
         if (request.IsFinished)
             return;
-        request.IsFinished = true;
         request.Text = text ?? request.Text;
         request.Updates.Writer.TryWrite(Update(request, delta, newIds ?? [], reason));
-        request.Updates.Writer.TryComplete();
+        End(request, error: null);
+    }
+
+    /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging <paramref name="error"/> once.</summary>
+    private void Fail(EngineRequest request, Exception error, string stage)
+    {
+        _logger.LogError(error, "Request {Id} failed in its {Stage}; ending it with an error (the other requests go on)", request.Id, stage);
+        Fail(request, new DllmGenerationException(request.Id, error));
+    }
+
+    private void Fail(EngineRequest request, DllmGenerationException error)
+    {
+        if (!request.IsFinished)
+            End(request, error);
+    }
+
+    private void End(EngineRequest request, Exception? error)
+    {
+        request.IsFinished = true;
+        request.Updates.Writer.TryComplete(error);
         if (request.Slot >= 0)
         {
             _slots.Return(request.Slot);

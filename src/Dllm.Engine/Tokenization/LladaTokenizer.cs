@@ -161,6 +161,25 @@ public sealed class LladaTokenizer
         return [.. ids];
     }
 
+    /// <summary>The byte length of the longest token (vocabulary or added): no token covers more bytes of text.</summary>
+    public int MaxTokenBytes => _tokenBytes.MaxTokenBytes;
+
+    /// <summary>
+    /// A lower bound on <c>Encode(text).Length</c> that costs one pass over the text instead of a tokenization: byte-level
+    /// BPE covers every byte of the (normalized) text with exactly one token, and no token covers more than
+    /// <see cref="MaxTokenBytes"/> bytes, so it needs at least ceil(bytes / <see cref="MaxTokenBytes"/>) tokens.
+    /// </summary>
+    public long MinimumTokenCount(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        foreach (NormalizationForm form in _normalization)
+        {
+            text = text.Normalize(form);
+        }
+        long bytes = Encoding.UTF8.GetByteCount(text);
+        return (bytes + MaxTokenBytes - 1) / MaxTokenBytes;
+    }
+
     /// <summary>
     /// Decodes ids to text: the tokens' bytes read as UTF-8, invalid sequences as U+FFFD (as Hugging Face does).
     /// Ids that are neither in the vocabulary nor added tokens decode to nothing.

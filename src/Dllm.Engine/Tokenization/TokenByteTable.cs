@@ -27,7 +27,11 @@ internal sealed class TokenByteTable
             _bytes[token.Id] = Encoding.UTF8.GetBytes(token.Content);
             _special[token.Id] = token.Special;
         }
+        MaxTokenBytes = Math.Max(1, _bytes.Max(bytes => bytes?.Length ?? 0));
     }
+
+    /// <summary>The byte length of the longest token (at least 1).</summary>
+    public int MaxTokenBytes { get; }
 
     /// <summary>Whether <paramref name="id"/> is an added token marked special.</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)_special.Length && _special[id];

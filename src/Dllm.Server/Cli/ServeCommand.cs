@@ -18,6 +18,8 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "The address to listen on (127.0.0.1, 0.0.0.0, ::, localhost or an IP).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port to listen on (0: any free port).", DefaultValueFactory = _ => 30000 };
         var maxRunning = new Option<int?>("--max-running-requests") { Description = "Requests decoded together; the rest wait (default 16)." };
+        var maxQueued = new Option<int?>("--max-queued-requests") { Description = $"Requests that may wait for a slot; beyond it a request gets 503 with Retry-After (default {DllmEngineOptions.DefaultMaxQueuedRequests})." };
+        var requestTimeout = new Option<double?>("--request-timeout") { Description = "Deadline of every generation in seconds, from its arrival; past it the request ends with finish reason abort (default: none)." };
         var contextLength = new Option<int?>("--context-length") { Description = "Longest prompt + generation per request (default: the model's, at most 8192)." };
         var dtype = new Option<string>("--dtype") { Description = "auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16 or float32.", DefaultValueFactory = _ => "auto" };
         var device = CommonOptions.Device();
@@ -40,7 +42,7 @@ internal static class ServeCommand
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
-            modelPath, algorithm, algorithmConfig, host, port, maxRunning, contextLength, dtype, device, libTorchDir,
+            modelPath, algorithm, algorithmConfig, host, port, maxRunning, maxQueued, requestTimeout, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
             adminApiKey, allowedOrigins, maxPrompts, maxBody,
         };
@@ -52,6 +54,8 @@ internal static class ServeCommand
             Host = parse.GetValue(host)!,
             Port = parse.GetValue(port),
             MaxRunningRequests = parse.GetValue(maxRunning),
+            MaxQueuedRequests = parse.GetValue(maxQueued),
+            RequestTimeoutSeconds = parse.GetValue(requestTimeout),
             ContextLength = parse.GetValue(contextLength),
             DType = parse.GetValue(dtype)!,
             Device = parse.GetValue(device)!,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dllm.Decoding;
 using Dllm.Model;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,7 @@ internal static class ServeEngineOptions
             AlgorithmConfig = config,
             AlgorithmConfigPath = settings.AlgorithmConfigPath,
             MaxRunningRequests = settings.MaxRunningRequests ?? defaults.MaxRunningRequests,
+            MaxQueuedRequests = CheckMaxQueued(settings.MaxQueuedRequests) ?? defaults.MaxQueuedRequests,
             ContextLength = settings.ContextLength,
             Device = settings.Device,
             DType = settings.DType,
@@ -41,6 +43,21 @@ internal static class ServeEngineOptions
         };
         return (options, demo);
     }
+
+    /// <summary>The deadline <c>--request-timeout</c> gives every HTTP generation, or null.</summary>
+    /// <exception cref="ServeSetupException">Not a positive number of seconds.</exception>
+    public static TimeSpan? RequestTimeout(ServeSettings settings) => settings.RequestTimeoutSeconds switch
+    {
+        null => null,
+        double seconds when seconds > 0 && seconds <= MaxRequestTimeoutSeconds => TimeSpan.FromSeconds(seconds),
+        double seconds => throw new ServeSetupException(string.Create(CultureInfo.InvariantCulture,
+            $"--request-timeout must be a number of seconds above 0 and at most {MaxRequestTimeoutSeconds} (a year), got {seconds}.")),
+    };
+
+    private const double MaxRequestTimeoutSeconds = 365 * 24 * 3600;
+
+    private static int? CheckMaxQueued(int? value) =>
+        value is < 1 ? throw new ServeSetupException($"--max-queued-requests must be at least 1 (got {value}).") : value;
 
     private static DiffusionAlgorithmConfig? LoadConfig(string? path, string algorithm)
     {

@@ -21,6 +21,7 @@ internal static class ServeHost
         var logger = bootstrapLogging.CreateLogger("dllm.serve");
         DllmEngineOptions engineOptions;
         bool demo;
+        TimeSpan? requestTimeout;
         try
         {
             ServeFlagCheck.Check(settings);
@@ -28,6 +29,7 @@ internal static class ServeHost
             ServeServerOptions.Check(settings);
             if (ListenEndpoint.FindConflict(settings.Host, settings.Port) is string conflict)
                 return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {conflict}", 1).ConfigureAwait(false);
+            requestTimeout = ServeEngineOptions.RequestTimeout(settings);
             (engineOptions, demo) = ServeEngineOptions.Build(settings, logger);
         }
         catch (ServeSetupException e)
@@ -44,6 +46,7 @@ internal static class ServeHost
         builder.Services.AddDllmServer(_ => engineOptions, server =>
         {
             ServeServerOptions.Apply(settings, server);
+            server.RequestTimeout = requestTimeout;
             server.IsDemoModel = demo;
             server.ServerArguments["host"] = settings.Host;
             server.ServerArguments["port"] = settings.Port;

@@ -21,6 +21,12 @@ internal sealed record ServeSettings
     /// <summary><c>--max-running-requests</c>; null: the engine's default.</summary>
     public int? MaxRunningRequests { get; init; }
 
+    /// <summary><c>--max-queued-requests</c>: requests that may wait for a slot; null: the engine's default (1024).</summary>
+    public int? MaxQueuedRequests { get; init; }
+
+    /// <summary><c>--request-timeout</c>: every HTTP generation's deadline in seconds; null: none.</summary>
+    public double? RequestTimeoutSeconds { get; init; }
+
     /// <summary><c>--gpus</c>: split the layers over N GPUs; null: one device.</summary>
     public int? Gpus { get; init; }
 

@@ -52,6 +52,13 @@ public sealed class DllmServerOptions
     /// </summary>
     public Func<DllmEngine, IDllmGenerator>? Generator { get; set; }
 
+    /// <summary>
+    /// The deadline of every generation started over HTTP, counted from its submission (<c>--request-timeout</c>):
+    /// past it the request ends with finish reason <c>abort</c> ("deadline of N s exceeded") and its output so far,
+    /// whether it was waiting or running, and its slot is freed. Null (the default): no deadline.
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; set; }
+
     /// <summary>How long a health probe's one-token generation may take before the server is reported unhealthy.</summary>
     public TimeSpan HealthGenerateTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -29,7 +29,8 @@ public sealed class ServiceCollectionTests
     {
         var configuration = Configuration(
             ("Dllm:ModelPath", TinyModels.Random), ("Dllm:ServedModelName", "tiny-from-config"), ("Dllm:DefaultMaxOutputTokens", "6"),
-            ("Dllm:MaxRunningRequests", "3"), ("Dllm:LoadFormat", "Safetensors"), ("Dllm:Device", "cpu"), ("Dllm:DType", "float32"), ("Dllm:ContextLength", "512"));
+            ("Dllm:MaxRunningRequests", "3"), ("Dllm:LoadFormat", "Safetensors"), ("Dllm:Device", "cpu"), ("Dllm:DType", "float32"), ("Dllm:ContextLength", "512"),
+            ("Dllm:MaxQueuedRequests", "9"));
         var services = new ServiceCollection();
         services.AddDllmChatClient(configuration.GetSection("Dllm"));
         await using var provider = services.BuildServiceProvider();
@@ -44,6 +45,7 @@ public sealed class ServiceCollectionTests
         Assert.Equal("tiny-from-config", response.ModelId);
         Assert.Equal(6, response.Usage!.OutputTokenCount);
         Assert.Equal(3, client.GetService<DllmEngine>()!.MaxRunningRequests);
+        Assert.Equal(9, client.GetService<DllmEngine>()!.MaxQueuedRequests);
     }
 
     [Fact]
@@ -70,6 +72,7 @@ public sealed class ServiceCollectionTests
         {
             s.ModelPath = "/no/such/model";
             s.MaxRunningRequests = 0;
+            s.MaxQueuedRequests = 0;
             s.Device = "gpu";
             s.DType = "int8";
             s.ContextLength = -1;
@@ -85,6 +88,7 @@ public sealed class ServiceCollectionTests
             "DefaultMaxOutputTokens must be at least 1 (got 0).",
             "ModelPath '/no/such/model' does not exist or is not a directory.",
             "MaxRunningRequests must be at least 1 (got 0).",
+            "MaxQueuedRequests must be at least 1, or null for no limit (got 0).",
             "ContextLength must be positive (got -1).",
             "Device 'gpu' is not one of: auto, cpu, cuda, cuda:N.",
             "DType 'int8' is not one of: auto, bfloat16, float16, float32.",

@@ -33,6 +33,14 @@ public class SamplingParamsTests
         { new SamplingParams { MaxNewTokens = -1 }, "max_new_tokens" },
         { new SamplingParams { Temperature = -0.1 }, "temperature" },
         { new SamplingParams { Temperature = double.NaN }, "temperature" },
+        { new SamplingParams { Temperature = double.PositiveInfinity }, "temperature" },
+        { new SamplingParams { Temperature = 3.5e38 }, "temperature" },
+        { new SamplingParams { Temperature = 1e39 }, "temperature" },
+        { new SamplingParams { Temperature = 1e300 }, "temperature" },
+        { new SamplingParams { TopP = 1e-46 }, "top_p" },
+        { new SamplingParams { TopP = double.NaN }, "top_p" },
+        { new SamplingParams { MinP = 1e-46 }, "min_p" },
+        { new SamplingParams { MinP = double.NaN }, "min_p" },
         { new SamplingParams { TopP = 0 }, "top_p" },
         { new SamplingParams { TopP = 1.01 }, "top_p" },
         { new SamplingParams { TopK = 0 }, "top_k" },
@@ -56,5 +64,22 @@ public class SamplingParamsTests
     public void Valid_edges_pass()
     {
         new SamplingParams { MaxNewTokens = 0, Temperature = 2, TopP = 1e-9, TopK = 1, MinP = 1, Seed = -5, StopTokenIds = [0], Stop = ["\n"] }.Validate();
+    }
+
+    [Fact]
+    public void The_float32_range_edges_pass()
+    {
+        new SamplingParams { Temperature = float.MaxValue, TopP = float.Epsilon, MinP = float.Epsilon }.Validate();
+        new SamplingParams { Temperature = 1e-30, TopP = 1e-45, MinP = 1e-45 }.Validate();
+    }
+
+    [Fact]
+    public void Out_of_float32_range_messages_name_the_bound()
+    {
+        var temperature = Assert.Throws<ArgumentException>(new SamplingParams { Temperature = 1e39 }.Validate);
+        var topP = Assert.Throws<ArgumentException>(new SamplingParams { TopP = 1e-46 }.Validate);
+
+        Assert.StartsWith("temperature must be a finite number >= 0 and at most 3.4028235E+38 (the float32 range), got 1E+39.", temperature.Message);
+        Assert.StartsWith("top_p must be at least 1E-45 (the smallest float32 above 0), got 1E-46.", topP.Message);
     }
 }

@@ -78,7 +78,7 @@ public class ServeCommandTests
         string config = Path.Combine(AppContext.BaseDirectory, "samples", "config.yaml");
         using var serve = StartServe("--model-path", TinyModels.Peaked, "--dllm-algorithm", "LowConfidence", "--dllm-algorithm-config", config,
             "--host", "0.0.0.0", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--trust-remote-code", "--max-running-requests", "1",
-            "--device", "cpu", "--served-model-name", "llada2-test");
+            "--device", "cpu", "--served-model-name", "llada2-test", "--max-queued-requests", "64", "--request-timeout", "120");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
         await WaitForHealthAsync(client, serve);
 
@@ -91,6 +91,8 @@ public class ServeCommandTests
 
         Assert.Equal(2, events.Count(e => e.GetProperty("meta_info").GetProperty("finish_reason").ValueKind != JsonValueKind.Null));
         Assert.Equal(1, info.GetProperty("max_running_requests").GetInt32());
+        Assert.Equal(64, info.GetProperty("max_queued_requests").GetInt32());
+        Assert.Equal(120, info.GetProperty("request_timeout").GetDouble());
         Assert.Equal(0.95, info.GetProperty("dllm_algorithm_config").GetProperty("threshold").GetDouble());
         Assert.Equal(config, info.GetProperty("dllm_algorithm_config").GetProperty("source").GetString());
         Assert.True(info.GetProperty("trust_remote_code").GetBoolean());
@@ -295,5 +297,18 @@ public class ServeCommandTests
         {
             Directory.Delete(damaged, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_queue_limit_below_one_and_a_timeout_that_is_not_positive_are_clear_errors()
+    {
+        using var queue = StartServe("--max-queued-requests", "0", "--model-path", TinyModels.Peaked);
+        using var timeout = StartServe("--request-timeout", "-2", "--model-path", TinyModels.Peaked);
+
+        Assert.Equal(2, await queue.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, await timeout.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--max-queued-requests must be at least 1 (got 0).", queue.Output);
+        Assert.Contains("--request-timeout must be a number of seconds above 0", timeout.Output);
+        Assert.DoesNotContain("   at ", queue.Output + timeout.Output);
     }
 }

@@ -6,14 +6,16 @@ namespace Dllm.Server.Tests.Infrastructure;
 
 /// <summary>
 /// Wraps the engine to produce what a random model cannot: a prompt that offers tools gets a tool call (in two
-/// blocks), <see cref="FailNow"/> in a prompt fails before any output, <see cref="FailLater"/> after the first block.
-/// Everything else goes to the engine. A prompt given as ids (the chat route sends ids) is read as its decoded text.
-/// Every request is recorded by its id.
+/// blocks), <see cref="FailNow"/> in a prompt is an engine failure (<see cref="DllmGenerationException"/>, whose cause
+/// holds <see cref="FailureMessage"/>) before any output, <see cref="FailLater"/> one after the first block, and
+/// <see cref="CrashNow"/> an unexpected exception (a bug) with <see cref="FailureMessage"/>. Everything else goes to the engine.
+/// A prompt given as ids (the chat route sends ids) is read as its decoded text. Every request is recorded by its id.
 /// </summary>
 internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 {
     public const string FailNow = "FAIL_NOW";
     public const string FailLater = "FAIL_LATER";
+    public const string CrashNow = "CRASH_NOW";
     public const string FailureMessage = "scripted engine failure";
     public const string ToolCallFirstBlock = "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", ";
     public const string ToolCallSecondBlock = "\"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
@@ -44,6 +46,8 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
             _received[request.RequestId] = request;
         string text = request.Text ?? engine.Tokenizer.Decode(request.InputIds ?? []);
         if (text.Contains(FailNow, StringComparison.Ordinal))
+            throw EngineFailure(request);
+        if (text.Contains(CrashNow, StringComparison.Ordinal))
             throw new InvalidOperationException(FailureMessage);
         if (text.Contains(FailLater, StringComparison.Ordinal))
             return FailAfterFirstBlockAsync(request, cancellationToken);
@@ -69,8 +73,11 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
         await Task.Yield();
         yield return Update(request, "partial", "", null);
         cancellationToken.ThrowIfCancellationRequested();
-        throw new InvalidOperationException(FailureMessage);
+        throw EngineFailure(request);
     }
+
+    private static DllmGenerationException EngineFailure(GenerateRequest request) =>
+        new(request.RequestId ?? "", new InvalidOperationException(FailureMessage));
 
     private GenerationUpdate Update(GenerateRequest request, string delta, string before, FinishReason? finish)
     {

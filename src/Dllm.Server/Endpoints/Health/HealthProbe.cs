@@ -50,6 +50,11 @@ internal sealed class HealthProbe(DllmServerState state, RequestTracker tracker,
                 logger.LogWarning("Health generation ended with {Reason}: {Message}", result.FinishReason.Type, result.FinishReason.Message);
             return healthy;
         }
+        catch (Exception e) when (e is DllmGenerationException or DllmQueueFullException)
+        {
+            logger.LogWarning("Health generation failed: {Message}", e.Message); // the engine logged the cause
+            return false;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             logger.LogWarning(e, "Health generation failed");

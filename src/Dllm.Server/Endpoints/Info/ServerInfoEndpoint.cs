@@ -40,6 +40,8 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["dllm_algorithm_config"] = AlgorithmConfig(engine, engineOptions),
             ["block_size"] = engine?.BlockSize,
             ["max_running_requests"] = engineOptions.MaxRunningRequests,
+            ["max_queued_requests"] = engineOptions.MaxQueuedRequests,
+            ["request_timeout"] = options.Value.RequestTimeout?.TotalSeconds,
             ["context_length"] = engine?.ContextLength ?? engineOptions.ContextLength,
             ["load_format"] = engineOptions.LoadFormat.ToString().ToLowerInvariant(),
             ["dtype"] = engine?.DType.ToString().ToLowerInvariant() ?? engineOptions.DType,

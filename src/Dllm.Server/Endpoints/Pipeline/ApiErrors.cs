@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Dllm.Decoding;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Running;
 using Microsoft.AspNetCore.Http;
@@ -12,20 +13,33 @@ internal static class ApiErrors
 {
     /// <summary>
     /// The API error for <paramref name="error"/>: an <see cref="ApiException"/> as it is, Kestrel's body errors with
-    /// their status (413 for a too-large body), anything else a 500 (the server keeps serving other requests).
+    /// their status (413 for a too-large body), an engine failure of the request a 500 with the engine's safe message,
+    /// a full waiting queue a 503 with <c>Retry-After</c>, anything else a 500 "internal error" whose message says
+    /// nothing of the exception (the server logs it; it keeps serving other requests).
     /// </summary>
     public static ApiException From(Exception error) => error switch
     {
         ApiException api => api,
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => ApiException.TooLarge(null),
         BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, ApiException.InvalidRequest),
-        _ => new ApiException(500, $"internal error: {error.Message}", "server_error"),
+        DllmGenerationException failed => ApiException.EngineFailed(failed.Message),
+        DllmQueueFullException full => QueueFull(full.MaxQueuedRequests),
+        _ => ApiException.Internal(),
     };
+
+    /// <summary>True for exceptions whose cause was logged where it happened (the engine logs its failures once) or that
+    /// are answers rather than failures: the endpoints log them in one line, without a stack trace.</summary>
+    public static bool IsReported(Exception error) => error is ApiException or BadHttpRequestException or DllmGenerationException or DllmQueueFullException;
+
+    /// <summary>The 503 for a full waiting queue of <paramref name="limit"/> requests.</summary>
+    public static ApiException QueueFull(int limit) =>
+        ApiException.QueueFull($"the server's waiting queue is full ({limit} requests, --max-queued-requests); retry later.");
 
     /// <summary>A 400 for the engine's verdict on a request: its argument and algorithm-config errors name the field.</summary>
     public static ApiException FromValidation(Exception error) => error switch
     {
         ArgumentException argument => ApiException.BadRequest(MessageOf(argument), FieldOf(argument)),
+        AlgorithmConfigException { Key: string key } => ApiException.BadRequest(error.Message, key),
         _ => ApiException.BadRequest(error.Message),
     };
 

@@ -4,7 +4,8 @@ namespace Dllm.Server.Endpoints.Pipeline;
 /// An error answered as <c>{"error": {"message", "type", "param", "code"}}</c> with an HTTP status: thrown by
 /// request readers and endpoints, written by <see cref="EndpointPipeline"/>.
 /// </summary>
-internal sealed class ApiException(int statusCode, string message, string type, string? param = null, string? code = null) : Exception(message)
+internal sealed class ApiException(int statusCode, string message, string type, string? param = null, string? code = null)
+    : Exception(message)
 {
     /// <summary>The type of a client error (the OpenAI name, used for every 4xx).</summary>
     public const string InvalidRequest = "invalid_request_error";
@@ -42,4 +43,13 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     /// <summary>503: the server cannot generate now (loading, failed, shutting down); <paramref name="retryAfter"/> becomes <c>Retry-After</c>.</summary>
     public static ApiException Unavailable(string message, TimeSpan? retryAfter = null) =>
         new(503, message, "service_unavailable") { RetryAfter = retryAfter };
+
+    /// <summary>503 with <c>Retry-After: 1</c>: the engine's waiting queue is full (backpressure; nothing ran).</summary>
+    public static ApiException QueueFull(string message) => new(503, message, "service_unavailable", code: "queue_full") { RetryAfter = TimeSpan.FromSeconds(1) };
+
+    /// <summary>500: the engine failed while generating a request; <paramref name="message"/> is safe for clients.</summary>
+    public static ApiException EngineFailed(string message) => new(500, message, "server_error", code: "engine_error");
+
+    /// <summary>500: an unexpected server failure; the details stay in the server log.</summary>
+    public static ApiException Internal() => new(500, "internal error; the server log has the details.", "server_error");
 }

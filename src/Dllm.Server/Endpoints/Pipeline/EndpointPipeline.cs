@@ -34,8 +34,10 @@ internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILog
         catch (Exception e)
         {
             var error = ApiErrors.From(e);
-            if (error.StatusCode >= 500 && error.StatusCode != StatusCodes.Status503ServiceUnavailable)
+            if (!ApiErrors.IsReported(e))
                 logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            else if (error.StatusCode >= 500 && error.StatusCode != StatusCodes.Status503ServiceUnavailable)
+                logger.LogWarning("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             else
                 logger.LogInformation("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             if (!context.Response.HasStarted)

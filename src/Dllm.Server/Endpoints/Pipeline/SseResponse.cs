@@ -33,7 +33,10 @@ internal static class SseResponse
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             var error = ApiErrors.From(e);
-            logger.LogWarning(e, "{Path}: stream ended by an error: {Message}", context.Request.Path, error.Message);
+            if (ApiErrors.IsReported(e))
+                logger.LogWarning("{Path}: stream ended by an error: {Message}", context.Request.Path, error.Message);
+            else
+                logger.LogError(e, "{Path}: stream ended by an error", context.Request.Path);
             await WriteEventAsync(response, DllmJson.Serialize(ApiErrors.ToJson(error)), cancellation).ConfigureAwait(false);
         }
         await WriteEventAsync(response, Done, cancellation).ConfigureAwait(false);

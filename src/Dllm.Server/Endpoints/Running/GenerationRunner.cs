@@ -7,7 +7,10 @@ namespace Dllm.Server.Endpoints.Running;
 
 /// <summary>
 /// Starts the generations of one HTTP request: checks the server is ready (503), validates every prompt with
-/// the engine before anything runs (400), registers each request id (so it can be aborted and drained).
+/// the engine before anything runs (400), checks the engine's waiting queue has room for all of them (503 with
+/// <c>Retry-After</c>, so a batch is all or nothing unless another request races it), gives them one fairness group
+/// and the server's deadline (<see cref="DllmServerOptions.RequestTimeout"/>), and registers each request id (so it
+/// can be aborted and drained).
 /// </summary>
 internal sealed class GenerationRunner(DllmServerState state, RequestTracker tracker, IOptions<DllmServerOptions> options)
 {
@@ -39,6 +42,9 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
     public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, RequestFieldNames names, CancellationToken clientAborted)
     {
         var (engine, generator) = RequireReady();
+        string group = Guid.NewGuid().ToString("N");
+        var timeout = options.Value.RequestTimeout;
+        requests = [.. requests.Select(r => r with { QueueGroup = group, Timeout = r.Timeout ?? timeout })];
         for (int i = 0; i < requests.Count; i++)
         {
             try
@@ -50,6 +56,7 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
                 throw ApiErrors.FromValidation(e, names, i);
             }
         }
+        CheckQueueRoom(engine, requests.Count);
         var tracked = new List<TrackedRequest>(requests.Count);
         foreach (var request in requests)
         {
@@ -62,5 +69,16 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
             tracked.Add(registered);
         }
         return new GenerationBatch(generator, [.. requests.Select((r, i) => r with { RequestId = tracked[i].EngineId })], tracked, tracker);
+    }
+
+    /// <summary>A 400 for more prompts than the queue can ever hold, a 503 when it cannot hold them now.</summary>
+    private static void CheckQueueRoom(DllmEngine engine, int prompts)
+    {
+        if (engine.MaxQueuedRequests is not int limit)
+            return;
+        if (prompts > limit)
+            throw ApiException.BadRequest($"the request has {prompts} prompts, more than the server's waiting queue holds ({limit}, --max-queued-requests); send them in smaller requests.");
+        if (engine.WaitingRequests + prompts > limit)
+            throw ApiErrors.QueueFull(limit);
     }
 }
