@@ -143,6 +143,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests running now.</summary>
     public int RunningRequests => _scheduler.Running;
 
+    /// <summary>Free K/V cache slots (exact while idle): a slot not returned by a finished request shows here as a leak.</summary>
+    internal int FreeSlots => _scheduler.FreeSlots;
+
     /// <summary>Requests waiting for a slot.</summary>
     public int WaitingRequests => _scheduler.Waiting;
 
