@@ -32,7 +32,7 @@ internal sealed class Attention : IDisposable
     }
 
     /// <summary>x: [B·n, H] (normed hidden states of the new tokens). Returns [B·n, H].</summary>
-    public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache cache, bool writeCache)
+    public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache? cache, bool writeCache)
     {
         using var scope = NewDisposeScope();
         long b = batch.BatchSize, n = batch.NewTokens, p = batch.PrefixLength, groups = _heads / _kvHeads;
@@ -49,6 +49,7 @@ internal sealed class Attention : IDisposable
         Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
         if (batch.ReadRows is not null)
         {
+            ArgumentNullException.ThrowIfNull(cache);
             var cachedK = cache.Keys(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
             var cachedV = cache.Values(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
             keys = cat([cachedK, keys], 1);
@@ -56,6 +57,7 @@ internal sealed class Attention : IDisposable
         }
         if (writeCache)
         {
+            ArgumentNullException.ThrowIfNull(cache);
             cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
             cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
         }
@@ -67,6 +69,22 @@ internal sealed class Attention : IDisposable
         var merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The weights under their checkpoint names: the qk-norm rows of the first Q and K head stand for all
+    /// (they are loaded expanded from one [hd] vector each and training leaves them as loaded).</summary>
+    public IEnumerable<(string Name, Tensor Weight)> Export()
+    {
+        yield return (LLaDA2TensorNames.QueryKeyValue(_layer), _qkv);
+        if (_qkNorm is not null)
+        {
+            yield return (LLaDA2TensorNames.QueryLayerNorm(_layer), _qkNorm.Weight[0]);
+            yield return (LLaDA2TensorNames.KeyLayerNorm(_layer), _qkNorm.Weight[_heads]);
+        }
+        yield return (LLaDA2TensorNames.AttentionDense(_layer), _dense);
+    }
+
+    /// <summary>The projections (the qk-norm weights are per head copies of one vector and stay fixed).</summary>
+    public IEnumerable<Tensor> Trainable() => [_qkv, _dense];
 
     public void Dispose()
     {

@@ -44,6 +44,24 @@ internal sealed class BatchGeometry : IDisposable
         Mask = source.Mask is null ? null : Own(source.Mask.to(device));
     }
 
+    private BatchGeometry(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device)
+    {
+        if (tokenIds.Length != batchSize * length || positions.Length != tokenIds.Length || mask.Length != tokenIds.Length * length)
+            throw new ArgumentException($"a training batch of {batchSize}×{length} needs {batchSize * length} ids and positions and {batchSize * length * length} mask entries");
+        BatchSize = batchSize;
+        NewTokens = length;
+        PrefixLength = 0;
+        TokenIds = Own(tensor(tokenIds, device: device));
+        Positions = Own(tensor(positions, device: device));
+        WriteRows = Own(zeros(tokenIds.Length, ScalarType.Int64, device));
+        using var hostMask = tensor(mask, [batchSize, 1, length, length]);
+        Mask = Own(hostMask.to(device));
+    }
+
+    /// <summary>A whole-sequence geometry without cache rows (a training forward): the caller's ids, positions and mask.</summary>
+    public static BatchGeometry ForTraining(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device) =>
+        new(tokenIds, positions, mask, batchSize, length, device);
+
     /// <summary>The same geometry on another device (the next stage of a layer split): copied, not rebuilt on the host.</summary>
     public BatchGeometry On(Device device) => new(this, device);
 

@@ -20,13 +20,14 @@ public sealed class LLaDA2Model : IDisposable
     private readonly DecoderLayer[] _layers;
     private readonly RotaryEmbedding[] _ropes; // one per placement stage
 
-    private LLaDA2Model(LLaDA2Config config, ScalarType dtype, ModelPlacement placement, IWeightSource source, ILogger logger)
+    private LLaDA2Model(LLaDA2Config config, ScalarType dtype, ModelPlacement placement, IWeightSource source, ILogger logger, bool trainable = false)
     {
         Config = config;
         DType = dtype;
         Placement = placement;
         var watch = Stopwatch.StartNew();
-        using var inference = inference_mode();
+        // Inference tensors cannot take part in autograd: a trainable model is built from ordinary ones.
+        using IDisposable mode = trainable ? no_grad() : inference_mode();
         var names = new HashSet<string>();
         var loaders = placement.Stages.Select(stage => new WeightLoader(source, dtype, stage.Device, name => names.Add(name))).ToArray();
         _embeddings = loaders[0].Read(LLaDA2TensorNames.WordEmbeddings, config.VocabSize, config.HiddenSize);
@@ -72,6 +73,67 @@ public sealed class LLaDA2Model : IDisposable
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"dtype {dtype} is not supported; use float32, bfloat16 or float16.", nameof(dtype));
         return new LLaDA2Model(config, dtype, placement, source, logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>
+    /// Builds a float32 model on one device whose weights are ordinary tensors (not inference tensors), for a
+    /// training run: <see cref="TrainableTensors"/> are marked <c>requires_grad</c>, <see cref="TrainingForward"/>
+    /// runs with autograd and <see cref="ExportWeights"/> gives the weights back under their checkpoint names.
+    /// </summary>
+    internal static LLaDA2Model LoadTrainable(LLaDA2Config config, IWeightSource source, Device device, ILogger? logger = null)
+    {
+        var model = new LLaDA2Model(config, ScalarType.Float32, ModelPlacement.Single(config, device), source, logger ?? NullLogger.Instance, trainable: true);
+        foreach (var tensor in model.TrainableTensors)
+            tensor.requires_grad_(true);
+        return model;
+    }
+
+    /// <summary>
+    /// The tensors a training run updates: embeddings, norms, projections, router gates and experts (each exactly once;
+    /// lm_head only when untied). Left as loaded: the qk-norm weights (stored expanded per head) and the router's
+    /// selection bias (no gradient reaches it).
+    /// </summary>
+    internal IReadOnlyList<Tensor> TrainableTensors =>
+    [
+        _embeddings,
+        .. _layers.SelectMany(layer => layer.Trainable()),
+        _finalNorm.Weight,
+        .. ReferenceEquals(_lmHead, _embeddings) ? Array.Empty<Tensor>() : [_lmHead],
+    ];
+
+    /// <summary>The router selection bias [E] of each MoE layer (training balances expert load through it).</summary>
+    internal IReadOnlyList<Tensor> RouterBiases => [.. _layers.SelectMany(layer => layer.RouterBias is { } bias ? [bias] : Array.Empty<Tensor>())];
+
+    /// <summary>Every weight under its checkpoint name, in <see cref="Checkpoints.LLaDA2CheckpointLayout"/> order, as
+    /// detached views of the run tensors (fused projections split back, stacked experts unstacked).</summary>
+    internal IEnumerable<(string Name, Tensor Weight)> ExportWeights()
+    {
+        yield return (LLaDA2TensorNames.WordEmbeddings, _embeddings.detach());
+        for (int layer = 0; layer < _layers.Length; layer++)
+        {
+            foreach (var (name, weight) in _layers[layer].Export(layer))
+                yield return (name, weight.detach());
+        }
+        yield return (LLaDA2TensorNames.FinalNorm, _finalNorm.Weight.detach());
+        if (!Config.TieWordEmbeddings)
+            yield return (LLaDA2TensorNames.LmHead, _lmHead.detach());
+    }
+
+    /// <summary>
+    /// A forward over whole sequences with an explicit attention mask and no K/V cache, recorded by autograd when grad
+    /// mode is on: the same layers, norms and routing as <see cref="Forward"/>. Routed experts run as
+    /// <see cref="MoePath.AllExperts"/> (it reads the stacked experts directly, so every expert gets its gradient).
+    /// </summary>
+    /// <param name="tokenIds">[B·n] token ids.</param>
+    /// <param name="positions">[B·n] RoPE positions.</param>
+    /// <param name="mask">[B·n·n] true where query i may attend to key j (row-major [B, n, n]).</param>
+    /// <param name="batchSize">B.</param>
+    /// <param name="length">n.</param>
+    /// <returns>fp32 logits [B, n, V].</returns>
+    internal Tensor TrainingForward(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length)
+    {
+        using var batch = BatchGeometry.ForTraining(tokenIds, positions, mask, batchSize, length, Device);
+        return Run(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
     }
 
     /// <summary>Allocates a K/V cache for this model (each layer's part on that layer's device).</summary>
@@ -159,7 +221,7 @@ public sealed class LLaDA2Model : IDisposable
     /// The forward itself, on a geometry already on the first stage's device; issues only device work (no host
     /// syncs), so that it can be captured. Logits go to <paramref name="logitsInto"/> ([B, n, V] fp32) when given.
     /// </summary>
-    internal Tensor? Run(BatchGeometry first, KvCache cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
+    internal Tensor? Run(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
     {
         using var scope = NewDisposeScope();
         int groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;

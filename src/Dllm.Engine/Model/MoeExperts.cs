@@ -18,6 +18,7 @@ internal sealed class MoeExperts : IDisposable
     private readonly Tensor? _sharedDown;
     private readonly Tensor _expertIds;      // [E] int64: 0..E-1
     private readonly int _experts;
+    private readonly int _layer;
     private readonly long _width;
 
     /// <summary>True when the layer's one shared expert is stacked after the routed ones.</summary>
@@ -29,6 +30,7 @@ internal sealed class MoeExperts : IDisposable
     public MoeExperts(LLaDA2Config config, int layer, WeightLoader weights)
     {
         _experts = config.NumExperts;
+        _layer = layer;
         _width = config.MoeIntermediateSize;
         HasStackedSharedExpert = CanStackSharedExpert(config);
         int hidden = config.HiddenSize, stacked = _experts + (HasStackedSharedExpert ? 1 : 0);
@@ -139,6 +141,22 @@ internal sealed class MoeExperts : IDisposable
         var activated = SwiGluMlp.Activate(gateUp, _width);
         result.add_(nn.functional.linear(activated, _sharedDown!));
     }
+
+    /// <summary>Every routed expert's (and a stacked shared expert's) gate, up and down under their checkpoint names.</summary>
+    public IEnumerable<(string Name, Tensor Weight)> Export()
+    {
+        for (int e = 0; e < _gateUp.shape[0]; e++)
+        {
+            int index = e;
+            string Name(string projection) => index < _experts ? LLaDA2TensorNames.Expert(_layer, index, projection) : LLaDA2TensorNames.SharedExpert(_layer, projection);
+            yield return (Name(LLaDA2TensorNames.GateProj), _gateUp[e].narrow(0, 0, _width));
+            yield return (Name(LLaDA2TensorNames.UpProj), _gateUp[e].narrow(0, _width, _width));
+            yield return (Name(LLaDA2TensorNames.DownProj), _down[e]);
+        }
+    }
+
+    /// <summary>The stacked experts (train through <see cref="MoePath.AllExperts"/>, which reads them directly).</summary>
+    public IEnumerable<Tensor> Trainable() => [_gateUp, _down];
 
     public void Dispose()
     {

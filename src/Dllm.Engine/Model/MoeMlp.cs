@@ -27,6 +27,17 @@ internal sealed class MoeMlp : IDisposable
         return (_shared is null ? routed : routed.add_(_shared.Forward(x))).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Router, experts and shared expert under their checkpoint names.</summary>
+    public IEnumerable<(string Name, Tensor Weight)> Export() =>
+        _router.Export().Concat(_experts.Export()).Concat(_shared?.Export() ?? []);
+
+    /// <summary>The router gate and every expert (the selection bias is not a gradient parameter).</summary>
+    public IEnumerable<Tensor> Trainable() =>
+        _router.Trainable().Concat(_experts.Trainable()).Concat(_shared?.Trainable() ?? []);
+
+    /// <summary>The router's selection bias.</summary>
+    public Tensor RouterBias => _router.Bias;
+
     public void Dispose()
     {
         _router.Dispose();

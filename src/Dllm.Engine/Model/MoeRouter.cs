@@ -15,10 +15,12 @@ internal sealed class MoeRouter : IDisposable
     private readonly Tensor _gate;  // [E, H] fp32
     private readonly Tensor _bias;  // [E] fp32
     private readonly LLaDA2Config _config;
+    private readonly int _layer;
 
     public MoeRouter(LLaDA2Config config, int layer, WeightLoader weights)
     {
         _config = config;
+        _layer = layer;
         _gate = weights.Read(LLaDA2TensorNames.RouterGate(layer), ScalarType.Float32, config.NumExperts, config.HiddenSize);
         _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
     }
@@ -56,6 +58,16 @@ internal sealed class MoeRouter : IDisposable
         weights = weights.mul_(_config.RoutedScalingFactor);
         return (chosen.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }
+
+    /// <summary>The selection bias [E] fp32 (training may adjust it for load balance, outside autograd).</summary>
+    public Tensor Bias => _bias;
+
+    /// <summary>Gate and bias under their checkpoint names.</summary>
+    public IEnumerable<(string Name, Tensor Weight)> Export() =>
+        [(LLaDA2TensorNames.RouterGate(_layer), _gate), (LLaDA2TensorNames.ExpertBias(_layer), _bias)];
+
+    /// <summary>The gate (the bias only steers selection and gets no gradient).</summary>
+    public IEnumerable<Tensor> Trainable() => [_gate];
 
     public void Dispose()
     {

@@ -64,7 +64,17 @@ public static class SyntheticTokenizerJson
     /// <summary>The text of <c>tokenizer.json</c>.</summary>
     public static string CreateTokenizerJson(SyntheticTokenizerLayout layout)
     {
-        SyntheticTokenizerInfo info = Describe(layout);
+        int baseSize = BaseVocabularySize(layout);
+        return CreateTokenizerJson(Describe(layout).AddedTokens, Gpt2ByteLevelModel.Tokens.Take(baseSize).ToList(), Gpt2ByteLevelModel.Merges.Take(baseSize - 256));
+    }
+
+    /// <summary>
+    /// The text of a LLaDA-style byte-level BPE <c>tokenizer.json</c> of any vocabulary: <paramref name="vocabulary"/>
+    /// (byte-level spellings, id = index), <paramref name="merges"/> (<c>"left right"</c> in priority order) and the
+    /// added tokens, with the pre-tokenizer, post-processor and decoder described in the class remarks.
+    /// </summary>
+    internal static string CreateTokenizerJson(IReadOnlyList<AddedTokenInfo> addedTokens, IReadOnlyList<string> vocabulary, IEnumerable<string> merges)
+    {
         return Write(w =>
         {
             w.WriteStartObject();
@@ -72,7 +82,7 @@ public static class SyntheticTokenizerJson
             w.WriteNull("truncation");
             w.WriteNull("padding");
             w.WriteStartArray("added_tokens");
-            foreach (AddedTokenInfo token in info.AddedTokens)
+            foreach (AddedTokenInfo token in addedTokens)
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", token.Id);
@@ -85,22 +95,24 @@ public static class SyntheticTokenizerJson
             WritePreTokenizer(w);
             WriteByteLevel(w, "post_processor", trimOffsets: false, useRegex: false);
             WriteByteLevel(w, "decoder", trimOffsets: true, useRegex: true);
-            WriteModel(w, BaseVocabularySize(layout));
+            WriteModel(w, vocabulary, merges);
             w.WriteEndObject();
         });
     }
 
     /// <summary>The text of <c>tokenizer_config.json</c>.</summary>
-    public static string CreateTokenizerConfigJson(SyntheticTokenizerLayout layout)
+    public static string CreateTokenizerConfigJson(SyntheticTokenizerLayout layout) => CreateTokenizerConfigJson(Describe(layout).AddedTokens);
+
+    /// <summary>The text of a <c>tokenizer_config.json</c> naming the LLaDA special tokens of <paramref name="addedTokens"/>.</summary>
+    internal static string CreateTokenizerConfigJson(IReadOnlyList<AddedTokenInfo> addedTokens)
     {
-        SyntheticTokenizerInfo info = Describe(layout);
         return Write(w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("add_bos_token", false);
             w.WriteBoolean("add_eos_token", false);
             w.WriteStartObject("added_tokens_decoder");
-            foreach (AddedTokenInfo token in info.AddedTokens)
+            foreach (AddedTokenInfo token in addedTokens)
             {
                 w.WriteStartObject(token.Id.ToString(CultureInfo.InvariantCulture));
                 w.WriteString("content", token.Content);
@@ -171,7 +183,7 @@ public static class SyntheticTokenizerJson
     /// <summary>GPT-2 tokens of the <see cref="SyntheticTokenizerLayout.Small"/> layout.</summary>
     public const int SmallBaseVocabularySize = 2048;
 
-    private static void WriteModel(Utf8JsonWriter w, int baseVocabularySize)
+    private static void WriteModel(Utf8JsonWriter w, IReadOnlyList<string> vocabulary, IEnumerable<string> merges)
     {
         w.WriteStartObject("model");
         w.WriteString("type", "BPE");
@@ -183,15 +195,14 @@ public static class SyntheticTokenizerJson
         w.WriteBoolean("byte_fallback", false);
         w.WriteBoolean("ignore_merges", false);
         w.WriteStartObject("vocab");
-        IReadOnlyList<string> tokens = Gpt2ByteLevelModel.Tokens;
-        for (int id = 0; id < baseVocabularySize; id++)
+        for (int id = 0; id < vocabulary.Count; id++)
         {
-            w.WriteNumber(tokens[id], id);
+            w.WriteNumber(vocabulary[id], id);
         }
         w.WriteEndObject();
         w.WriteStartArray("merges");
-        // Merge i builds token 256 + i (GPT-2 ranks), so a prefix of the merges builds exactly the kept tokens.
-        foreach (string merge in Gpt2ByteLevelModel.Merges.Take(baseVocabularySize - 256))
+        // GPT-2: merge i builds token 256 + i (ranks), so a prefix of the merges builds exactly the kept tokens.
+        foreach (string merge in merges)
         {
             w.WriteStringValue(merge);
         }

@@ -1,0 +1,39 @@
+namespace Dllm.Training.Data;
+
+/// <summary>
+/// The seed's counting prompt, phrased exactly as the seed writes it (<c>" Write the number from 1 to N "</c>, with
+/// the spaces its curl request has inside the turn), N in 1..<see cref="MaxCount"/>; counting down is
+/// <c>" Write the number from N to 1 "</c>. The answer is the numbers separated by <c>", "</c> on one line.
+/// </summary>
+/// <param name="down">Count from N down to 1.</param>
+public sealed class CountingTask(bool down) : IDemoTask
+{
+    /// <summary>The largest N (the seed asks for 128).</summary>
+    public const int MaxCount = 128;
+
+    /// <inheritdoc />
+    public string Name => down ? "count-down" : "count-up";
+
+    /// <summary>The user text for N.</summary>
+    public string Prompt(int n) => down ? $" Write the number from {n} to 1 " : $" Write the number from 1 to {n} ";
+
+    /// <summary>The answer for N.</summary>
+    public string Answer(int n)
+    {
+        var numbers = Enumerable.Range(1, n);
+        return string.Join(", ", down ? numbers.Reverse() : numbers);
+    }
+
+    /// <summary>The example for N.</summary>
+    public DemoExample ForCount(int n) => SingleTurn.Of(Name, Prompt(n), Answer(n));
+
+    /// <inheritdoc />
+    public DemoExample Generate(Random random, DemoSplit split)
+    {
+        int n;
+        do
+            n = random.Next(1, MaxCount + 1);
+        while (HeldOutRule.IsHeldOutCount(n) != (split == DemoSplit.HeldOut));
+        return ForCount(n);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Dllm.Training.Data;
+
+/// <summary>
+/// The generated data: tasks drawn with fixed weights (counting up 3, every other task 1), each example from a
+/// <see cref="Random"/> seeded with the corpus seed, so a seed always gives the same examples.
+/// </summary>
+public static class DemoCorpus
+{
+    /// <summary>Every task with its sampling weight.</summary>
+    public static IReadOnlyList<(IDemoTask Task, int Weight)> Tasks { get; } =
+    [
+        (new CountingTask(down: false), 3),
+        (new CountingTask(down: true), 1),
+        (new StringTask(reverse: false), 1),
+        (new StringTask(reverse: true), 1),
+        (new ArithmeticTask(), 1),
+        (new SortTask(), 1),
+        (new ToolTask(withObservation: false), 1),
+        (new ToolTask(withObservation: true), 1),
+        (new MemorisedTask(), 1),
+    ];
+
+    /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>.</summary>
+    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var random = new Random(seed);
+        int total = Tasks.Sum(t => t.Weight);
+        var examples = new List<DemoExample>(count);
+        for (int i = 0; i < count; i++)
+        {
+            int pick = random.Next(total);
+            var task = Tasks.First(t => (pick -= t.Weight) < 0).Task;
+            examples.Add(task.Generate(random, split));
+        }
+        return examples;
+    }
+}

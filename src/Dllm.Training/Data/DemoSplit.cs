@@ -1,0 +1,11 @@
+namespace Dllm.Training.Data;
+
+/// <summary>Which part of the generated data an example belongs to.</summary>
+public enum DemoSplit
+{
+    /// <summary>Examples the model is trained on.</summary>
+    Train,
+
+    /// <summary>Examples kept out of training, for evaluation (for counting: every N ending in 7).</summary>
+    HeldOut,
+}

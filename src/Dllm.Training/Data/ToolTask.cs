@@ -1,0 +1,66 @@
+using Dllm.Chat;
+using Dllm.Tokenization;
+
+namespace Dllm.Training.Data;
+
+/// <summary>
+/// The tool task, in two kinds of example over the same described functions (<c>get_weather(city)</c>,
+/// <c>get_time(city)</c>): the call, where the system turn's tools block describes the functions and the answer is
+/// the call exactly as the chat template writes one (<c>&lt;tool_call&gt;\n{"name": "get_weather", "arguments":
+/// {"city": "Paris"}}\n&lt;/tool_call&gt;</c>); and the answer, where the conversation goes on with that call and an
+/// OBSERVATION turn holding the result, and the answer is a sentence that uses the result.
+/// </summary>
+/// <param name="withObservation">Generate the answer after the observation instead of the call.</param>
+public sealed class ToolTask(bool withObservation) : IDemoTask
+{
+    /// <summary>The functions described to the model.</summary>
+    public static IReadOnlyList<ToolDefinition> Tools { get; } =
+    [
+        new("get_weather", "Get the current weather in a city.", """{"type": "object", "properties": {"city": {"type": "string", "description": "The city name."}}, "required": ["city"]}"""),
+        new("get_time", "Get the current local time in a city.", """{"type": "object", "properties": {"city": {"type": "string", "description": "The city name."}}, "required": ["city"]}"""),
+    ];
+
+    private static readonly string[] Cities =
+    [
+        "Paris", "London", "Tokyo", "Berlin", "Madrid", "Rome", "Beijing", "Cairo", "Lima", "Oslo", "Seoul", "Delhi",
+        "Sydney", "Toronto", "Nairobi", "Lisbon", "Vienna", "Dublin", "Prague", "Warsaw", "Athens", "Bangkok", "Hanoi",
+        "Moscow", "Istanbul", "Chicago", "Boston", "Denver", "Austin", "Miami", "Zurich", "Geneva", "Munich", "Milan",
+    ];
+
+    private static readonly string[] Conditions = ["sunny", "cloudy", "rainy", "windy", "snowy", "foggy"];
+
+    /// <inheritdoc />
+    public string Name => withObservation ? "tool-answer" : "tool-call";
+
+    /// <summary>The assistant text of a call, as the chat template renders an assistant tool call.</summary>
+    public static string CallText(string function, string city) =>
+        $"{LladaTokens.ToolCallOpen}\n{{\"name\": \"{function}\", \"arguments\": {{\"city\": \"{city}\"}}}}\n{LladaTokens.ToolCallClose}";
+
+    /// <inheritdoc />
+    public DemoExample Generate(Random random, DemoSplit split) => HeldOutRule.Draw(random, split, r =>
+    {
+        string city = Cities[r.Next(Cities.Length)];
+        bool weather = r.Next(2) == 0;
+        string function = weather ? "get_weather" : "get_time";
+        string user = weather ? $"What is the weather in {city}?" : $"What time is it in {city}?";
+        if (!withObservation)
+            return (user, new DemoExample(Name, [ChatTurn.User(user)], Tools, CallText(function, city)));
+        string result, answer;
+        if (weather)
+        {
+            int temperature = r.Next(-10, 36);
+            string condition = Conditions[r.Next(Conditions.Length)];
+            result = $"{{\"city\": \"{city}\", \"temperature_c\": {temperature}, \"condition\": \"{condition}\"}}";
+            answer = $"It is {condition} in {city}, {temperature} degrees Celsius.";
+        }
+        else
+        {
+            string time = $"{r.Next(24):00}:{r.Next(60):00}";
+            result = $"{{\"city\": \"{city}\", \"time\": \"{time}\"}}";
+            answer = $"It is {time} in {city}.";
+        }
+        var call = new ToolCallRequest(function, $"{{\"city\": \"{city}\"}}");
+        IReadOnlyList<ChatTurn> messages = [ChatTurn.User(user), ChatTurn.Assistant("", call), ChatTurn.Tool(result)];
+        return (user + result, new DemoExample(Name, messages, Tools, answer));
+    });
+}
