@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Dllm.Model;
+using Dllm.Native;
+using Dllm.Tokenization;
+using Dllm.Training.Checkpoints;
+using Dllm.Training.Data;
+using Dllm.Training.Evaluation;
+using Dllm.Training.Objective;
+using Dllm.Training.Optimization;
+using Dllm.Training.Tokenizer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dllm.Training;
+
+/// <summary>
+/// Trains the demo model end to end: generates the data (<see cref="DemoCorpus"/>), trains the tokenizer
+/// (<see cref="BpeTrainer"/>), builds the engine's own <see cref="LLaDA2Model"/> with seeded random weights as a
+/// trainable model, and runs block-diffusion SFT (<see cref="BlockDiffusionBatch"/>) with AdamW, warm-up + cosine,
+/// gradient clipping; logs loss, learning rate and tokens/s, evaluates held-out loss, writes checkpoints in the HF
+/// layout and scores them by exact match through <see cref="DllmEngine"/>.
+/// </summary>
+public static class DemoModelTrainer
+{
+    /// <summary>How many training examples the tokenizer is trained on.</summary>
+    private const int TokenizerExamples = 4000;
+
+    /// <summary>Runs the training of <paramref name="options"/>.</summary>
+    public static async Task<TrainingReport> RunAsync(TrainingOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(DemoModelTrainer));
+        var backend = TorchBackend.Initialize(logger: logger);
+        var device = TorchDevices.Resolve(options.Device, backend);
+        var storedType = options.CheckpointDType switch
+        {
+            "bfloat16" => ScalarType.BFloat16,
+            "float32" => ScalarType.Float32,
+            _ => throw new ArgumentException($"checkpoint dtype '{options.CheckpointDType}' is not one of: bfloat16, float32.", nameof(options)),
+        };
+
+        var train = DemoCorpus.Generate(options.TrainExamples, options.Seed, DemoSplit.Train);
+        var heldOut = DemoCorpus.Generate(options.HeldOutExamples, options.Seed + 1, DemoSplit.HeldOut);
+        var vocabulary = BpeTrainer.Train(train.Take(TokenizerExamples).Select(e => e.Prompt.Text + e.Response), options.BpeMerges);
+        LladaTokenizer tokenizer = DemoTokenizerFiles.Write(options.OutputDirectory, vocabulary);
+        var config = DemoModelShapes.ByName(options.Shape, tokenizer);
+        var encoder = new SequenceEncoder(tokenizer, options.BlockSize);
+        var trainSequences = train.Select(encoder.Encode).ToList();
+        var heldOutSequences = heldOut.Select(encoder.Encode).ToList();
+        long parameters = new Dllm.Checkpoints.LLaDA2CheckpointLayout(config).ParameterCount;
+        logger.LogInformation("Demo model: {Parameters:N0} parameters, vocabulary {Vocab} ({Merges} merges), {Train} training and {HeldOut} held-out examples, longest {Longest} tokens, on {Device}",
+            parameters, config.VocabSize, vocabulary.Merges.Count, trainSequences.Count, heldOutSequences.Count, trainSequences.Max(s => s.Tokens.Length), device);
+
+        torch.random.manual_seed(options.Seed);
+        using var model = LLaDA2Model.LoadTrainable(config, new RandomWeightSource(options.Seed), device, loggerFactory.CreateLogger<LLaDA2Model>());
+        var trainable = model.TrainableTensors;
+        using var optimizer = new AdamW(trainable, weightDecay: options.WeightDecay);
+        var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, options.MinLearningRateRatio);
+        var random = new Random(options.Seed);
+        var trainLoss = new List<(int, double)>();
+        var heldOutLoss = new List<(int, double)>();
+        ExactMatchReport? exactMatch = null;
+        var watch = Stopwatch.StartNew();
+        long tokensSinceLog = 0;
+        double lossSinceLog = 0;
+
+        for (int step = 1; step <= options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sequences = Enumerable.Range(0, options.BatchSize).Select(_ => trainSequences[random.Next(trainSequences.Count)]).ToList();
+            var batch = BlockDiffusionBatch.Build(sequences, options.BlockSize, config.MaskTokenId, config.EosTokenId, random);
+            double lr = schedule.At(step), loss, norm;
+            using (var scope = NewDisposeScope())
+            {
+                var logits = model.TrainingForward(batch.TokenIds, batch.Positions, batch.Mask, batch.BatchSize, 2 * batch.Length);
+                var value = BlockDiffusionLoss.Compute(logits, batch);
+                value.backward();
+                loss = value.item<float>();
+                norm = optimizer.ClipGradients(options.GradientClip);
+                optimizer.Step(lr);
+            }
+            trainLoss.Add((step, loss));
+            tokensSinceLog += batch.ForwardTokens;
+            lossSinceLog += loss;
+            if (step % options.LogInterval == 0 || step == options.Steps)
+            {
+                int steps = step % options.LogInterval == 0 ? options.LogInterval : step % options.LogInterval;
+                logger.LogInformation("step {Step}/{Steps} loss {Loss:F4} lr {Lr:E2} grad-norm {Norm:F2} {TokensPerSecond:N0} tokens/s",
+                    step, options.Steps, lossSinceLog / steps, lr, norm, tokensSinceLog / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
+                tokensSinceLog = 0;
+                lossSinceLog = 0;
+                watch.Restart();
+            }
+            bool last = step == options.Steps;
+            if (last || (options.EvalInterval > 0 && step % options.EvalInterval == 0))
+            {
+                double value = HeldOutLoss(model, heldOutSequences, options, config);
+                heldOutLoss.Add((step, value));
+                logger.LogInformation("step {Step}: held-out loss {Loss:F4}", step, value);
+            }
+            if (last || (options.CheckpointInterval > 0 && step % options.CheckpointInterval == 0))
+            {
+                string directory = last ? options.OutputDirectory : Path.Combine(options.OutputDirectory, $"checkpoint-{step}");
+                DemoCheckpointWriter.Write(directory, model, vocabulary, storedType, options, step);
+                logger.LogInformation("step {Step}: checkpoint written to {Directory}", step, directory);
+                if (options.ExactMatchPrompts > 0)
+                {
+                    exactMatch = await ExactMatchEvaluator.EvaluateAsync(directory, [.. heldOut.Take(options.ExactMatchPrompts)], options.Device, step, null, cancellationToken);
+                    foreach (var score in exactMatch.Tasks)
+                        logger.LogInformation("step {Step}: exact match {Task} {Correct}/{Prompts} ({Accuracy:P0}), {TokensPerForward:F2} tokens per forward", step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
+                }
+                watch.Restart();
+            }
+        }
+        return new TrainingReport(options.OutputDirectory, parameters, trainLoss, heldOutLoss, exactMatch);
+    }
+
+    /// <summary>The objective on the held-out sequences with fixed noise (same every evaluation), without autograd.</summary>
+    private static double HeldOutLoss(LLaDA2Model model, IReadOnlyList<TrainingSequence> sequences, TrainingOptions options, LLaDA2Config config)
+    {
+        using var noGrad = no_grad();
+        var random = new Random(options.Seed + 2);
+        double total = 0;
+        int responseTokens = 0;
+        foreach (var chunk in sequences.Chunk(options.BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            var batch = BlockDiffusionBatch.Build(chunk, options.BlockSize, config.MaskTokenId, config.EosTokenId, random);
+            var logits = model.TrainingForward(batch.TokenIds, batch.Positions, batch.Mask, batch.BatchSize, 2 * batch.Length);
+            total += BlockDiffusionLoss.Compute(logits, batch).item<float>() * batch.ResponseTokens;
+            responseTokens += batch.ResponseTokens;
+        }
+        return total / Math.Max(1, responseTokens);
+    }
+}

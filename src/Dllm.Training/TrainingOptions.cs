@@ -1,0 +1,65 @@
+namespace Dllm.Training;
+
+/// <summary>Everything a demo-model training run depends on (written to the checkpoint's training_args.json).</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Where the final checkpoint goes (periodic ones go to <c>checkpoint-STEP</c> inside it).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Seed of the data, the initial weights and the noise.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 3000;
+
+    /// <summary>Sequences per step.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Linear warm-up steps.</summary>
+    public int WarmupSteps { get; init; } = 100;
+
+    /// <summary>Final learning rate as a fraction of the peak (cosine decay).</summary>
+    public double MinLearningRateRatio { get; init; } = 0.1;
+
+    /// <summary>AdamW decoupled weight decay (matrices only).</summary>
+    public double WeightDecay { get; init; } = 0.1;
+
+    /// <summary>Global gradient-norm clip.</summary>
+    public double GradientClip { get; init; } = 1.0;
+
+    /// <summary>Diffusion block size (the engine's default is 32).</summary>
+    public int BlockSize { get; init; } = 32;
+
+    /// <summary>Model shape: <c>demo</c> or <c>tiny</c> (<see cref="DemoModelShapes"/>).</summary>
+    public string Shape { get; init; } = "demo";
+
+    /// <summary>BPE merges at most (the vocabulary is 256 bytes + merges + the LLaDA added tokens).</summary>
+    public int BpeMerges { get; init; } = 1200;
+
+    /// <summary>Generated training examples (drawn with replacement into batches).</summary>
+    public int TrainExamples { get; init; } = 20000;
+
+    /// <summary>Generated held-out examples (held-out loss and exact match).</summary>
+    public int HeldOutExamples { get; init; } = 200;
+
+    /// <summary>Steps between log lines.</summary>
+    public int LogInterval { get; init; } = 10;
+
+    /// <summary>Steps between held-out loss evaluations (0: only at the end).</summary>
+    public int EvalInterval { get; init; } = 200;
+
+    /// <summary>Steps between checkpoints with an exact-match evaluation through the engine (0: only the final one).</summary>
+    public int CheckpointInterval { get; init; } = 1000;
+
+    /// <summary>Held-out prompts decoded through <see cref="DllmEngine"/> at each checkpoint (0: none).</summary>
+    public int ExactMatchPrompts { get; init; } = 100;
+
+    /// <summary>auto (CUDA when available), cpu, cuda, cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Stored dtype of the checkpoint: bfloat16 or float32.</summary>
+    public string CheckpointDType { get; init; } = "bfloat16";
+}
