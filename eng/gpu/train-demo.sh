@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Trains the demo model (issue 13) on the CUDA host with the project's GPU bundle (docs/gpu.md), once the app has a
+# `dllm train` command that calls Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names
+# in brackets). Until that command exists this script only checks the bundle and prints what it would run.
+#   bash eng/gpu/pack.sh                       # on the development machine
+#   bash eng/gpu/train-demo.sh OUT_DIR [SEED]  # on the CUDA host
+# The checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, training_args.json) lands in
+# OUT_DIR, periodic ones in OUT_DIR/checkpoint-STEP; the log (loss, lr, tokens/s, held-out loss, per-task exact match
+# through DllmEngine) goes to OUT_DIR/train.log.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: $0 OUT_DIR [SEED]}"
+seed="${2:-1}"
+args=(train
+  --output "$out"            # [OutputDirectory]
+  --seed "$seed"             # [Seed]: data, initial weights, noise
+  --shape demo               # [Shape]: H 256, 4 layers (1 dense + 3 MoE, 16 experts, top-4 of 2/4 groups, 1 shared)
+  --steps 3000               # [Steps]
+  --batch-size 32            # [BatchSize]
+  --lr 2e-3 --warmup 100     # [LearningRate], [WarmupSteps]; cosine to 10 % [MinLearningRateRatio]
+  --weight-decay 0.1 --grad-clip 1.0
+  --block-size 32            # [BlockSize]: the engine's default
+  --bpe-merges 1200          # [BpeMerges]
+  --train-examples 20000 --held-out-examples 200
+  --eval-interval 200 --checkpoint-interval 1000 --exact-match-prompts 100
+  --device cuda --checkpoint-dtype bfloat16)
+mkdir -p "$out"
+echo "train-demo: commit $(git -C "$here/../.." rev-parse HEAD 2>/dev/null || echo unknown), seed $seed"
+echo "train-demo: bash eng/gpu/run.sh app ${args[*]}"
+if ! bash "$here/run.sh" app --help 2>/dev/null | grep -qw train; then
+  echo "train-demo: this bundle's app has no 'train' command yet (issue 13: the lead wires 'dllm train')." >&2
+  exit 3
+fi
+bash "$here/run.sh" app "${args[@]}" 2>&1 | tee "$out/train.log"
