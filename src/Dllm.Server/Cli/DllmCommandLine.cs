@@ -13,6 +13,7 @@ public static class DllmCommandLine
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 

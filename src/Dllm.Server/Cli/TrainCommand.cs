@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dllm.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Server.Cli;
+
+/// <summary>
+/// <c>dllm train</c>: trains the small LLaDA2 demo model on the project's generated chat data (block-diffusion SFT,
+/// <see cref="DemoModelTrainer"/>) and writes it in the Hugging Face layout the engine loads, plus
+/// <c>training_report.json</c> (loss history, held-out loss, per-task exact match) for the docs' figures.
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>The command with its options and action.</summary>
+    public static Command Create()
+    {
+        var defaults = new TrainingOptions { OutputDirectory = "." };
+        var output = new Option<string>("--output", "-o") { Description = "Directory of the final checkpoint (periodic ones in checkpoint-STEP/).", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial weights and the noise.", DefaultValueFactory = _ => defaults.Seed };
+        var shape = new Option<string>("--shape") { Description = "demo (about 7 M parameters) or tiny (tests).", DefaultValueFactory = _ => defaults.Shape };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
+        var batch = new Option<int>("--batch-size") { Description = "Sequences per step.", DefaultValueFactory = _ => defaults.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
+        var warmup = new Option<int>("--warmup") { Description = "Linear warm-up steps, then cosine decay.", DefaultValueFactory = _ => defaults.WarmupSteps };
+        var minLr = new Option<double>("--min-lr-ratio") { Description = "Final learning rate as a fraction of the peak.", DefaultValueFactory = _ => defaults.MinLearningRateRatio };
+        var decay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (matrices only).", DefaultValueFactory = _ => defaults.WeightDecay };
+        var clip = new Option<double>("--grad-clip") { Description = "Global gradient-norm clip.", DefaultValueFactory = _ => defaults.GradientClip };
+        var blockSize = new Option<int>("--block-size") { Description = "Diffusion block size.", DefaultValueFactory = _ => defaults.BlockSize };
+        var merges = new Option<int>("--bpe-merges") { Description = "BPE merges of the trained tokenizer.", DefaultValueFactory = _ => defaults.BpeMerges };
+        var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
+        var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
+        var logInterval = new Option<int>("--log-interval") { Description = "Steps between log lines.", DefaultValueFactory = _ => defaults.LogInterval };
+        var evalInterval = new Option<int>("--eval-interval") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => defaults.EvalInterval };
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Steps between checkpoints (each scored by exact match through the engine).", DefaultValueFactory = _ => defaults.CheckpointInterval };
+        var exactMatch = new Option<int>("--exact-match-prompts") { Description = "Held-out prompts decoded per exact-match evaluation.", DefaultValueFactory = _ => defaults.ExactMatchPrompts };
+        var device = CommonOptions.Device();
+        var dtype = new Option<string>("--checkpoint-dtype") { Description = "bfloat16 or float32 weights in the checkpoint.", DefaultValueFactory = _ => defaults.CheckpointDType };
+        var libTorchDir = CommonOptions.LibTorchDir();
+        var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
+        {
+            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, trainExamples, heldOut,
+            logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, libTorchDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var logging = CliLogging.Create();
+            var logger = logging.CreateLogger("dllm.train");
+            Native.TorchBackend.Initialize(new Native.TorchBackendOptions { LibTorchDirectory = parse.GetValue(libTorchDir) }, logger);
+            var options = new TrainingOptions
+            {
+                OutputDirectory = parse.GetValue(output)!,
+                Seed = parse.GetValue(seed),
+                Shape = parse.GetValue(shape)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                WarmupSteps = parse.GetValue(warmup),
+                MinLearningRateRatio = parse.GetValue(minLr),
+                WeightDecay = parse.GetValue(decay),
+                GradientClip = parse.GetValue(clip),
+                BlockSize = parse.GetValue(blockSize),
+                BpeMerges = parse.GetValue(merges),
+                TrainExamples = parse.GetValue(trainExamples),
+                HeldOutExamples = parse.GetValue(heldOut),
+                LogInterval = parse.GetValue(logInterval),
+                EvalInterval = parse.GetValue(evalInterval),
+                CheckpointInterval = parse.GetValue(checkpointInterval),
+                ExactMatchPrompts = parse.GetValue(exactMatch),
+                Device = parse.GetValue(device)!,
+                CheckpointDType = parse.GetValue(dtype)!,
+            };
+            var report = await DemoModelTrainer.RunAsync(options, logging, cancellationToken).ConfigureAwait(false);
+            string reportPath = Path.Combine(report.OutputDirectory, "training_report.json");
+            await File.WriteAllTextAsync(reportPath, ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Trained {Parameters:N0} parameters; checkpoint {Directory}, report {Report}", report.ParameterCount, report.OutputDirectory, reportPath);
+            return 0;
+        });
+        return command;
+    }
+
+    private static JsonObject ToJson(TrainingReport report) => new()
+    {
+        ["parameters"] = report.ParameterCount,
+        ["train_loss"] = new JsonArray([.. report.TrainLoss.Select(p => (JsonNode?)new JsonArray(p.Step, Round(p.Loss)))]),
+        ["held_out_loss"] = new JsonArray([.. report.HeldOutLoss.Select(p => (JsonNode?)new JsonArray(p.Step, Round(p.Loss)))]),
+        ["exact_match"] = report.ExactMatch is not { } em ? null : new JsonObject
+        {
+            ["step"] = em.Step,
+            ["accuracy"] = Round(em.Accuracy),
+            ["tasks"] = JsonSerializer.SerializeToNode(em.Tasks),
+        },
+    };
+
+    private static double Round(double value) => double.Parse(value.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+}
