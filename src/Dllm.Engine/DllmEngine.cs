@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Dllm.Checkpoints;
 using Dllm.Decoding;
+using Dllm.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
 using Dllm.Scheduling;
@@ -25,6 +26,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     private readonly IDiffusionAlgorithm _defaultAlgorithm;
     private readonly ConcurrentDictionary<string, EngineRequest> _active = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private readonly EngineTelemetry _telemetry;
     private int _disposed;
 
     private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory)
@@ -71,7 +73,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             throw;
         }
         ModelName = options.ResolveModelName();
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass, options.MaxQueuedRequests);
+        _telemetry = new EngineTelemetry(ModelName);
+        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _telemetry.Observe(_scheduler);
     }
 
     private ModelPlacement Place(LLaDA2Config config, DllmEngineOptions options)
@@ -292,12 +296,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             engineRequest.Dispose();
             throw new ArgumentException($"rid '{id}' is already in use by a running request.", nameof(request));
         }
+        engineRequest.Activity = _telemetry.StartRequest(id, request, ids.Length);
         try
         {
             _scheduler.Submit(engineRequest);
         }
-        catch
+        catch (Exception e)
         {
+            EngineTelemetry.Reject(engineRequest.Activity, e);
             _active.TryRemove(new KeyValuePair<string, EngineRequest>(id, engineRequest));
             engineRequest.Dispose();
             throw;
@@ -311,6 +317,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _scheduler.Dispose();
+        _telemetry.Dispose();
         _runner.Dispose();
         _logger.LogInformation("Engine stopped");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dllm.Hosting;
+using Dllm.Server.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ internal sealed class DllmServerHostedService(
     DllmEngineProvider provider,
     DllmServerState state,
     RequestTracker tracker,
+    ServerMetrics metrics,
     IOptions<DllmServerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<DllmServerHostedService> logger) : IHostedLifecycleService
@@ -62,10 +64,14 @@ internal sealed class DllmServerHostedService(
     private async Task LoadAsync()
     {
         var clock = Stopwatch.StartNew();
+        using var activity = ServerMetrics.Source.StartActivity("load_model");
+        activity?.SetTag("dllm.model_path", Path.GetFullPath(provider.Options.ModelPath));
         try
         {
             var engine = await provider.GetEngineAsync().ConfigureAwait(false);
             var generator = options.Value.Generator?.Invoke(engine) ?? engine;
+            metrics.RecordLoad(clock.Elapsed, error: null);
+            activity?.SetTag("gen_ai.request.model", engine.ModelName);
             state.SetReady(engine, generator);
             logger.LogInformation("Model {Model} loaded in {Seconds:F1} s: {Algorithm}, block {Block}, context {Context}, {Slots} running requests at most, on {Device} ({DType})",
                 engine.ModelName, clock.Elapsed.TotalSeconds, engine.AlgorithmName, engine.BlockSize, engine.ContextLength,
@@ -73,6 +79,8 @@ internal sealed class DllmServerHostedService(
         }
         catch (Exception e)
         {
+            metrics.RecordLoad(clock.Elapsed, e);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             state.SetFailed(e);
             logger.LogCritical("The model failed to load: {Message}", e.Message);
             logger.LogDebug(e, "Load failure");

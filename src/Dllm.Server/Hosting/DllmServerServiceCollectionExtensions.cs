@@ -1,4 +1,5 @@
 using Dllm;
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Endpoints.Health;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
@@ -43,6 +44,8 @@ public static class DllmServerServiceCollectionExtensions
         services.TryAddSingleton<RequestBodyReader>();
         services.TryAddSingleton<GenerationRunner>();
         services.TryAddSingleton<HealthProbe>();
+        services.AddMetrics();
+        services.TryAddSingleton<ServerMetrics>();
         services.AddHostedService<DllmServerHostedService>();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<DllmServerOptions>>((cors, server) => DllmCorsPolicy.AddTo(cors, server.Value));
