@@ -15,7 +15,8 @@ public static class DllmChatClientServiceCollectionExtensions
     /// <see cref="DllmChatClientSettings"/> bound from <paramref name="configuration"/> (e.g. the <c>"Dllm"</c> section)
     /// and then <paramref name="configure"/>, validated when the application starts. The engine is registered once
     /// (<see cref="DllmEngineServiceCollectionExtensions.AddDllmEngine"/>): when the HTTP server or another client
-    /// registered it first, that registration's engine settings win and this one's are not used.
+    /// registered it first, that registration's engine settings win and this one's are not used. The engine's health
+    /// check <see cref="DllmEngineHealthCheck"/> is registered too, so <c>app.MapHealthChecks(...)</c> reports it.
     /// </summary>
     /// <returns>The builder of the client pipeline, for <c>.UseLogging()</c>, <c>.UseOpenTelemetry()</c>, <c>.UseFunctionInvocation()</c>.</returns>
     public static ChatClientBuilder AddDllmChatClient(this IServiceCollection services, IConfiguration? configuration = null,
@@ -68,6 +69,7 @@ public static class DllmChatClientServiceCollectionExtensions
         settings.ValidateOnStart();
         services.AddSingleton<IValidateOptions<DllmChatClientSettings>>(new DllmChatClientSettingsValidator(name, registersEngine));
         services.AddDllmEngine(sp => Settings(sp, name).ToEngineOptions());
+        HealthCheckRegistrations.AddEngineCheck(services);
     }
 
     private static DllmChatClient CreateClient(IServiceProvider services, string name) =>

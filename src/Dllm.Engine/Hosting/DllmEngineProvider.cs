@@ -23,6 +23,13 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
         _create = ct => DllmEngine.CreateAsync(options, loggerFactory ?? NullLoggerFactory.Instance, ct);
     }
 
+    /// <summary>A test seam: a provider whose load is <paramref name="create"/> (e.g. one held until a test lets it go).</summary>
+    internal DllmEngineProvider(DllmEngineOptions options, Func<CancellationToken, Task<DllmEngine>> create)
+    {
+        Options = options;
+        _create = create;
+    }
+
     /// <summary>A provider over an engine the caller created (the caller keeps owning it only if it never disposes the provider).</summary>
     public DllmEngineProvider(DllmEngine engine)
     {
@@ -40,6 +47,19 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
 
     /// <summary>The load failure, if loading failed.</summary>
     public Exception? LoadError => _engine is { IsFaulted: true } task ? task.Exception!.GetBaseException() : null;
+
+    /// <summary>True while the model loads (started and not finished).</summary>
+    public bool IsLoading => _engine is { IsCompleted: false };
+
+    /// <summary>Starts loading (once) without waiting; a failure shows in <see cref="LoadError"/>.</summary>
+    public void StartLoading()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _engine ??= _create(CancellationToken.None);
+        }
+    }
 
     /// <summary>Starts loading (once) and waits for it.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => GetEngineAsync(cancellationToken);
