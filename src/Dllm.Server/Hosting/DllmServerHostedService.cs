@@ -40,7 +40,12 @@ internal sealed class DllmServerHostedService(
     {
         _onStarted = lifetime.ApplicationStarted.Register(StartLoading);
         // A stop requested through the lifetime (SIGTERM) refuses new requests from the first moment.
-        _onStopping = lifetime.ApplicationStopping.Register(() => DrainOnceAsync());
+        // A load still running is cancelled at once (it stops at the next tensor), so a stop during a long load is quick.
+        _onStopping = lifetime.ApplicationStopping.Register(() =>
+        {
+            provider.CancelLoading();
+            _ = DrainOnceAsync();
+        });
         return Task.CompletedTask;
     }
 
@@ -76,6 +81,11 @@ internal sealed class DllmServerHostedService(
             logger.LogInformation("Model {Model} loaded in {Seconds:F1} s: {Algorithm}, block {Block}, context {Context}, {Slots} running requests at most, on {Device} ({DType})",
                 engine.ModelName, clock.Elapsed.TotalSeconds, engine.AlgorithmName, engine.BlockSize, engine.ContextLength,
                 engine.MaxRunningRequests, engine.Device, engine.DType);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled by the shutdown");
+            logger.LogInformation("Model load cancelled by the shutdown after {Seconds:F1} s", clock.Elapsed.TotalSeconds);
         }
         catch (Exception e)
         {
