@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Dllm.Checkpoints;
 using Dllm.Decoding;
+using Dllm.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
 using Dllm.Scheduling;
@@ -25,9 +26,10 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     private readonly IDiffusionAlgorithm _defaultAlgorithm;
     private readonly ConcurrentDictionary<string, EngineRequest> _active = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private readonly EngineTelemetry _telemetry;
     private int _disposed;
 
-    private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory)
+    private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory, IProgress<CheckpointLoadProgress>? progress, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger<DllmEngine>();
         if (options.MaxRunningRequests < 1)
@@ -45,9 +47,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
         Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
         var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;
-        var model = ModelLoader.Load(options.ModelPath, format, DType, config => Place(config, options), loggerFactory.CreateLogger("Dllm.ModelLoader"), options.DummySeed, options.DummyLogitSharpness);
+        cancellationToken.ThrowIfCancellationRequested();
+        var model = ModelLoader.Load(options.ModelPath, format, DType, config => Place(config, options), loggerFactory.CreateLogger("Dllm.ModelLoader"),
+            options.DummySeed, options.DummyLogitSharpness, progress, cancellationToken);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             ModelConfig = model.Config;
             if (Tokenizer.MaskTokenId != ModelConfig.MaskTokenId)
                 _logger.LogWarning("tokenizer.json's <|mask|> is {TokenizerMask} but config.json's mask_token_id is {ConfigMask}; using config.json's", Tokenizer.MaskTokenId, ModelConfig.MaskTokenId);
@@ -71,7 +76,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             throw;
         }
         ModelName = options.ResolveModelName();
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), options.FuseCleanPass, options.MaxQueuedRequests);
+        _telemetry = new EngineTelemetry(ModelName);
+        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _telemetry.Observe(_scheduler);
     }
 
     private ModelPlacement Place(LLaDA2Config config, DllmEngineOptions options)
@@ -87,11 +94,29 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         return ModelPlacement.Single(config, Device);
     }
 
-    /// <summary>Loads the model and starts the engine (blocking work runs on a pool thread).</summary>
+    /// <summary>
+    /// Loads the model and starts the engine (blocking work runs on a pool thread). <paramref name="cancellationToken"/>
+    /// is checked between tensors: a cancelled load frees what it loaded and ends with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired before the engine started.</exception>
     public static Task<DllmEngine> CreateAsync(DllmEngineOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Task.Run(() => new DllmEngine(options, loggerFactory ?? NullLoggerFactory.Instance), cancellationToken);
+        return Task.Run(() => new DllmEngine(options, loggerFactory ?? NullLoggerFactory.Instance, progress: null, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the model as <see cref="CreateAsync(DllmEngineOptions, ILoggerFactory?, CancellationToken)"/> does, reporting
+    /// each tensor read (tensors and bytes done of the total) to <paramref name="progress"/>, on the loading thread.
+    /// Dummy weights (<see cref="LoadFormat.Dummy"/>) report nothing.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired before the engine started.</exception>
+    public static Task<DllmEngine> CreateAsync(DllmEngineOptions options, IProgress<CheckpointLoadProgress> progress, ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(progress);
+        return Task.Run(() => new DllmEngine(options, loggerFactory ?? NullLoggerFactory.Instance, progress, cancellationToken), cancellationToken);
     }
 
     /// <summary>The options the engine was created with.</summary>
@@ -292,12 +317,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             engineRequest.Dispose();
             throw new ArgumentException($"rid '{id}' is already in use by a running request.", nameof(request));
         }
+        engineRequest.Activity = _telemetry.StartRequest(id, request, ids.Length);
         try
         {
             _scheduler.Submit(engineRequest);
         }
-        catch
+        catch (Exception e)
         {
+            EngineTelemetry.Reject(engineRequest.Activity, e);
             _active.TryRemove(new KeyValuePair<string, EngineRequest>(id, engineRequest));
             engineRequest.Dispose();
             throw;
@@ -311,6 +338,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _scheduler.Dispose();
+        _telemetry.Dispose();
         _runner.Dispose();
         _logger.LogInformation("Engine stopped");
     }

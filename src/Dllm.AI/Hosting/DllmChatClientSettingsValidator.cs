@@ -7,11 +7,13 @@ namespace Dllm.AI.Hosting;
 
 /// <summary>
 /// Checks the <see cref="DllmChatClientSettings"/> of one registration (by options name) at start, one message per bad
-/// field, each naming the field. The engine's fields are checked only when that registration registered the engine.
+/// field, each naming the field. The engine's fields are checked when that registration registered the shared engine,
+/// or is keyed and names a model (which may be an engine of its own).
 /// </summary>
 /// <param name="registrationName">The options name of the registration.</param>
 /// <param name="checkEngine">Whether the registration registered the shared engine (so its engine fields are used).</param>
-internal sealed partial class DllmChatClientSettingsValidator(string registrationName, bool checkEngine) : IValidateOptions<DllmChatClientSettings>
+/// <param name="keyed">A keyed registration: one that sets a model path may get an engine of its own, so its engine fields are checked too.</param>
+internal sealed partial class DllmChatClientSettingsValidator(string registrationName, bool checkEngine, bool keyed = false) : IValidateOptions<DllmChatClientSettings>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, DllmChatClientSettings options)
@@ -21,7 +23,7 @@ internal sealed partial class DllmChatClientSettingsValidator(string registratio
         var errors = new List<string>();
         if (options.DefaultMaxOutputTokens is < 1)
             errors.Add($"DefaultMaxOutputTokens must be at least 1 (got {options.DefaultMaxOutputTokens}).");
-        if (checkEngine)
+        if (checkEngine || (keyed && options.ModelPath is not null))
             CheckEngine(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -15,7 +15,16 @@ public static class ModelLoader
         Load(directory, format, dtype, config => ModelPlacement.Single(config, device), logger, dummySeed, dummyLogitSharpness);
 
     /// <summary>Reads config.json and the weights (or draws dummy weights), placing layers as <paramref name="placement"/> decides for the config.</summary>
-    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, Func<LLaDA2Config, ModelPlacement> placement, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0)
+    public static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, Func<LLaDA2Config, ModelPlacement> placement, ILogger? logger = null, long dummySeed = 1, double dummyLogitSharpness = 1.0) =>
+        Load(directory, format, dtype, placement, logger, dummySeed, dummyLogitSharpness, progress: null, CancellationToken.None);
+
+    /// <summary>
+    /// As the public overloads, reporting every tensor read to <paramref name="progress"/> (safetensors only) and checking
+    /// <paramref name="cancellationToken"/> between tensors: a cancelled or failed load disposes every tensor it made.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired during the load.</exception>
+    internal static LLaDA2Model Load(string directory, LoadFormat format, torch.ScalarType dtype, Func<LLaDA2Config, ModelPlacement> placement, ILogger? logger,
+        long dummySeed, double dummyLogitSharpness, IProgress<CheckpointLoadProgress>? progress, CancellationToken cancellationToken)
     {
         logger ??= NullLogger.Instance;
         var watch = Stopwatch.StartNew();
@@ -24,7 +33,7 @@ public static class ModelLoader
             var config = LLaDA2Config.Load(Path.Combine(directory, "config.json"));
             var dummyPlacement = placement(config);
             logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType}: {Placement}", directory, dummySeed, dtype, dummyPlacement);
-            var dummy = LLaDA2Model.Load(config, new RandomWeightSource(dummySeed, dummyLogitSharpness), dtype, dummyPlacement, logger);
+            var dummy = Build(() => LLaDA2Model.Load(config, new CancellableWeightSource(new RandomWeightSource(dummySeed, dummyLogitSharpness), cancellationToken), dtype, dummyPlacement, logger));
             logger.LogInformation("Model ready in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
             return dummy;
         }
@@ -33,11 +42,35 @@ public static class ModelLoader
         logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType}: {Placement}",
             directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, modelPlacement);
         checkpoint.CheckTensors(new LLaDA2CheckpointLayout(checkpoint.Config).Tensors);
-        checkpoint.Progress = new ThrottledProgress(10, p => logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
+        var log = new ThrottledProgress(10, p => logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
             p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9));
-        var model = LLaDA2Model.Load(checkpoint.Config, new CheckpointWeightSource(checkpoint), dtype, modelPlacement, logger);
-        checkpoint.CheckNoUnexpectedTensors(model.TensorNamesRead);
+        checkpoint.Progress = progress is null ? log : new ProgressTee<CheckpointLoadProgress>(log, progress);
+        var model = Build(() =>
+        {
+            var loaded = LLaDA2Model.Load(checkpoint.Config, new CancellableWeightSource(new CheckpointWeightSource(checkpoint), cancellationToken), dtype, modelPlacement, logger);
+            checkpoint.CheckNoUnexpectedTensors(loaded.TensorNamesRead);
+            return loaded;
+        });
         logger.LogInformation("Model ready in {Seconds:F1} s ({Rate:F2} GB/s from disk)", watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
+        return model;
+    }
+
+    /// <summary>Builds the model in a dispose scope: kept whole on success; on any failure (cancellation included) every tensor made so far is freed at once.</summary>
+    private static LLaDA2Model Build(Func<LLaDA2Model> build)
+    {
+        var scope = torch.NewDisposeScope();
+        LLaDA2Model model;
+        try
+        {
+            model = build();
+        }
+        catch
+        {
+            scope.Dispose();
+            throw;
+        }
+        scope.Detach(scope.DisposablesView.ToArray());
+        scope.Dispose();
         return model;
     }
 }

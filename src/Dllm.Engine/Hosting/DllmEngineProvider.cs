@@ -12,6 +12,7 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
 {
     private readonly Func<CancellationToken, Task<DllmEngine>> _create;
     private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _loadCancellation = new();
     private Task<DllmEngine>? _engine;
     private bool _disposed;
 
@@ -21,6 +22,13 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         _create = ct => DllmEngine.CreateAsync(options, loggerFactory ?? NullLoggerFactory.Instance, ct);
+    }
+
+    /// <summary>A test seam: a provider whose load is <paramref name="create"/> (e.g. one held until a test lets it go).</summary>
+    internal DllmEngineProvider(DllmEngineOptions options, Func<CancellationToken, Task<DllmEngine>> create)
+    {
+        Options = options;
+        _create = create;
     }
 
     /// <summary>A provider over an engine the caller created (the caller keeps owning it only if it never disposes the provider).</summary>
@@ -38,8 +46,36 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
     /// <summary>The engine when it has loaded successfully, else null (still loading, failed or not started).</summary>
     public DllmEngine? Engine => _engine is { IsCompletedSuccessfully: true } task ? task.Result : null;
 
-    /// <summary>The load failure, if loading failed.</summary>
-    public Exception? LoadError => _engine is { IsFaulted: true } task ? task.Exception!.GetBaseException() : null;
+    /// <summary>The load failure, if loading failed (an <see cref="OperationCanceledException"/> after <see cref="CancelLoading"/>).</summary>
+    public Exception? LoadError => _engine switch
+    {
+        { IsFaulted: true } task => task.Exception!.GetBaseException(),
+        { IsCanceled: true } => new OperationCanceledException("the model load was cancelled."),
+        _ => null,
+    };
+
+    /// <summary>Cancels a load in progress (it stops at the next tensor and frees what it loaded); no effect once loaded. Disposing the provider cancels too.</summary>
+    public void CancelLoading()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+                _loadCancellation.Cancel();
+        }
+    }
+
+    /// <summary>True while the model loads (started and not finished).</summary>
+    public bool IsLoading => _engine is { IsCompleted: false };
+
+    /// <summary>Starts loading (once) without waiting; a failure shows in <see cref="LoadError"/>.</summary>
+    public void StartLoading()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _engine ??= _create(_loadCancellation.Token);
+        }
+    }
 
     /// <summary>Starts loading (once) and waits for it.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => GetEngineAsync(cancellationToken);
@@ -50,7 +86,7 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _engine ??= _create(CancellationToken.None);
+            _engine ??= _create(_loadCancellation.Token);
         }
         return _engine.WaitAsync(cancellationToken);
     }
@@ -66,15 +102,20 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
             _disposed = true;
             engine = _engine;
         }
+        await _loadCancellation.CancelAsync().ConfigureAwait(false);
         if (engine is null)
             return;
         try
         {
             await (await engine.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception) when (engine.IsFaulted)
+        catch (Exception) when (engine.IsFaulted || engine.IsCanceled)
         {
-            // The load failed: nothing to dispose.
+            // The load failed or was cancelled: nothing to dispose.
+        }
+        finally
+        {
+            _loadCancellation.Dispose();
         }
     }
 

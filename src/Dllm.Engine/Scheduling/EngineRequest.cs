@@ -62,6 +62,18 @@ internal sealed class EngineRequest : IDisposable
 
     public int DenoisingSteps { get; set; }
 
+    /// <summary>The request's span (see <see cref="Diagnostics.EngineTelemetry"/>), or null when nobody listens.</summary>
+    public Activity? Activity { get; set; }
+
+    /// <summary>Blocks resolved so far.</summary>
+    public int BlocksResolved { get; set; }
+
+    /// <summary>When the first block resolved (from submission), or null before.</summary>
+    public TimeSpan? FirstBlockAt { get; set; }
+
+    /// <summary>Tokens the first block kept.</summary>
+    public int FirstBlockTokens { get; set; }
+
     public TimeSpan Elapsed => _clock.Elapsed;
 
     public string? CancelReason => _cancelReason;

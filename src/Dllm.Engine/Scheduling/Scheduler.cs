@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dllm.Decoding;
+using Dllm.Diagnostics;
 using Dllm.Model;
 using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
@@ -33,12 +34,14 @@ internal sealed class Scheduler : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
     private readonly bool _fuseCleanPass;
+    private readonly EngineTelemetry _telemetry;
     private volatile bool _stopping;
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, bool fuseCleanPass = true, int? maxQueued = null)
+    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
+        _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
         _maxQueued = maxQueued;
         _runner = runner;
@@ -164,6 +167,7 @@ internal sealed class Scheduler : IDisposable
                 int blockSize = request.Algorithm.BlockSize;
                 int prefix = request.PromptIds.Length / blockSize * blockSize;
                 _runner.Prefill(request, blockSize, prefix);
+                _telemetry.OnPrefill(request, prefix);
                 request.BlockStart = prefix;
                 request.Block = new BlockState(blockSize, _runner.Model.Config.MaskTokenId, request.PromptIds.AsSpan(prefix));
             }
@@ -209,7 +213,11 @@ internal sealed class Scheduler : IDisposable
                 request.DenoisingSteps++;
                 var tokens = proposals.Tokens.AsSpan(i * blockSize, blockSize);
                 var confidences = proposals.Confidences.AsSpan(i * blockSize, blockSize);
-                if (request.Algorithm.Step(request.Block!, tokens, confidences))
+                var block = request.Block!;
+                int committed = block.Committed;
+                bool resolved = request.Algorithm.Step(block, tokens, confidences);
+                _telemetry.OnStep(block.Committed - committed);
+                if (resolved)
                     OnBlockResolved(request);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -277,6 +285,7 @@ internal sealed class Scheduler : IDisposable
         var finish = BlockFinishCheck.Apply(request.OutputIds, block.Tokens.AsSpan(block.FixedCount), request.Sampling,
             _runner.Model.Config.EosTokenId, _tokenizer, request.StopReason);
         var newIds = request.OutputIds.Skip(before).ToArray();
+        _telemetry.OnBlockResolved(request, block, newIds.Length);
         string delta = request.Detokenizer.Append(newIds);
         if (finish is not null)
             delta += request.Detokenizer.Flush();
@@ -307,8 +316,7 @@ internal sealed class Scheduler : IDisposable
         if (request.IsFinished)
             return;
         request.Text = text ?? request.Text;
-        request.Updates.Writer.TryWrite(Update(request, delta, newIds ?? [], reason));
-        End(request, error: null);
+        End(request, reason, error: null, Update(request, delta, newIds ?? [], reason));
     }
 
     /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging <paramref name="error"/> once.</summary>
@@ -321,12 +329,16 @@ internal sealed class Scheduler : IDisposable
     private void Fail(EngineRequest request, DllmGenerationException error)
     {
         if (!request.IsFinished)
-            End(request, error);
+            End(request, reason: null, error, last: null);
     }
 
-    private void End(EngineRequest request, Exception? error)
+    /// <summary>Ends a request: records it (before the caller can see the end), writes its last update, completes its stream, frees its slot.</summary>
+    private void End(EngineRequest request, FinishReason? reason, Exception? error, GenerationUpdate? last)
     {
         request.IsFinished = true;
+        _telemetry.OnEnd(request, reason, error);
+        if (last is not null)
+            request.Updates.Writer.TryWrite(last);
         request.Updates.Writer.TryComplete(error);
         if (request.Slot >= 0)
         {

@@ -39,12 +39,13 @@ internal static class ServeCommand
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };
+        var enableMetrics = new Option<bool>("--enable-metrics") { Description = "Serve Prometheus metrics at /metrics (request, token, time-to-first-block, steps-per-block, queue, K/V slots). OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT either way." };
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, maxQueued, requestTimeout, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
-            adminApiKey, allowedOrigins, maxPrompts, maxBody,
+            adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -71,6 +72,7 @@ internal static class ServeCommand
             Gpus = parse.GetValue(gpus),
             DeviceMap = parse.GetValue(deviceMap),
             DisableCudaGraph = parse.GetValue(disableCudaGraph),
+            EnableMetrics = parse.GetValue(enableMetrics),
         }, cancellationToken));
         return command;
     }

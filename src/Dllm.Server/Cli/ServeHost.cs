@@ -43,6 +43,8 @@ internal static class ServeHost
         CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        if (settings.EnableMetrics || Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
+            builder.Services.AddDllmTelemetry(telemetry => telemetry.Prometheus = settings.EnableMetrics);
         builder.Services.AddDllmServer(_ => engineOptions, server =>
         {
             ServeServerOptions.Apply(settings, server);

@@ -69,6 +69,9 @@ internal sealed record ServeSettings
     /// <summary><c>--max-request-body-bytes</c>; null: the server's default.</summary>
     public long? MaxRequestBodyBytes { get; init; }
 
+    /// <summary><c>--enable-metrics</c>: Prometheus text at <c>/metrics</c>.</summary>
+    public bool EnableMetrics { get; init; }
+
     /// <summary><c>--trust-remote-code</c>: accepted for SGLang command lines, no effect.</summary>
     public bool TrustRemoteCode { get; init; }
 }

@@ -1,9 +1,11 @@
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Endpoints;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -12,7 +14,8 @@ public static class DllmEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/generate</c>, <c>/health</c>, <c>/health_generate</c>, <c>/get_model_info</c>, <c>/get_server_info</c>,
-    /// <c>/v1/models</c>, <c>/v1/chat/completions</c>, <c>/v1/completions</c> and <c>/abort_request</c> (under
+    /// <c>/v1/models</c>, <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/abort_request</c> and, with
+    /// <see cref="DllmServerOptions.EnableMetrics"/>, the Prometheus text at <c>/metrics</c> (under
     /// <paramref name="prefix"/>, default none, as SGLang clients expect). Needs <c>services.AddDllmServer(...)</c>.
     /// Another method on one of these paths gets a JSON 405 with <c>Allow</c>; unknown paths are the app's to answer.
     /// </summary>
@@ -37,6 +40,12 @@ public static class DllmEndpointRouteBuilderExtensions
                      .WithOrder(1)
                      .WithDisplayName($"dllm 405 {pattern}");
             }
+        }
+        if (services.GetRequiredService<IOptions<DllmServerOptions>>().Value.EnableMetrics)
+        {
+            if (services.GetService<DllmTelemetryOptions>() is not { Prometheus: true })
+                throw new InvalidOperationException("DllmServerOptions.EnableMetrics needs services.AddDllmTelemetry() (which registers the Prometheus exporter).");
+            group.MapPrometheusScrapingEndpoint(DllmServerTelemetry.MetricsPath).WithDisplayName("dllm GET " + DllmServerTelemetry.MetricsPath);
         }
         return group;
     }

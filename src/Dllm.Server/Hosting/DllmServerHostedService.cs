@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dllm.Hosting;
+using Dllm.Server.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ internal sealed class DllmServerHostedService(
     DllmEngineProvider provider,
     DllmServerState state,
     RequestTracker tracker,
+    ServerMetrics metrics,
     IOptions<DllmServerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<DllmServerHostedService> logger) : IHostedLifecycleService
@@ -38,7 +40,12 @@ internal sealed class DllmServerHostedService(
     {
         _onStarted = lifetime.ApplicationStarted.Register(StartLoading);
         // A stop requested through the lifetime (SIGTERM) refuses new requests from the first moment.
-        _onStopping = lifetime.ApplicationStopping.Register(() => DrainOnceAsync());
+        // A load still running is cancelled at once (it stops at the next tensor), so a stop during a long load is quick.
+        _onStopping = lifetime.ApplicationStopping.Register(() =>
+        {
+            provider.CancelLoading();
+            _ = DrainOnceAsync();
+        });
         return Task.CompletedTask;
     }
 
@@ -62,17 +69,28 @@ internal sealed class DllmServerHostedService(
     private async Task LoadAsync()
     {
         var clock = Stopwatch.StartNew();
+        using var activity = ServerMetrics.Source.StartActivity("load_model");
+        activity?.SetTag("dllm.model_path", Path.GetFullPath(provider.Options.ModelPath));
         try
         {
             var engine = await provider.GetEngineAsync().ConfigureAwait(false);
             var generator = options.Value.Generator?.Invoke(engine) ?? engine;
+            metrics.RecordLoad(clock.Elapsed, error: null);
+            activity?.SetTag("gen_ai.request.model", engine.ModelName);
             state.SetReady(engine, generator);
             logger.LogInformation("Model {Model} loaded in {Seconds:F1} s: {Algorithm}, block {Block}, context {Context}, {Slots} running requests at most, on {Device} ({DType})",
                 engine.ModelName, clock.Elapsed.TotalSeconds, engine.AlgorithmName, engine.BlockSize, engine.ContextLength,
                 engine.MaxRunningRequests, engine.Device, engine.DType);
         }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled by the shutdown");
+            logger.LogInformation("Model load cancelled by the shutdown after {Seconds:F1} s", clock.Elapsed.TotalSeconds);
+        }
         catch (Exception e)
         {
+            metrics.RecordLoad(clock.Elapsed, e);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             state.SetFailed(e);
             logger.LogCritical("The model failed to load: {Message}", e.Message);
             logger.LogDebug(e, "Load failure");

@@ -71,6 +71,13 @@ public sealed class DllmServerOptions
     /// <summary>Stop the application when the model fails to load (a server without a model is of no use); default true.</summary>
     public bool StopApplicationOnLoadFailure { get; set; } = true;
 
+    /// <summary>
+    /// Serve the <c>Dllm.Engine</c> and <c>Dllm.Server</c> metrics as Prometheus text at <c>/metrics</c> (SGLang's
+    /// <c>--enable-metrics</c>; open like <c>/health</c>, without an API key). Set by <c>services.AddDllmTelemetry()</c>,
+    /// which registers the exporter; <c>MapDllmEndpoints</c> maps the path. Default false: <c>/metrics</c> is not served.
+    /// </summary>
+    public bool EnableMetrics { get; set; }
+
     /// <summary>True when the model is the built-in demo model (random weights); reported by <c>/get_server_info</c>.</summary>
     public bool IsDemoModel { get; set; }
 

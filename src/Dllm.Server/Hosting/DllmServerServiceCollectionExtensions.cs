@@ -1,10 +1,12 @@
 using Dllm;
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Endpoints.Health;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Endpoints.Running;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +31,8 @@ public static class DllmServerServiceCollectionExtensions
     /// <summary>
     /// Registers the server over an engine registered with <c>services.AddDllmEngine(...)</c> (by the app or the chat
     /// client): the hosted service that loads it at start and drains and disposes it at shutdown, and what
-    /// <c>app.MapDllmEndpoints()</c> needs, including the CORS policy <see cref="DllmServerOptions.CorsPolicyName"/> for
+    /// <c>app.MapDllmEndpoints()</c> needs, the health checks <see cref="DllmServerHealthCheck"/> and
+    /// <see cref="DllmGenerationHealthCheck"/> (for <c>app.MapHealthChecks(...)</c>), including the CORS policy <see cref="DllmServerOptions.CorsPolicyName"/> for
     /// <see cref="DllmServerOptions.AllowedOrigins"/> (the app applies it with <c>app.UseCors(DllmServerOptions.CorsPolicyName)</c>).
     /// </summary>
     public static IServiceCollection AddDllmServer(this IServiceCollection services, Action<DllmServerOptions>? configure = null)
@@ -43,11 +46,29 @@ public static class DllmServerServiceCollectionExtensions
         services.TryAddSingleton<RequestBodyReader>();
         services.TryAddSingleton<GenerationRunner>();
         services.TryAddSingleton<HealthProbe>();
+        services.AddMetrics();
+        services.TryAddSingleton<ServerMetrics>();
+        AddHealthChecks(services);
         services.AddHostedService<DllmServerHostedService>();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<DllmServerOptions>>((cors, server) => DllmCorsPolicy.AddTo(cors, server.Value));
         services.AddOptions<HostOptions>().PostConfigure<IOptions<DllmServerOptions>>(EnsureShutdownTimeout);
         return services;
+    }
+
+    /// <summary>The server's health checks (once): <see cref="DllmServerHealthCheck"/> and <see cref="DllmGenerationHealthCheck"/>, for <c>app.MapHealthChecks(...)</c>.</summary>
+    private static void AddHealthChecks(IServiceCollection services)
+    {
+        services.AddHealthChecks();
+        services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            if (options.Registrations.Any(r => r.Name == DllmServerHealthCheck.Name))
+                return;
+            options.Registrations.Add(new HealthCheckRegistration(DllmServerHealthCheck.Name,
+                sp => new DllmServerHealthCheck(sp.GetRequiredService<DllmServerState>()), failureStatus: null, tags: ["dllm", "ready"]));
+            options.Registrations.Add(new HealthCheckRegistration(DllmGenerationHealthCheck.Name,
+                sp => new DllmGenerationHealthCheck(sp.GetRequiredService<HealthProbe>()), failureStatus: null, tags: ["dllm", "generate"]));
+        });
     }
 
     /// <summary>

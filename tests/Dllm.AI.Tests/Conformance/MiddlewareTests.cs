@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dllm.AI.Tests.Infrastructure;
+using Dllm.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;

@@ -116,7 +116,7 @@ public sealed class ServiceCollectionTests
     [Fact]
     public async Task The_returned_builder_chains_middleware_into_the_registered_client()
     {
-        var logs = new Infrastructure.CollectingLoggerProvider();
+        var logs = new CollectingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
         services.AddDllmChatClient(TinyCpuEngine).UseLogging().UseFunctionInvocation();

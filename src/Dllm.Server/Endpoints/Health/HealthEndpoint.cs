@@ -24,6 +24,9 @@ internal sealed class HealthEndpoint(HealthProbe probe, GenerationRunner runner,
     public bool RequiresApiKey => false;
 
     /// <inheritdoc />
+    public bool IsProbe => true;
+
+    /// <inheritdoc />
     public async Task HandleAsync(HttpContext context)
     {
         if (context.Request.Path.StartsWithSegments("/health_generate", StringComparison.Ordinal) && ApiKeyCheck.Authorize(context, options.Value) is null)

@@ -39,7 +39,7 @@ internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILog
             else if (error.StatusCode >= 500 && error.StatusCode != StatusCodes.Status503ServiceUnavailable)
                 logger.LogWarning("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             else
-                logger.LogInformation("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
+                logger.Log(endpoint.IsProbe ? LogLevel.Debug : LogLevel.Information, "{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             if (!context.Response.HasStarted)
                 await ApiErrors.WriteAsync(context, error).ConfigureAwait(false);
         }

@@ -14,6 +14,9 @@ internal interface IDllmEndpoint
     /// <summary>Whether <c>--api-key</c> applies (everything but the health probes).</summary>
     bool RequiresApiKey => true;
 
+    /// <summary>Whether it is a health probe, whose refusals (503 while loading) are logged at Debug: probes come every few seconds.</summary>
+    bool IsProbe => false;
+
     /// <summary>Answers the request.</summary>
     Task HandleAsync(HttpContext context);
 }

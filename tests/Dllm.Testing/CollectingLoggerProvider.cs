@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.AI.Tests.Infrastructure;
+namespace Dllm.Testing;
 
 /// <summary>Keeps every log entry written through it.</summary>
 public sealed class CollectingLoggerProvider : ILoggerProvider
