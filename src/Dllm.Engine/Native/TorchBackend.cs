@@ -29,6 +29,7 @@ public static partial class TorchBackend
     public static TorchBackendReport? Report => s_report;
 
     /// <summary>Loads the backend (once) and returns what was loaded.</summary>
+    /// <exception cref="PlatformNotSupportedException">Not linux-x64: the only platform the native backend supports.</exception>
     /// <exception cref="TorchBackendException">A library failed to load; the message says which and what to do.</exception>
     public static TorchBackendReport Initialize(TorchBackendOptions? options = null, ILogger? logger = null)
     {
@@ -46,7 +47,8 @@ public static partial class TorchBackend
     private static TorchBackendReport Load(TorchBackendOptions options, ILogger logger)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            throw new TorchBackendException($"Dllm's native backend supports linux-x64 only (this is {RuntimeInformation.RuntimeIdentifier}).");
+            throw new PlatformNotSupportedException(
+                $"Dllm's native backend (TorchSharp + libtorch) runs on linux-x64 only; this process is {RuntimeInformation.RuntimeIdentifier}.");
 
         string libTorchSharp = FindLibTorchSharp();
         var fix = LibStdCxxCompatibility.Apply(libTorchSharp, logger);

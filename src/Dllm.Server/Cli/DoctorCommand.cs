@@ -29,7 +29,7 @@ internal static class DoctorCommand
         {
             report = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = libTorchDir }, logger);
         }
-        catch (TorchBackendException e)
+        catch (Exception e) when (e is TorchBackendException or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"dllm doctor: FAILED to load the native backend.{Environment.NewLine}{e.Message}");
             return 2;
