@@ -2,7 +2,7 @@ using System.CommandLine;
 using Dllm.Native;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary><c>dllm doctor</c>: loads the native backend, prints what it loaded, and checks the device.</summary>
 internal static class DoctorCommand
