@@ -45,6 +45,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
+        // The tool is packed from a fresh publish folder: the project's own publish/ may hold files of another version.
         string suffix = string.Create(CultureInfo.InvariantCulture, $"test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}");
         File.WriteAllText(NuGetConfig, $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -57,7 +58,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
             </configuration>
             """);
         await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
-            $"-p:VersionSuffix={suffix}", "-nologo"], Root, TimeSpan.FromMinutes(5));
+            $"-p:VersionSuffix={suffix}", $"-p:PublishDir={Path.Combine(Root, "publish")}/", "-nologo"], Root, TimeSpan.FromMinutes(5));
         Version = Directory.EnumerateFiles(Feed).Select(f => ToolPackage().Match(Path.GetFileName(f))).Single(m => m.Success).Groups[1].Value;
         await RunAsync("dotnet", ["tool", "install", "dllm", "--tool-path", Path.Combine(Root, "tools"), "--add-source", Feed,
             "--configfile", NuGetConfig, "--version", Version], Root, TimeSpan.FromMinutes(3));
@@ -70,7 +71,11 @@ public sealed partial class PackageFeed : IAsyncLifetime
             ? given
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string id in PackageIds)
+        {
             DeleteIfPresent(Path.Combine(cache, id, Version));
+            if (Directory.Exists(Path.Combine(cache, id)) && !Directory.EnumerateFileSystemEntries(Path.Combine(cache, id)).Any())
+                Directory.Delete(Path.Combine(cache, id));
+        }
         DeleteIfPresent(Root);
         return Task.CompletedTask;
     }
@@ -85,6 +90,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
             ["DOTNET_NOLOGO"] = "1",
         };
         using var process = ExternalProcess.Start(program, arguments, env, workingDirectory);
+        process.LowerPriority(); // pack, restore and build are heavy; the other test assemblies run beside them
         int exit = await process.WaitForExitAsync(timeout);
         Log += process.Output;
         Assert.True(exit == 0, $"{program} {string.Join(' ', arguments)} exited with {exit}:\n{process.Output}");

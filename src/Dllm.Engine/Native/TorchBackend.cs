@@ -63,7 +63,8 @@ public static partial class TorchBackend
             {
                 throw new TorchBackendException(
                     $"This app ships its own libtorch ({shippedDir}, from a Dllm runtime package) and {TorchBackendOptions.LibTorchDirectoryVariable}/--libtorch-dir asks for another ({requested}). " +
-                    "Two libtorch copies in one process abort it. To use an existing libtorch, remove the Dllm.Runtime.* package reference (in this repository: build with -p:DllmTorchBackend=external), or unset the option.");
+                    "Two libtorch copies in one process abort it. To use an existing libtorch, run an app without a Dllm runtime package " +
+                    "(remove the Dllm.Runtime.* package reference; in this repository build with -p:DllmTorchBackend=external, as eng/gpu/pack.sh builds dllm), or unset the option.");
             }
             libTorchDir = Path.GetFullPath(requested);
         }

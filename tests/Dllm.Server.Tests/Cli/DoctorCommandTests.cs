@@ -21,6 +21,25 @@ public class DoctorCommandTests
     }
 
     [Fact]
+    public async Task A_second_libtorch_beside_the_shipped_one_is_refused_with_what_to_do_instead()
+    {
+        string other = Directory.CreateTempSubdirectory("dllm-other-libtorch-").FullName;
+        try
+        {
+            var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, NoFixDisabled, "doctor", "--libtorch-dir", other);
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains($"asks for another ({other})", result.StandardError);
+            Assert.Contains("Two libtorch copies in one process abort it", result.StandardError);
+            Assert.Contains("remove the Dllm.Runtime.* package reference", result.StandardError);
+        }
+        finally
+        {
+            Directory.Delete(other);
+        }
+    }
+
+    [Fact]
     public async Task Doctor_names_a_bad_device()
     {
         var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, NoFixDisabled, "doctor", "--device", "cuda:0");
