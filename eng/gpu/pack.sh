@@ -28,7 +28,7 @@ publish() { # project output-folder
     echo "pack: ERROR: .gpu/$2 contains libtorch; the bundle must use the host's" >&2; exit 1
   fi
 }
-publish src/Dllm.Server app
+publish src/Dllm.Cli app
 [[ -d "$root/bench/Dllm.Bench" ]] && publish bench/Dllm.Bench bench
 publish samples/OpenAIClient openai-client
 cp "$root/eng/gpu/run.sh" "$out/run.sh"

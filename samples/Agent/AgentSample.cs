@@ -15,7 +15,7 @@ public static class AgentSample
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
     {
         var arguments = SampleArguments.Parse(args, defaultMaxNewTokens: 128);
-        string modelPath = DemoModel.Resolve(arguments.ModelPath, output);
+        string modelPath = await SampleModel.ResolveAsync(arguments.ModelPath, output, cancellationToken);
         using var client = await DllmChatClient.CreateAsync(
             new DllmEngineOptions { ModelPath = modelPath, MaxRunningRequests = 2 },
             new DllmChatClientOptions { DefaultMaxOutputTokens = arguments.MaxNewTokens },

@@ -13,7 +13,7 @@ public static class ChatClientSample
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
     {
         var arguments = SampleArguments.Parse(args, defaultMaxNewTokens: 256);
-        string modelPath = DemoModel.Resolve(arguments.ModelPath, output);
+        string modelPath = await SampleModel.ResolveAsync(arguments.ModelPath, output, cancellationToken);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddDllmChatClient(settings =>

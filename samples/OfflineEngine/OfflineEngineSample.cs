@@ -13,7 +13,7 @@ public static class OfflineEngineSample
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
     {
         var arguments = SampleArguments.Parse(args, defaultMaxNewTokens: 1024);
-        string modelPath = DemoModel.Resolve(arguments.ModelPath, output);
+        string modelPath = await SampleModel.ResolveAsync(arguments.ModelPath, output, cancellationToken);
         await using var engine = await DllmEngine.CreateAsync(
             new DllmEngineOptions { ModelPath = modelPath, Algorithm = "LowConfidence", MaxRunningRequests = 1 }, cancellationToken: cancellationToken);
 

@@ -12,7 +12,7 @@ public static class SemanticKernelSample
     public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
     {
         var arguments = SampleArguments.Parse(args, defaultMaxNewTokens: 128);
-        string modelPath = DemoModel.Resolve(arguments.ModelPath, output);
+        string modelPath = await SampleModel.ResolveAsync(arguments.ModelPath, output, cancellationToken);
         var builder = Kernel.CreateBuilder().AddDllmChatClient(settings =>
         {
             settings.ModelPath = modelPath;

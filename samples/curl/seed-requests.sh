@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two requests of SGLang's LLaDA2 documentation, unchanged, against a running `dllm serve`.
-#   dotnet run --project src/Dllm.Server -c Release -- serve          # the demo model, port 30000
+#   dotnet run --project src/Dllm.Cli -c Release -- serve          # the demo model, port 30000
 #   bash samples/curl/seed-requests.sh [base url, default http://127.0.0.1:30000]
 # An --api-key server also needs DLLM_API_KEY=<key> in the environment.
 set -euo pipefail

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 
 namespace Dllm.Native;
@@ -17,7 +18,9 @@ internal static class LibStdCxxCompatibility
     /// <summary>Environment variable that switches the fix off (for diagnosis and for the test that proves it is needed).</summary>
     public const string DisableVariable = "DLLM_DISABLE_LIBSTDCXX_FIX";
 
-    /// <summary>Checks the system libstdc++ and patches <paramref name="libTorchSharpPath"/> when needed.</summary>
+    /// <summary>Checks the system libstdc++ and patches <paramref name="libTorchSharpPath"/> when needed (Linux only:
+    /// TorchBackend calls it behind its platform check).</summary>
+    [SupportedOSPlatform("linux")]
     public static LibStdCxxFixOutcome Apply(string libTorchSharpPath, ILogger logger)
     {
         byte[] library = File.ReadAllBytes(libTorchSharpPath);

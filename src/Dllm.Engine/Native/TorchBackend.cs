@@ -9,8 +9,8 @@ namespace Dllm.Native;
 
 /// <summary>
 /// Loads the native libtorch + LibTorchSharp pair exactly once per process, in an order that works for
-/// the three build-time backends, and reports what it loaded. Call <see cref="Initialize"/> before any
-/// other TorchSharp call; later calls return the first report.
+/// each runtime (a runtime package's libtorch in the app's output, or an existing libtorch), and reports what it
+/// loaded. Call <see cref="Initialize"/> before any other TorchSharp call; later calls return the first report.
 /// </summary>
 public static partial class TorchBackend
 {
@@ -20,15 +20,16 @@ public static partial class TorchBackend
     private static readonly Lock Gate = new();
     private static TorchBackendReport? s_report;
 
-    /// <summary>The build-time backend this assembly was compiled for (<c>cpu</c>, <c>cuda</c> or <c>external</c>).</summary>
-    public static string BuildBackend { get; } =
-        typeof(TorchBackend).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "DllmTorchBackend")?.Value ?? "cpu";
+    /// <summary>What to do when no libtorch is found: the one message a missing runtime gives.</summary>
+    public const string MissingRuntimeAdvice =
+        "Add a Dllm runtime package to the app: Dllm.Runtime.Cpu (libtorch for CPU) or Dllm.Runtime.Cuda (libtorch for CUDA); " +
+        "or point --libtorch-dir / " + TorchBackendOptions.LibTorchDirectoryVariable + " at an existing libtorch directory, such as a PyTorch install's torch/lib.";
 
     /// <summary>The report of the load that already happened, or null before <see cref="Initialize"/>.</summary>
     public static TorchBackendReport? Report => s_report;
 
     /// <summary>Loads the backend (once) and returns what was loaded.</summary>
+    /// <exception cref="PlatformNotSupportedException">Not linux-x64: the only platform the native backend supports.</exception>
     /// <exception cref="TorchBackendException">A library failed to load; the message says which and what to do.</exception>
     public static TorchBackendReport Initialize(TorchBackendOptions? options = null, ILogger? logger = null)
     {
@@ -46,7 +47,8 @@ public static partial class TorchBackend
     private static TorchBackendReport Load(TorchBackendOptions options, ILogger logger)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            throw new TorchBackendException($"Dllm's native backend supports linux-x64 only (this is {RuntimeInformation.RuntimeIdentifier}).");
+            throw new PlatformNotSupportedException(
+                $"Dllm's native backend (TorchSharp + libtorch) runs on linux-x64 only; this process is {RuntimeInformation.RuntimeIdentifier}.");
 
         string libTorchSharp = FindLibTorchSharp();
         var fix = LibStdCxxCompatibility.Apply(libTorchSharp, logger);
@@ -60,17 +62,16 @@ public static partial class TorchBackend
             if (shipsLibTorch && !SameDirectory(requested, shippedDir))
             {
                 throw new TorchBackendException(
-                    $"This build ships its own libtorch ({shippedDir}) and {TorchBackendOptions.LibTorchDirectoryVariable}/--libtorch-dir asks for another ({requested}). " +
-                    "Two libtorch copies in one process abort it. Rebuild with -p:DllmTorchBackend=external to use an existing libtorch, or unset the option.");
+                    $"This app ships its own libtorch ({shippedDir}, from a Dllm runtime package) and {TorchBackendOptions.LibTorchDirectoryVariable}/--libtorch-dir asks for another ({requested}). " +
+                    "Two libtorch copies in one process abort it. To use an existing libtorch, run an app without a Dllm runtime package " +
+                    "(remove the Dllm.Runtime.* package reference; in this repository build with -p:DllmTorchBackend=external, as eng/gpu/pack.sh builds dllm), or unset the option.");
             }
             libTorchDir = Path.GetFullPath(requested);
         }
         else
         {
             libTorchDir = shipsLibTorch ? shippedDir : FindOnLibraryPath()
-                ?? throw new TorchBackendException(
-                    $"No libtorch found: this build (backend '{BuildBackend}') ships none next to {libTorchSharp}. " +
-                    $"Set {TorchBackendOptions.LibTorchDirectoryVariable} (or --libtorch-dir) to a libtorch directory such as a PyTorch install's torch/lib, or add it to LD_LIBRARY_PATH.");
+                ?? throw new TorchBackendException($"No libtorch found (none in the app's output next to {libTorchSharp}, none on LD_LIBRARY_PATH). {MissingRuntimeAdvice}");
         }
 
         foreach (string library in CpuLibraries)
@@ -110,7 +111,7 @@ public static partial class TorchBackend
         var device = cuda ? CudaDriver.Describe(0) : null;
         return new TorchBackendReport
         {
-            BuildBackend = BuildBackend,
+            Runtime = DescribeRuntime(shipsLibTorch, hasCuda, requested is not null),
             LibTorchDirectory = libTorchDir,
             LibTorchVersion = FindLibTorchVersion(libTorchDir),
             LibTorchSharpPath = libTorchSharp,
@@ -121,6 +122,13 @@ public static partial class TorchBackend
             DeviceMemoryBytes = device?.TotalBytes,
         };
     }
+
+    private static string DescribeRuntime(bool shipsLibTorch, bool hasCuda, bool requested) => (shipsLibTorch, requested) switch
+    {
+        (true, _) => hasCuda ? "package (CUDA libtorch in the app's output)" : "package (CPU libtorch in the app's output)",
+        (false, true) => "external (--libtorch-dir / " + TorchBackendOptions.LibTorchDirectoryVariable + ")",
+        (false, false) => "external (LD_LIBRARY_PATH)",
+    };
 
     private static string FindLibTorchSharp()
     {

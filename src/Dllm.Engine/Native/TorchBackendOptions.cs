@@ -9,7 +9,7 @@ public sealed record TorchBackendOptions
     /// <summary>
     /// An existing libtorch directory to load instead of the one shipped with the app. Null: use
     /// <see cref="LibTorchDirectoryVariable"/>, else the app's own libtorch, else a libtorch on <c>LD_LIBRARY_PATH</c>.
-    /// Only valid for builds made with <c>-p:DllmTorchBackend=external</c> (two libtorch copies abort a process).
+    /// Only valid for apps that reference no Dllm runtime package (two libtorch copies abort a process).
     /// </summary>
     public string? LibTorchDirectory { get; init; }
 }

@@ -5,8 +5,9 @@ namespace Dllm.Native;
 /// <summary>What the native backend loaded, reported once at start-up.</summary>
 public sealed record TorchBackendReport
 {
-    /// <summary>The build-time backend: <c>cpu</c>, <c>cuda</c> or <c>external</c>.</summary>
-    public required string BuildBackend { get; init; }
+    /// <summary>Where libtorch came from: <c>package (...)</c> (a runtime package's libtorch in the app's output) or
+    /// <c>external (...)</c> (an existing libtorch from --libtorch-dir / DLLM_LIBTORCH_DIR or LD_LIBRARY_PATH).</summary>
+    public required string Runtime { get; init; }
 
     /// <summary>The directory libtorch was loaded from.</summary>
     public required string LibTorchDirectory { get; init; }
@@ -36,7 +37,7 @@ public sealed record TorchBackendReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.AppendLine($"build backend:     {BuildBackend}");
+        text.AppendLine($"runtime:           {Runtime}");
         text.AppendLine($"libtorch:          {LibTorchDirectory}");
         text.AppendLine($"libtorch version:  {LibTorchVersion ?? "unknown"}");
         text.AppendLine($"LibTorchSharp:     {LibTorchSharpPath}");

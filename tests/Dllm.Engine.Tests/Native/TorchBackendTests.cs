@@ -11,7 +11,7 @@ public class TorchBackendTests
     {
         var report = Torch.Backend;
 
-        Assert.Equal("cpu", report.BuildBackend);
+        Assert.Equal("package (CPU libtorch in the app's output)", report.Runtime);
         Assert.True(File.Exists(Path.Combine(report.LibTorchDirectory, "libtorch_cpu.so")));
         Assert.StartsWith("2.10.0", report.LibTorchVersion);
         Assert.False(report.CudaAvailable);

@@ -13,11 +13,30 @@ public class DoctorCommandTests
         var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, NoFixDisabled, "doctor", "--device", "cpu");
 
         Assert.True(result.ExitCode == 0, result.All);
-        Assert.Contains("build backend:     cpu", result.StandardOutput);
+        Assert.Contains("runtime:           package (CPU libtorch in the app's output)", result.StandardOutput);
         Assert.Contains("libtorch version:  2.10.0", result.StandardOutput);
         Assert.Contains("[ok] bf16 matmul", result.StandardOutput);
         Assert.Contains("[ok] bf16 block-causal attention", result.StandardOutput);
         Assert.Contains("dllm doctor: PASSED", result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_second_libtorch_beside_the_shipped_one_is_refused_with_what_to_do_instead()
+    {
+        string other = Directory.CreateTempSubdirectory("dllm-other-libtorch-").FullName;
+        try
+        {
+            var result = await DllmProcess.RunAsync(AppContext.BaseDirectory, NoFixDisabled, "doctor", "--libtorch-dir", other);
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains($"asks for another ({other})", result.StandardError);
+            Assert.Contains("Two libtorch copies in one process abort it", result.StandardError);
+            Assert.Contains("remove the Dllm.Runtime.* package reference", result.StandardError);
+        }
+        finally
+        {
+            Directory.Delete(other);
+        }
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Net;
-using Dllm.Server.Cli;
+using Dllm.Cli;
 using Dllm.Server.Tests.Infrastructure;
 using Dllm.Testing;
 using Microsoft.Extensions.DependencyInjection;

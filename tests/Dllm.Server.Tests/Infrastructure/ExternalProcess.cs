@@ -30,15 +30,21 @@ internal sealed class ExternalProcess : IDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+            start.WorkingDirectory = workingDirectory;
         foreach (string argument in arguments)
             start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
             start.Environment[key] = value;
         return new ExternalProcess(Process.Start(start)!);
     }
+
+    /// <summary>Runs it (and the processes it starts from now on) below normal priority, so it yields the CPU to other tests.</summary>
+    public void LowerPriority() => _process.PriorityClass = ProcessPriorityClass.BelowNormal;
 
     /// <summary>Looks a program up on PATH.</summary>
     public static string? Find(string program) =>

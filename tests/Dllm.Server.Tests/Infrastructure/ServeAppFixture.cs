@@ -1,4 +1,4 @@
-using Dllm.Server.Cli;
+using Dllm.Cli;
 using Dllm.Testing;
 
 namespace Dllm.Server.Tests.Infrastructure;

@@ -1,7 +1,7 @@
-namespace Dllm.Server.Cli;
+namespace Dllm;
 
-/// <summary>Where dllm keeps files it makes for itself: <c>$DLLM_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/dllm</c>, else <c>~/.cache/dllm</c>.</summary>
-internal static class ModelCache
+/// <summary>Where Dllm keeps files it makes for itself: <c>$DLLM_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/dllm</c>, else <c>~/.cache/dllm</c>.</summary>
+internal static class DllmCache
 {
     /// <summary>The environment variable that moves the cache.</summary>
     public const string Variable = "DLLM_CACHE_DIR";

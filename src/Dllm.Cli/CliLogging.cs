@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>The console logger every command uses.</summary>
 internal static class CliLogging

@@ -1,3 +1,4 @@
+using Dllm.Native;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>Runs <c>dllm serve</c>: checks the flags, builds a Kestrel app with the dllm endpoints, runs it until SIGTERM/Ctrl+C.</summary>
 internal static class ServeHost
@@ -30,11 +31,16 @@ internal static class ServeHost
             if (ListenEndpoint.FindConflict(settings.Host, settings.Port) is string conflict)
                 return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {conflict}", 1).ConfigureAwait(false);
             requestTimeout = ServeEngineOptions.RequestTimeout(settings);
-            (engineOptions, demo) = ServeEngineOptions.Build(settings, logger);
+            (engineOptions, demo) = await ServeEngineOptions.BuildAsync(settings, logger, cancellationToken).ConfigureAwait(false);
         }
         catch (ServeSetupException e)
         {
             return await FailAsync(e.Message, 2).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TorchBackendException or PlatformNotSupportedException)
+        {
+            // Only the demo model loads the backend this early (to write itself): a missing runtime is one line.
+            return await FailAsync(e.Message, 1).ConfigureAwait(false);
         }
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -43,7 +49,7 @@ internal static class ServeHost
         CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        if (settings.EnableMetrics || Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
+        if (settings.EnableMetrics || Server.Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
             builder.Services.AddDllmTelemetry(telemetry => telemetry.Prometheus = settings.EnableMetrics);
         builder.Services.AddDllmServer(_ => engineOptions, server =>
         {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>Options shared by several commands, defined once.</summary>
 internal static class CommonOptions
@@ -15,6 +15,6 @@ internal static class CommonOptions
     /// <summary><c>--libtorch-dir</c>: an existing libtorch directory (external-backend builds).</summary>
     public static Option<string?> LibTorchDir() => new("--libtorch-dir")
     {
-        Description = "An existing libtorch directory, e.g. a PyTorch install's torch/lib (builds with -p:DllmTorchBackend=external). Also DLLM_LIBTORCH_DIR.",
+        Description = "An existing libtorch directory, e.g. a PyTorch install's torch/lib (for an app with no Dllm runtime package; this repository: builds with -p:DllmTorchBackend=external). Also DLLM_LIBTORCH_DIR.",
     };
 }

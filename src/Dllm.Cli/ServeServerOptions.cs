@@ -1,7 +1,7 @@
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary><c>dllm serve</c>'s HTTP flags (keys, origins, limits): checked before anything loads, then applied to <see cref="DllmServerOptions"/>.</summary>
 internal static class ServeServerOptions

@@ -1,4 +1,4 @@
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>The flags of <c>dllm serve</c> (SGLang's names).</summary>
 internal sealed record ServeSettings

@@ -1,3 +1,3 @@
-using Dllm.Server.Cli;
+using Dllm.Cli;
 
 return await DllmCommandLine.RunAsync(args);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Dllm.Model;
 using TorchSharp;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary><c>dllm plan</c>: the memory plan of a layer split over N GPUs, printed without loading anything.</summary>
 internal static class PlanCommand

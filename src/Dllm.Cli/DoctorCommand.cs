@@ -2,7 +2,7 @@ using System.CommandLine;
 using Dllm.Native;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary><c>dllm doctor</c>: loads the native backend, prints what it loaded, and checks the device.</summary>
 internal static class DoctorCommand
@@ -29,7 +29,7 @@ internal static class DoctorCommand
         {
             report = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = libTorchDir }, logger);
         }
-        catch (TorchBackendException e)
+        catch (Exception e) when (e is TorchBackendException or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"dllm doctor: FAILED to load the native backend.{Environment.NewLine}{e.Message}");
             return 2;

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dllm.Native;
 using Dllm.Training;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>
 /// <c>dllm train</c>: trains the small LLaDA2 demo model on the project's generated chat data (block-diffusion SFT,
@@ -48,7 +49,7 @@ internal static class TrainCommand
         {
             using var logging = CliLogging.Create();
             var logger = logging.CreateLogger("dllm.train");
-            Native.TorchBackend.Initialize(new Native.TorchBackendOptions { LibTorchDirectory = parse.GetValue(libTorchDir) }, logger);
+            TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = parse.GetValue(libTorchDir) }, logger);
             var options = new TrainingOptions
             {
                 OutputDirectory = parse.GetValue(output)!,

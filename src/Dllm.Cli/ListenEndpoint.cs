@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>Binds Kestrel to <c>--host</c> and <c>--port</c>: an IP address (0.0.0.0 and :: for all interfaces) or <c>localhost</c>.</summary>
 internal static class ListenEndpoint

@@ -3,20 +3,23 @@ using Dllm.Decoding;
 using Dllm.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>Turns <c>dllm serve</c>'s flags into engine options, checking what can be checked before loading.</summary>
 internal static class ServeEngineOptions
 {
     /// <summary>The engine options, and whether they serve the demo model.</summary>
     /// <exception cref="ServeSetupException">An unknown algorithm, a bad algorithm config, or a model path that is not a local directory.</exception>
-    public static (DllmEngineOptions Options, bool IsDemo) Build(ServeSettings settings, ILogger logger)
+    /// <exception cref="Native.TorchBackendException">The demo model had to be written and the native backend did not load.</exception>
+    public static async Task<(DllmEngineOptions Options, bool IsDemo)> BuildAsync(ServeSettings settings, ILogger logger, CancellationToken cancellationToken)
     {
         string algorithm = DiffusionAlgorithms.Names.FirstOrDefault(n => string.Equals(n, settings.Algorithm, StringComparison.OrdinalIgnoreCase))
             ?? throw new ServeSetupException($"--dllm-algorithm '{settings.Algorithm}' is unknown; known algorithms: {string.Join(", ", DiffusionAlgorithms.Names)}.");
         var config = LoadConfig(settings.AlgorithmConfigPath, algorithm);
         bool demo = settings.ModelPath is null;
-        string modelPath = demo ? DemoModel.Ensure(settings.LibTorchDirectory, logger) : CheckModelPath(settings.ModelPath!);
+        string modelPath = demo
+            ? await DemoModel.EnsureAsync(new Native.TorchBackendOptions { LibTorchDirectory = settings.LibTorchDirectory }, logger, cancellationToken).ConfigureAwait(false)
+            : CheckModelPath(settings.ModelPath!);
         if (settings.ContextLength is int contextLength)
             CheckContextLength(contextLength, modelPath, algorithm, config);
         if (demo)
@@ -36,7 +39,7 @@ internal static class ServeEngineOptions
             DType = settings.DType,
             LibTorchDirectory = settings.LibTorchDirectory,
             LoadFormat = settings.LoadFormat,
-            ServedModelName = settings.ServedModelName ?? (demo ? "dllm-demo-tiny" : null),
+            ServedModelName = settings.ServedModelName ?? (demo ? DemoModel.ServedModelName : null),
             Gpus = settings.Gpus,
             DeviceMap = settings.DeviceMap,
             CudaGraphs = !settings.DisableCudaGraph,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dllm.Model;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>
 /// Checks the <c>dllm serve</c> flags that need no model and no native library (ranges, names, syntax, existing

@@ -6,7 +6,7 @@ using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary><c>dllm synth</c>: writes a synthetic LLaDA2 checkpoint directory (HF layout, random weights).</summary>
 internal static class SynthCommand

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>The <c>dllm</c> command line: one sub-command per job.</summary>
 public static class DllmCommandLine

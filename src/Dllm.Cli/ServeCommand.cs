@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Dllm.Decoding;
 
-namespace Dllm.Server.Cli;
+namespace Dllm.Cli;
 
 /// <summary>
 /// <c>dllm serve</c>: the SGLang-compatible HTTP server, with SGLang's flags, so a <c>python3 -m sglang.launch_server</c>
@@ -34,8 +34,8 @@ internal static class ServeCommand
         var apiKey = new Option<string[]>("--api-key") { Description = "Require 'Authorization: Bearer <key>' on every route but /health. Repeat it or separate keys with commas for several clients: each key has its own request ids and aborts only its own requests." };
         var adminApiKey = new Option<string?>("--admin-api-key") { Description = "A key that may do all an --api-key may, and abort any client's requests." };
         var allowedOrigins = new Option<string?>("--allowed-origins") { Description = "Comma-separated origins (scheme://host[:port], or *) whose web pages may call the server, with CORS. Default none: requests with a foreign Origin get 403." };
-        var maxPrompts = new Option<int?>("--max-prompts-per-request") { Description = $"The most prompts in one /generate or /v1/completions request (default {Hosting.DllmServerOptions.DefaultMaxPromptsPerRequest})." };
-        var maxBody = new Option<long?>("--max-request-body-bytes") { Description = $"The largest request body in bytes (default {Hosting.DllmServerOptions.DefaultMaxRequestBodyBytes}, 8 MiB)." };
+        var maxPrompts = new Option<int?>("--max-prompts-per-request") { Description = $"The most prompts in one /generate or /v1/completions request (default {Server.Hosting.DllmServerOptions.DefaultMaxPromptsPerRequest})." };
+        var maxBody = new Option<long?>("--max-request-body-bytes") { Description = $"The largest request body in bytes (default {Server.Hosting.DllmServerOptions.DefaultMaxRequestBodyBytes}, 8 MiB)." };
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };

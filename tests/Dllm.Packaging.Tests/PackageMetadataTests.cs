@@ -1,0 +1,56 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+
+namespace Dllm.Packaging.Tests;
+
+/// <summary>What `dotnet pack` of the solution produces: the packages, each with licence, README, repository and version.</summary>
+[Collection(PackagingCollection.Name)]
+public sealed class PackageMetadataTests(PackageFeed feed)
+{
+    [Theory]
+    [InlineData("Dllm.Engine")]
+    [InlineData("Dllm.AI")]
+    [InlineData("Dllm.Server")]
+    [InlineData("Dllm.Runtime.Cpu")]
+    [InlineData("dllm")]
+    public void Each_package_has_licence_readme_repository_and_the_one_version(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(feed.Feed, $"{id}.{feed.Version}.nupkg"));
+        var nuspec = XDocument.Load(package.GetEntry($"{id}.nuspec")!.Open());
+        var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        string? Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+        var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+
+        Assert.Equal(feed.Version, Field("version"));
+        Assert.Equal("MIT", Field("license"));
+        Assert.Equal("README.md", Field("readme"));
+        Assert.NotNull(package.GetEntry("README.md"));
+        Assert.Equal("Dllm.AI contributors", Field("authors"));
+        Assert.Equal("https://github.com/dllm-ai/dllm", repository.Attribute("url")?.Value);
+        Assert.Matches("^[0-9a-f]{40}$", repository.Attribute("commit")?.Value ?? "");
+        Assert.False(string.IsNullOrWhiteSpace(Field("description")));
+    }
+
+    [Fact]
+    public void The_engine_carries_no_libtorch_and_the_cpu_runtime_brings_it()
+    {
+        Assert.DoesNotContain("libtorch", Dependencies("Dllm.Engine"), StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("TorchSharp", Dependencies("Dllm.Engine"));
+        Assert.Equal(["libtorch-cpu-linux-x64"], Dependencies("Dllm.Runtime.Cpu"));
+    }
+
+    [Fact]
+    public void Only_the_libraries_the_runtime_and_the_tool_are_packed()
+    {
+        var ids = Directory.EnumerateFiles(feed.Feed, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(new[] { "Dllm.AI", "Dllm.Engine", "Dllm.Runtime.Cpu", "Dllm.Server", "dllm" }.Select(id => $"{id}.{feed.Version}.nupkg"), ids);
+    }
+
+    private string[] Dependencies(string id)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(feed.Feed, $"{id}.{feed.Version}.nupkg"));
+        var nuspec = XDocument.Load(package.GetEntry($"{id}.nuspec")!.Open());
+        return nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).ToArray();
+    }
+}
