@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Trains the demo model (issue 13) on the CUDA host with the project's GPU bundle (docs/gpu.md), once the app has a
-# `dllm train` command that calls Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names
-# in brackets). Until that command exists this script only checks the bundle and prints what it would run.
+# Trains the demo model (issue 13) on the CUDA host with the project's GPU bundle (docs/gpu.md): `dllm train` calls
+# Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names in brackets). A bundle packed
+# before `dllm train` existed is refused with a message.
 #   bash eng/gpu/pack.sh                       # on the development machine
 #   bash eng/gpu/train-demo.sh OUT_DIR [SEED]  # on the CUDA host
 # The checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, training_args.json) lands in
@@ -28,7 +28,7 @@ mkdir -p "$out"
 echo "train-demo: commit $(git -C "$here/../.." rev-parse HEAD 2>/dev/null || echo unknown), seed $seed"
 echo "train-demo: bash eng/gpu/run.sh app ${args[*]}"
 if ! bash "$here/run.sh" app --help 2>/dev/null | grep -qw train; then
-  echo "train-demo: this bundle's app has no 'train' command yet (issue 13: the lead wires 'dllm train')." >&2
+  echo "train-demo: this bundle's app has no 'train' command: re-run bash eng/gpu/pack.sh." >&2
   exit 3
 fi
 bash "$here/run.sh" app "${args[@]}" 2>&1 | tee "$out/train.log"
