@@ -42,16 +42,6 @@ public static class DemoModelShapes
         _ => throw new ArgumentException($"shape '{name}' is not one of: demo, tiny.", nameof(name)),
     };
 
-    private static LLaDA2Config WithTokenizer(LLaDA2Config shape, LladaTokenizer tokenizer)
-    {
-        var config = shape with
-        {
-            VocabSize = tokenizer.VocabularySize,
-            MaskTokenId = tokenizer.MaskTokenId,
-            EosTokenId = tokenizer.EosTokenId,
-            PadTokenId = tokenizer.EosTokenId,
-        };
-        config.Validate();
-        return config;
-    }
+    private static LLaDA2Config WithTokenizer(LLaDA2Config shape, LladaTokenizer tokenizer) =>
+        shape.WithTokenizer(tokenizer.VocabularySize, tokenizer.MaskTokenId, tokenizer.EosTokenId);
 }

@@ -20,14 +20,7 @@ public static class SyntheticModelDirectory
     {
         var tokenizer = SyntheticTokenizerJson.Describe(layout);
         options ??= new SyntheticCheckpointOptions();
-        var config = shape with
-        {
-            VocabSize = tokenizer.ModelVocabularySize,
-            MaskTokenId = tokenizer.MaskTokenId,
-            EosTokenId = tokenizer.EosTokenId,
-            PadTokenId = tokenizer.EosTokenId,
-        };
-        config.Validate();
+        var config = shape.WithTokenizer(tokenizer.ModelVocabularySize, tokenizer.MaskTokenId, tokenizer.EosTokenId);
         var previousHook = options.WriteExtraFiles;
         SyntheticCheckpointWriter.Write(directory, config, options with
         {

@@ -152,6 +152,17 @@ public sealed record LLaDA2Config
         return config;
     }
 
+    /// <summary>
+    /// This shape with a tokenizer's vocabulary size and special ids (mask, EOS; padding is EOS, as in LLaDA2), validated:
+    /// how a checkpoint written for a tokenizer of its own gets its config.json.
+    /// </summary>
+    public LLaDA2Config WithTokenizer(int vocabularySize, int maskTokenId, int eosTokenId)
+    {
+        var config = this with { VocabSize = vocabularySize, MaskTokenId = maskTokenId, EosTokenId = eosTokenId, PadTokenId = eosTokenId };
+        config.Validate();
+        return config;
+    }
+
     /// <summary>Checks the relations between fields; throws naming the field.</summary>
     public void Validate(string source = "config.json")
     {
