@@ -182,13 +182,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
     /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its slot freed.</exception>
-    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
-    {
-        GenerationUpdate? last = null;
-        await foreach (var update in GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
-            last = update;
-        return last!.ToResult();
-    }
+    public Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
+        GenerationUpdate.LastAsResultAsync(GenerateStreamingAsync(request, cancellationToken));
 
     /// <summary>Generates for many prompts concurrently; results in input order.</summary>
     public async Task<IReadOnlyList<GenerationResult>> GenerateAsync(IEnumerable<GenerateRequest> requests, CancellationToken cancellationToken = default)

@@ -30,6 +30,15 @@ public sealed record GenerationUpdate
     /// <summary>Set on the last update.</summary>
     public TimeSpan? Latency { get; init; }
 
+    /// <summary>The result of a whole stream: its last update (the one with the finish reason) as a result.</summary>
+    internal static async Task<GenerationResult> LastAsResultAsync(IAsyncEnumerable<GenerationUpdate> updates)
+    {
+        GenerationUpdate? last = null;
+        await foreach (var update in updates.ConfigureAwait(false))
+            last = update;
+        return last!.ToResult();
+    }
+
     /// <summary>The result this final update describes.</summary>
     public GenerationResult ToResult() => new()
     {

@@ -15,8 +15,9 @@ public interface IDllmGenerator
     /// <summary>The model's tokenizer.</summary>
     LladaTokenizer Tokenizer { get; }
 
-    /// <summary>Generates for one prompt.</summary>
-    Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default);
+    /// <summary>Generates for one prompt: by default the last update of <see cref="GenerateStreamingAsync"/> as a result.</summary>
+    Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
+        GenerationUpdate.LastAsResultAsync(GenerateStreamingAsync(request, cancellationToken));
 
     /// <summary>Generates for one prompt, one update per resolved block, the last with the finish reason.</summary>
     IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default);

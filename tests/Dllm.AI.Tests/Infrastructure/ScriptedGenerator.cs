@@ -34,14 +34,6 @@ public sealed class ScriptedGenerator : IDllmGenerator
     /// <summary>The prompt texts received, in order (prompt ids decoded).</summary>
     public IReadOnlyList<string> Prompts => [.. Requests.Select(PromptText)];
 
-    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
-    {
-        GenerationUpdate? last = null;
-        await foreach (var update in GenerateStreamingAsync(request, cancellationToken))
-            last = update;
-        return last!.ToResult();
-    }
-
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Requests.Enqueue(request);

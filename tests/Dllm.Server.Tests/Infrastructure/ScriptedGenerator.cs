@@ -32,14 +32,6 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 
     public LladaTokenizer Tokenizer => engine.Tokenizer;
 
-    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
-    {
-        GenerationUpdate? last = null;
-        await foreach (var update in GenerateStreamingAsync(request, cancellationToken))
-            last = update;
-        return last!.ToResult();
-    }
-
     public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default)
     {
         if (request.RequestId is not null)

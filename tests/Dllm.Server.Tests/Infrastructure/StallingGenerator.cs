@@ -15,14 +15,6 @@ internal sealed class StallingGenerator(DllmEngine engine) : IDllmGenerator
 
     public LladaTokenizer Tokenizer => engine.Tokenizer;
 
-    public async Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default)
-    {
-        GenerationUpdate? last = null;
-        await foreach (var update in GenerateStreamingAsync(request, cancellationToken))
-            last = update;
-        return last!.ToResult();
-    }
-
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Yield();
