@@ -35,8 +35,8 @@ internal static class ApiErrors
     public static ApiException QueueFull(int limit) =>
         ApiException.QueueFull($"the server's waiting queue is full ({limit} requests, --max-queued-requests); retry later.");
 
-    /// <summary>A 400 for the engine's verdict on a request: its argument and algorithm-config errors name the field.</summary>
-    public static ApiException FromValidation(Exception error) => error switch
+    /// <summary>A 400 for the engine's verdict on a request, in the engine's words: its argument and algorithm-config errors name the field.</summary>
+    private static ApiException FromEngineValidation(Exception error) => error switch
     {
         ArgumentException argument => ApiException.BadRequest(MessageOf(argument), FieldOf(argument)),
         AlgorithmConfigException { Key: string key } => ApiException.BadRequest(error.Message, key),
@@ -50,7 +50,7 @@ internal static class ApiErrors
     /// </summary>
     public static ApiException FromValidation(Exception error, RequestFieldNames names, int index)
     {
-        var generic = FromValidation(error);
+        var generic = FromEngineValidation(error);
         string message = generic.Message;
         string? param = null;
         if (generic.Param is string engineField)
