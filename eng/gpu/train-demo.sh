@@ -1,28 +1,29 @@
 #!/usr/bin/env bash
 # Trains the demo model (issue 13) on the CUDA host with the project's GPU bundle (docs/gpu.md): `dllm train` calls
-# Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names in brackets). A bundle packed
-# before `dllm train` existed is refused with a message.
-#   bash eng/gpu/pack.sh                       # on the development machine
-#   bash eng/gpu/train-demo.sh OUT_DIR [SEED]  # on the CUDA host
+# Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names in brackets), then `dllm eval`
+# scores the result at the default LowConfidence settings.
+#   bash eng/gpu/pack.sh                               # on the development machine
+#   bash eng/gpu/train-demo.sh OUT_DIR [SEED] [STEPS]  # on the CUDA host
 # The checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, training_args.json) lands in
 # OUT_DIR, periodic ones in OUT_DIR/checkpoint-STEP; the log (loss, lr, tokens/s, held-out loss, per-task exact match
-# through DllmEngine) goes to OUT_DIR/train.log.
+# through DllmEngine) goes to OUT_DIR/train.log, the loss history and scores to OUT_DIR/training_report.json.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-out="${1:?usage: $0 OUT_DIR [SEED]}"
+out="${1:?usage: $0 OUT_DIR [SEED] [STEPS]}"
 seed="${2:-1}"
+steps="${3:-3000}"
 args=(train
   --output "$out"            # [OutputDirectory]
   --seed "$seed"             # [Seed]: data, initial weights, noise
   --shape demo               # [Shape]: H 256, 4 layers (1 dense + 3 MoE, 16 experts, top-4 of 2/4 groups, 1 shared)
-  --steps 3000               # [Steps]
-  --batch-size 32            # [BatchSize]
+  --steps "$steps"           # [Steps]
+  --batch-tokens 16384       # [BatchTokens]: sequences of one length per step (x2 in the forward: noisy + clean)
   --lr 2e-3 --warmup 100     # [LearningRate], [WarmupSteps]; cosine to 10 % [MinLearningRateRatio]
   --weight-decay 0.1 --grad-clip 1.0
   --block-size 32            # [BlockSize]: the engine's default
   --bpe-merges 1200          # [BpeMerges]
   --train-examples 20000 --held-out-examples 200
-  --eval-interval 200 --checkpoint-interval 1000 --exact-match-prompts 100
+  --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
   --device cuda --checkpoint-dtype bfloat16)
 mkdir -p "$out"
 echo "train-demo: commit $(git -C "$here/../.." rev-parse HEAD 2>/dev/null || echo unknown), seed $seed"

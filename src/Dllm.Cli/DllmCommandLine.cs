@@ -14,6 +14,7 @@ public static class DllmCommandLine
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(PlanCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

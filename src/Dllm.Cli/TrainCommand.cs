@@ -23,7 +23,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial weights and the noise.", DefaultValueFactory = _ => defaults.Seed };
         var shape = new Option<string>("--shape") { Description = "demo (about 7 M parameters) or tiny (tests).", DefaultValueFactory = _ => defaults.Shape };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
-        var batch = new Option<int>("--batch-size") { Description = "Sequences per step.", DefaultValueFactory = _ => defaults.BatchSize };
+        var batch = new Option<int>("--batch-tokens") { Description = "Tokens per step (sequences of one length).", DefaultValueFactory = _ => defaults.BatchTokens };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };
         var warmup = new Option<int>("--warmup") { Description = "Linear warm-up steps, then cosine decay.", DefaultValueFactory = _ => defaults.WarmupSteps };
         var minLr = new Option<double>("--min-lr-ratio") { Description = "Final learning rate as a fraction of the peak.", DefaultValueFactory = _ => defaults.MinLearningRateRatio };
@@ -36,7 +36,7 @@ internal static class TrainCommand
         var logInterval = new Option<int>("--log-interval") { Description = "Steps between log lines.", DefaultValueFactory = _ => defaults.LogInterval };
         var evalInterval = new Option<int>("--eval-interval") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => defaults.EvalInterval };
         var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "Steps between checkpoints (each scored by exact match through the engine).", DefaultValueFactory = _ => defaults.CheckpointInterval };
-        var exactMatch = new Option<int>("--exact-match-prompts") { Description = "Held-out prompts decoded per exact-match evaluation.", DefaultValueFactory = _ => defaults.ExactMatchPrompts };
+        var exactMatch = new Option<int>("--exact-match-per-task") { Description = "Held-out prompts per generated task in each exact-match evaluation (besides every held-out count and memorised prompt); -1: none.", DefaultValueFactory = _ => defaults.ExactMatchPerTask };
         var device = CommonOptions.Device();
         var dtype = new Option<string>("--checkpoint-dtype") { Description = "bfloat16 or float32 weights in the checkpoint.", DefaultValueFactory = _ => defaults.CheckpointDType };
         var libTorchDir = CommonOptions.LibTorchDir();
@@ -56,7 +56,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Shape = parse.GetValue(shape)!,
                 Steps = parse.GetValue(steps),
-                BatchSize = parse.GetValue(batch),
+                BatchTokens = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
                 WarmupSteps = parse.GetValue(warmup),
                 MinLearningRateRatio = parse.GetValue(minLr),
@@ -69,7 +69,7 @@ internal static class TrainCommand
                 LogInterval = parse.GetValue(logInterval),
                 EvalInterval = parse.GetValue(evalInterval),
                 CheckpointInterval = parse.GetValue(checkpointInterval),
-                ExactMatchPrompts = parse.GetValue(exactMatch),
+                ExactMatchPerTask = parse.GetValue(exactMatch),
                 Device = parse.GetValue(device)!,
                 CheckpointDType = parse.GetValue(dtype)!,
             };

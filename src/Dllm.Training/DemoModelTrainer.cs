@@ -60,6 +60,8 @@ public static class DemoModelTrainer
         using var optimizer = new AdamW(trainable, weightDecay: options.WeightDecay);
         var schedule = new LearningRateSchedule(options.LearningRate, options.WarmupSteps, options.Steps, options.MinLearningRateRatio);
         var random = new Random(options.Seed);
+        var sampler = new LengthBucketSampler(trainSequences, options.BatchTokens);
+        var evaluationSet = options.ExactMatchPerTask < 0 ? [] : DemoCorpus.EvaluationSet(options.ExactMatchPerTask, options.Seed + 3);
         var trainLoss = new List<(int, double)>();
         var heldOutLoss = new List<(int, double)>();
         ExactMatchReport? exactMatch = null;
@@ -70,7 +72,7 @@ public static class DemoModelTrainer
         for (int step = 1; step <= options.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var sequences = Enumerable.Range(0, options.BatchSize).Select(_ => trainSequences[random.Next(trainSequences.Count)]).ToList();
+            var sequences = sampler.Next(random);
             var batch = BlockDiffusionBatch.Build(sequences, options.BlockSize, config.MaskTokenId, config.EosTokenId, random);
             double lr = schedule.At(step), loss, norm;
             using (var scope = NewDisposeScope())
@@ -106,11 +108,13 @@ public static class DemoModelTrainer
                 string directory = last ? options.OutputDirectory : Path.Combine(options.OutputDirectory, $"checkpoint-{step}");
                 DemoCheckpointWriter.Write(directory, model, vocabulary, storedType, options, step);
                 logger.LogInformation("step {Step}: checkpoint written to {Directory}", step, directory);
-                if (options.ExactMatchPrompts > 0)
+                if (evaluationSet.Count > 0)
                 {
-                    exactMatch = await ExactMatchEvaluator.EvaluateAsync(directory, [.. heldOut.Take(options.ExactMatchPrompts)], options.Device, step, null, cancellationToken);
+                    exactMatch = await ExactMatchEvaluator.EvaluateAsync(directory, evaluationSet, options.Device, step, null, cancellationToken);
                     foreach (var score in exactMatch.Tasks)
                         logger.LogInformation("step {Step}: exact match {Task} {Correct}/{Prompts} ({Accuracy:P0}), {TokensPerForward:F2} tokens per forward", step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
+                    foreach (var (task, expected, generated) in exactMatch.Samples.Where(s => s.Expected != s.Generated))
+                        logger.LogInformation("step {Step}: {Task} miss: expected {Expected} got {Generated}", step, task, Shorten(expected), Shorten(generated));
                 }
                 watch.Restart();
             }
@@ -125,7 +129,7 @@ public static class DemoModelTrainer
         var random = new Random(options.Seed + 2);
         double total = 0;
         int responseTokens = 0;
-        foreach (var chunk in sequences.Chunk(options.BatchSize))
+        foreach (var chunk in LengthBucketSampler.Chunks(sequences, options.BatchTokens))
         {
             using var scope = NewDisposeScope();
             var batch = BlockDiffusionBatch.Build(chunk, options.BlockSize, config.MaskTokenId, config.EosTokenId, random);
@@ -135,4 +139,6 @@ public static class DemoModelTrainer
         }
         return total / Math.Max(1, responseTokens);
     }
+
+    private static string Shorten(string text) => System.Text.Json.JsonSerializer.Serialize(text.Length <= 160 ? text : text[..80] + "…" + text[^80..]);
 }

@@ -12,8 +12,9 @@ public sealed record TrainingOptions
     /// <summary>Optimizer steps.</summary>
     public int Steps { get; init; } = 3000;
 
-    /// <summary>Sequences per step.</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>Tokens per step (sequences of one length, <see cref="Objective.LengthBucketSampler"/>; the forward runs
+    /// twice as many, the noisy and the clean copy).</summary>
+    public int BatchTokens { get; init; } = 16384;
 
     /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 2e-3;
@@ -54,8 +55,10 @@ public sealed record TrainingOptions
     /// <summary>Steps between checkpoints with an exact-match evaluation through the engine (0: only the final one).</summary>
     public int CheckpointInterval { get; init; } = 1000;
 
-    /// <summary>Held-out prompts decoded through <see cref="DllmEngine"/> at each checkpoint (0: none).</summary>
-    public int ExactMatchPrompts { get; init; } = 100;
+    /// <summary>Held-out prompts per generated task decoded through <see cref="DllmEngine"/> at each checkpoint, besides
+    /// every held-out count and every memorised prompt (<see cref="Data.DemoCorpus.EvaluationSet"/>); negative: no
+    /// exact-match evaluation.</summary>
+    public int ExactMatchPerTask { get; init; } = 20;
 
     /// <summary>auto (CUDA when available), cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "auto";

@@ -26,15 +26,38 @@ public sealed class DemoCorpusTests
     }
 
     [Fact]
-    public void Held_out_counts_end_in_7_and_never_appear_in_training()
+    public void Held_out_counts_are_spread_over_digits_and_never_appear_in_training()
     {
+        var heldOutCounts = Enumerable.Range(1, CountingTask.MaxCount).Where(HeldOutRule.IsHeldOutCount).ToList();
+        Assert.Equal([6, 8, 11, 35, 42, 57, 60, 73, 79, 91, 112, 121], heldOutCounts);
         var train = DemoCorpus.Generate(400, seed: 1, DemoSplit.Train);
         var heldOut = DemoCorpus.Generate(200, seed: 1, DemoSplit.HeldOut);
         int Count(DemoExample e) => e.Answer.Split(", ").Length;
-        Assert.All(train.Where(e => e.Task == "count-up"), e => Assert.NotEqual(7, Count(e) % 10));
-        Assert.All(heldOut.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.Equal(7, Count(e) % 10));
+        Assert.All(train.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.DoesNotContain(Count(e), heldOutCounts));
+        Assert.All(heldOut.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.Contains(Count(e), heldOutCounts));
+        // Every last digit but 4 is held out somewhere, and every digit still ends some trained N.
+        Assert.Equal(10, train.Where(e => e.Task == "count-up").Select(e => Count(e) % 10).Distinct().Count());
         var trainPrompts = train.Where(e => e.Task != "memorised").Select(e => e.Prompt.Text).ToHashSet();
         Assert.DoesNotContain(heldOut.Where(e => e.Task != "memorised"), e => trainPrompts.Contains(e.Prompt.Text));
+    }
+
+    [Fact]
+    public void Counting_comes_in_the_seed_phrasing_and_without_its_spaces()
+    {
+        var prompts = DemoCorpus.Generate(400, seed: 2, DemoSplit.Train).Where(e => e.Task == "count-up").Select(e => e.Messages[0].Content).ToList();
+        Assert.Contains(prompts, p => p.StartsWith(" Write the number from 1 to ", StringComparison.Ordinal) && p.EndsWith(' '));
+        Assert.Contains(prompts, p => p.StartsWith("Write the number from 1 to ", StringComparison.Ordinal) && !p.EndsWith(' '));
+    }
+
+    [Fact]
+    public void The_evaluation_set_counts_to_every_held_out_N_in_both_phrasings()
+    {
+        var set = DemoCorpus.EvaluationSet(perTask: 4, seed: 3);
+        Assert.Equal(24, set.Count(e => e.Task == "count-up"));
+        Assert.Equal(24, set.Count(e => e.Task == "count-down"));
+        Assert.Equal(MemorisedTask.Answers.Count, set.Count(e => e.Task == "memorised"));
+        Assert.All(set.GroupBy(e => e.Task).Where(g => !g.Key.StartsWith("count", StringComparison.Ordinal) && g.Key != "memorised"), g => Assert.Equal(4, g.Count()));
+        Assert.Equal(set.Select(e => e.Prompt.Text), DemoCorpus.EvaluationSet(perTask: 4, seed: 3).Select(e => e.Prompt.Text));
     }
 
     [Fact]

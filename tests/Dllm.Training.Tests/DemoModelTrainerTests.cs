@@ -14,9 +14,9 @@ public sealed class DemoModelTrainerTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         var options = new TrainingOptions
         {
-            OutputDirectory = dir.Path, Shape = "tiny", Seed = 7, Steps = 50, BatchSize = 3, LearningRate = 1e-2, WarmupSteps = 5,
+            OutputDirectory = dir.Path, Shape = "tiny", Seed = 7, Steps = 50, BatchTokens = 384, LearningRate = 1e-2, WarmupSteps = 5,
             BlockSize = 16, BpeMerges = 200, TrainExamples = 200, HeldOutExamples = 8, LogInterval = 10, EvalInterval = 25,
-            CheckpointInterval = 0, ExactMatchPrompts = 0, Device = "cpu", CheckpointDType = "float32",
+            CheckpointInterval = 0, ExactMatchPerTask = -1, Device = "cpu", CheckpointDType = "float32",
         };
         var report = await DemoModelTrainer.RunAsync(options);
 

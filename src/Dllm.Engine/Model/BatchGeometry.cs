@@ -46,19 +46,20 @@ internal sealed class BatchGeometry : IDisposable
 
     private BatchGeometry(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device)
     {
-        if (tokenIds.Length != batchSize * length || positions.Length != tokenIds.Length || mask.Length != tokenIds.Length * length)
-            throw new ArgumentException($"a training batch of {batchSize}×{length} needs {batchSize * length} ids and positions and {batchSize * length * length} mask entries");
+        if (tokenIds.Length != batchSize * length || positions.Length != tokenIds.Length || mask.Length != length * length)
+            throw new ArgumentException($"a training batch of {batchSize}×{length} needs {batchSize * length} ids and positions and a {length}×{length} mask shared by its sequences");
         BatchSize = batchSize;
         NewTokens = length;
         PrefixLength = 0;
         TokenIds = Own(tensor(tokenIds, device: device));
         Positions = Own(tensor(positions, device: device));
         WriteRows = Own(zeros(tokenIds.Length, ScalarType.Int64, device));
-        using var hostMask = tensor(mask, [batchSize, 1, length, length]);
+        using var hostMask = tensor(mask, [1, 1, length, length]);
         Mask = Own(hostMask.to(device));
     }
 
-    /// <summary>A whole-sequence geometry without cache rows (a training forward): the caller's ids, positions and mask.</summary>
+    /// <summary>A whole-sequence geometry without cache rows (a training forward): the caller's ids and positions, and
+    /// one [length, length] mask that every sequence of the batch shares.</summary>
     public static BatchGeometry ForTraining(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device) =>
         new(tokenIds, positions, mask, batchSize, length, device);
 

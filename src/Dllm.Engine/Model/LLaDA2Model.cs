@@ -126,7 +126,7 @@ public sealed class LLaDA2Model : IDisposable
     /// </summary>
     /// <param name="tokenIds">[B·n] token ids.</param>
     /// <param name="positions">[B·n] RoPE positions.</param>
-    /// <param name="mask">[B·n·n] true where query i may attend to key j (row-major [B, n, n]).</param>
+    /// <param name="mask">[n·n] true where query i may attend to key j (row-major [n, n]), the same for every sequence.</param>
     /// <param name="batchSize">B.</param>
     /// <param name="length">n.</param>
     /// <returns>fp32 logits [B, n, V].</returns>

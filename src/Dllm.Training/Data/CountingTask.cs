@@ -1,9 +1,10 @@
 namespace Dllm.Training.Data;
 
 /// <summary>
-/// The seed's counting prompt, phrased exactly as the seed writes it (<c>" Write the number from 1 to N "</c>, with
-/// the spaces its curl request has inside the turn), N in 1..<see cref="MaxCount"/>; counting down is
-/// <c>" Write the number from N to 1 "</c>. The answer is the numbers separated by <c>", "</c> on one line.
+/// The seed's counting prompt, N in 1..<see cref="MaxCount"/>: half the examples phrased exactly as the seed writes it
+/// (<c>" Write the number from 1 to N "</c>, with the spaces its curl request has inside the turn), half without the
+/// surrounding spaces (as a chat client sends it); counting down is <c>" Write the number from N to 1 "</c>. The answer
+/// is the numbers separated by <c>", "</c> on one line. Which N are held out: <see cref="HeldOutRule.IsHeldOutCount"/>.
 /// </summary>
 /// <param name="down">Count from N down to 1.</param>
 public sealed class CountingTask(bool down) : IDemoTask
@@ -14,8 +15,12 @@ public sealed class CountingTask(bool down) : IDemoTask
     /// <inheritdoc />
     public string Name => down ? "count-down" : "count-up";
 
-    /// <summary>The user text for N.</summary>
-    public string Prompt(int n) => down ? $" Write the number from {n} to 1 " : $" Write the number from 1 to {n} ";
+    /// <summary>The user text for N, with the seed's spaces around it or without.</summary>
+    public string Prompt(int n, bool seedSpacing = true)
+    {
+        string text = down ? $"Write the number from {n} to 1" : $"Write the number from 1 to {n}";
+        return seedSpacing ? $" {text} " : text;
+    }
 
     /// <summary>The answer for N.</summary>
     public string Answer(int n)
@@ -25,7 +30,7 @@ public sealed class CountingTask(bool down) : IDemoTask
     }
 
     /// <summary>The example for N.</summary>
-    public DemoExample ForCount(int n) => SingleTurn.Of(Name, Prompt(n), Answer(n));
+    public DemoExample ForCount(int n, bool seedSpacing = true) => SingleTurn.Of(Name, Prompt(n, seedSpacing), Answer(n));
 
     /// <inheritdoc />
     public DemoExample Generate(Random random, DemoSplit split)
@@ -34,6 +39,11 @@ public sealed class CountingTask(bool down) : IDemoTask
         do
             n = random.Next(1, MaxCount + 1);
         while (HeldOutRule.IsHeldOutCount(n) != (split == DemoSplit.HeldOut));
-        return ForCount(n);
+        return ForCount(n, seedSpacing: random.Next(2) == 0);
     }
+
+    /// <summary>Every N of <paramref name="split"/>, in both phrasings (the held-out ones are the evaluation's counting set).</summary>
+    public IEnumerable<DemoExample> All(DemoSplit split) =>
+        Enumerable.Range(1, MaxCount).Where(n => HeldOutRule.IsHeldOutCount(n) == (split == DemoSplit.HeldOut))
+            .SelectMany(n => new[] { ForCount(n), ForCount(n, seedSpacing: false) });
 }

@@ -35,4 +35,31 @@ public static class DemoCorpus
         }
         return examples;
     }
+
+    /// <summary>
+    /// The exact-match evaluation set: counting up and down to every held-out N in both phrasings, every memorised
+    /// prompt once, and <paramref name="perTask"/> held-out examples of each other task drawn from <paramref name="seed"/>.
+    /// </summary>
+    public static IReadOnlyList<DemoExample> EvaluationSet(int perTask, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(perTask);
+        var random = new Random(seed);
+        var examples = new List<DemoExample>();
+        foreach (var (task, _) in Tasks)
+        {
+            switch (task)
+            {
+                case CountingTask counting:
+                    examples.AddRange(counting.All(DemoSplit.HeldOut));
+                    break;
+                case MemorisedTask:
+                    examples.AddRange(MemorisedTask.Answers.Select(a => SingleTurn.Of(task.Name, a.Prompt, a.Answer)));
+                    break;
+                default:
+                    examples.AddRange(Enumerable.Range(0, perTask).Select(_ => task.Generate(random, DemoSplit.HeldOut)));
+                    break;
+            }
+        }
+        return examples;
+    }
 }

@@ -6,6 +6,6 @@ public enum DemoSplit
     /// <summary>Examples the model is trained on.</summary>
     Train,
 
-    /// <summary>Examples kept out of training, for evaluation (for counting: every N ending in 7).</summary>
+    /// <summary>Examples kept out of training, for evaluation (<see cref="HeldOutRule"/>).</summary>
     HeldOut,
 }

@@ -7,14 +7,23 @@ namespace Dllm.Training.Evaluation;
 /// <summary>
 /// Decodes held-out prompts with the real <see cref="DllmEngine"/> from a checkpoint directory (the engine's default
 /// algorithm, LowConfidence at its default threshold and block size; greedy; stopping at <c>&lt;|role_end|&gt;</c> or
-/// EOS) and compares the text (special tokens skipped) with the expected answer, exactly.
+/// EOS) and compares the answer (the output up to the end of turn, decoded with its control tokens, so that a tool
+/// call's <c>&lt;tool_call&gt;</c> counts) with the expected answer, exactly.
 /// </summary>
 public static class ExactMatchEvaluator
 {
     /// <summary>Evaluates <paramref name="examples"/> against the checkpoint in <paramref name="modelPath"/>.</summary>
-    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+    /// <param name="modelPath">The checkpoint directory.</param>
+    /// <param name="examples">The prompts and their expected answers.</param>
+    /// <param name="device">The engine's device.</param>
+    /// <param name="step">The training step of the checkpoint (for the report).</param>
+    /// <param name="loggerFactory">The engine's logging.</param>
+    /// <param name="cancellationToken">Stops the evaluation.</param>
+    /// <param name="algorithm">LowConfidence settings (threshold, block size); null: its defaults (0.95, 32).</param>
+    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, DiffusionAlgorithmConfig? algorithm = null)
     {
-        await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false }, loggerFactory, cancellationToken);
+        var options = new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false, MaxRunningRequests = 64, AlgorithmConfig = algorithm };
+        await using var engine = await DllmEngine.CreateAsync(options, loggerFactory, cancellationToken);
         var tokenizer = engine.Tokenizer;
         var requests = examples.Select(e => GenerateRequest.FromIds(e.Prompt.Encode(tokenizer), new SamplingParams
         {
@@ -22,13 +31,21 @@ public static class ExactMatchEvaluator
             MaxNewTokens = tokenizer.Encode(e.Response).Length + engine.BlockSize,
             StopTokenIds = [tokenizer.RoleEndTokenId],
         })).ToList();
-        var results = await engine.GenerateAsync(requests, cancellationToken);
+        var results = (await engine.GenerateAsync(requests, cancellationToken)).Select(r => new Decoded(r, AnswerText(tokenizer, r))).ToList();
         var scores = examples.Zip(results).GroupBy(p => p.First.Task).Select(g => new TaskScore(
             g.Key,
             g.Count(),
-            g.Count(p => p.Second.Text == p.First.Answer),
-            (double)g.Sum(p => p.Second.CompletionTokens) / Math.Max(1, g.Sum(p => p.Second.DenoisingSteps)))).OrderBy(s => s.Task).ToList();
-        var samples = examples.Zip(results).GroupBy(p => p.First.Task).Select(g => (g.Key, g.First().First.Answer, g.First().Second.Text)).ToList();
+            g.Count(p => p.Second.Answer == p.First.Answer),
+            (double)g.Sum(p => p.Second.Result.CompletionTokens) / Math.Max(1, g.Sum(p => p.Second.Result.DenoisingSteps)))).OrderBy(s => s.Task).ToList();
+        var samples = examples.Zip(results).GroupBy(p => p.First.Task)
+            .Select(g => g.FirstOrDefault(p => p.Second.Answer != p.First.Answer, g.First()))
+            .Select(p => (p.First.Task, p.First.Answer, p.Second.Answer)).ToList();
         return new ExactMatchReport(step, scores, samples);
     }
+
+    /// <summary>The output up to <c>&lt;|role_end|&gt;</c> or EOS, decoded with its control tokens.</summary>
+    public static string AnswerText(Tokenization.LladaTokenizer tokenizer, GenerationResult result) =>
+        tokenizer.Decode(result.OutputIds.TakeWhile(id => id != tokenizer.RoleEndTokenId && id != tokenizer.EosTokenId));
+
+    private sealed record Decoded(GenerationResult Result, string Answer);
 }

@@ -3,7 +3,7 @@ namespace Dllm.Training.Evaluation;
 /// <summary>Per-task exact match of a checkpoint, decoded by the engine.</summary>
 /// <param name="Step">The training step of the checkpoint.</param>
 /// <param name="Tasks">One score per task.</param>
-/// <param name="Samples">A few (prompt, expected, generated) triples for the log.</param>
+/// <param name="Samples">One (task, expected, generated) triple per task for the log: a miss when there is one.</param>
 public sealed record ExactMatchReport(int Step, IReadOnlyList<TaskScore> Tasks, IReadOnlyList<(string Task, string Expected, string Generated)> Samples)
 {
     /// <summary>Correct / prompts over every task.</summary>

@@ -6,7 +6,8 @@ namespace Dllm.Training.Objective;
 /// has its own ratio <c>t_b ~ U(ε, 1]</c> and each response token of the block is replaced by the mask token with
 /// probability t_b (prompt tokens never). Attention (<see cref="Mask"/>): a noisy token sees its own noisy block and the
 /// clean blocks before it; a clean token sees clean blocks up to its own (block-causal, as in inference). So every
-/// block is denoised from clean earlier blocks, exactly the context decoding gives it. The loss is the cross-entropy
+/// block is denoised from clean earlier blocks, exactly the context decoding gives it. The mask depends only on L and
+/// the block size, so one [2L, 2L] mask serves every sequence of the batch. The loss is the cross-entropy
 /// at masked positions weighted 1/t_b (<see cref="Weights"/>), summed and divided by the response tokens of the batch.
 /// </summary>
 public sealed class BlockDiffusionBatch
@@ -19,7 +20,7 @@ public sealed class BlockDiffusionBatch
         Length = length;
         TokenIds = new long[batchSize * 2 * length];
         Positions = new long[batchSize * 2 * length];
-        Mask = new bool[batchSize * 2 * length * 2 * length];
+        Mask = new bool[2 * length * 2 * length];
     }
 
     /// <summary>Sequences in the batch.</summary>
@@ -34,7 +35,7 @@ public sealed class BlockDiffusionBatch
     /// <summary>[B · 2L] positions.</summary>
     public long[] Positions { get; }
 
-    /// <summary>[B · 2L · 2L] attention mask.</summary>
+    /// <summary>[2L · 2L] attention mask, shared by the sequences.</summary>
     public bool[] Mask { get; }
 
     /// <summary>Flat indices (into [B · 2L]) of the masked noisy positions.</summary>
@@ -86,19 +87,18 @@ public sealed class BlockDiffusionBatch
                     weights.Add((float)(1 / t));
                 }
             }
-            for (int q = 0; q < n; q++)
+        }
+        for (int q = 0; q < n; q++)
+        {
+            bool noisyQuery = q < length;
+            int queryBlock = (q % length) / blockSize;
+            for (int k = 0; k < n; k++)
             {
-                bool noisyQuery = q < length;
-                int queryBlock = (q % length) / blockSize;
-                long row = ((long)offset + q) * n;
-                for (int k = 0; k < n; k++)
-                {
-                    bool noisyKey = k < length;
-                    int keyBlock = (k % length) / blockSize;
-                    batch.Mask[row + k] = noisyQuery
-                        ? (noisyKey ? keyBlock == queryBlock : keyBlock < queryBlock)
-                        : !noisyKey && keyBlock <= queryBlock;
-                }
+                bool noisyKey = k < length;
+                int keyBlock = (k % length) / blockSize;
+                batch.Mask[q * n + k] = noisyQuery
+                    ? (noisyKey ? keyBlock == queryBlock : keyBlock < queryBlock)
+                    : !noisyKey && keyBlock <= queryBlock;
             }
         }
         batch.MaskedIndices = [.. masked];

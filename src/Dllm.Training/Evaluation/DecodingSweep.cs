@@ -1,0 +1,40 @@
+using System.Globalization;
+using Dllm.Decoding;
+using Dllm.Training.Data;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Training.Evaluation;
+
+/// <summary>
+/// The speed/quality trade-off of LowConfidence on a trained checkpoint: exact match and tokens per forward of every
+/// task of an evaluation set at each threshold and block size (the table of docs/demo-model.md).
+/// </summary>
+public static class DecodingSweep
+{
+    /// <summary>The thresholds the docs' table uses.</summary>
+    public static IReadOnlyList<double> DefaultThresholds { get; } = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
+
+    /// <summary>The block sizes the docs' table uses.</summary>
+    public static IReadOnlyList<int> DefaultBlockSizes { get; } = [16, 32];
+
+    /// <summary>Decodes <paramref name="examples"/> at every threshold × block size.</summary>
+    public static async Task<IReadOnlyList<SweepRow>> RunAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device,
+        IReadOnlyList<double> thresholds, IReadOnlyList<int> blockSizes, ILogger logger, CancellationToken cancellationToken)
+    {
+        var rows = new List<SweepRow>();
+        foreach (int blockSize in blockSizes)
+        {
+            foreach (double threshold in thresholds)
+            {
+                string yaml = string.Create(CultureInfo.InvariantCulture, $"threshold: {threshold}\nblock_size: {blockSize}\n");
+                var config = DiffusionAlgorithmConfig.Parse(yaml, "LowConfidence", $"sweep threshold {threshold} block {blockSize}");
+                var report = await ExactMatchEvaluator.EvaluateAsync(modelPath, examples, device, step: 0, null, cancellationToken, config).ConfigureAwait(false);
+                var row = new SweepRow(threshold, blockSize, report.Tasks);
+                logger.LogInformation("threshold {Threshold} block {BlockSize}: {Scores}", threshold, blockSize,
+                    string.Join(", ", report.Tasks.Select(t => $"{t.Task} {t.Accuracy:P0} ({t.TokensPerForward:F1} tok/fwd)")));
+                rows.Add(row);
+            }
+        }
+        return rows;
+    }
+}
