@@ -28,13 +28,14 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
         ChatCall call;
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
             call = ChatCallReader.Read(json.RootElement);
-        var (engine, generator) = runner.RequireReady();
+        var (_, generator) = runner.RequireReady();
         int[] promptIds = RenderPrompt(call).Encode(generator.Tokenizer);
-        var sampling = call.Sampling.For(promptIds.Length, engine);
+        var sampling = call.Sampling.Sampling;
         var request = new GenerateRequest
         {
             InputIds = promptIds,
             Sampling = sampling with { StopTokenIds = [.. sampling.StopTokenIds, generator.Tokenizer.RoleEndTokenId] },
+            UntilContextEnd = !call.Sampling.MaxTokensGiven,
             RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
         };
         var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
