@@ -32,18 +32,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory, IProgress<CheckpointLoadProgress>? progress, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger<DllmEngine>();
-        if (options.MaxRunningRequests < 1)
-            throw new ArgumentException($"max_running_requests must be at least 1 (got {options.MaxRunningRequests}).", nameof(options));
-        if (options.MaxQueuedRequests < 1)
-            throw new ArgumentException($"max_queued_requests must be at least 1 or unset (got {options.MaxQueuedRequests}).", nameof(options));
-        if (!Directory.Exists(options.ModelPath))
-            throw new DirectoryNotFoundException($"model path '{options.ModelPath}' does not exist or is not a directory.");
+        DllmEngineOptionsValidator.ThrowIfInvalid(options);
         Options = options;
         Backend = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = options.LibTorchDirectory }, _logger);
         Device = TorchDevices.Resolve(options.Device, Backend);
         DType = DTypes.Resolve(options.DType, Device, "dtype");
-        AlgorithmConfig = options.AlgorithmConfig
-            ?? (options.AlgorithmConfigPath is string path ? DiffusionAlgorithmConfig.LoadFile(path, options.Algorithm) : DiffusionAlgorithmConfig.Default);
+        AlgorithmConfig = DiffusionAlgorithmConfig.Resolve(options.AlgorithmConfigPath, options.AlgorithmSettings, options.Algorithm, nameof(options.AlgorithmSettings));
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
         Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
         var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;

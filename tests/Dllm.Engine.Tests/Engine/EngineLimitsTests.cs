@@ -52,7 +52,7 @@ public class EngineLimitsTests
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxQueuedRequests = 0 }));
 
-        Assert.Contains("max_queued_requests must be at least 1", error.Message);
+        Assert.Contains("MaxQueuedRequests must be at least 1 (got 0).", error.Message);
     }
 
     [Fact]
