@@ -62,7 +62,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             }
             var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
             _logger.LogInformation("K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB", options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
-            _runner = new ModelRunner(model, cache);
+            _runner = new ModelRunner(model, cache, new TokenSampler());
         }
         catch
         {
@@ -71,7 +71,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ResolveModelName();
         _telemetry = new EngineTelemetry(ModelName);
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _scheduler = new Scheduler(_runner, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
         _telemetry.Observe(_scheduler);
     }
 
