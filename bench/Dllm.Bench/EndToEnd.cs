@@ -35,7 +35,7 @@ internal static class EndToEnd
             {
                 ModelPath = dir, LoadFormat = LoadFormat.Dummy, Device = options.Device, DType = options.DType == "bf16" ? "bfloat16" : "float32",
                 MaxRunningRequests = options.Concurrency.Max(), ContextLength = 64 + options.NewTokens + 2 * options.BlockSize,
-                AlgorithmConfig = DiffusionAlgorithmConfig.Default.WithOverrides(null, options.BlockSize), DummyLogitSharpness = sharpness,
+                AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
             }, logging);
             await engine.GenerateAsync(Request(0, 32)); // warm-up

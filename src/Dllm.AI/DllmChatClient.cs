@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dllm.AI.Messages;
+using Dllm.Chat;
 using Dllm.AI.Requests;
 using Dllm.AI.Responses;
 using Dllm.Hosting;
@@ -76,12 +77,12 @@ public sealed class DllmChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         IDllmGenerator generator = await GetGeneratorAsync(cancellationToken).ConfigureAwait(false);
-        RenderedPrompt prompt = ChatMessageRenderer.Render(messages, options);
         string responseId = $"chatcmpl-{Guid.NewGuid():N}";
-        GenerateRequest request = GenerateRequestFactory.Create(this, prompt.Prompt.Encode(generator.Tokenizer), options, _options, generator.Tokenizer, responseId);
+        ChatRequest chat = ChatRequestFactory.Create(this, ChatMessageRenderer.Render(messages, options), options, _options, responseId);
+        ChatGeneration generation = ChatRequestBuilder.Build(chat, generator.Tokenizer);
         var builder = new ResponseUpdateBuilder(responseId, $"msg-{Guid.NewGuid():N}", options?.ModelId ?? generator.ModelName,
-            DateTimeOffset.UtcNow, new ResponseTextGate(prompt.ParseToolCalls, request.Sampling.Stop));
-        await foreach (GenerationUpdate update in generator.GenerateStreamingAsync(request, cancellationToken).ConfigureAwait(false))
+            DateTimeOffset.UtcNow, generation.CreateGate());
+        await foreach (GenerationUpdate update in generator.GenerateStreamingAsync(generation.Request, cancellationToken).ConfigureAwait(false))
             yield return builder.Next(update);
     }
 

@@ -16,7 +16,10 @@ internal static class ServeHost
     /// Exit code 0 after a clean stop, 1 when the address cannot be bound (found before the model loads) or the model
     /// failed to load, 2 for a bad command line; each failure is one line on standard error, never a stack trace.
     /// </summary>
-    public static async Task<int> RunAsync(ServeSettings settings, CancellationToken cancellationToken)
+    /// <param name="settings">The flags.</param>
+    /// <param name="flagOf">The flag of an engine option's property, for messages.</param>
+    /// <param name="cancellationToken">Stops the server.</param>
+    public static async Task<int> RunAsync(ServeSettings settings, Func<string, string> flagOf, CancellationToken cancellationToken)
     {
         using var bootstrapLogging = CliLogging.Create();
         var logger = bootstrapLogging.CreateLogger("dllm.serve");
@@ -25,13 +28,17 @@ internal static class ServeHost
         TimeSpan? requestTimeout;
         try
         {
-            ServeFlagCheck.Check(settings);
+            if (DllmEngineOptionsValidator.Validate(settings.Engine, flagOf, checkModelPath: !settings.IsDemo) is { Count: > 0 } errors)
+                throw new ServeSetupException(string.Join(" ", errors));
             ListenEndpoint.Check(settings.Host, settings.Port);
             ServeServerOptions.Check(settings);
+            requestTimeout = ServeServerOptions.RequestTimeout(settings);
             if (ListenEndpoint.FindConflict(settings.Host, settings.Port) is string conflict)
                 return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {conflict}", 1).ConfigureAwait(false);
-            requestTimeout = ServeEngineOptions.RequestTimeout(settings);
-            (engineOptions, demo) = await ServeEngineOptions.BuildAsync(settings, logger, cancellationToken).ConfigureAwait(false);
+            demo = settings.IsDemo;
+            engineOptions = demo
+                ? await DemoOptionsAsync(settings.Engine, logger, cancellationToken).ConfigureAwait(false)
+                : settings.Engine with { ModelPath = Path.GetFullPath(settings.Engine.ModelPath) };
         }
         catch (ServeSetupException e)
         {
@@ -59,7 +66,7 @@ internal static class ServeHost
             server.ServerArguments["host"] = settings.Host;
             server.ServerArguments["port"] = settings.Port;
             server.ServerArguments["trust_remote_code"] = settings.TrustRemoteCode;
-            server.ServerArguments["libtorch_dir"] = settings.LibTorchDirectory;
+            server.ServerArguments["libtorch_dir"] = engineOptions.LibTorchDirectory;
         });
         await using var app = builder.Build();
         MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
@@ -90,6 +97,14 @@ internal static class ServeHost
             app.UseCors(DllmServerOptions.CorsPolicyName);
         app.MapDllmEndpoints();
         app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
+    }
+
+    /// <summary>The options over the built-in demo model, written on first use (this loads the native backend).</summary>
+    private static async Task<DllmEngineOptions> DemoOptionsAsync(DllmEngineOptions engine, ILogger logger, CancellationToken cancellationToken)
+    {
+        string path = await DemoModel.EnsureAsync(new TorchBackendOptions { LibTorchDirectory = engine.LibTorchDirectory }, logger, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.", path);
+        return engine with { ModelPath = path, ServedModelName = engine.ServedModelName ?? DemoModel.ServedModelName };
     }
 
     private static async Task<int> FailAsync(string message, int exitCode)

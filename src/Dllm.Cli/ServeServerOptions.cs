@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 
@@ -22,6 +23,18 @@ internal static class ServeServerOptions
         if (settings.AdminApiKey is { Length: 0 })
             throw new ServeSetupException("--admin-api-key must not be empty.");
     }
+
+    /// <summary>The deadline <c>--request-timeout</c> gives every HTTP generation, or null.</summary>
+    /// <exception cref="ServeSetupException">Not a positive number of seconds.</exception>
+    public static TimeSpan? RequestTimeout(ServeSettings settings) => settings.RequestTimeoutSeconds switch
+    {
+        null => null,
+        double seconds when seconds > 0 && seconds <= MaxRequestTimeoutSeconds => TimeSpan.FromSeconds(seconds),
+        double seconds => throw new ServeSetupException(string.Create(CultureInfo.InvariantCulture,
+            $"--request-timeout must be a number of seconds above 0 and at most {MaxRequestTimeoutSeconds} (a year), got {seconds}.")),
+    };
+
+    private const double MaxRequestTimeoutSeconds = 365 * 24 * 3600;
 
     /// <summary>Sets the options the flags give.</summary>
     public static void Apply(ServeSettings settings, DllmServerOptions server)

@@ -1,16 +1,13 @@
 namespace Dllm.Cli;
 
-/// <summary>The flags of <c>dllm serve</c> (SGLang's names).</summary>
+/// <summary>The flags of <c>dllm serve</c> (SGLang's names): the engine's, read into <see cref="DllmEngineOptions"/>, and the server's.</summary>
 internal sealed record ServeSettings
 {
-    /// <summary><c>--model-path</c>: a local HF model directory; null serves the demo model.</summary>
-    public string? ModelPath { get; init; }
+    /// <summary>The engine flags (<see cref="EngineFlags"/>); an empty <see cref="DllmEngineOptions.ModelPath"/>: no <c>--model-path</c>, the demo model.</summary>
+    public required DllmEngineOptions Engine { get; init; }
 
-    /// <summary><c>--dllm-algorithm</c>.</summary>
-    public string Algorithm { get; init; } = "LowConfidence";
-
-    /// <summary><c>--dllm-algorithm-config</c>: the algorithm's YAML file.</summary>
-    public string? AlgorithmConfigPath { get; init; }
+    /// <summary>No <c>--model-path</c>: the built-in demo model is served.</summary>
+    public bool IsDemo => Engine.ModelPath.Length == 0;
 
     /// <summary><c>--host</c>.</summary>
     public string Host { get; init; } = "127.0.0.1";
@@ -18,41 +15,8 @@ internal sealed record ServeSettings
     /// <summary><c>--port</c>.</summary>
     public int Port { get; init; } = 30000;
 
-    /// <summary><c>--max-running-requests</c>; null: the engine's default.</summary>
-    public int? MaxRunningRequests { get; init; }
-
-    /// <summary><c>--max-queued-requests</c>: requests that may wait for a slot; null: the engine's default (1024).</summary>
-    public int? MaxQueuedRequests { get; init; }
-
     /// <summary><c>--request-timeout</c>: every HTTP generation's deadline in seconds; null: none.</summary>
     public double? RequestTimeoutSeconds { get; init; }
-
-    /// <summary><c>--gpus</c>: split the layers over N GPUs; null: one device.</summary>
-    public int? Gpus { get; init; }
-
-    /// <summary><c>--device-map</c>: an explicit layer split; wins over <see cref="Gpus"/>.</summary>
-    public string? DeviceMap { get; init; }
-
-    /// <summary><c>--disable-cuda-graph</c>: run steps op by op instead of replaying CUDA graphs.</summary>
-    public bool DisableCudaGraph { get; init; }
-
-    /// <summary><c>--context-length</c>; null: the engine's default.</summary>
-    public int? ContextLength { get; init; }
-
-    /// <summary><c>--dtype</c>.</summary>
-    public string DType { get; init; } = "auto";
-
-    /// <summary><c>--device</c>.</summary>
-    public string Device { get; init; } = "auto";
-
-    /// <summary><c>--libtorch-dir</c>.</summary>
-    public string? LibTorchDirectory { get; init; }
-
-    /// <summary><c>--load-format</c>.</summary>
-    public LoadFormat LoadFormat { get; init; } = LoadFormat.Auto;
-
-    /// <summary><c>--served-model-name</c>.</summary>
-    public string? ServedModelName { get; init; }
 
     /// <summary><c>--api-key</c>, repeated or comma-separated: the client keys.</summary>
     public IReadOnlyList<string> ApiKeys { get; init; } = [];

@@ -32,18 +32,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     private DllmEngine(DllmEngineOptions options, ILoggerFactory loggerFactory, IProgress<CheckpointLoadProgress>? progress, CancellationToken cancellationToken)
     {
         _logger = loggerFactory.CreateLogger<DllmEngine>();
-        if (options.MaxRunningRequests < 1)
-            throw new ArgumentException($"max_running_requests must be at least 1 (got {options.MaxRunningRequests}).", nameof(options));
-        if (options.MaxQueuedRequests < 1)
-            throw new ArgumentException($"max_queued_requests must be at least 1 or unset (got {options.MaxQueuedRequests}).", nameof(options));
-        if (!Directory.Exists(options.ModelPath))
-            throw new DirectoryNotFoundException($"model path '{options.ModelPath}' does not exist or is not a directory.");
+        DllmEngineOptionsValidator.ThrowIfInvalid(options);
         Options = options;
         Backend = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = options.LibTorchDirectory }, _logger);
         Device = TorchDevices.Resolve(options.Device, Backend);
         DType = DTypes.Resolve(options.DType, Device, "dtype");
-        AlgorithmConfig = options.AlgorithmConfig
-            ?? (options.AlgorithmConfigPath is string path ? DiffusionAlgorithmConfig.LoadFile(path, options.Algorithm) : DiffusionAlgorithmConfig.Default);
+        AlgorithmConfig = DiffusionAlgorithmConfig.Resolve(options.AlgorithmConfigPath, options.AlgorithmSettings, options.Algorithm, nameof(options.AlgorithmSettings));
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
         Tokenizer = LladaTokenizer.FromFile(Path.Combine(options.ModelPath, "tokenizer.json"));
         var format = options.LoadFormat == LoadFormat.Auto ? LoadFormat.Safetensors : options.LoadFormat;
@@ -68,7 +62,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             }
             var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
             _logger.LogInformation("K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB", options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
-            _runner = new ModelRunner(model, cache);
+            _runner = new ModelRunner(model, cache, new TokenSampler());
         }
         catch
         {
@@ -77,7 +71,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ResolveModelName();
         _telemetry = new EngineTelemetry(ModelName);
-        _scheduler = new Scheduler(_runner, Tokenizer, new TokenSampler(), loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _scheduler = new Scheduler(_runner, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
         _telemetry.Observe(_scheduler);
     }
 
@@ -192,11 +186,23 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    /// <summary>Generates for one prompt, yielding one update per resolved block and a final update with the finish reason.</summary>
+    /// <summary>Prepares <paramref name="request"/> (<see cref="Prepare"/>, when the stream is first read) and generates for it.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
     /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
-    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
+        GenerationUpdate.PrepareThenStreamAsync(this, request, cancellationToken);
+
+    /// <summary>
+    /// Generates for a request this engine prepared, yielding one update per resolved block and a final update with the
+    /// finish reason; a request aborted by <see cref="Abort(string, string)"/> (or past its deadline, or at shutdown) ends
+    /// with finish reason abort and its output so far. Cancelling <paramref name="cancellationToken"/> aborts the request,
+    /// frees its slot and ends the stream with an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request was prepared by another engine, or its id is in use by a running request.</exception>
+    /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
+    /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
+    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(PreparedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var engineRequest = Submit(request);
         bool finished = false;
@@ -224,10 +230,11 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Aborts a running or waiting request by id; its result ends with finish reason abort.</summary>
+    /// <summary>Aborts a running or waiting request by id; its stream ends with finish reason abort, <paramref name="reason"/>, and the output so far.</summary>
     /// <returns>False when no such request is active.</returns>
     public bool Abort(string requestId, string reason = "aborted by request")
     {
+        ArgumentNullException.ThrowIfNull(requestId);
         if (!_active.TryGetValue(requestId, out var request))
             return false;
         Abort(request, reason);
@@ -241,15 +248,15 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Checks a request as generation would, without running it: exactly one of text and input_ids, the sampling
-    /// parameters, token ids inside the vocabulary, the prompt + max_new_tokens + one block within the context,
-    /// the per-request threshold, block size and timeout. Lets a server reject a bad request before it starts a response.
-    /// A prompt too long for the context is rejected before it is tokenized or its ids are read.
+    /// Checks a request as generation would and tokenizes its prompt, once, without running it: exactly one of text and
+    /// input_ids, the sampling parameters, token ids inside the vocabulary, the prompt + max_new_tokens + one block within
+    /// the context, the per-request threshold, block size, algorithm and timeout, and an id not in use by a running
+    /// request. A prompt too long for the context is rejected before it is tokenized or its ids are read. The result runs
+    /// with <see cref="GenerateStreamingAsync(PreparedRequest, CancellationToken)"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
-    public void Validate(GenerateRequest request) => Prepare(request);
-
-    private (int[] Ids, IDiffusionAlgorithm Algorithm) Prepare(GenerateRequest request)
+    /// <exception cref="ArgumentException">Invalid request (the message and parameter name the field).</exception>
+    /// <exception cref="AlgorithmConfigException">A per-request threshold or block size out of range (the key named).</exception>
+    public PreparedRequest Prepare(GenerateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -258,18 +265,26 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         request.Sampling.Validate();
         if (request.Timeout is TimeSpan timeout && timeout <= TimeSpan.Zero)
             throw new ArgumentException($"timeout must be positive, got {timeout.TotalSeconds} s.", "timeout");
+        string id = request.RequestId ?? Guid.NewGuid().ToString("N");
+        if (_active.ContainsKey(id))
+            throw RequestIdInUse(id);
         var algorithm = request.Threshold is null && request.BlockSize is null && request.Algorithm is null
             ? _defaultAlgorithm
             : DiffusionAlgorithms.Create(request.Algorithm ?? _defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
         int[] ids = request.Text is not null ? Encode(request.Text) : ReadIds(request.InputIds!);
-        long needed = (long)ids.Length + request.Sampling.MaxNewTokens + algorithm.BlockSize;
+        var sampling = request.UntilContextEnd
+            ? request.Sampling with { MaxNewTokens = Math.Max(0, ContextLength - ids.Length - algorithm.BlockSize) }
+            : request.Sampling;
+        long needed = (long)ids.Length + sampling.MaxNewTokens + algorithm.BlockSize;
         if (needed > ContextLength)
         {
             throw new ArgumentException(
-                $"the prompt ({ids.Length} tokens) + max_new_tokens ({request.Sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", "max_new_tokens");
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", "max_new_tokens");
         }
-        return (ids, algorithm);
+        return new PreparedRequest(request, id, ids, sampling, algorithm, this);
     }
+
+    private static ArgumentException RequestIdInUse(string id) => new($"rid '{id}' is already in use by a running request.", "rid");
 
     /// <summary>Tokenizes a text prompt, unless its length alone proves it cannot fit the context: every token covers at
     /// most <see cref="LladaTokenizer.MaxTokenBytes"/> bytes, so the text needs at least
@@ -301,18 +316,22 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         return ids;
     }
 
-    private EngineRequest Submit(GenerateRequest request)
+    private EngineRequest Submit(PreparedRequest prepared)
     {
-        var (ids, algorithm) = Prepare(request);
-        string id = request.RequestId ?? Guid.NewGuid().ToString("N");
-        var engineRequest = new EngineRequest(id, ids, request.Sampling, algorithm, Tokenizer.CreateStreamingDetokenizer(request.Sampling.SkipSpecialTokens),
-            request.QueueGroup, request.Timeout);
+        ArgumentNullException.ThrowIfNull(prepared);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!ReferenceEquals(prepared.Preparer, this) || prepared.Algorithm is null)
+            throw new ArgumentException("the request was prepared by another generator; prepare it with this engine.", nameof(prepared));
+        string id = prepared.RequestId;
+        var request = prepared.Request;
+        var engineRequest = new EngineRequest(id, prepared.PromptIdArray, prepared.Sampling, prepared.Algorithm,
+            Tokenizer.CreateStreamingDetokenizer(prepared.Sampling.SkipSpecialTokens), request.QueueGroup, request.Timeout);
         if (!_active.TryAdd(id, engineRequest))
         {
             engineRequest.Dispose();
-            throw new ArgumentException($"rid '{id}' is already in use by a running request.", nameof(request));
+            throw RequestIdInUse(id);
         }
-        engineRequest.Activity = _telemetry.StartRequest(id, request, ids.Length);
+        engineRequest.Activity = _telemetry.StartRequest(id, prepared.Sampling, prepared.PromptTokens);
         try
         {
             _scheduler.Submit(engineRequest);

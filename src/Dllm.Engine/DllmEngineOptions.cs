@@ -1,73 +1,79 @@
-using Dllm.Decoding;
-
 namespace Dllm;
 
-/// <summary>Options of a <see cref="DllmEngine"/> (the counterpart of <c>sgl.Engine(...)</c>'s arguments).</summary>
-public sealed record DllmEngineOptions
+/// <summary>
+/// Options of a <see cref="DllmEngine"/> (the counterpart of <c>sgl.Engine(...)</c>'s arguments): the one engine options
+/// type, set in code, bound from configuration (<c>AddDllmChatClient</c>, whose settings are these plus the client's own)
+/// and from <c>dllm serve</c>'s flags, and checked in one place (<see cref="DllmEngineOptionsValidator"/>). The defaults
+/// stated here are the only ones.
+/// </summary>
+public record DllmEngineOptions
 {
     /// <summary>The default of <see cref="MaxQueuedRequests"/>.</summary>
     public const int DefaultMaxQueuedRequests = 1024;
 
-    /// <summary>An HF model directory: config.json, safetensors, tokenizer.json.</summary>
-    public required string ModelPath { get; init; }
+    /// <summary>An HF model directory: config.json, safetensors, tokenizer.json (<c>--model-path</c>).</summary>
+    public required string ModelPath { get; set; }
 
-    /// <summary>How weights are obtained.</summary>
-    public LoadFormat LoadFormat { get; init; } = LoadFormat.Auto;
+    /// <summary>How weights are obtained (<c>--load-format</c>).</summary>
+    public LoadFormat LoadFormat { get; set; } = LoadFormat.Auto;
 
-    /// <summary>The decoding algorithm by name (<c>LowConfidence</c>, <c>JointThreshold</c>).</summary>
-    public string Algorithm { get; init; } = "LowConfidence";
+    /// <summary>The decoding algorithm by name (<c>LowConfidence</c>, <c>JointThreshold</c>; <c>--dllm-algorithm</c>).</summary>
+    public string Algorithm { get; set; } = "LowConfidence";
 
     /// <summary>A YAML file with the algorithm's settings (<c>--dllm-algorithm-config</c>).</summary>
-    public string? AlgorithmConfigPath { get; init; }
+    public string? AlgorithmConfigPath { get; set; }
 
-    /// <summary>The algorithm's settings as an object; wins over <see cref="AlgorithmConfigPath"/>.</summary>
-    public DiffusionAlgorithmConfig? AlgorithmConfig { get; init; }
+    /// <summary>
+    /// The algorithm's settings by key (<c>threshold</c>, <c>block_size</c>, ...), on top of <see cref="AlgorithmConfigPath"/>'s
+    /// (<c>--dllm-algorithm-option KEY=VALUE</c>; in configuration a section of keys). Empty by default.
+    /// </summary>
+    public IDictionary<string, double> AlgorithmSettings { get; set; } = new Dictionary<string, double>(StringComparer.Ordinal);
 
     /// <summary>Requests decoded together in one batch (<c>--max-running-requests</c>); the rest wait.</summary>
-    public int MaxRunningRequests { get; init; } = 16;
+    public int MaxRunningRequests { get; set; } = 16;
 
     /// <summary>Requests that may wait for a slot at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
     /// <see cref="DllmQueueFullException"/>. Default 1024; null: no limit.</summary>
-    public int? MaxQueuedRequests { get; init; } = DefaultMaxQueuedRequests;
+    public int? MaxQueuedRequests { get; set; } = DefaultMaxQueuedRequests;
 
-    /// <summary>Longest prompt + generation per request (K/V cache length per slot); null: min(model max, 8192).</summary>
-    public int? ContextLength { get; init; }
+    /// <summary>Longest prompt + generation per request (K/V cache length per slot; <c>--context-length</c>); null: min(model max, 8192).</summary>
+    public int? ContextLength { get; set; }
 
-    /// <summary>auto, cpu, cuda, cuda:N.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>auto, cpu, cuda, cuda:N (<c>--device</c>).</summary>
+    public string Device { get; set; } = "auto";
 
     /// <summary>Split the layers over this many GPUs (cuda:0..N-1), balanced by weight bytes (<c>--gpus</c>); null or 1: one device.</summary>
-    public int? Gpus { get; init; }
+    public int? Gpus { get; set; }
 
     /// <summary>An explicit layer split such as <c>0-15:cuda:0,16-31:cuda:1</c> (<c>--device-map</c>); wins over <see cref="Gpus"/>.</summary>
-    public string? DeviceMap { get; init; }
+    public string? DeviceMap { get; set; }
 
-    /// <summary>auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16, float32.</summary>
-    public string DType { get; init; } = "auto";
+    /// <summary>auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16, float32 (<c>--dtype</c>).</summary>
+    public string DType { get; set; } = "auto";
 
-    /// <summary>An existing libtorch directory (external-backend builds).</summary>
-    public string? LibTorchDirectory { get; init; }
+    /// <summary>An existing libtorch directory (external-backend builds; <c>--libtorch-dir</c>).</summary>
+    public string? LibTorchDirectory { get; set; }
 
-    /// <summary>Seed of the dummy weights.</summary>
-    public long DummySeed { get; init; } = 1;
+    /// <summary>Seed of the dummy weights (<c>--dummy-seed</c>).</summary>
+    public long DummySeed { get; set; } = 1;
 
-    /// <summary>Scale of the dummy model's final norm: 1 gives a random model (one token per step), large values
-    /// (e.g. 100) a peaked one whose confident predictions commit several tokens per step.</summary>
-    public double DummyLogitSharpness { get; init; } = 1.0;
+    /// <summary>Scale of the dummy model's final norm (<c>--dummy-logit-sharpness</c>): 1 gives a random model (one token per
+    /// step), large values (e.g. 100) a peaked one whose confident predictions commit several tokens per step.</summary>
+    public double DummyLogitSharpness { get; set; } = 1.0;
 
     /// <summary>Store resolved blocks' K/V in the same forward as the next blocks' first step when every running
     /// request of a block size carries one (exact; one forward instead of two), else in one batched clean pass.
-    /// On by default (H100, docs/benchmarks.md: faster in 5 of 6 measured settings); false always runs the
-    /// separate clean pass.</summary>
-    public bool FuseCleanPass { get; init; } = true;
+    /// On by default (H100, docs/benchmarks.md: faster in 5 of 6 measured settings); false (<c>--disable-fused-clean-pass</c>)
+    /// always runs the separate clean pass.</summary>
+    public bool FuseCleanPass { get; set; } = true;
 
     /// <summary>Replay denoising steps from CUDA graphs (SGLang's <c>--disable-cuda-graph</c> turns this off). Needs a
     /// CUDA model on one device and <c>libdllm_cuda.so</c> next to the app (src/Dllm.Cuda.Native); without them the
     /// engine logs why and runs op by op.</summary>
-    public bool CudaGraphs { get; init; } = true;
+    public bool CudaGraphs { get; set; } = true;
 
-    /// <summary>The model name reported to clients; null: the model directory's name.</summary>
-    public string? ServedModelName { get; init; }
+    /// <summary>The model name reported to clients (<c>--served-model-name</c>); null: the model directory's name.</summary>
+    public string? ServedModelName { get; set; }
 
     /// <summary>The model name reported to clients: <see cref="ServedModelName"/>, else the model directory's name.</summary>
     public string ResolveModelName() =>

@@ -14,6 +14,13 @@ public sealed record GenerateRequest
     /// <summary>Sampling and stopping.</summary>
     public SamplingParams Sampling { get; init; } = new();
 
+    /// <summary>
+    /// Generate up to the end of the context: <c>max_new_tokens</c> becomes the context length less the prompt and one
+    /// block (at least 0), whatever <see cref="SamplingParams.MaxNewTokens"/> says; resolved once, when the request is
+    /// prepared (SGLang's behaviour for a chat request without a token limit).
+    /// </summary>
+    public bool UntilContextEnd { get; init; }
+
     /// <summary>A caller-chosen id (generated when null); used to abort.</summary>
     public string? RequestId { get; init; }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Dllm;
 
 /// <summary>One streamed update: a resolved block (the first may be shorter than the block size), or the end.</summary>
@@ -37,6 +39,14 @@ public sealed record GenerationUpdate
         await foreach (var update in updates.ConfigureAwait(false))
             last = update;
         return last!.ToResult();
+    }
+
+    /// <summary>The stream of <paramref name="request"/> prepared by <paramref name="generator"/> when the stream is first read.</summary>
+    internal static async IAsyncEnumerable<GenerationUpdate> PrepareThenStreamAsync(IDllmGenerator generator, GenerateRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in generator.GenerateStreamingAsync(generator.Prepare(request), cancellationToken).ConfigureAwait(false))
+            yield return update;
     }
 
     /// <summary>The result this final update describes.</summary>

@@ -14,7 +14,7 @@ public static class TestEngines
         MaxRunningRequests = maxRunningRequests,
         ContextLength = 1024,
         Algorithm = algorithm,
-        AlgorithmConfig = DiffusionAlgorithmConfig.Default.WithOverrides(null, blockSize),
+        AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = blockSize },
     };
 
     /// <summary>Creates an engine over <paramref name="modelPath"/>.</summary>

@@ -40,7 +40,7 @@ public static class DllmChatClientServiceCollectionExtensions
 
     /// <summary>
     /// Registers a <see cref="DllmChatClient"/> as the keyed <see cref="IChatClient"/> <paramref name="serviceKey"/>; its
-    /// settings are the named options <c>serviceKey.ToString()</c>. A key whose <see cref="DllmChatClientSettings.ModelPath"/>
+    /// settings are the named options <c>serviceKey.ToString()</c>. A key whose <see cref="Dllm.DllmEngineOptions.ModelPath"/>
     /// names another model than the shared engine's gets an engine of its own (the keyed <see cref="DllmEngineProvider"/>
     /// <paramref name="serviceKey"/>, loaded on first use, with this key's engine settings); a key without a model path,
     /// or with the shared engine's, uses the shared engine. A key's model path is validated at start. Otherwise as <see cref="AddDllmChatClient(IServiceCollection, IConfiguration?, Action{DllmChatClientSettings}?, ServiceLifetime)"/>.
@@ -73,9 +73,9 @@ public static class DllmChatClientServiceCollectionExtensions
             settings.Configure(configure);
         settings.ValidateOnStart();
         services.AddSingleton<IValidateOptions<DllmChatClientSettings>>(new DllmChatClientSettingsValidator(name, registersEngine, keyed: serviceKey is not null));
-        services.AddDllmEngine(sp => Settings(sp, name).ToEngineOptions());
+        services.AddDllmEngine(sp => Settings(sp, name));
         if (serviceKey is not null)
-            services.TryAddKeyedSingleton(serviceKey, (sp, _) => new DllmEngineProvider(Settings(sp, name).ToEngineOptions(), sp.GetService<ILoggerFactory>()));
+            services.TryAddKeyedSingleton(serviceKey, (sp, _) => new DllmEngineProvider(Settings(sp, name), sp.GetService<ILoggerFactory>()));
         HealthCheckRegistrations.AddEngineCheck(services);
     }
 

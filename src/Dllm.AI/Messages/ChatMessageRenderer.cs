@@ -7,18 +7,19 @@ using MeaiRole = Microsoft.Extensions.AI.ChatRole;
 namespace Dllm.AI.Messages;
 
 /// <summary>
-/// Turns Microsoft.Extensions.AI messages into the engine's chat turns and renders them with <see cref="ChatTemplate"/>:
+/// Turns Microsoft.Extensions.AI messages into the engine's chat turns and tools (<see cref="ChatRequest"/>, which the
+/// chat policy renders with <see cref="ChatTemplate"/>):
 /// <see cref="ChatOptions.Instructions"/> and the leading system messages become the system turn (joined with "\n");
 /// an assistant's <see cref="FunctionCallContent"/>s become its tool calls; each <see cref="FunctionResultContent"/>
 /// becomes a tool result (an OBSERVATION turn); the <see cref="AIFunctionDeclaration"/>s of
 /// <see cref="ChatOptions.Tools"/> are described in the system turn unless the tool mode is none. Content the model
 /// cannot read (images, audio, ...) is left out; roles other than system, assistant and tool speak as the user. All
-/// of it is content of the <see cref="ChatPrompt"/>: encoded as text, a control-token string in it stays text.
+/// of it is content of the prompt: encoded as text, a control-token string in it stays text.
 /// </summary>
 internal static class ChatMessageRenderer
 {
-    /// <summary>Renders <paramref name="messages"/> under <paramref name="options"/>, with the generation prompt.</summary>
-    public static RenderedPrompt Render(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    /// <summary>The turns and tools of <paramref name="messages"/> under <paramref name="options"/>.</summary>
+    public static ChatRequest Render(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         var system = new List<string>();
         if (!string.IsNullOrEmpty(options?.Instructions))
@@ -36,8 +37,7 @@ internal static class ChatMessageRenderer
         }
         if (system.Count > 0)
             turns.Insert(0, ChatTurn.System(string.Join("\n", system)));
-        IReadOnlyList<ToolDefinition> tools = ToolsOf(options);
-        return new RenderedPrompt(ChatTemplate.RenderPrompt(turns, tools, addGenerationPrompt: true), tools.Count > 0);
+        return new ChatRequest { Turns = turns, Tools = ToolsOf(options) };
     }
 
     private static void AddTurns(List<ChatTurn> turns, ChatMessage message)

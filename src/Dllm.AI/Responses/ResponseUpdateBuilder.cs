@@ -1,33 +1,39 @@
+using Dllm.Chat;
 using Microsoft.Extensions.AI;
+using MeaiFinishReason = Microsoft.Extensions.AI.ChatFinishReason;
 
 namespace Dllm.AI.Responses;
 
 /// <summary>
 /// Turns the engine's updates for one response into <see cref="ChatResponseUpdate"/>s: one per resolved block, each
-/// with the response's ids, creation time, model id and the assistant role; the last one also with the rest of the
-/// text, the tool calls, one <see cref="UsageContent"/> and the finish reason. Not thread-safe: one per response.
+/// with the response's ids, creation time, model id and the assistant role, its text what the chat policy's
+/// <see cref="ChatStreamGate"/> lets show; the last one also with the rest of the text, the tool calls, one
+/// <see cref="UsageContent"/> and the finish reason. Not thread-safe: one per response.
 /// </summary>
-internal sealed class ResponseUpdateBuilder(string responseId, string messageId, string modelId, DateTimeOffset createdAt, ResponseTextGate gate)
+internal sealed class ResponseUpdateBuilder(string responseId, string messageId, string modelId, DateTimeOffset createdAt, ChatStreamGate gate)
 {
     /// <summary>The chat update for one engine update.</summary>
     /// <exception cref="InvalidOperationException">The engine aborted the generation (it failed or is shutting down).</exception>
     public ChatResponseUpdate Next(GenerationUpdate update)
     {
-        if (update.FinishReason is not { } finish)
+        if (update.FinishReason is null)
             return Create(update, Text(gate.Advance(update.Text)), finishReason: null);
-        if (finish.Kind == FinishKind.Abort)
-            throw new InvalidOperationException($"The engine aborted the generation: {finish.Message}");
-        var (text, toolCalls) = gate.Complete(update.Text);
-        var contents = Text(text);
-        contents.AddRange(toolCalls.Select(FunctionCallFactory.Create));
+        var output = gate.Complete(update);
+        if (output.FinishReason == ChatFinish.Abort)
+            throw new InvalidOperationException($"The engine aborted the generation: {output.AbortMessage}");
+        var contents = Text(output.Rest);
+        contents.AddRange(output.ToolCalls.Select(FunctionCallFactory.Create));
         contents.Add(new UsageContent(Usage(update)));
-        ChatFinishReason reason = finish.Kind == FinishKind.Length ? ChatFinishReason.Length
-            : toolCalls.Count > 0 ? ChatFinishReason.ToolCalls
-            : ChatFinishReason.Stop;
+        MeaiFinishReason reason = output.FinishReason switch
+        {
+            ChatFinish.Length => MeaiFinishReason.Length,
+            ChatFinish.ToolCalls => MeaiFinishReason.ToolCalls,
+            _ => MeaiFinishReason.Stop,
+        };
         return Create(update, contents, reason);
     }
 
-    private ChatResponseUpdate Create(GenerationUpdate update, List<AIContent> contents, ChatFinishReason? finishReason) => new(ChatRole.Assistant, contents)
+    private ChatResponseUpdate Create(GenerationUpdate update, List<AIContent> contents, MeaiFinishReason? finishReason) => new(Microsoft.Extensions.AI.ChatRole.Assistant, contents)
     {
         ResponseId = responseId,
         MessageId = messageId,

@@ -74,6 +74,34 @@ public sealed class DiffusionAlgorithmConfig
         return new(merged, $"{Source} + {RequestSource}");
     }
 
+    /// <summary>
+    /// This config with <paramref name="settings"/> on top (keys of the algorithm <paramref name="algorithmName"/>, each
+    /// range-checked like a file value); errors name the key and <paramref name="source"/>. No settings: this config.
+    /// </summary>
+    /// <exception cref="AlgorithmConfigException">An unknown key or a value out of range.</exception>
+    /// <exception cref="ArgumentException">The algorithm name is unknown.</exception>
+    public DiffusionAlgorithmConfig WithSettings(IEnumerable<KeyValuePair<string, double>> settings, string algorithmName, string source)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var given = settings.ToList();
+        if (given.Count == 0)
+            return this;
+        AlgorithmRegistration registration = DiffusionAlgorithms.Find(algorithmName);
+        var merged = new Dictionary<string, double>(values, StringComparer.Ordinal);
+        foreach (var (name, value) in given)
+            merged[name] = YamlConfigReader.Find(registration.Keys, name, registration.Name, source).Check(value, source);
+        return new(merged, Source == Default.Source ? source : $"{Source} + {source}");
+    }
+
+    /// <summary>
+    /// The settings an engine runs with: the YAML file at <paramref name="path"/> (none: the defaults) and then
+    /// <paramref name="settings"/>, for the algorithm <paramref name="algorithmName"/>.
+    /// </summary>
+    /// <exception cref="AlgorithmConfigException">The file or a setting is invalid (key and source named).</exception>
+    /// <exception cref="ArgumentException">The algorithm name is unknown.</exception>
+    public static DiffusionAlgorithmConfig Resolve(string? path, IEnumerable<KeyValuePair<string, double>> settings, string algorithmName, string settingsSource) =>
+        (path is null ? Default : LoadFile(path, algorithmName)).WithSettings(settings, algorithmName, settingsSource);
+
     /// <summary>Checks that every key set here is one of <paramref name="keys"/> (a config parsed for another algorithm may not be).</summary>
     internal void EnsureKeys(string algorithmName, IReadOnlyList<AlgorithmConfigKey> keys)
     {

@@ -44,7 +44,7 @@ internal sealed class EngineTelemetry : IDisposable
     public long DenoisingSteps() => _scheduler?.Steps ?? 0;
 
     /// <summary>Starts the request's span as a child of the caller's current activity, leaving the caller's current activity as it was.</summary>
-    public Activity? StartRequest(string id, GenerateRequest request, int promptTokens)
+    public Activity? StartRequest(string id, Decoding.SamplingParams sampling, int promptTokens)
     {
         if (!EngineInstruments.Source.HasListeners())
             return null;
@@ -56,8 +56,8 @@ internal sealed class EngineTelemetry : IDisposable
             activity.SetTag("gen_ai.operation.name", DllmEngineTelemetry.OperationName);
             activity.SetTag("gen_ai.provider.name", DllmEngineTelemetry.ProviderName);
             activity.SetTag(ModelKey, ModelName);
-            activity.SetTag("gen_ai.request.max_tokens", request.Sampling.MaxNewTokens);
-            activity.SetTag("gen_ai.request.temperature", request.Sampling.Temperature);
+            activity.SetTag("gen_ai.request.max_tokens", sampling.MaxNewTokens);
+            activity.SetTag("gen_ai.request.temperature", sampling.Temperature);
             activity.SetTag("gen_ai.response.id", id);
             activity.SetTag("gen_ai.usage.input_tokens", promptTokens);
         }

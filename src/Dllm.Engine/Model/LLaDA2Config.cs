@@ -35,37 +35,62 @@ public sealed record LLaDA2Config
     /// <summary>Experts chosen per token.</summary>
     public required int NumExpertsPerToken { get; init; }
     /// <summary>Shared experts (their width is <c>MoeIntermediateSize × NumSharedExperts</c>).</summary>
-    public int NumSharedExperts { get; init; } = 1;
+    public int NumSharedExperts { get; init; } = Absent.NumSharedExperts;
     /// <summary>Expert groups for group-limited routing.</summary>
-    public int NumExpertGroups { get; init; } = 1;
+    public int NumExpertGroups { get; init; } = Absent.NumExpertGroups;
     /// <summary>Groups kept per token.</summary>
-    public int TopKGroups { get; init; } = 1;
+    public int TopKGroups { get; init; } = Absent.TopKGroups;
     /// <summary>Multiplier of the normalised routing weights.</summary>
-    public double RoutedScalingFactor { get; init; } = 1.0;
+    public double RoutedScalingFactor { get; init; } = Absent.RoutedScalingFactor;
     /// <summary>Whether the top-k weights are renormalised to sum 1.</summary>
-    public bool NormTopKProb { get; init; } = true;
+    public bool NormTopKProb { get; init; } = Absent.NormTopKProb;
     /// <summary>Layers below this index use the dense MLP.</summary>
-    public int FirstKDenseReplace { get; init; }
+    public int FirstKDenseReplace { get; init; } = Absent.FirstKDenseReplace;
     /// <summary>RoPE base θ.</summary>
-    public double RopeTheta { get; init; } = 600000;
+    public double RopeTheta { get; init; } = Absent.RopeTheta;
     /// <summary>Fraction of each head's dims that RoPE rotates.</summary>
-    public double PartialRotaryFactor { get; init; } = 0.5;
+    public double PartialRotaryFactor { get; init; } = Absent.PartialRotaryFactor;
     /// <summary>RMSNorm epsilon.</summary>
-    public double RmsNormEps { get; init; } = 1e-6;
+    public double RmsNormEps { get; init; } = Absent.RmsNormEps;
     /// <summary>Per-head RMSNorm of Q and K before RoPE.</summary>
-    public bool UseQkNorm { get; init; } = true;
+    public bool UseQkNorm { get; init; } = Absent.UseQkNorm;
     /// <summary>Longest sequence (prompt + generation).</summary>
-    public int MaxPositionEmbeddings { get; init; } = 32768;
+    public int MaxPositionEmbeddings { get; init; } = Absent.MaxPositionEmbeddings;
     /// <summary>Whether lm_head shares the embedding matrix.</summary>
-    public bool TieWordEmbeddings { get; init; }
+    public bool TieWordEmbeddings { get; init; } = Absent.TieWordEmbeddings;
     /// <summary>The mask token the diffusion decoder fills blocks with.</summary>
-    public int MaskTokenId { get; init; } = 156895;
+    public int MaskTokenId { get; init; } = Absent.MaskTokenId;
     /// <summary>End of text.</summary>
-    public int EosTokenId { get; init; } = 156892;
+    public int EosTokenId { get; init; } = Absent.EosTokenId;
     /// <summary>Padding id.</summary>
-    public int PadTokenId { get; init; } = 156892;
+    public int PadTokenId { get; init; } = Absent.PadTokenId;
     /// <summary>The checkpoint's stored dtype (<c>bfloat16</c>, <c>float16</c>, <c>float32</c>).</summary>
-    public string TorchDtype { get; init; } = "bfloat16";
+    public string TorchDtype { get; init; } = Absent.TorchDtype;
+
+    /// <summary>
+    /// The value of each optional field that config.json leaves out, stated once: the properties start at it and
+    /// <see cref="Parse"/> reads an absent field as it (a config.json without <c>partial_rotary_factor</c> rotates the
+    /// whole head; without <c>num_shared_experts</c> there is no shared expert).
+    /// </summary>
+    private static class Absent
+    {
+        public const int NumSharedExperts = 0;
+        public const int NumExpertGroups = 1;
+        public const int TopKGroups = 1;
+        public const double RoutedScalingFactor = 1.0;
+        public const bool NormTopKProb = true;
+        public const int FirstKDenseReplace = 0;
+        public const double RopeTheta = 600000;
+        public const double PartialRotaryFactor = 1.0;
+        public const double RmsNormEps = 1e-6;
+        public const bool UseQkNorm = true;
+        public const int MaxPositionEmbeddings = 32768;
+        public const bool TieWordEmbeddings = false;
+        public const int MaskTokenId = 156895;
+        public const int EosTokenId = 156892;
+        public const int PadTokenId = 156892;
+        public const string TorchDtype = "bfloat16";
+    }
 
     /// <summary>Width of one RoPE-rotated slice of a head: <c>HeadDim × PartialRotaryFactor</c>.</summary>
     public int RotaryDim => (int)(HeadDim * PartialRotaryFactor);
@@ -124,22 +149,22 @@ public sealed record LLaDA2Config
             MoeIntermediateSize = reader.RequiredInt("moe_intermediate_size", min: 1),
             NumExperts = reader.RequiredInt("num_experts", min: 1),
             NumExpertsPerToken = reader.RequiredInt("num_experts_per_tok", min: 1),
-            NumSharedExperts = reader.OptionalInt("num_shared_experts", 0, min: 0),
-            NumExpertGroups = reader.OptionalInt("n_group", 1, min: 1),
-            TopKGroups = reader.OptionalInt("topk_group", 1, min: 1),
-            RoutedScalingFactor = reader.OptionalDouble("routed_scaling_factor", 1.0),
-            NormTopKProb = reader.OptionalBool("norm_topk_prob", true),
-            FirstKDenseReplace = reader.OptionalInt("first_k_dense_replace", 0, min: 0),
-            RopeTheta = reader.OptionalDouble("rope_theta", 600000),
-            PartialRotaryFactor = reader.OptionalDouble("partial_rotary_factor", 1.0),
-            RmsNormEps = reader.OptionalDouble("rms_norm_eps", 1e-6),
-            UseQkNorm = reader.OptionalBool("use_qk_norm", true),
-            MaxPositionEmbeddings = reader.OptionalInt("max_position_embeddings", 32768, min: 1),
-            TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings", false),
-            MaskTokenId = reader.OptionalInt("mask_token_id", 156895, min: 0),
-            EosTokenId = reader.OptionalIntOrFirstOfList("eos_token_id", 156892),
-            PadTokenId = reader.OptionalInt("pad_token_id", 156892, min: 0),
-            TorchDtype = reader.OptionalString("torch_dtype") ?? reader.OptionalString("dtype") ?? "bfloat16",
+            NumSharedExperts = reader.OptionalInt("num_shared_experts", Absent.NumSharedExperts, min: 0),
+            NumExpertGroups = reader.OptionalInt("n_group", Absent.NumExpertGroups, min: 1),
+            TopKGroups = reader.OptionalInt("topk_group", Absent.TopKGroups, min: 1),
+            RoutedScalingFactor = reader.OptionalDouble("routed_scaling_factor", Absent.RoutedScalingFactor),
+            NormTopKProb = reader.OptionalBool("norm_topk_prob", Absent.NormTopKProb),
+            FirstKDenseReplace = reader.OptionalInt("first_k_dense_replace", Absent.FirstKDenseReplace, min: 0),
+            RopeTheta = reader.OptionalDouble("rope_theta", Absent.RopeTheta),
+            PartialRotaryFactor = reader.OptionalDouble("partial_rotary_factor", Absent.PartialRotaryFactor),
+            RmsNormEps = reader.OptionalDouble("rms_norm_eps", Absent.RmsNormEps),
+            UseQkNorm = reader.OptionalBool("use_qk_norm", Absent.UseQkNorm),
+            MaxPositionEmbeddings = reader.OptionalInt("max_position_embeddings", Absent.MaxPositionEmbeddings, min: 1),
+            TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings", Absent.TieWordEmbeddings),
+            MaskTokenId = reader.OptionalInt("mask_token_id", Absent.MaskTokenId, min: 0),
+            EosTokenId = reader.OptionalIntOrFirstOfList("eos_token_id", Absent.EosTokenId),
+            PadTokenId = reader.OptionalInt("pad_token_id", Absent.PadTokenId, min: 0),
+            TorchDtype = reader.OptionalString("torch_dtype") ?? reader.OptionalString("dtype") ?? Absent.TorchDtype,
         };
         reader.RejectTrue("use_qkv_bias", "biases are not supported (LLaDA2 has none)");
         reader.RejectTrue("use_bias", "biases are not supported (LLaDA2 has none)");

@@ -1,11 +1,14 @@
+using Dllm.Decoding;
 using Dllm.Model;
 using TorchSharp;
 
 namespace Dllm.Scheduling;
 
 /// <summary>The model and its K/V cache, driven in the three kinds of forward a diffusion request needs:
-/// prompt prefill, a denoising step over the current blocks, and the clean pass that stores a resolved block's K/V.</summary>
-internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposable
+/// prompt prefill, a denoising step over the current blocks, and the clean pass that stores a resolved block's K/V;
+/// and a step's proposals (<see cref="Propose"/>: forward, logits post-processing, sampling), so the scheduler deals in
+/// tokens and confidences only.</summary>
+internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler sampler) : IDisposable
 {
     public LLaDA2Model Model => model;
 
@@ -58,6 +61,62 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache) : IDisposabl
         Inject("clean", requests);
         model.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
             cache, blockSize, writeCache: true, computeLogits: false);
+    }
+
+    /// <summary>
+    /// The device part of one denoising step of <paramref name="group"/> (one block size): the pending clean passes
+    /// (fused with the step when <paramref name="fuseCleanPass"/> and every request carries one), the forward, the logits
+    /// post-processing (mask id suppressed, the algorithms' adjustments) and the sampling, with ONE device-to-host copy.
+    /// Leaves the requests' decoding state as it was, but for K/V stores (which a retry repeats exactly).
+    /// </summary>
+    public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
+    {
+        // The fused clean pass pays only when every request of the group carries one (one forward instead
+        // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
+        bool fused = fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
+        var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
+        if (!fused && pending.Count > 0)
+        {
+            StorePendingBlocks(pending, blockSize);
+            foreach (var request in pending)
+                request.PendingCleanBlock = null;
+        }
+        using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
+        foreach (var request in group)
+            request.PendingCleanBlock = null;
+        // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
+        using (var maskColumn = logits.select(-1, model.Config.MaskTokenId))
+            maskColumn.fill_(double.NegativeInfinity);
+        AdjustLogits(group, logits);
+        var proposals = sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        Inject("sample", group);
+        return proposals;
+    }
+
+    private static void AdjustLogits(IReadOnlyList<EngineRequest> group, torch.Tensor logits)
+    {
+        for (int i = 0; i < group.Count; i++)
+        {
+            var request = group[i];
+            if (!request.Algorithm.AdjustsLogits)
+                continue;
+            using var row = logits.narrow(0, i, 1);
+            using var previous = torch.tensor(PreviousTokens(request), [1, request.Algorithm.BlockSize], device: logits.device);
+            using var adjusted = request.Algorithm.AdjustLogits(row, previous);
+            if (adjusted is not null)
+                row.copy_(adjusted);
+        }
+    }
+
+    private static long[] PreviousTokens(EngineRequest request)
+    {
+        var block = request.Block!.Tokens;
+        var previous = new long[block.Length];
+        int before = request.BlockStart - 1;
+        previous[0] = before < 0 ? block[0] : before < request.PromptIds.Length ? request.PromptIds[before] : request.OutputIds[^1];
+        for (int i = 1; i < block.Length; i++)
+            previous[i] = block[i - 1];
+        return previous;
     }
 
     private static List<ForwardRequest> Blocks(IReadOnlyList<EngineRequest> requests) =>

@@ -24,7 +24,6 @@ internal sealed class Scheduler : IDisposable
 {
     private readonly ModelRunner _runner;
     private readonly LladaTokenizer _tokenizer;
-    private readonly TokenSampler _sampler;
     private readonly ILogger _logger;
     private readonly SlotPool _slots;
     private readonly int? _maxQueued;
@@ -39,14 +38,13 @@ internal sealed class Scheduler : IDisposable
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, TokenSampler sampler, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
+    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
         _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
         _maxQueued = maxQueued;
         _runner = runner;
         _tokenizer = tokenizer;
-        _sampler = sampler;
         _logger = logger;
         _slots = new SlotPool(runner.Cache.Slots);
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
@@ -185,7 +183,7 @@ internal sealed class Scheduler : IDisposable
         var rewind = group.Count > 1 ? GeneratorStates.Save(group) : null;
         try
         {
-            proposals = Propose(group, blockSize);
+            proposals = _runner.Propose(group, blockSize, _fuseCleanPass);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -225,57 +223,6 @@ internal sealed class Scheduler : IDisposable
                 Fail(request, e, "denoising step");
             }
         }
-    }
-
-    /// <summary>The device part of a step: the pending clean passes, the forward, the logits adjustments and the
-    /// sampling. Leaves the requests' decoding state as it was, but for K/V stores (which a retry repeats exactly).</summary>
-    private SampledProposals Propose(List<EngineRequest> group, int blockSize)
-    {
-        // The fused clean pass pays only when every request of the group carries one (one forward instead
-        // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
-        bool fused = _fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
-        var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
-        if (!fused && pending.Count > 0)
-        {
-            _runner.StorePendingBlocks(pending, blockSize);
-            pending.ForEach(r => r.PendingCleanBlock = null);
-        }
-        using var logits = fused ? _runner.StepWithCleanPass(group, blockSize) : _runner.Step(group, blockSize);
-        foreach (var request in group)
-            request.PendingCleanBlock = null;
-        // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
-        using (var maskColumn = logits.select(-1, _runner.Model.Config.MaskTokenId))
-            maskColumn.fill_(double.NegativeInfinity);
-        AdjustLogits(group, logits);
-        var proposals = _sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
-        _runner.Inject("sample", group);
-        return proposals;
-    }
-
-    private void AdjustLogits(List<EngineRequest> group, torch.Tensor logits)
-    {
-        for (int i = 0; i < group.Count; i++)
-        {
-            var request = group[i];
-            if (!request.Algorithm.AdjustsLogits)
-                continue;
-            using var row = logits.narrow(0, i, 1);
-            using var previous = torch.tensor(PreviousTokens(request), [1, request.Algorithm.BlockSize], device: logits.device);
-            using var adjusted = request.Algorithm.AdjustLogits(row, previous);
-            if (adjusted is not null)
-                row.copy_(adjusted);
-        }
-    }
-
-    private static long[] PreviousTokens(EngineRequest request)
-    {
-        var block = request.Block!.Tokens;
-        var previous = new long[block.Length];
-        int before = request.BlockStart - 1;
-        previous[0] = before < 0 ? block[0] : before < request.PromptIds.Length ? request.PromptIds[before] : request.OutputIds[^1];
-        for (int i = 1; i < block.Length; i++)
-            previous[i] = block[i - 1];
-        return previous;
     }
 
     private void OnBlockResolved(EngineRequest request)

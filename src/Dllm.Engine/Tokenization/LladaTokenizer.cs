@@ -20,6 +20,7 @@ public sealed class LladaTokenizer
     private readonly Dictionary<string, int> _addedTokenIds;
     private readonly TokenByteTable _tokenBytes;
     private readonly IReadOnlyList<NormalizationForm> _normalization;
+    private long _encodings;
 
     private LladaTokenizer(TokenizerJsonContent content, string source)
     {
@@ -114,6 +115,7 @@ public sealed class LladaTokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        Interlocked.Increment(ref _encodings);
         return [.. _bpe.EncodeToIds(Normalize(text), considerPreTokenization: true, considerNormalization: false)];
     }
 
@@ -125,6 +127,7 @@ public sealed class LladaTokenizer
     public int[] EncodeText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        Interlocked.Increment(ref _encodings);
         return [.. _textBpe.EncodeToIds(Normalize(text), considerPreTokenization: true, considerNormalization: false)];
     }
 
@@ -137,6 +140,7 @@ public sealed class LladaTokenizer
     public int[] Encode(IEnumerable<PromptSegment> segments)
     {
         ArgumentNullException.ThrowIfNull(segments);
+        Interlocked.Increment(ref _encodings);
         var ids = new List<int>();
         var run = new StringBuilder();
         foreach (PromptSegment segment in segments)
@@ -160,6 +164,9 @@ public sealed class LladaTokenizer
         AppendRun(run, ids);
         return [.. ids];
     }
+
+    /// <summary>Calls of the encode methods so far (a test seam: each prompt is tokenized once per request).</summary>
+    internal long Encodings => Interlocked.Read(ref _encodings);
 
     /// <summary>The byte length of the longest token (vocabulary or added): no token covers more bytes of text.</summary>
     public int MaxTokenBytes => _tokenBytes.MaxTokenBytes;

@@ -47,6 +47,12 @@ public sealed class DllmServerState
         get { lock (_gate) return _engine; }
     }
 
+    /// <summary>The generator the endpoints use whatever the status (null before the engine loaded): a shutdown aborts through it.</summary>
+    internal IDllmGenerator? Generator
+    {
+        get { lock (_gate) return _generator; }
+    }
+
     /// <summary>The engine loaded: the server serves with <paramref name="generator"/>.</summary>
     internal void SetReady(DllmEngine engine, IDllmGenerator generator)
     {

@@ -3,13 +3,14 @@ using System.Collections.Concurrent;
 namespace Dllm.Server.Hosting;
 
 /// <summary>
-/// The generations the server is running, by owner and request id: lets <c>/abort_request</c> and shutdown abort
-/// them, shutdown wait for them to drain, and health probes see recent engine output. Each API key has its own rid
-/// namespace (<see cref="RequestOwner.Scope"/>); without keys there is one, as in SGLang. Thread-safe.
+/// The generations HTTP requests are running, with their owners: lets <c>/abort_request</c> and shutdown find the
+/// requests a caller may abort (each API key reaches its own; without keys there is one namespace, as in SGLang), shutdown
+/// wait for them to drain, and health probes see recent engine output. The abort itself is the generator's
+/// (<see cref="IDllmGenerator.Abort"/>): the request's stream ends with the engine's own abort update. Thread-safe.
 /// </summary>
-internal sealed class RequestTracker
+internal sealed class RequestTracker(DllmServerState state)
 {
-    private readonly ConcurrentDictionary<string, TrackedRequest> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TrackedRequest, byte> _requests = new();
     private long _lastActivity; // Environment.TickCount64 of the last output; 0 = never
 
     /// <summary>Requests registered now.</summary>
@@ -20,32 +21,19 @@ internal sealed class RequestTracker
         ? TimeSpan.FromMilliseconds(Environment.TickCount64 - last)
         : TimeSpan.MaxValue;
 
-    /// <summary>Registers <paramref name="owner"/>'s request <paramref name="id"/>; null when that owner already runs a request with that id.</summary>
-    public TrackedRequest? TryBegin(RequestOwner owner, string id, CancellationToken clientAborted)
+    /// <summary>Registers <paramref name="owner"/>'s request <paramref name="id"/> (the generator checked that its engine id is free).</summary>
+    public TrackedRequest Begin(RequestOwner owner, string id)
     {
-        var request = new TrackedRequest(this, owner, id, clientAborted);
-        if (_requests.TryAdd(request.EngineId, request))
-            return request;
-        request.Dispose(); // unregisters only itself, never the running request of that id
-        return null;
+        var request = new TrackedRequest(this, owner, id);
+        _requests.TryAdd(request, 0);
+        return request;
     }
 
     /// <summary>
     /// Aborts the request <paramref name="id"/> of <paramref name="caller"/> (an admin: of any owner); false when no such
     /// request runs (another key's request counts as none).
     /// </summary>
-    public bool Abort(RequestOwner caller, string id, string reason)
-    {
-        if (!caller.IsAdmin)
-        {
-            if (!_requests.TryGetValue(caller.Scope(id), out var own))
-                return false;
-            own.Abort(reason);
-            return true;
-        }
-        int count = AbortWhere(r => r.Id == id, reason);
-        return count > 0;
-    }
+    public bool Abort(RequestOwner caller, string id, string reason) => AbortWhere(r => r.Id == id && caller.Controls(r.Owner), reason) > 0;
 
     /// <summary>Aborts every request <paramref name="caller"/> may reach (its own; an admin's or the server's: all); returns how many.</summary>
     public int AbortAll(RequestOwner caller, string reason) => AbortWhere(r => caller.Controls(r.Owner), reason);
@@ -60,16 +48,18 @@ internal sealed class RequestTracker
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Unregisters <paramref name="request"/> (only that instance, never a newer request with its id).</summary>
-    internal void Remove(TrackedRequest request) => _requests.TryRemove(new KeyValuePair<string, TrackedRequest>(request.EngineId, request));
+    /// <summary>Unregisters <paramref name="request"/>.</summary>
+    internal void Remove(TrackedRequest request) => _requests.TryRemove(request, out _);
 
     private int AbortWhere(Func<TrackedRequest, bool> reached, string reason)
     {
+        if (state.Generator is not { } generator)
+            return 0;
         int count = 0;
-        foreach (var request in _requests.Values.Where(reached))
+        foreach (var request in _requests.Keys.Where(reached))
         {
-            request.Abort(reason);
-            count++;
+            if (generator.Abort(request.EngineId, reason))
+                count++;
         }
         return count;
     }

@@ -55,6 +55,6 @@ public sealed class EngineHealthCheckTests
 
         Assert.Equal(HealthStatus.Unhealthy, first.Status);
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
-        Assert.Equal($"the model failed to load: model path '{missing}' does not exist or is not a directory.", result.Description);
+        Assert.Equal($"the model failed to load: ModelPath '{missing}' is not a local directory. Pass a directory with config.json, *.safetensors and tokenizer.json.", result.Description);
     }
 }

@@ -57,6 +57,6 @@ public sealed class KeyedEngineTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Equal("b", error.OptionsName);
-        Assert.Contains($"ModelPath '{missing}' does not exist or is not a directory.", error.Failures);
+        Assert.Contains($"ModelPath '{missing}' is not a local directory. Pass a directory with config.json, *.safetensors and tokenizer.json.", error.Failures);
     }
 }

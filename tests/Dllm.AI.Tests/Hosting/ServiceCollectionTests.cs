@@ -17,7 +17,8 @@ public sealed class ServiceCollectionTests
 
     private static void TinyCpuEngine(DllmChatClientSettings settings)
     {
-        settings.ModelPath ??= TinyModels.Random;
+        if (settings.ModelPath.Length == 0)
+            settings.ModelPath = TinyModels.Random;
         settings.Device = "cpu";
         settings.DType = "float32";
         settings.MaxRunningRequests = 2;
@@ -59,7 +60,7 @@ public sealed class ServiceCollectionTests
 
         Assert.Equal("JointThreshold", settings.Algorithm);
         Assert.Equal(7, settings.MaxRunningRequests);
-        Assert.Equal("JointThreshold", settings.ToEngineOptions().Algorithm);
+        Assert.Equal("JointThreshold", provider.GetRequiredService<Dllm.Hosting.DllmEngineProvider>().Options.Algorithm);
     }
 
     [Fact]
@@ -86,10 +87,10 @@ public sealed class ServiceCollectionTests
         Assert.Equal(
         [
             "DefaultMaxOutputTokens must be at least 1 (got 0).",
-            "ModelPath '/no/such/model' does not exist or is not a directory.",
+            "ModelPath '/no/such/model' is not a local directory. Pass a directory with config.json, *.safetensors and tokenizer.json.",
             "MaxRunningRequests must be at least 1 (got 0).",
-            "MaxQueuedRequests must be at least 1, or null for no limit (got 0).",
-            "ContextLength must be positive (got -1).",
+            "MaxQueuedRequests must be at least 1 (got 0).",
+            "ContextLength must be at least two blocks (64 tokens with block size 32) (got -1).",
             "Device 'gpu' is not one of: auto, cpu, cuda, cuda:N.",
             "DType 'int8' is not one of: auto, bfloat16, float16, float32.",
         ], error.Failures.Where(f => !f.StartsWith("AlgorithmConfigPath", StringComparison.Ordinal)));
@@ -108,7 +109,7 @@ public sealed class ServiceCollectionTests
 
         Assert.Equal(
         [
-            "ModelPath is required: an HF model directory with config.json, tokenizer.json and safetensors.",
+            "ModelPath is required: a local Hugging Face model directory (config.json, *.safetensors, tokenizer.json).",
             "Algorithm 'Fastest' is not one of: LowConfidence, JointThreshold.",
         ], error.Failures);
     }

@@ -8,7 +8,7 @@ namespace Dllm.AI.Tests.Infrastructure;
 /// A generator whose output is scripted at the token level, for what a random model cannot produce (tool calls,
 /// answers that use a tool's result). For each request the script gives the output as text chunks; each chunk is
 /// encoded with the real tokenizer and delivered as one resolved block, and the last block ends with
-/// <c>&lt;|role_end|&gt;</c> (a stop on that id), as the real model ends its turns. Records every request. The client
+/// <c>&lt;|role_end|&gt;</c> (a stop on that id), as the real model ends its turns. Records every request it prepares. The client
 /// sends prompts as token ids; the script and <see cref="Prompts"/> see them decoded.
 /// </summary>
 public sealed class ScriptedGenerator : IDllmGenerator
@@ -34,12 +34,21 @@ public sealed class ScriptedGenerator : IDllmGenerator
     /// <summary>The prompt texts received, in order (prompt ids decoded).</summary>
     public IReadOnlyList<string> Prompts => [.. Requests.Select(PromptText)];
 
-    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public PreparedRequest Prepare(GenerateRequest request)
     {
         Requests.Enqueue(request);
-        var blocks = _script(PromptText(request)).Select(chunk => Tokenizer.Encode(chunk)).ToList();
+        request.Sampling.Validate();
+        int[] ids = request.InputIds is { } given ? [.. given] : Tokenizer.Encode(request.Text!);
+        return new PreparedRequest(request, request.RequestId ?? "scripted", ids, request.Sampling);
+    }
+
+    public bool Abort(string requestId, string reason) => false;
+
+    public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(PreparedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var blocks = _script(Tokenizer.Decode(request.PromptIds)).Select(chunk => Tokenizer.Encode(chunk)).ToList();
         blocks[^1] = [.. blocks[^1], Tokenizer.RoleEndTokenId];
-        int promptTokens = request.InputIds?.Count ?? Tokenizer.Encode(request.Text!).Length;
+        int promptTokens = request.PromptTokens;
         var detokenizer = Tokenizer.CreateStreamingDetokenizer(skipSpecialTokens: true);
         var output = new List<int>();
         string text = "";
@@ -53,7 +62,7 @@ public sealed class ScriptedGenerator : IDllmGenerator
             text += delta;
             yield return new GenerationUpdate
             {
-                RequestId = request.RequestId ?? "scripted",
+                RequestId = request.RequestId,
                 TextDelta = delta,
                 NewIds = blocks[i],
                 Text = text,

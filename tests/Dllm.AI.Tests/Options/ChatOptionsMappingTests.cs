@@ -114,7 +114,9 @@ public sealed class ChatOptionsMappingTests
         Assert.Equal(0.6, request.Sampling.Temperature, 6);
         Assert.Equal(["base", "more"], request.Sampling.Stop);
         Assert.Equal([5, TestTokenizer.Instance.EosTokenId, TestTokenizer.Instance.RoleEndTokenId], request.Sampling.StopTokenIds);
-        Assert.False(request.Sampling.IgnoreEos);
+        // The chat policy stops at <|endoftext|> and <|role_end|> whatever ignore_eos says (they are stop ids); the
+        // starting point's ignore_eos is kept, as /v1/chat/completions keeps the field.
+        Assert.True(request.Sampling.IgnoreEos);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class EngineAlgorithmConfigTests
             File.WriteAllText(yaml, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 0.5\nblock_size: 16\n");
             await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked, algorithm: "JointThreshold") with
             {
-                AlgorithmConfig = null, AlgorithmConfigPath = yaml,
+                AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml,
             });
 
             var updates = new List<GenerationUpdate>();
@@ -43,11 +43,12 @@ public class EngineAlgorithmConfigTests
             string yaml = Path.Combine(dir, "config.yaml");
             File.WriteAllText(yaml, "threshold: 1.5\n");
 
-            var error = await Assert.ThrowsAsync<AlgorithmConfigException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with
             {
-                AlgorithmConfig = null, AlgorithmConfigPath = yaml,
+                AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml,
             }));
 
+            Assert.StartsWith("AlgorithmConfigPath: ", error.Message);
             Assert.Contains("threshold", error.Message);
             Assert.Contains(yaml, error.Message);
         }

@@ -52,7 +52,7 @@ public class EngineLimitsTests
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxQueuedRequests = 0 }));
 
-        Assert.Contains("max_queued_requests must be at least 1", error.Message);
+        Assert.Contains("MaxQueuedRequests must be at least 1 (got 0).", error.Message);
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class EngineLimitsTests
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
 
-        var error = Assert.Throws<ArgumentException>(() => engine.Validate(GenerateRequest.FromText("x") with { Timeout = TimeSpan.Zero }));
+        var error = Assert.Throws<ArgumentException>(() => engine.Prepare(GenerateRequest.FromText("x") with { Timeout = TimeSpan.Zero }));
 
         Assert.Equal("timeout", error.ParamName);
     }
@@ -131,7 +131,7 @@ public class EngineLimitsTests
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
         string text = new('x', engine.ContextLength * engine.Tokenizer.MaxTokenBytes + 1);
 
-        var error = Assert.Throws<ArgumentException>(() => engine.Validate(GenerateRequest.FromText(text, Tokens(1))));
+        var error = Assert.Throws<ArgumentException>(() => engine.Prepare(GenerateRequest.FromText(text, Tokens(1))));
 
         Assert.Equal("text", error.ParamName);
         Assert.StartsWith($"text: the prompt ({text.Length} bytes of UTF-8, so at least {engine.ContextLength + 1} tokens of at most", error.Message);
@@ -153,7 +153,7 @@ public class EngineLimitsTests
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
         int[] ids = [.. Enumerable.Repeat(5, engine.ContextLength), -1];
 
-        var error = Assert.Throws<ArgumentException>(() => engine.Validate(GenerateRequest.FromIds(ids, Tokens(1))));
+        var error = Assert.Throws<ArgumentException>(() => engine.Prepare(GenerateRequest.FromIds(ids, Tokens(1))));
 
         Assert.Equal("input_ids", error.ParamName);
         Assert.StartsWith($"input_ids: the prompt ({ids.Length} tokens) alone exceeds the context length ({engine.ContextLength}).", error.Message);
@@ -170,7 +170,7 @@ public class EngineLimitsTests
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
 
-        var error = Assert.Throws<AlgorithmConfigException>(() => engine.Validate(GenerateRequest.FromText("x", Tokens(1)) with { Threshold = threshold, BlockSize = blockSize }));
+        var error = Assert.Throws<AlgorithmConfigException>(() => engine.Prepare(GenerateRequest.FromText("x", Tokens(1)) with { Threshold = threshold, BlockSize = blockSize }));
 
         Assert.Equal(key, error.Key);
         Assert.StartsWith($"request: key '{key}' must be", error.Message);

@@ -214,4 +214,23 @@ public class LLaDA2ConfigTests
     }
 
     private static JsonObject Mini() => JsonNode.Parse(MiniConfigJson)!.AsObject();
+
+    [Fact]
+    public void An_absent_optional_field_reads_as_the_property_default_every_one_stated_once()
+    {
+        const string minimal = """
+            {"model_type": "llada2_moe", "vocab_size": 200000, "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+             "intermediate_size": 128, "moe_intermediate_size": 32, "num_experts": 4, "num_experts_per_tok": 2}
+            """;
+        var parsed = LLaDA2Config.Parse(minimal);
+        var constructed = new LLaDA2Config
+        {
+            VocabSize = 200000, HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 4, HeadDim = 16,
+            IntermediateSize = 128, MoeIntermediateSize = 32, NumExperts = 4, NumExpertsPerToken = 2,
+        };
+
+        Assert.Equal(constructed, parsed);
+        Assert.Equal(1.0, parsed.PartialRotaryFactor);
+        Assert.Equal(0, parsed.NumSharedExperts);
+    }
 }

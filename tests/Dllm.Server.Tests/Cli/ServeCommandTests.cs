@@ -195,14 +195,14 @@ public class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("--max-running-requests 0", "--max-running-requests 0 must be at least 1")]
-    [InlineData("--context-length 0", "--context-length 0 must be at least 1")]
-    [InlineData("--context-length 40", "--context-length 40 must be at least two blocks")]
+    [InlineData("--max-running-requests 0", "--max-running-requests must be at least 1 (got 0).")]
+    [InlineData("--context-length 0", "--context-length must be at least two blocks (64 tokens with block size 32) (got 0).")]
+    [InlineData("--context-length 40", "--context-length must be at least two blocks (64 tokens with block size 32) (got 40).")]
     [InlineData("--context-length 999999 --model-path PEAKED", "max_position_embeddings")]
     [InlineData("--dtype int8", "--dtype 'int8'")]
     [InlineData("--device gpu", "--device 'gpu'")]
     [InlineData("--load-format pickle", "--load-format 'pickle'")]
-    [InlineData("--gpus 0", "--gpus 0 must be at least 1")]
+    [InlineData("--gpus 0", "--gpus must be at least 1 (got 0).")]
     [InlineData("--device-map 0-15", "--device-map: '0-15'")]
     [InlineData("--device-map 0-15:tpu", "--device-map: '0-15:tpu'")]
     [InlineData("--dllm-algorithm Nope", "--dllm-algorithm 'Nope'")]

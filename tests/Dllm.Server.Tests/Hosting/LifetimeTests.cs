@@ -90,7 +90,7 @@ public class LifetimeTests
         Assert.Equal("abort", last.GetProperty("type").GetString());
         Assert.Equal("the server is shutting down", last.GetProperty("message").GetString());
         Assert.Equal(DllmServerStatus.Stopped, server.State.Status);
-        Assert.Throws<ObjectDisposedException>(() => engine.Validate(GenerateRequest.FromText("after")));
+        Assert.Throws<ObjectDisposedException>(() => engine.Prepare(GenerateRequest.FromText("after")));
         await server.DisposeAsync();
     }
 

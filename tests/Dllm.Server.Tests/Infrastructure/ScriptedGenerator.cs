@@ -9,7 +9,8 @@ namespace Dllm.Server.Tests.Infrastructure;
 /// blocks), <see cref="FailNow"/> in a prompt is an engine failure (<see cref="DllmGenerationException"/>, whose cause
 /// holds <see cref="FailureMessage"/>) before any output, <see cref="FailLater"/> one after the first block, and
 /// <see cref="CrashNow"/> an unexpected exception (a bug) with <see cref="FailureMessage"/>. Everything else goes to the engine.
-/// A prompt given as ids (the chat route sends ids) is read as its decoded text. Every request is recorded by its id.
+/// A prompt given as ids (the chat route sends ids) is read as its decoded text. Every request is prepared by the engine
+/// (so it is checked as the engine checks it) and recorded by its id.
 /// </summary>
 internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 {
@@ -32,11 +33,18 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
 
     public LladaTokenizer Tokenizer => engine.Tokenizer;
 
-    public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(GenerateRequest request, CancellationToken cancellationToken = default)
+    public PreparedRequest Prepare(GenerateRequest request)
     {
-        if (request.RequestId is not null)
-            _received[request.RequestId] = request;
-        string text = request.Text ?? engine.Tokenizer.Decode(request.InputIds ?? []);
+        var prepared = engine.Prepare(request);
+        _received[prepared.RequestId] = request;
+        return prepared;
+    }
+
+    public bool Abort(string requestId, string reason) => engine.Abort(requestId, reason);
+
+    public IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(PreparedRequest request, CancellationToken cancellationToken = default)
+    {
+        string text = engine.Tokenizer.Decode(request.PromptIds);
         if (text.Contains(FailNow, StringComparison.Ordinal))
             throw EngineFailure(request);
         if (text.Contains(CrashNow, StringComparison.Ordinal))
@@ -51,7 +59,7 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
         return engine.GenerateStreamingAsync(request, cancellationToken);
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> ToolCallAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<GenerationUpdate> ToolCallAsync(PreparedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
         var first = Update(request, ToolCallFirstBlock, "", null);
@@ -60,7 +68,7 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
         yield return Update(request, ToolCallSecondBlock, first.Text, FinishReason.StopToken(engine.Tokenizer.RoleEndTokenId));
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> FailAfterFirstBlockAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<GenerationUpdate> FailAfterFirstBlockAsync(PreparedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
         yield return Update(request, "partial", "", null);
@@ -68,20 +76,20 @@ internal sealed class ScriptedGenerator(DllmEngine engine) : IDllmGenerator
         throw EngineFailure(request);
     }
 
-    private static DllmGenerationException EngineFailure(GenerateRequest request) =>
-        new(request.RequestId ?? "", new InvalidOperationException(FailureMessage));
+    private static DllmGenerationException EngineFailure(PreparedRequest request) =>
+        new(request.RequestId, new InvalidOperationException(FailureMessage));
 
-    private GenerationUpdate Update(GenerateRequest request, string delta, string before, FinishReason? finish)
+    private GenerationUpdate Update(PreparedRequest request, string delta, string before, FinishReason? finish)
     {
         string text = before + delta;
         return new GenerationUpdate
         {
-            RequestId = request.RequestId!,
+            RequestId = request.RequestId,
             TextDelta = delta,
             NewIds = engine.Tokenizer.Encode(delta),
             Text = text,
             OutputIds = engine.Tokenizer.Encode(text),
-            PromptTokens = request.InputIds?.Count ?? engine.Tokenizer.Encode(request.Text!).Length,
+            PromptTokens = request.PromptTokens,
             DenoisingSteps = 1,
             FinishReason = finish,
             Latency = finish is null ? null : TimeSpan.FromMilliseconds(1),

@@ -63,7 +63,7 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
 
     private static JsonObject AlgorithmConfig(DllmEngine? engine, DllmEngineOptions engineOptions)
     {
-        var config = engine?.AlgorithmConfig ?? engineOptions.AlgorithmConfig;
+        var config = engine?.AlgorithmConfig;
         var result = new JsonObject { ["source"] = config?.Source ?? engineOptions.AlgorithmConfigPath };
         foreach (var (key, value) in config?.Values ?? new Dictionary<string, double>())
             result[key] = value;

@@ -3,16 +3,9 @@ using Dllm.Chat;
 namespace Dllm.Server.Endpoints.OpenAI;
 
 /// <summary>A parsed <c>/v1/chat/completions</c> body.</summary>
-/// <param name="Messages">The conversation.</param>
-/// <param name="Tools">The tools offered (empty when none, or when <c>tool_choice</c> is <c>none</c>).</param>
-/// <param name="Sampling">The sampling fields.</param>
+/// <param name="Chat">The chat request: the conversation, the tools offered (none when <c>tool_choice</c> is <c>none</c>),
+/// the sampling fields, SGLang's <c>rid</c> when given; up to the end of the context without a token limit.</param>
+/// <param name="MaxTokensField">The token-limit field the request set (<c>max_tokens</c>, <c>max_completion_tokens</c>); null when none.</param>
 /// <param name="Stream">Answer with <c>chat.completion.chunk</c> events.</param>
 /// <param name="IncludeUsage">Send a usage chunk before <c>[DONE]</c> (<c>stream_options.include_usage</c>).</param>
-/// <param name="RequestId">SGLang's <c>rid</c>, when given.</param>
-internal sealed record ChatCall(
-    IReadOnlyList<ChatTurn> Messages,
-    IReadOnlyList<ToolDefinition> Tools,
-    OpenAiSampling Sampling,
-    bool Stream,
-    bool IncludeUsage,
-    string? RequestId);
+internal sealed record ChatCall(ChatRequest Chat, string? MaxTokensField, bool Stream, bool IncludeUsage);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dllm.Chat;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Pipeline;
 
@@ -24,7 +25,13 @@ internal static class ChatCallReader
         var tools = ToolDefinitionReader.Read(root);
         var sampling = OpenAiSamplingReader.Read(root, ["max_tokens", "max_completion_tokens"], Unsupported);
         bool stream = JsonFields.TryGet(root, "stream", out var s) && JsonFields.Bool(s, "stream");
-        return new ChatCall(messages, tools, sampling, stream, IncludeUsage(root), RequestId(root));
+        var chat = new ChatRequest
+        {
+            Turns = messages,
+            Tools = tools,
+            Generation = new GenerateRequest { Sampling = sampling.Sampling, UntilContextEnd = !sampling.MaxTokensGiven, RequestId = RequestId(root) },
+        };
+        return new ChatCall(chat, sampling.MaxTokensField, stream, IncludeUsage(root));
     }
 
     /// <summary><c>stream_options.include_usage</c>.</summary>

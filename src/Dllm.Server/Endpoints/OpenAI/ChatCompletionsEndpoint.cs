@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Dllm.Server.Endpoints.OpenAI;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c>: the messages rendered with the LLaDA2 chat template (tools included) and encoded
-/// with their content as text (a control-token string in content never becomes a control token), generation
-/// stopping at EOS or <c>&lt;|role_end|&gt;</c>, tool calls parsed from the output when tools were offered.
+/// <c>POST /v1/chat/completions</c>: the body read into a <see cref="ChatRequest"/> and run by the chat policy that the
+/// <c>IChatClient</c> uses too (<see cref="ChatRequestBuilder"/>: the LLaDA2 template, content encoded as text, stops at
+/// the end of the turn; <see cref="ChatStreamGate"/>: the hold-back and the tool-call split), mapped onto OpenAI's wire.
 /// </summary>
 internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, GenerationRunner runner, ILogger<ChatCompletionsEndpoint> logger) : IDllmEndpoint
 {
@@ -28,37 +28,31 @@ internal sealed class ChatCompletionsEndpoint(RequestBodyReader body, Generation
         ChatCall call;
         using (var json = await body.ReadJsonAsync(context).ConfigureAwait(false))
             call = ChatCallReader.Read(json.RootElement);
-        var (engine, generator) = runner.RequireReady();
-        int[] promptIds = RenderPrompt(call).Encode(generator.Tokenizer);
-        var sampling = call.Sampling.For(promptIds.Length, engine);
-        var request = new GenerateRequest
-        {
-            InputIds = promptIds,
-            Sampling = sampling with { StopTokenIds = [.. sampling.StopTokenIds, generator.Tokenizer.RoleEndTokenId] },
-            RequestId = call.RequestId ?? Guid.NewGuid().ToString("N"),
-        };
-        var identity = ResponseIdentity.For("chatcmpl", request.RequestId, generator.ModelName);
-        await using var batch = runner.Start([request], RequestOwner.Of(context), RequestFieldNames.Chat(call.Sampling.MaxTokensField ?? "max_tokens"), context.RequestAborted);
+        var (_, generator) = runner.RequireReady();
+        string rid = call.Chat.Generation.RequestId ?? Guid.NewGuid().ToString("N");
+        var generation = Build(call.Chat with { Generation = call.Chat.Generation with { RequestId = rid } }, generator);
+        var identity = ResponseIdentity.For("chatcmpl", rid, generator.ModelName);
+        await using var batch = runner.Start([generation.Request], RequestOwner.Of(context), RequestFieldNames.Chat(call.MaxTokensField ?? "max_tokens"), context.RequestAborted);
         if (call.Stream)
         {
-            await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);
+            await SseResponse.WriteAsync(context, ChatChunkStream.EventsAsync(batch, generation.CreateGate(), call.IncludeUsage, identity, context.RequestAborted), logger).ConfigureAwait(false);
             return;
         }
         var final = (await batch.CompleteAsync(context.RequestAborted).ConfigureAwait(false))[0].Update;
-        var output = ChatOutput.From(final.Text, call.Tools.Count > 0);
+        var output = OpenAiChatOutput.From(generation.CreateGate().Complete(final));
         var message = new ChatMessage(
             output.ToolCalls.Count > 0 && output.Content.Length == 0 ? null : output.Content,
             output.ToolCalls.Count > 0 ? [.. output.ToolCalls.Select(c => ToolCall.From(c))] : null);
         var completion = new ChatCompletion(identity.Id, identity.Created, identity.Model,
-            [new ChatChoice(0, message, output.FinishReasonFor(final.FinishReason!), OpenAiFinishReason.AbortMessage(final.FinishReason))], Usage.Of([final]));
+            [new ChatChoice(0, message, output.FinishReason, output.AbortMessage)], Usage.Of([final]));
         await DllmJson.WriteAsync(context, completion).ConfigureAwait(false);
     }
 
-    private static ChatPrompt RenderPrompt(ChatCall call)
+    private static ChatGeneration Build(ChatRequest chat, IDllmGenerator generator)
     {
         try
         {
-            return ChatTemplate.RenderPrompt(call.Messages, call.Tools);
+            return ChatRequestBuilder.Build(chat, generator.Tokenizer);
         }
         catch (ArgumentException e)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Dllm.Chat;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.OpenAI.Wire;
 using Dllm.Server.Endpoints.Pipeline;
@@ -38,24 +39,38 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
             return;
         }
         var finals = (await batch.CompleteAsync(context.RequestAborted).ConfigureAwait(false)).Select(f => f.Update).ToList();
-        var choices = finals.Select((f, i) => new TextChoice(i, f.Text, OpenAiFinishReason.From(f.FinishReason!, hasToolCalls: false), OpenAiFinishReason.AbortMessage(f.FinishReason))).ToList();
+        var choices = finals.Select((f, i) => Choice(i, Gate(batch.Requests[i]).Complete(f), whole: true)).ToList();
         await DllmJson.WriteAsync(context, new TextCompletion(identity.Id, identity.Created, identity.Model, choices, Usage.Of(finals))).ConfigureAwait(false);
     }
 
+    /// <summary>A prompt's gate: the chat policy's hold-back of stop strings, without tools (a raw completion has none).</summary>
+    private static ChatStreamGate Gate(PreparedRequest request) => new(toolsOffered: false, request.Sampling.Stop);
+
+    /// <summary>The choice that ends a prompt: all its text (<paramref name="whole"/>) or the rest the stream has not sent.</summary>
+    private static TextChoice Choice(int index, ChatOutput output, bool whole) =>
+        new(index, whole ? output.Text : output.Rest, OpenAiFinishReason.From(output.FinishReason), output.AbortMessage);
+
     private static async IAsyncEnumerable<string> EventsAsync(GenerationBatch batch, CompletionCall call, ResponseIdentity identity, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filters = batch.Requests.Select(r => new StreamingTextFilter(holdToolCalls: false, r.Sampling.Stop)).ToArray();
+        var gates = batch.Requests.Select(Gate).ToArray();
         var finals = new List<GenerationUpdate>();
         await foreach (var update in batch.StreamAsync(cancellationToken).ConfigureAwait(false))
         {
             var state = update.Update;
-            var filter = filters[update.Index];
-            string? finish = state.FinishReason is null ? null : OpenAiFinishReason.From(state.FinishReason, hasToolCalls: false);
-            string delta = finish is null ? filter.Next(state.Text) : filter.Rest(state.Text);
-            if (finish is not null)
+            var gate = gates[update.Index];
+            TextChoice? choice;
+            if (state.FinishReason is null)
+            {
+                string delta = gate.Advance(state.Text);
+                choice = delta.Length > 0 ? new TextChoice(update.Index, delta, null, null) : null;
+            }
+            else
+            {
                 finals.Add(state);
-            if (delta.Length > 0 || finish is not null)
-                yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [new TextChoice(update.Index, delta, finish, OpenAiFinishReason.AbortMessage(state.FinishReason))]));
+                choice = Choice(update.Index, gate.Complete(state), whole: false);
+            }
+            if (choice is not null)
+                yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [choice]));
         }
         if (call.IncludeUsage)
             yield return DllmJson.Serialize(new TextCompletion(identity.Id, identity.Created, identity.Model, [], Usage.Of(finals)));

@@ -10,8 +10,4 @@ internal sealed record OpenAiSampling(SamplingParams Sampling, string? MaxTokens
 {
     /// <summary>Whether the request set a token limit.</summary>
     public bool MaxTokensGiven => MaxTokensField is not null;
-
-    /// <summary>The parameters for a prompt of <paramref name="promptTokens"/> tokens: without a given limit, generate up to the end of the context (as SGLang).</summary>
-    public SamplingParams For(int promptTokens, DllmEngine engine) =>
-        MaxTokensGiven ? Sampling : Sampling with { MaxNewTokens = Math.Max(0, engine.ContextLength - promptTokens - engine.BlockSize) };
 }

@@ -1,37 +1,42 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
 
 namespace Dllm.Server.Endpoints.Running;
 
 /// <summary>
-/// The prompts of one HTTP request, generated concurrently: their updates interleave in one stream, tagged with
-/// the prompt's index. A failure of one prompt ends the batch with that error and cancels the others; a client
-/// that goes away cancels them all (freeing their engine slots). Dispose to cancel what still runs and unregister.
+/// The prepared prompts of one HTTP request, generated concurrently: their updates interleave in one stream, tagged
+/// with the prompt's index and reporting the client's rid. A prompt aborted on purpose ends with the generator's own
+/// abort update; a failure of one prompt ends the batch with that error and cancels the others; a client that goes away
+/// cancels them all (freeing their engine slots). Dispose to cancel what still runs and unregister.
 /// </summary>
 internal sealed class GenerationBatch : IAsyncDisposable
 {
     private readonly IDllmGenerator _generator;
-    private readonly IReadOnlyList<GenerateRequest> _requests;
+    private readonly IReadOnlyList<PreparedRequest> _requests;
     private readonly IReadOnlyList<TrackedRequest> _tracked;
     private readonly RequestTracker _tracker;
+    private readonly CancellationTokenSource _cancellation;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Channel<PromptUpdate> _updates = Channel.CreateUnbounded<PromptUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private Task[] _pumps = [];
     private int _running;
 
-    /// <summary>A batch of validated, registered requests; <see cref="GenerationRunner.Start"/> creates it.</summary>
-    public GenerationBatch(IDllmGenerator generator, IReadOnlyList<GenerateRequest> requests, IReadOnlyList<TrackedRequest> tracked, RequestTracker tracker)
+    /// <summary>A batch of prepared, registered requests; <see cref="GenerationRunner.Start"/> creates it.</summary>
+    public GenerationBatch(IDllmGenerator generator, IReadOnlyList<PreparedRequest> requests, IReadOnlyList<TrackedRequest> tracked, RequestTracker tracker,
+        CancellationToken clientAborted)
     {
         _generator = generator;
         _requests = requests;
         _tracked = tracked;
         _tracker = tracker;
+        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
     }
 
-    /// <summary>The prompts.</summary>
-    public IReadOnlyList<GenerateRequest> Requests => _requests;
+    /// <summary>The prepared prompts.</summary>
+    public IReadOnlyList<PreparedRequest> Requests => _requests;
 
     /// <summary>Runs every prompt and yields their updates as they come; each prompt's last update has its finish reason.</summary>
     /// <exception cref="Exception">The first failure of any prompt (the others are cancelled).</exception>
@@ -62,22 +67,25 @@ internal sealed class GenerationBatch : IAsyncDisposable
         var tracked = _tracked[index];
         try
         {
-            await foreach (var update in PromptStream.RunAsync(_generator, _requests[index], tracked).ConfigureAwait(false))
+            await foreach (var update in _generator.GenerateStreamingAsync(_requests[index], _cancellation.Token).ConfigureAwait(false))
             {
                 _tracker.MarkActivity();
                 var reported = update.RequestId == tracked.Id ? update : update with { RequestId = tracked.Id };
                 _updates.Writer.TryWrite(new PromptUpdate(index, reported, _clock.Elapsed));
             }
         }
-        catch (OperationCanceledException) when (tracked.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
             // The client went away, or another prompt failed and ended the batch.
         }
+        catch (ArgumentException e) when (e.ParamName == "rid")
+        {
+            // Another request took the rid between preparation and submission: the client's rid, not the engine's scoped one.
+            Fail(GenerationRunner.RequestIdInUse(tracked.Id));
+        }
         catch (Exception e)
         {
-            _updates.Writer.TryComplete(e);
-            foreach (var other in _tracked)
-                other.Cancel();
+            Fail(e);
         }
         finally
         {
@@ -86,13 +94,31 @@ internal sealed class GenerationBatch : IAsyncDisposable
         }
     }
 
+    private void Fail(Exception error)
+    {
+        _updates.Writer.TryComplete(error);
+        Cancel();
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: nothing runs any more.
+        }
+    }
+
     /// <summary>Cancels the prompts still running, waits for them to leave the engine, and unregisters them.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var tracked in _tracked)
-            tracked.Cancel();
+        Cancel();
         await Task.WhenAll(_pumps).ConfigureAwait(false);
         foreach (var tracked in _tracked)
             tracked.Dispose();
+        _cancellation.Dispose();
     }
 }

@@ -6,11 +6,11 @@ using Microsoft.Extensions.Options;
 namespace Dllm.Server.Endpoints.Running;
 
 /// <summary>
-/// Starts the generations of one HTTP request: checks the server is ready (503), validates every prompt with
-/// the engine before anything runs (400), checks the engine's waiting queue has room for all of them (503 with
+/// Starts the generations of one HTTP request: checks the server is ready (503), prepares every prompt with the
+/// generator once, before anything runs (400), checks the engine's waiting queue has room for all of them (503 with
 /// <c>Retry-After</c>, so a batch is all or nothing unless another request races it), gives them one fairness group
-/// and the server's deadline (<see cref="DllmServerOptions.RequestTimeout"/>), and registers each request id (so it
-/// can be aborted and drained).
+/// and the server's deadline (<see cref="DllmServerOptions.RequestTimeout"/>), and registers each request with its owner
+/// (so it can be aborted and drained).
 /// </summary>
 internal sealed class GenerationRunner(DllmServerState state, RequestTracker tracker, IOptions<DllmServerOptions> options)
 {
@@ -34,22 +34,28 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
     }
 
     /// <summary>
-    /// Validates and registers <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set)
-    /// as <paramref name="owner"/>'s; runs nothing yet. A validation error is a 400 naming the field as the route spells
-    /// it (<paramref name="names"/>). The engine runs each under its owner-scoped id; the batch's updates report the
-    /// client's rid.
+    /// Prepares <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set) as
+    /// <paramref name="owner"/>'s with the generator, once each, and registers them; runs nothing yet. A request the
+    /// generator refuses is a 400 naming the field as the route spells it (<paramref name="names"/>). The engine runs
+    /// each under its owner-scoped id; the batch's updates report the client's rid.
     /// </summary>
     public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, RequestFieldNames names, CancellationToken clientAborted)
     {
         var (engine, generator) = RequireReady();
         string group = Guid.NewGuid().ToString("N");
         var timeout = options.Value.RequestTimeout;
-        requests = [.. requests.Select(r => r with { QueueGroup = group, Timeout = r.Timeout ?? timeout })];
+        var prepared = new PreparedRequest[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
+            string rid = requests[i].RequestId ?? throw new ArgumentException("every request needs its id before it starts.", nameof(requests));
+            var request = requests[i] with { QueueGroup = group, Timeout = requests[i].Timeout ?? timeout, RequestId = owner.Scope(rid) };
             try
             {
-                engine.Validate(requests[i]);
+                prepared[i] = generator.Prepare(request);
+            }
+            catch (ArgumentException e) when (e.ParamName == "rid")
+            {
+                throw RequestIdInUse(rid);
             }
             catch (Exception e) when (e is ArgumentException or AlgorithmConfigException)
             {
@@ -57,19 +63,12 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
             }
         }
         CheckQueueRoom(engine, requests.Count);
-        var tracked = new List<TrackedRequest>(requests.Count);
-        foreach (var request in requests)
-        {
-            string id = request.RequestId ?? throw new ArgumentException("every request needs its id before it starts.", nameof(requests));
-            if (tracker.TryBegin(owner, id, clientAborted) is not { } registered)
-            {
-                tracked.ForEach(t => t.Dispose());
-                throw ApiException.BadRequest($"rid '{id}' is already in use by a running request.", "rid");
-            }
-            tracked.Add(registered);
-        }
-        return new GenerationBatch(generator, [.. requests.Select((r, i) => r with { RequestId = tracked[i].EngineId })], tracked, tracker);
+        var tracked = requests.Select(r => tracker.Begin(owner, r.RequestId!)).ToList();
+        return new GenerationBatch(generator, prepared, tracked, tracker, clientAborted);
     }
+
+    /// <summary>The 400 for a rid that a running request of the same owner already has (named as the client spelled it).</summary>
+    public static ApiException RequestIdInUse(string rid) => ApiException.BadRequest($"rid '{rid}' is already in use by a running request.", "rid");
 
     /// <summary>A 400 for more prompts than the queue can ever hold, a 503 when it cannot hold them now.</summary>
     private static void CheckQueueRoom(DllmEngine engine, int prompts)
