@@ -1,5 +1,3 @@
-using System.Globalization;
-using Dllm.Decoding;
 using Dllm.Training.Data;
 using Microsoft.Extensions.Logging;
 
@@ -26,8 +24,7 @@ public static class DecodingSweep
         {
             foreach (double threshold in thresholds)
             {
-                string yaml = string.Create(CultureInfo.InvariantCulture, $"threshold: {threshold}\nblock_size: {blockSize}\n");
-                var config = DiffusionAlgorithmConfig.Parse(yaml, "LowConfidence", $"sweep threshold {threshold} block {blockSize}");
+                var config = new Dictionary<string, double> { ["threshold"] = threshold, ["block_size"] = blockSize };
                 var report = await ExactMatchEvaluator.EvaluateAsync(modelPath, examples, device, step: 0, null, cancellationToken, config).ConfigureAwait(false);
                 var row = new SweepRow(threshold, blockSize, report.Tasks);
                 logger.LogInformation("threshold {Threshold} block {BlockSize}: {Scores}", threshold, blockSize,

@@ -19,10 +19,12 @@ public static class ExactMatchEvaluator
     /// <param name="step">The training step of the checkpoint (for the report).</param>
     /// <param name="loggerFactory">The engine's logging.</param>
     /// <param name="cancellationToken">Stops the evaluation.</param>
-    /// <param name="algorithm">LowConfidence settings (threshold, block size); null: its defaults (0.95, 32).</param>
-    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, DiffusionAlgorithmConfig? algorithm = null)
+    /// <param name="algorithm">LowConfidence settings (<c>threshold</c>, <c>block_size</c>); null: its defaults (0.95, 32).</param>
+    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, IReadOnlyDictionary<string, double>? algorithm = null)
     {
-        var options = new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false, MaxRunningRequests = 64, AlgorithmConfig = algorithm };
+        var options = new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false, MaxRunningRequests = 64 };
+        foreach (var (key, value) in algorithm ?? new Dictionary<string, double>())
+            options.AlgorithmSettings[key] = value;
         await using var engine = await DllmEngine.CreateAsync(options, loggerFactory, cancellationToken);
         var tokenizer = engine.Tokenizer;
         var requests = examples.Select(e => GenerateRequest.FromIds(e.Prompt.Encode(tokenizer), new SamplingParams
