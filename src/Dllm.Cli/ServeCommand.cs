@@ -40,12 +40,13 @@ internal static class ServeCommand
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };
         var enableMetrics = new Option<bool>("--enable-metrics") { Description = "Serve Prometheus metrics at /metrics (request, token, time-to-first-block, steps-per-block, queue, K/V slots). OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT either way." };
+        var logLevel = CommonOptions.LogLevel();
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, maxQueued, requestTimeout, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
-            adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics,
+            adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics, logLevel,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -73,6 +74,7 @@ internal static class ServeCommand
             DeviceMap = parse.GetValue(deviceMap),
             DisableCudaGraph = parse.GetValue(disableCudaGraph),
             EnableMetrics = parse.GetValue(enableMetrics),
+            LogLevel = parse.GetValue(logLevel),
         }, cancellationToken));
         return command;
     }

@@ -24,7 +24,7 @@ internal static class ServeEngineOptions
             CheckContextLength(contextLength, modelPath, algorithm, config);
         if (demo)
         {
-            logger.LogWarning("No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.", modelPath);
+            logger.ServingDemoModel(modelPath);
         }
         var defaults = new DllmEngineOptions { ModelPath = modelPath };
         var options = defaults with

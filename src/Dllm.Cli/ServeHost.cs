@@ -18,7 +18,7 @@ internal static class ServeHost
     /// </summary>
     public static async Task<int> RunAsync(ServeSettings settings, CancellationToken cancellationToken)
     {
-        using var bootstrapLogging = CliLogging.Create();
+        using var bootstrapLogging = CliLogging.Create(settings.LogLevel);
         var logger = bootstrapLogging.CreateLogger("dllm.serve");
         DllmEngineOptions engineOptions;
         bool demo;
@@ -46,7 +46,7 @@ internal static class ServeHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // The host's own "failed to start" error repeats, with its stack, the bind failure answered below in one line.
-        CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        CliLogging.Configure(builder.Logging, settings.LogLevel).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         if (settings.EnableMetrics || Server.Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
@@ -66,7 +66,7 @@ internal static class ServeHost
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
-            serverLogger.LogInformation("dllm serve listening on {Urls}{Demo}", string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
+            serverLogger.ServeListening(string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
         try
         {
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -74,7 +74,7 @@ internal static class ServeHost
         catch (IOException e)
         {
             // Taken between the check above and the bind: the model has not started loading (it starts once Kestrel listens).
-            serverLogger.LogDebug(e, "Bind failure");
+            serverLogger.BindFailure(e);
             return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}", 1).ConfigureAwait(false);
         }
         return state.LoadError is null ? 0 : 1;

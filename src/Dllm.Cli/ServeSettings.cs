@@ -72,6 +72,9 @@ internal sealed record ServeSettings
     /// <summary><c>--enable-metrics</c>: Prometheus text at <c>/metrics</c>.</summary>
     public bool EnableMetrics { get; init; }
 
+    /// <summary><c>--log-level</c>: the least severe log entries written.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     /// <summary><c>--trust-remote-code</c>: accepted for SGLang command lines, no effect.</summary>
     public bool TrustRemoteCode { get; init; }
 }

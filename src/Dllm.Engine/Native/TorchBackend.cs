@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
@@ -39,7 +40,7 @@ public static partial class TorchBackend
                 return s_report;
             logger ??= NullLogger.Instance;
             s_report = Load(options ?? new TorchBackendOptions(), logger);
-            logger.LogInformation("TorchSharp backend loaded:{NewLine}{Report}", Environment.NewLine, s_report);
+            logger.BackendLoaded(s_report);
             return s_report;
         }
     }
@@ -104,7 +105,7 @@ public static partial class TorchBackend
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogWarning("libtorch's CUDA backend is present in {Dir} but did not initialise: {Message}", libTorchDir, e.Message);
+                logger.CudaBackendFailed(libTorchDir, e.Message);
             }
         }
         int deviceCount = cuda ? torch.cuda.device_count() : 0;

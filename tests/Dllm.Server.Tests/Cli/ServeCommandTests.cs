@@ -140,6 +140,28 @@ public class ServeCommandTests
         Assert.DoesNotContain("   at ", serve.Output);
     }
 
+    [Fact]
+    public async Task The_log_level_flag_sets_the_least_severe_entries_written()
+    {
+        int quietPort = FreePort(), debugPort = FreePort();
+        using var quiet = StartServe("--model-path", TinyModels.Peaked, "--port", quietPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--log-level", "WARNING");
+        using var debug = StartServe("--model-path", TinyModels.Peaked, "--port", debugPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--log-level", "debug");
+        using var quietClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{quietPort}"), Timeout = TimeSpan.FromMinutes(1) };
+        using var debugClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{debugPort}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(quietClient, quiet);
+        await WaitForHealthAsync(debugClient, debug);
+        quiet.Terminate();
+        debug.Terminate();
+        Assert.Equal(0, await quiet.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await debug.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.DoesNotContain("info: ", quiet.Output);
+        Assert.DoesNotContain("Server stopped", quiet.Output);
+        Assert.Contains("info: dllm.serve[3000] dllm serve listening on", debug.Output);
+        Assert.Contains("dbug: Dllm.ModelLoader[1105] Loaded layer 1/", debug.Output);
+        Assert.Contains("[2104] Server stopped", debug.Output);
+    }
+
     [Theory]
     [InlineData("inclusionAI/LLaDA2.0-mini", "is not a local directory", "no model hub")]
     [InlineData("/no/such/dir", "is not a local directory", "config.json")]
@@ -213,6 +235,8 @@ public class ServeCommandTests
     [InlineData("--port abc", "--port")]
     [InlineData("--host example.com", "--host 'example.com'")]
     [InlineData("--no-such-flag", "--no-such-flag")]
+    [InlineData("--log-level loud", "--log-level 'loud' is not one of: trace, debug, info")]
+    [InlineData("--log-level 2", "--log-level '2'")]
     public async Task A_bad_command_line_exits_2_with_one_line_naming_the_flag(string flags, string expected)
     {
         string[] args = ["serve", .. flags.Replace("PEAKED", TinyModels.Peaked, StringComparison.Ordinal).Split(' ')];
