@@ -36,6 +36,8 @@ internal static class ServeCommand
         var allowedOrigins = new Option<string?>("--allowed-origins") { Description = "Comma-separated origins (scheme://host[:port], or *) whose web pages may call the server, with CORS. Default none: requests with a foreign Origin get 403." };
         var maxPrompts = new Option<int?>("--max-prompts-per-request") { Description = $"The most prompts in one /generate or /v1/completions request (default {Server.Hosting.DllmServerOptions.DefaultMaxPromptsPerRequest})." };
         var maxBody = new Option<long?>("--max-request-body-bytes") { Description = $"The largest request body in bytes (default {Server.Hosting.DllmServerOptions.DefaultMaxRequestBodyBytes}, 8 MiB)." };
+        var drainTimeout = new Option<double?>("--drain-timeout") { Description = $"At shutdown (SIGTERM, Ctrl+C), seconds running requests may finish before they are aborted; new ones get 503 meanwhile (default {Server.Hosting.DllmServerOptions.DefaultDrainTimeout.TotalSeconds:0}; 0 aborts at once)." };
+        var healthCheckTimeout = new Option<double?>("--health-check-timeout") { Description = $"Seconds the one-token generation of /health_generate may take before the server is reported unhealthy (default {Server.Hosting.DllmServerOptions.DefaultHealthGenerateTimeout.TotalSeconds:0})." };
         var gpus = new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." };
         var deviceMap = new Option<string?>("--device-map") { Description = "An explicit layer split, e.g. 0-15:cuda:0,16-31:cuda:1 (wins over --gpus). See 'dllm plan'." };
         var disableCudaGraph = new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." };
@@ -47,6 +49,7 @@ internal static class ServeCommand
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, maxQueued, requestTimeout, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
             adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics, logLevel,
+            drainTimeout, healthCheckTimeout,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -75,6 +78,8 @@ internal static class ServeCommand
             DisableCudaGraph = parse.GetValue(disableCudaGraph),
             EnableMetrics = parse.GetValue(enableMetrics),
             LogLevel = parse.GetValue(logLevel),
+            DrainTimeoutSeconds = parse.GetValue(drainTimeout),
+            HealthCheckTimeoutSeconds = parse.GetValue(healthCheckTimeout),
         }, cancellationToken));
         return command;
     }

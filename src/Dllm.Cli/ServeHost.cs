@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Cli;
 
@@ -62,7 +63,14 @@ internal static class ServeHost
             server.ServerArguments["libtorch_dir"] = settings.LibTorchDirectory;
         });
         await using var app = builder.Build();
-        MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
+        try
+        {
+            MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
+        }
+        catch (OptionsValidationException e)
+        {
+            return await FailAsync(ConfigurationProblem(e), 2).ConfigureAwait(false);
+        }
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -70,6 +78,11 @@ internal static class ServeHost
         try
         {
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException e)
+        {
+            // A Dllm:Server value from appsettings.json or the environment that cannot work (the flags were checked above).
+            return await FailAsync(ConfigurationProblem(e), 2).ConfigureAwait(false);
         }
         catch (IOException e)
         {
@@ -91,6 +104,8 @@ internal static class ServeHost
         app.MapDllmEndpoints();
         app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
     }
+
+    private static string ConfigurationProblem(OptionsValidationException e) => $"configuration: {string.Join(" ", e.Failures)}";
 
     private static async Task<int> FailAsync(string message, int exitCode)
     {

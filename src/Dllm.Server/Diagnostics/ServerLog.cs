@@ -76,4 +76,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 2302, EventName = "HealthGenerationFailed", Level = LogLevel.Warning, Message = "Health generation failed")]
     public static partial void HealthGenerationFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2303, EventName = "HealthGenerationTimedOut", Level = LogLevel.Warning, Message = "Health generation took longer than {Seconds} s (the health-check timeout)")]
+    public static partial void HealthGenerationTimedOut(this ILogger logger, double seconds);
 }

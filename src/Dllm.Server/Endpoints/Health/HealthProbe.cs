@@ -56,6 +56,11 @@ internal sealed class HealthProbe(DllmServerState state, RequestTracker tracker,
             logger.HealthGenerationRefused(e.Message); // the engine logged the cause
             return false;
         }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            logger.HealthGenerationTimedOut(options.Value.HealthGenerateTimeout.TotalSeconds);
+            return false;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             logger.HealthGenerationFailed(e);

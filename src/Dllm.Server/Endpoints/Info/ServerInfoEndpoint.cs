@@ -49,6 +49,8 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["api_key_required"] = ApiKeyCheck.HasKeys(options.Value),
             ["max_request_body_bytes"] = options.Value.MaxRequestBodyBytes,
             ["max_prompts_per_request"] = options.Value.MaxPromptsPerRequest,
+            ["drain_timeout"] = options.Value.DrainTimeout.TotalSeconds,
+            ["health_check_timeout"] = options.Value.HealthGenerateTimeout.TotalSeconds,
             ["demo_model"] = options.Value.IsDemoModel,
         };
         foreach (var (name, value) in options.Value.ServerArguments)
