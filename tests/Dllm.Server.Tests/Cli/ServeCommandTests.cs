@@ -207,6 +207,41 @@ public class ServeCommandTests
         Assert.Equal(0, exit);
     }
 
+    /// <summary>The start-up report: one log entry whose lines are an aligned block, not one squashed line.</summary>
+    [Fact]
+    public async Task The_start_up_report_is_a_block_of_named_lines()
+    {
+        int port = FreePort();
+        using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu",
+            "--dtype", "float32", "--max-running-requests", "2", "--context-length", "256", "--served-model-name", "report-model");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(client, serve);
+        serve.Terminate();
+        await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var lines = serve.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int first = lines.FindIndex(l => l.Contains("info: Dllm.Server.Hosting.DllmServerHostedService[2001] Model report-model loaded in ", StringComparison.Ordinal));
+        Assert.True(first >= 0, serve.Output);
+        var block = lines.Skip(first + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)).ToDictionary(
+            l => l.Trim()[..l.Trim().IndexOf(':', StringComparison.Ordinal)], l => l.Trim()[(l.Trim().IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+
+        Assert.Equal(["model", "shape", "device", "dtype", "threads", "libtorch", "torch", "algorithm", "context", "requests"], block.Keys);
+        Assert.Equal($"report-model ({TinyModels.Peaked})", block["model"]);
+        Assert.StartsWith("3 layers, hidden 64, 4 heads (2 K/V), 16 experts (top 4), vocabulary ", block["shape"]);
+        Assert.EndsWith(" parameters", block["shape"]);
+        Assert.Equal("cpu", block["device"]);
+        Assert.Equal("float32", block["dtype"]);
+        Assert.Matches(@"^\d+ intra-op \(of \d+ CPUs this process may use\)", block["threads"]);
+        Assert.True(File.Exists(Path.Combine(block["libtorch"], "libtorch_cpu.so")), block["libtorch"]);
+        Assert.StartsWith("2.", block["torch"]);
+        Assert.Equal("LowConfidence, block 32", block["algorithm"]);
+        Assert.Equal("256 tokens per request", block["context"]);
+        Assert.Equal("2 running at most, 1024 waiting", block["requests"]);
+        // The backend report is a block too (its first line names the runtime).
+        int backend = lines.FindIndex(l => l.Contains("[1000] TorchSharp backend loaded:", StringComparison.Ordinal));
+        Assert.True(backend >= 0 && lines[backend + 1].StartsWith("    runtime:", StringComparison.Ordinal), serve.Output);
+    }
+
     private static async Task<JsonElement> GetInfoAsync(HttpClient client, ExternalProcess serve)
     {
         while (true)
