@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Cli;
 
@@ -10,8 +11,15 @@ namespace Dllm.Cli;
 /// message with line breaks of its own (the backend and start-up reports) keeps them, each continuation line indented,
 /// so a block stays readable instead of being squashed into one line. An exception's text follows on the next lines.
 /// </summary>
-internal sealed class CliConsoleFormatter() : ConsoleFormatter(FormatterName)
+/// <remarks>
+/// With <see cref="CliConsoleFormatterOptions.ProgressBar"/> (a terminal with <see cref="LoadProgressBar"/>), every entry
+/// first erases the bar's line, and the load's own progress lines (event 1102) are left out: the bar shows them.
+/// </remarks>
+internal sealed class CliConsoleFormatter(IOptionsMonitor<CliConsoleFormatterOptions> options) : ConsoleFormatter(FormatterName)
 {
+    /// <summary>The engine's load-progress event, which the bar replaces.</summary>
+    private const int LoadProgressEvent = 1102;
+
     /// <summary>The formatter's name in <see cref="ConsoleLoggerOptions.FormatterName"/>.</summary>
     public const string FormatterName = "dllm";
 
@@ -21,6 +29,12 @@ internal sealed class CliConsoleFormatter() : ConsoleFormatter(FormatterName)
         string? message = logEntry.Formatter?.Invoke(logEntry.State, logEntry.Exception);
         if (string.IsNullOrEmpty(message) && logEntry.Exception is null)
             return;
+        if (options.CurrentValue.ProgressBar)
+        {
+            if (logEntry.EventId.Id == LoadProgressEvent)
+                return;
+            textWriter.Write(LoadProgressBar.EraseLine);
+        }
         textWriter.Write(DateTime.Now.ToString("HH:mm:ss ", CultureInfo.InvariantCulture));
         textWriter.Write(Abbreviation(logEntry.LogLevel));
         textWriter.Write(": ");

@@ -15,7 +15,10 @@ internal static class CliLogging
     /// <paramref name="minimum"/> up. ASP.NET Core's own categories log from Warning (or <paramref name="minimum"/>
     /// when higher): its per-request Information lines would drown the server's.
     /// </summary>
-    public static ILoggingBuilder Configure(ILoggingBuilder builder, LogLevel minimum = LogLevel.Information) => builder
+    /// <param name="builder">The logging builder.</param>
+    /// <param name="minimum">The least severe level written.</param>
+    /// <param name="progressBar">A <see cref="LoadProgressBar"/> draws on the same terminal: erase its line before each entry, leave out the load's progress lines.</param>
+    public static ILoggingBuilder Configure(ILoggingBuilder builder, LogLevel minimum = LogLevel.Information, bool progressBar = false) => builder
         .SetMinimumLevel(minimum)
         .AddFilter("Microsoft.AspNetCore", minimum > LogLevel.Warning ? minimum : LogLevel.Warning)
         .AddConsole(o =>
@@ -23,5 +26,5 @@ internal static class CliLogging
             o.FormatterName = CliConsoleFormatter.FormatterName;
             o.LogToStandardErrorThreshold = LogLevel.Trace;
         })
-        .AddConsoleFormatter<CliConsoleFormatter, ConsoleFormatterOptions>();
+        .AddConsoleFormatter<CliConsoleFormatter, CliConsoleFormatterOptions>(o => o.ProgressBar = progressBar);
 }

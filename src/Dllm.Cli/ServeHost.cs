@@ -47,7 +47,11 @@ internal static class ServeHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // The host's own "failed to start" error repeats, with its stack, the bind failure answered below in one line.
-        CliLogging.Configure(builder.Logging, settings.LogLevel).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // On a terminal the load is a progress bar; redirected, the engine's log lines give it every 10 %.
+        bool progressBar = LoadProgressBar.IsTerminal;
+        if (progressBar)
+            builder.Services.AddSingleton<IProgress<Checkpoints.CheckpointLoadProgress>>(new LoadProgressBar(Console.Error));
+        CliLogging.Configure(builder.Logging, settings.LogLevel, progressBar).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         if (settings.EnableMetrics || Server.Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
