@@ -22,6 +22,7 @@ internal static class ServeCommand
         var requestTimeout = new Option<double?>("--request-timeout") { Description = "Deadline of every generation in seconds, from its arrival; past it the request ends with finish reason abort (default: none)." };
         var contextLength = new Option<int?>("--context-length") { Description = "Longest prompt + generation per request (default: the model's, at most 8192)." };
         var dtype = new Option<string>("--dtype") { Description = "auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16 or float32.", DefaultValueFactory = _ => "auto" };
+        var cpuThreads = new Option<int?>("--cpu-threads") { Description = "libtorch's intra-op CPU threads (default: physical cores, at most the CPUs this process may use). Fewer leave room for other processes on a shared machine; OpenMP's threads wait passively (OMP_WAIT_POLICY=PASSIVE unless set)." };
         var device = CommonOptions.Device();
         var libTorchDir = CommonOptions.LibTorchDir();
         var loadFormat = new Option<LoadFormat>("--load-format")
@@ -49,7 +50,7 @@ internal static class ServeCommand
             modelPath, algorithm, algorithmConfig, host, port, maxRunning, maxQueued, requestTimeout, contextLength, dtype, device, libTorchDir,
             loadFormat, servedName, apiKey, gpus, deviceMap, disableCudaGraph, trustRemoteCode,
             adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics, logLevel,
-            drainTimeout, healthCheckTimeout,
+            drainTimeout, healthCheckTimeout, cpuThreads,
         };
         command.SetAction((parse, cancellationToken) => ServeHost.RunAsync(new ServeSettings
         {
@@ -63,6 +64,7 @@ internal static class ServeCommand
             RequestTimeoutSeconds = parse.GetValue(requestTimeout),
             ContextLength = parse.GetValue(contextLength),
             DType = parse.GetValue(dtype)!,
+            CpuThreads = parse.GetValue(cpuThreads),
             Device = parse.GetValue(device)!,
             LibTorchDirectory = parse.GetValue(libTorchDir),
             LoadFormat = parse.GetValue(loadFormat),

@@ -37,6 +37,7 @@ internal static class ServeEngineOptions
             ContextLength = settings.ContextLength,
             Device = settings.Device,
             DType = settings.DType,
+            CpuThreads = settings.CpuThreads,
             LibTorchDirectory = settings.LibTorchDirectory,
             LoadFormat = settings.LoadFormat,
             ServedModelName = settings.ServedModelName ?? (demo ? DemoModel.ServedModelName : null),

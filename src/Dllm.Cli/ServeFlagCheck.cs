@@ -17,6 +17,8 @@ internal static class ServeFlagCheck
             throw new ServeSetupException($"--max-running-requests {running} must be at least 1.");
         if (settings.ContextLength is int context && context < 1)
             throw new ServeSetupException($"--context-length {context} must be at least 1.");
+        if (settings.CpuThreads is int threads && threads < 1)
+            throw new ServeSetupException($"--cpu-threads {threads} must be at least 1.");
         if (settings.Gpus is int gpus && gpus < 1)
             throw new ServeSetupException($"--gpus {gpus} must be at least 1.");
         CheckDType(settings.DType);

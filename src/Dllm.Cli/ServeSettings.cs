@@ -39,6 +39,9 @@ internal sealed record ServeSettings
     /// <summary><c>--context-length</c>; null: the engine's default.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary><c>--cpu-threads</c>: libtorch's intra-op CPU threads; null: the engine's default (physical cores).</summary>
+    public int? CpuThreads { get; init; }
+
     /// <summary><c>--dtype</c>.</summary>
     public string DType { get; init; } = "auto";
 

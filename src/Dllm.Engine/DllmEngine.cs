@@ -41,6 +41,13 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         Options = options;
         Backend = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = options.LibTorchDirectory }, _logger);
         Device = TorchDevices.Resolve(options.Device, Backend);
+        if (options.CpuThreads is < 1)
+            throw new ArgumentException($"cpu_threads must be at least 1, got {options.CpuThreads}.", nameof(options));
+        if (options.CpuThreads is not null || Device.type == DeviceType.CPU)
+        {
+            IntraOpThreads.Set(options.CpuThreads ?? IntraOpThreads.Default);
+            _logger.CpuThreadsSet(IntraOpThreads.Current, Environment.ProcessorCount, Backend.OpenMpWaitPolicy);
+        }
         DType = DTypes.Resolve(options.DType, Device, "dtype");
         AlgorithmConfig = options.AlgorithmConfig
             ?? (options.AlgorithmConfigPath is string path ? DiffusionAlgorithmConfig.LoadFile(path, options.Algorithm) : DiffusionAlgorithmConfig.Default);

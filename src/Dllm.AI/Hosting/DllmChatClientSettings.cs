@@ -37,6 +37,9 @@ public sealed class DllmChatClientSettings
     /// <summary><c>auto</c>, <c>bfloat16</c>, <c>float16</c> or <c>float32</c>.</summary>
     public string DType { get; set; } = EngineDefaults.DType;
 
+    /// <summary>libtorch's intra-op CPU threads (process-wide); null: the machine's physical cores, at most the CPUs the process may use.</summary>
+    public int? CpuThreads { get; set; }
+
     /// <summary>An existing libtorch directory (external-backend builds only).</summary>
     public string? LibTorchDirectory { get; set; }
 
@@ -61,6 +64,7 @@ public sealed class DllmChatClientSettings
         ContextLength = ContextLength,
         Device = Device,
         DType = DType,
+        CpuThreads = CpuThreads,
         LibTorchDirectory = LibTorchDirectory,
         DummySeed = DummySeed,
         ServedModelName = ServedModelName,

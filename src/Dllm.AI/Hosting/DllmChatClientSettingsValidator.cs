@@ -43,6 +43,8 @@ internal sealed partial class DllmChatClientSettingsValidator(string registratio
             errors.Add($"MaxRunningRequests must be at least 1 (got {options.MaxRunningRequests}).");
         if (options.MaxQueuedRequests is < 1)
             errors.Add($"MaxQueuedRequests must be at least 1, or null for no limit (got {options.MaxQueuedRequests}).");
+        if (options.CpuThreads is < 1)
+            errors.Add($"CpuThreads must be at least 1, or null for the default (got {options.CpuThreads}).");
         if (options.ContextLength is < 1)
             errors.Add($"ContextLength must be positive (got {options.ContextLength}).");
         if (!DevicePattern().IsMatch(options.Device ?? ""))

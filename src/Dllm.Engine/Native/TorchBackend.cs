@@ -75,6 +75,8 @@ public static partial class TorchBackend
                 ?? throw new TorchBackendException($"No libtorch found (none in the app's output next to {libTorchSharp}, none on LD_LIBRARY_PATH). {MissingRuntimeAdvice}");
         }
 
+        // Before libtorch (and its libgomp) loads: OpenMP reads the variable once, when it loads.
+        string waitPolicy = OpenMpEnvironment.ApplyWaitPolicy(options.OpenMpWaitPolicy);
         foreach (string library in CpuLibraries)
             LoadOrThrow(Path.Combine(libTorchDir, library), "libtorch");
         bool hasCuda = CudaLibraries.All(l => File.Exists(Path.Combine(libTorchDir, l)));
@@ -117,6 +119,7 @@ public static partial class TorchBackend
             LibTorchVersion = FindLibTorchVersion(libTorchDir),
             LibTorchSharpPath = libTorchSharp,
             LibStdCxxFix = fix,
+            OpenMpWaitPolicy = waitPolicy,
             CudaAvailable = cuda,
             CudaDeviceCount = deviceCount,
             DeviceName = device?.Name,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Dllm.Checkpoints;
-using TorchSharp;
+using Dllm.Native;
 
 namespace Dllm.Server.Hosting;
 
@@ -22,7 +22,7 @@ internal static class StartupReport
             ("shape", Invariant($"{config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads ({config.NumKeyValueHeads} K/V), {config.NumExperts} experts (top {config.NumExpertsPerToken}), vocabulary {config.VocabSize}, {new LLaDA2CheckpointLayout(config).ParameterCount:N0} parameters")),
             ("device", engine.Device.ToString()),
             ("dtype", engine.DType.ToString().ToLowerInvariant()),
-            ("threads", Invariant($"{torch.get_num_threads()} intra-op (of {Environment.ProcessorCount} CPUs this process may use)")),
+            ("threads", Invariant($"{IntraOpThreads.Current} intra-op (of {Environment.ProcessorCount} CPUs this process may use), OpenMP wait {backend.OpenMpWaitPolicy}")),
             ("libtorch", backend.LibTorchDirectory),
             ("torch", $"{backend.LibTorchVersion ?? "version unknown"}, {backend.Runtime}"),
             ("algorithm", Invariant($"{engine.AlgorithmName}, block {engine.BlockSize}")),

@@ -30,7 +30,7 @@ public sealed class ServiceCollectionTests
         var configuration = Configuration(
             ("Dllm:ModelPath", TinyModels.Random), ("Dllm:ServedModelName", "tiny-from-config"), ("Dllm:DefaultMaxOutputTokens", "6"),
             ("Dllm:MaxRunningRequests", "3"), ("Dllm:LoadFormat", "Safetensors"), ("Dllm:Device", "cpu"), ("Dllm:DType", "float32"), ("Dllm:ContextLength", "512"),
-            ("Dllm:MaxQueuedRequests", "9"));
+            ("Dllm:MaxQueuedRequests", "9"), ("Dllm:CpuThreads", "2"));
         var services = new ServiceCollection();
         services.AddDllmChatClient(configuration.GetSection("Dllm"));
         await using var provider = services.BuildServiceProvider();
@@ -46,6 +46,7 @@ public sealed class ServiceCollectionTests
         Assert.Equal(6, response.Usage!.OutputTokenCount);
         Assert.Equal(3, client.GetService<DllmEngine>()!.MaxRunningRequests);
         Assert.Equal(9, client.GetService<DllmEngine>()!.MaxQueuedRequests);
+        Assert.Equal(2, client.GetService<DllmEngine>()!.Options.CpuThreads);
     }
 
     [Fact]
@@ -73,6 +74,7 @@ public sealed class ServiceCollectionTests
             s.ModelPath = "/no/such/model";
             s.MaxRunningRequests = 0;
             s.MaxQueuedRequests = 0;
+            s.CpuThreads = 0;
             s.Device = "gpu";
             s.DType = "int8";
             s.ContextLength = -1;
@@ -89,6 +91,7 @@ public sealed class ServiceCollectionTests
             "ModelPath '/no/such/model' does not exist or is not a directory.",
             "MaxRunningRequests must be at least 1 (got 0).",
             "MaxQueuedRequests must be at least 1, or null for no limit (got 0).",
+            "CpuThreads must be at least 1, or null for the default (got 0).",
             "ContextLength must be positive (got -1).",
             "Device 'gpu' is not one of: auto, cpu, cuda, cuda:N.",
             "DType 'int8' is not one of: auto, bfloat16, float16, float32.",

@@ -213,12 +213,15 @@ public class ServeCommandTests
     {
         int port = FreePort();
         using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu",
-            "--dtype", "float32", "--max-running-requests", "2", "--context-length", "256", "--served-model-name", "report-model");
+            "--dtype", "float32", "--max-running-requests", "2", "--context-length", "256", "--served-model-name", "report-model", "--cpu-threads", "1");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
         await WaitForHealthAsync(client, serve);
+        var info = await (await client.GetAsync("/get_server_info")).JsonAsync();
         serve.Terminate();
         await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
+        Assert.Equal(1, info.GetProperty("cpu_threads").GetInt32()); // --cpu-threads: torch.set_num_threads
+        Assert.Equal("PASSIVE (set by Dllm)", info.GetProperty("omp_wait_policy").GetString());
         var lines = serve.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         int first = lines.FindIndex(l => l.Contains("info: Dllm.Server.Hosting.DllmServerHostedService[2001] Model report-model loaded in ", StringComparison.Ordinal));
         Assert.True(first >= 0, serve.Output);
@@ -231,7 +234,7 @@ public class ServeCommandTests
         Assert.EndsWith(" parameters", block["shape"]);
         Assert.Equal("cpu", block["device"]);
         Assert.Equal("float32", block["dtype"]);
-        Assert.Matches(@"^\d+ intra-op \(of \d+ CPUs this process may use\)", block["threads"]);
+        Assert.Matches(@"^1 intra-op \(of \d+ CPUs this process may use\), OpenMP wait PASSIVE \(set by Dllm\)$", block["threads"]);
         Assert.True(File.Exists(Path.Combine(block["libtorch"], "libtorch_cpu.so")), block["libtorch"]);
         Assert.StartsWith("2.", block["torch"]);
         Assert.Equal("LowConfidence, block 32", block["algorithm"]);
@@ -365,6 +368,7 @@ public class ServeCommandTests
     [InlineData("--drain-timeout soon", "--drain-timeout")]
     [InlineData("--health-check-timeout 0", "--health-check-timeout must be above 0")]
     [InlineData("--health-check-timeout 1e300", "--health-check-timeout must be above 0 and at most 86400 s (a day), got a value out of range.")]
+    [InlineData("--cpu-threads 0", "--cpu-threads 0 must be at least 1")]
     [InlineData("--log-level loud", "--log-level 'loud' is not one of: trace, debug, info")]
     [InlineData("--log-level 2", "--log-level '2'")]
     public async Task A_bad_command_line_exits_2_with_one_line_naming_the_flag(string flags, string expected)
