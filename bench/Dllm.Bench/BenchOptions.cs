@@ -25,6 +25,12 @@ internal sealed record BenchOptions
     public bool CudaGraphs { get; init; } = true;
     public double? GemvMaxRows { get; init; }
     public int? TokensPerRequest { get; init; }
+    public int? CpuThreads { get; init; }
+    /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
+    public string OmpWaitPolicy { get; init; } = "PASSIVE";
+    public int Repeats { get; init; } = 3;
+    /// <summary>Busy-loop processes <c>cpu-contention</c> runs beside the engine, comma separated (one table block each).</summary>
+    public int[] BusyProcesses { get; init; } = [0, 2];
 
     public static BenchOptions Parse(string[] args)
     {
@@ -53,6 +59,10 @@ internal sealed record BenchOptions
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
+                "--cpu-threads" => options with { CpuThreads = int.Parse(value) },
+                "--omp-wait-policy" => options with { OmpWaitPolicy = value },
+                "--repeats" => options with { Repeats = int.Parse(value) },
+                "--busy-processes" => options with { BusyProcesses = Ints(value) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

@@ -13,7 +13,14 @@ if (options.GemvMaxRows is double gemvMaxRows)
     GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
-var backend = TorchBackend.Initialize(logger: logger);
+if (options.Mode == "cpu-contention")
+    return await CpuContention.RunAsync(options, args, logger); // runs itself as child processes: no libtorch here
+var backend = TorchBackend.Initialize(new TorchBackendOptions
+{
+    OpenMpWaitPolicy = options.OmpWaitPolicy.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : options.OmpWaitPolicy,
+}, logger);
+if (options.Mode == "cpu-decode")
+    return await CpuDecode.RunAsync(options, backend, logging);
 var device = TorchDevices.Resolve(options.Device, backend);
 if (options.Mode == "split-check")
     return SplitCheck.Run(options, device);

@@ -43,6 +43,8 @@ internal sealed class EngineFlags
             nameof(DllmEngineOptions.DeviceMap), (o, v) => o.DeviceMap = v);
         Add(new Option<string>("--dtype") { Description = $"auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16 or float32 (default {Defaults.DType})." },
             nameof(DllmEngineOptions.DType), (o, v) => o.DType = v);
+        Add(new Option<int?>("--cpu-threads") { Description = "libtorch's intra-op CPU threads (default: physical cores, at most the CPUs this process may use). Fewer leave room for other processes on a shared machine; OpenMP's threads wait passively (OMP_WAIT_POLICY=PASSIVE unless set)." },
+            nameof(DllmEngineOptions.CpuThreads), (o, v) => o.CpuThreads = v);
         Add(CommonOptions.LibTorchDir(), nameof(DllmEngineOptions.LibTorchDirectory), (o, v) => o.LibTorchDirectory = v);
         Add(new Option<long>("--dummy-seed") { Description = $"Seed of the random weights of --load-format dummy (default {Defaults.DummySeed})." },
             nameof(DllmEngineOptions.DummySeed), (o, v) => o.DummySeed = v);

@@ -22,11 +22,15 @@ internal static class ServeCommand
         var allowedOrigins = new Option<string?>("--allowed-origins") { Description = "Comma-separated origins (scheme://host[:port], or *) whose web pages may call the server, with CORS. Default none: requests with a foreign Origin get 403." };
         var maxPrompts = new Option<int?>("--max-prompts-per-request") { Description = $"The most prompts in one /generate or /v1/completions request (default {Server.Hosting.DllmServerOptions.DefaultMaxPromptsPerRequest})." };
         var maxBody = new Option<long?>("--max-request-body-bytes") { Description = $"The largest request body in bytes (default {Server.Hosting.DllmServerOptions.DefaultMaxRequestBodyBytes}, 8 MiB)." };
+        var drainTimeout = new Option<double?>("--drain-timeout") { Description = $"At shutdown (SIGTERM, Ctrl+C), seconds running requests may finish before they are aborted; new ones get 503 meanwhile (default {Server.Hosting.DllmServerOptions.DefaultDrainTimeout.TotalSeconds:0}; 0 aborts at once)." };
+        var healthCheckTimeout = new Option<double?>("--health-check-timeout") { Description = $"Seconds the one-token generation of /health_generate may take before the server is reported unhealthy (default {Server.Hosting.DllmServerOptions.DefaultHealthGenerateTimeout.TotalSeconds:0})." };
         var enableMetrics = new Option<bool>("--enable-metrics") { Description = "Serve Prometheus metrics at /metrics (request, token, time-to-first-block, steps-per-block, queue, K/V slots). OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT either way." };
+        var logLevel = CommonOptions.LogLevel();
         var trustRemoteCode = new Option<bool>("--trust-remote-code") { Description = "Accepted for SGLang command lines; no effect (no remote code is ever run)." };
         var command = new Command("serve", "Serve a LLaDA2 model over SGLang's HTTP API (/generate, /v1/chat/completions, ...).")
         {
-            host, port, requestTimeout, apiKey, trustRemoteCode, adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics,
+            host, port, requestTimeout, apiKey, trustRemoteCode, adminApiKey, allowedOrigins, maxPrompts, maxBody, enableMetrics, logLevel,
+            drainTimeout, healthCheckTimeout,
         };
         foreach (var option in engine.All)
             command.Options.Add(option);
@@ -43,6 +47,9 @@ internal static class ServeCommand
             MaxRequestBodyBytes = parse.GetValue(maxBody),
             TrustRemoteCode = parse.GetValue(trustRemoteCode),
             EnableMetrics = parse.GetValue(enableMetrics),
+            LogLevel = parse.GetValue(logLevel),
+            DrainTimeoutSeconds = parse.GetValue(drainTimeout),
+            HealthCheckTimeoutSeconds = parse.GetValue(healthCheckTimeout),
         }, engine.NameOf, cancellationToken));
         return command;
     }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dllm.Cli;
 
@@ -21,7 +22,7 @@ internal static class ServeHost
     /// <param name="cancellationToken">Stops the server.</param>
     public static async Task<int> RunAsync(ServeSettings settings, Func<string, string> flagOf, CancellationToken cancellationToken)
     {
-        using var bootstrapLogging = CliLogging.Create();
+        using var bootstrapLogging = CliLogging.Create(settings.LogLevel);
         var logger = bootstrapLogging.CreateLogger("dllm.serve");
         DllmEngineOptions engineOptions;
         bool demo;
@@ -53,7 +54,11 @@ internal static class ServeHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // The host's own "failed to start" error repeats, with its stack, the bind failure answered below in one line.
-        CliLogging.Configure(builder.Logging).AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // On a terminal the load is a progress bar; redirected, the engine's log lines give it every 10 %.
+        bool progressBar = LoadProgressBar.IsTerminal;
+        if (progressBar)
+            builder.Services.AddSingleton<IProgress<Checkpoints.CheckpointLoadProgress>>(new LoadProgressBar(Console.Error));
+        CliLogging.Configure(builder.Logging, settings.LogLevel, progressBar).AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel => ListenEndpoint.Configure(kestrel, settings.Host, settings.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         if (settings.EnableMetrics || Server.Diagnostics.DllmTelemetryOptions.IsOtlpConfigured)
@@ -69,19 +74,31 @@ internal static class ServeHost
             server.ServerArguments["libtorch_dir"] = engineOptions.LibTorchDirectory;
         });
         await using var app = builder.Build();
-        MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
+        try
+        {
+            MapRoutes(app, cors: settings.AllowedOrigins.Count > 0);
+        }
+        catch (OptionsValidationException e)
+        {
+            return await FailAsync(ConfigurationProblem(e), 2).ConfigureAwait(false);
+        }
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
-            serverLogger.LogInformation("dllm serve listening on {Urls}{Demo}", string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
+            serverLogger.ServeListening(string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
         try
         {
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OptionsValidationException e)
+        {
+            // A Dllm:Server value from appsettings.json or the environment that cannot work (the flags were checked above).
+            return await FailAsync(ConfigurationProblem(e), 2).ConfigureAwait(false);
+        }
         catch (IOException e)
         {
             // Taken between the check above and the bind: the model has not started loading (it starts once Kestrel listens).
-            serverLogger.LogDebug(e, "Bind failure");
+            serverLogger.BindFailure(e);
             return await FailAsync($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}", 1).ConfigureAwait(false);
         }
         return state.LoadError is null ? 0 : 1;
@@ -103,9 +120,11 @@ internal static class ServeHost
     private static async Task<DllmEngineOptions> DemoOptionsAsync(DllmEngineOptions engine, ILogger logger, CancellationToken cancellationToken)
     {
         string path = await DemoModel.EnsureAsync(new TorchBackendOptions { LibTorchDirectory = engine.LibTorchDirectory }, logger, cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.", path);
+        logger.ServingDemoModel(path);
         return engine with { ModelPath = path, ServedModelName = engine.ServedModelName ?? DemoModel.ServedModelName };
     }
+
+    private static string ConfigurationProblem(OptionsValidationException e) => $"configuration: {string.Join(" ", e.Failures)}";
 
     private static async Task<int> FailAsync(string message, int exitCode)
     {

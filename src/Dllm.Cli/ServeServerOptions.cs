@@ -11,17 +11,17 @@ internal static class ServeServerOptions
     public static IReadOnlyList<string> SplitList(IEnumerable<string>? values) =>
         [.. (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
 
-    /// <summary>Throws a <see cref="ServeSetupException"/> naming the flag for a value that cannot work.</summary>
+    /// <summary>
+    /// Throws a <see cref="ServeSetupException"/> naming the flag for a value that cannot work: the flags are applied to
+    /// fresh options and checked by the server's own rules (<see cref="DllmServerOptionsValidator"/>), so <c>dllm serve</c>
+    /// and an app's configuration are held to the same limits.
+    /// </summary>
     public static void Check(ServeSettings settings)
     {
-        if (settings.MaxPromptsPerRequest is < 1)
-            throw new ServeSetupException($"--max-prompts-per-request must be at least 1, got {settings.MaxPromptsPerRequest}.");
-        if (settings.MaxRequestBodyBytes is < 1024)
-            throw new ServeSetupException($"--max-request-body-bytes must be at least 1024, got {settings.MaxRequestBodyBytes}.");
-        if (settings.AllowedOrigins.FirstOrDefault(o => o != "*" && OriginCheck.Normalize(o) is null) is string bad)
-            throw new ServeSetupException($"--allowed-origins: '{bad}' is not an origin; give scheme://host[:port] (e.g. http://localhost:5173) or *.");
-        if (settings.AdminApiKey is { Length: 0 })
-            throw new ServeSetupException("--admin-api-key must not be empty.");
+        var options = new DllmServerOptions();
+        Apply(settings, options);
+        if (DllmServerOptionsValidator.Check(options).FirstOrDefault() is { Property: not null } problem)
+            throw new ServeSetupException($"{FlagOf(problem.Property)} {problem.Text}");
     }
 
     /// <summary>The deadline <c>--request-timeout</c> gives every HTTP generation, or null.</summary>
@@ -36,6 +36,19 @@ internal static class ServeServerOptions
 
     private const double MaxRequestTimeoutSeconds = 365 * 24 * 3600;
 
+    /// <summary>The flag that sets an option.</summary>
+    private static string FlagOf(string property) => property switch
+    {
+        nameof(DllmServerOptions.MaxPromptsPerRequest) => "--max-prompts-per-request",
+        nameof(DllmServerOptions.MaxRequestBodyBytes) => "--max-request-body-bytes",
+        nameof(DllmServerOptions.AllowedOrigins) => "--allowed-origins",
+        nameof(DllmServerOptions.AdminApiKey) => "--admin-api-key",
+        nameof(DllmServerOptions.ApiKeys) => "--api-key",
+        nameof(DllmServerOptions.DrainTimeout) => "--drain-timeout",
+        nameof(DllmServerOptions.HealthGenerateTimeout) => "--health-check-timeout",
+        _ => property,
+    };
+
     /// <summary>Sets the options the flags give.</summary>
     public static void Apply(ServeSettings settings, DllmServerOptions server)
     {
@@ -46,5 +59,16 @@ internal static class ServeServerOptions
             server.AllowedOrigins.Add(origin);
         server.MaxPromptsPerRequest = settings.MaxPromptsPerRequest ?? server.MaxPromptsPerRequest;
         server.MaxRequestBodyBytes = settings.MaxRequestBodyBytes ?? server.MaxRequestBodyBytes;
+        server.DrainTimeout = Seconds(settings.DrainTimeoutSeconds) ?? server.DrainTimeout;
+        server.HealthGenerateTimeout = Seconds(settings.HealthCheckTimeoutSeconds) ?? server.HealthGenerateTimeout;
     }
+
+    /// <summary>A flag's seconds as a TimeSpan; a value no TimeSpan holds (NaN, infinite, huge) becomes one the rules refuse.</summary>
+    private static TimeSpan? Seconds(double? seconds) => seconds switch
+    {
+        null => null,
+        double s when double.IsNaN(s) || s < -1e9 => TimeSpan.MinValue,
+        double s when s > 1e9 => TimeSpan.MaxValue,
+        double s => TimeSpan.FromSeconds(s),
+    };
 }

@@ -33,8 +33,17 @@ internal sealed record ServeSettings
     /// <summary><c>--max-request-body-bytes</c>; null: the server's default.</summary>
     public long? MaxRequestBodyBytes { get; init; }
 
+    /// <summary><c>--drain-timeout</c>: seconds running requests may finish at shutdown; null: the server's default (10).</summary>
+    public double? DrainTimeoutSeconds { get; init; }
+
+    /// <summary><c>--health-check-timeout</c>: seconds a health probe's generation may take; null: the server's default (30).</summary>
+    public double? HealthCheckTimeoutSeconds { get; init; }
+
     /// <summary><c>--enable-metrics</c>: Prometheus text at <c>/metrics</c>.</summary>
     public bool EnableMetrics { get; init; }
+
+    /// <summary><c>--log-level</c>: the least severe log entries written.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
     /// <summary><c>--trust-remote-code</c>: accepted for SGLang command lines, no effect.</summary>
     public bool TrustRemoteCode { get; init; }

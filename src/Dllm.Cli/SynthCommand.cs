@@ -40,7 +40,7 @@ internal static class SynthCommand
                 Overwrite = parse.GetValue(overwrite),
                 LogitSharpness = parse.GetValue(sharpness),
                 Progress = new ThrottledProgress(20, p =>
-                    logger.LogInformation("Wrote {Done}/{Total} tensors ({GB:F2}/{TotalGB:F2} GB)", p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9)),
+                    logger.SynthProgress(p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9)),
             });
             Console.WriteLine($"wrote {parse.GetValue(output)}: {parse.GetValue(shape)} ({new LLaDA2CheckpointLayout(config).ParameterCount:N0} parameters), vocab {config.VocabSize}, {scalar}");
             return 0;

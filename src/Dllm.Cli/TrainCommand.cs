@@ -76,7 +76,7 @@ internal static class TrainCommand
             var report = await DemoModelTrainer.RunAsync(options, logging, cancellationToken).ConfigureAwait(false);
             string reportPath = Path.Combine(report.OutputDirectory, "training_report.json");
             await File.WriteAllTextAsync(reportPath, ToJson(report).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Trained {Parameters:N0} parameters; checkpoint {Directory}, report {Report}", report.ParameterCount, report.OutputDirectory, reportPath);
+            logger.Trained(report.ParameterCount, report.OutputDirectory, reportPath);
             return 0;
         });
         return command;

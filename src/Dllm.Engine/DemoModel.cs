@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using Dllm.Checkpoints;
 using Dllm.Model;
 using Dllm.Native;
@@ -49,7 +50,7 @@ public static class DemoModel
 
     private static string Write(string directory, TorchBackendOptions? backendOptions, ILogger logger)
     {
-        logger.LogInformation("Writing the demo model into {Directory} (once)", directory);
+        logger.WritingDemoModel(directory);
         TorchBackend.Initialize(backendOptions, logger);
         string root = Path.GetDirectoryName(directory)!;
         System.IO.Directory.CreateDirectory(root);

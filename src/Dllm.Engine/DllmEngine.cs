@@ -36,6 +36,11 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         Options = options;
         Backend = TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = options.LibTorchDirectory }, _logger);
         Device = TorchDevices.Resolve(options.Device, Backend);
+        if (options.CpuThreads is not null || Device.type == DeviceType.CPU)
+        {
+            IntraOpThreads.Set(options.CpuThreads ?? IntraOpThreads.Default);
+            _logger.CpuThreadsSet(IntraOpThreads.Current, Environment.ProcessorCount, Backend.OpenMpWaitPolicy);
+        }
         DType = DTypes.Resolve(options.DType, Device, "dtype");
         AlgorithmConfig = DiffusionAlgorithmConfig.Resolve(options.AlgorithmConfigPath, options.AlgorithmSettings, options.Algorithm, nameof(options.AlgorithmSettings));
         _defaultAlgorithm = DiffusionAlgorithms.Create(options.Algorithm, AlgorithmConfig);
@@ -49,19 +54,19 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             ModelConfig = model.Config;
             if (Tokenizer.MaskTokenId != ModelConfig.MaskTokenId)
-                _logger.LogWarning("tokenizer.json's <|mask|> is {TokenizerMask} but config.json's mask_token_id is {ConfigMask}; using config.json's", Tokenizer.MaskTokenId, ModelConfig.MaskTokenId);
+                _logger.MaskIdMismatch(Tokenizer.MaskTokenId, ModelConfig.MaskTokenId);
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
                 if (model.EnableCudaGraphs() is string why)
-                    _logger.LogWarning("CUDA graphs off, steps run op by op: {Reason}", why);
+                    _logger.CudaGraphsOff(why);
                 else
-                    _logger.LogInformation("CUDA graphs on: steps are captured per batch shape and replayed");
+                    _logger.CudaGraphsOn();
             }
             var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
-            _logger.LogInformation("K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB", options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
+            _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
             _runner = new ModelRunner(model, cache, new TokenSampler());
         }
         catch
@@ -354,7 +359,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         _scheduler.Dispose();
         _telemetry.Dispose();
         _runner.Dispose();
-        _logger.LogInformation("Engine stopped");
+        _logger.EngineStopped();
     }
 
     /// <inheritdoc />

@@ -51,6 +51,15 @@ public record DllmEngineOptions
     /// <summary>auto (bfloat16 on CUDA, float32 on CPU), bfloat16, float16, float32 (<c>--dtype</c>).</summary>
     public string DType { get; set; } = "auto";
 
+    /// <summary>
+    /// libtorch's intra-op threads for the CPU (<c>torch.set_num_threads</c>; process-wide: the last engine created
+    /// sets it). Null: <see cref="Native.IntraOpThreads.Default"/> (physical cores, at most the CPUs this process may
+    /// use) on a CPU device, libtorch's own on CUDA. Fewer threads than cores leave room for other processes: under
+    /// contention a thread that waits for a busy core stalls every step (docs/benchmarks.md, "CPU under contention";
+    /// <c>--cpu-threads</c>).
+    /// </summary>
+    public int? CpuThreads { get; set; }
+
     /// <summary>An existing libtorch directory (external-backend builds; <c>--libtorch-dir</c>).</summary>
     public string? LibTorchDirectory { get; set; }
 

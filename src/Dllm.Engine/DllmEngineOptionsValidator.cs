@@ -38,6 +38,7 @@ public static class DllmEngineOptionsValidator
             CheckDeviceMap(map, name(nameof(options.DeviceMap)), errors);
         if (!IsDType(options.DType))
             errors.Add($"{name(nameof(options.DType))} '{options.DType}' is not one of: auto, bfloat16, float16, float32.");
+        AtLeastOne(options.CpuThreads, name(nameof(options.CpuThreads)), errors);
         if (options.LibTorchDirectory is string libTorch && !Directory.Exists(libTorch))
             errors.Add($"{name(nameof(options.LibTorchDirectory))} '{libTorch}' is not a directory.");
         if (!double.IsFinite(options.DummyLogitSharpness) || options.DummyLogitSharpness <= 0)

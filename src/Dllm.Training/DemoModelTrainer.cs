@@ -51,8 +51,7 @@ public static class DemoModelTrainer
         var trainSequences = train.Select(encoder.Encode).ToList();
         var heldOutSequences = heldOut.Select(encoder.Encode).ToList();
         long parameters = new Dllm.Checkpoints.LLaDA2CheckpointLayout(config).ParameterCount;
-        logger.LogInformation("Demo model: {Parameters:N0} parameters, vocabulary {Vocab} ({Merges} merges), {Train} training and {HeldOut} held-out examples, longest {Longest} tokens, on {Device}",
-            parameters, config.VocabSize, vocabulary.Merges.Count, trainSequences.Count, heldOutSequences.Count, trainSequences.Max(s => s.Tokens.Length), device);
+        logger.TrainingStarted(parameters, config.VocabSize, vocabulary.Merges.Count, trainSequences.Count, heldOutSequences.Count, trainSequences.Max(s => s.Tokens.Length), device);
 
         torch.random.manual_seed(options.Seed);
         using var model = LLaDA2Model.LoadTrainable(config, new RandomWeightSource(options.Seed), device, loggerFactory.CreateLogger<LLaDA2Model>());
@@ -90,8 +89,7 @@ public static class DemoModelTrainer
             if (step % options.LogInterval == 0 || step == options.Steps)
             {
                 int steps = step % options.LogInterval == 0 ? options.LogInterval : step % options.LogInterval;
-                logger.LogInformation("step {Step}/{Steps} loss {Loss:F4} lr {Lr:E2} grad-norm {Norm:F2} {TokensPerSecond:N0} tokens/s",
-                    step, options.Steps, lossSinceLog / steps, lr, norm, tokensSinceLog / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
+                logger.TrainingStep(step, options.Steps, lossSinceLog / steps, lr, norm, tokensSinceLog / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
                 tokensSinceLog = 0;
                 lossSinceLog = 0;
                 watch.Restart();
@@ -101,20 +99,20 @@ public static class DemoModelTrainer
             {
                 double value = HeldOutLoss(model, heldOutSequences, options, config);
                 heldOutLoss.Add((step, value));
-                logger.LogInformation("step {Step}: held-out loss {Loss:F4}", step, value);
+                logger.HeldOutLoss(step, value);
             }
             if (last || (options.CheckpointInterval > 0 && step % options.CheckpointInterval == 0))
             {
                 string directory = last ? options.OutputDirectory : Path.Combine(options.OutputDirectory, $"checkpoint-{step}");
                 DemoCheckpointWriter.Write(directory, model, vocabulary, storedType, options, step);
-                logger.LogInformation("step {Step}: checkpoint written to {Directory}", step, directory);
+                logger.CheckpointWritten(step, directory);
                 if (evaluationSet.Count > 0)
                 {
                     exactMatch = await ExactMatchEvaluator.EvaluateAsync(directory, evaluationSet, options.Device, step, null, cancellationToken);
                     foreach (var score in exactMatch.Tasks)
-                        logger.LogInformation("step {Step}: exact match {Task} {Correct}/{Prompts} ({Accuracy:P0}), {TokensPerForward:F2} tokens per forward", step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
+                        logger.ExactMatch(step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
                     foreach (var (task, expected, generated) in exactMatch.Samples.Where(s => s.Expected != s.Generated))
-                        logger.LogInformation("step {Step}: {Task} miss: expected {Expected} got {Generated}", step, task, Shorten(expected), Shorten(generated));
+                        logger.ExactMatchMiss(step, task, Shorten(expected), Shorten(generated));
                 }
                 watch.Restart();
             }

@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using System.Diagnostics;
 using Dllm.Model;
 using Microsoft.Extensions.Logging;
@@ -32,18 +33,17 @@ public static class ModelLoader
         {
             var config = LLaDA2Config.Load(Path.Combine(directory, "config.json"));
             var dummyPlacement = placement(config);
-            logger.LogInformation("Loading {Directory} with dummy weights (random, seed {Seed}) as {DType}: {Placement}", directory, dummySeed, dtype, dummyPlacement);
+            logger.LoadingDummyWeights(directory, dummySeed, dtype, dummyPlacement);
             var dummy = Build(() => LLaDA2Model.Load(config, new CancellableWeightSource(new RandomWeightSource(dummySeed, dummyLogitSharpness), cancellationToken), dtype, dummyPlacement, logger));
-            logger.LogInformation("Model ready in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
+            logger.ModelReady(watch.Elapsed.TotalSeconds);
             return dummy;
         }
         var checkpoint = CheckpointDirectory.Open(directory);
         var modelPlacement = placement(checkpoint.Config);
-        logger.LogInformation("Loading {Directory}: {Files} safetensors file(s), {GB:F2} GB, as {DType}: {Placement}",
-            directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, modelPlacement);
+        logger.LoadingCheckpoint(directory, checkpoint.Files.Count, checkpoint.TotalBytes / 1e9, dtype, modelPlacement);
         checkpoint.CheckTensors(new LLaDA2CheckpointLayout(checkpoint.Config).Tensors);
-        var log = new ThrottledProgress(10, p => logger.LogInformation("Loaded {Done}/{Total} tensors, {GB:F2}/{TotalGB:F2} GB ({Rate:F2} GB/s)",
-            p.TensorsDone, p.TensorsTotal, p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9));
+        var log = new ThrottledProgress(10, p => logger.LoadProgress(100 * p.Fraction, p.TensorsDone, p.TensorsTotal,
+            p.BytesDone / 1e9, p.BytesTotal / 1e9, p.BytesPerSecond / 1e9));
         checkpoint.Progress = progress is null ? log : new ProgressTee<CheckpointLoadProgress>(log, progress);
         var model = Build(() =>
         {
@@ -51,7 +51,7 @@ public static class ModelLoader
             checkpoint.CheckNoUnexpectedTensors(loaded.TensorNamesRead);
             return loaded;
         });
-        logger.LogInformation("Model ready in {Seconds:F1} s ({Rate:F2} GB/s from disk)", watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
+        logger.ModelReadyFromDisk(watch.Elapsed.TotalSeconds, checkpoint.TotalBytes / 1e9 / watch.Elapsed.TotalSeconds);
         return model;
     }
 

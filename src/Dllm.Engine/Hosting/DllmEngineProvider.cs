@@ -1,3 +1,4 @@
+using Dllm.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,10 +19,22 @@ public sealed class DllmEngineProvider : IAsyncDisposable, IDisposable
 
     /// <summary>A provider that creates the engine from <paramref name="options"/>.</summary>
     public DllmEngineProvider(DllmEngineOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, loadProgress: null)
+    {
+    }
+
+    /// <summary>
+    /// A provider that creates the engine from <paramref name="options"/>, reporting every tensor of the load to
+    /// <paramref name="loadProgress"/> when given (on the loading thread; e.g. a progress bar).
+    /// </summary>
+    public DllmEngineProvider(DllmEngineOptions options, ILoggerFactory? loggerFactory, IProgress<CheckpointLoadProgress>? loadProgress)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        _create = ct => DllmEngine.CreateAsync(options, loggerFactory ?? NullLoggerFactory.Instance, ct);
+        var logging = loggerFactory ?? NullLoggerFactory.Instance;
+        _create = loadProgress is null
+            ? ct => DllmEngine.CreateAsync(options, logging, ct)
+            : ct => DllmEngine.CreateAsync(options, loadProgress, logging, ct);
     }
 
     /// <summary>A test seam: a provider whose load is <paramref name="create"/> (e.g. one held until a test lets it go).</summary>

@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,7 +38,7 @@ public sealed class LLaDA2Model : IDisposable
             for (int layer = placement.Stages[s].FirstLayer; layer < placement.Stages[s].EndLayer; layer++)
             {
                 _layers[layer] = new DecoderLayer(config, layer, loaders[s]);
-                logger.LogInformation("Loaded layer {Layer}/{Layers} on {Device} ({Elapsed:F1} s)", layer + 1, config.NumHiddenLayers, placement.Stages[s].Device, watch.Elapsed.TotalSeconds);
+                logger.LayerLoaded(layer + 1, config.NumHiddenLayers, placement.Stages[s].Device, watch.Elapsed.TotalSeconds);
             }
         }
         _finalNorm = new RmsNorm(loaders[^1].Read(LLaDA2TensorNames.FinalNorm, config.HiddenSize), config.RmsNormEps);

@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 
@@ -35,8 +36,7 @@ internal static class LibStdCxxCompatibility
         var unfixable = missing.Where(r => r.Version != MissingVersion && !r.IsWeak).Select(r => r.Version).Distinct().ToList();
         if (unfixable.Count > 0)
         {
-            logger.LogWarning("The system libstdc++ ({Path}) lacks {Versions} needed by {Library}; only {Fixable} can be made weak.",
-                libstdcxx ?? "not found", string.Join(", ", unfixable), libTorchSharpPath, MissingVersion);
+            logger.LibStdCxxUnfixable(libstdcxx ?? "not found", string.Join(", ", unfixable), libTorchSharpPath, MissingVersion);
         }
         if (missing.All(r => r.IsWeak))
             return LibStdCxxFixOutcome.AlreadyPatched;
@@ -56,11 +56,10 @@ internal static class LibStdCxxCompatibility
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            logger.LogError(e, "Cannot write {Library} to mark {Version} weak.", libTorchSharpPath, MissingVersion);
+            logger.LibStdCxxNotWritable(e, libTorchSharpPath, MissingVersion);
             return LibStdCxxFixOutcome.NotWritable;
         }
-        logger.LogInformation("Marked the {Version} requirement of {Library} weak (system libstdc++: {LibStdCxx}).",
-            MissingVersion, libTorchSharpPath, libstdcxx ?? "not found");
+        logger.LibStdCxxPatched(MissingVersion, libTorchSharpPath, libstdcxx ?? "not found");
         return LibStdCxxFixOutcome.Patched;
     }
 

@@ -1,3 +1,4 @@
+using Dllm.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
@@ -39,7 +40,7 @@ public static partial class TorchBackend
                 return s_report;
             logger ??= NullLogger.Instance;
             s_report = Load(options ?? new TorchBackendOptions(), logger);
-            logger.LogInformation("TorchSharp backend loaded:{NewLine}{Report}", Environment.NewLine, s_report);
+            logger.BackendLoaded(s_report);
             return s_report;
         }
     }
@@ -74,6 +75,8 @@ public static partial class TorchBackend
                 ?? throw new TorchBackendException($"No libtorch found (none in the app's output next to {libTorchSharp}, none on LD_LIBRARY_PATH). {MissingRuntimeAdvice}");
         }
 
+        // Before libtorch (and its libgomp) loads: OpenMP reads the variable once, when it loads.
+        string waitPolicy = OpenMpEnvironment.ApplyWaitPolicy(options.OpenMpWaitPolicy);
         foreach (string library in CpuLibraries)
             LoadOrThrow(Path.Combine(libTorchDir, library), "libtorch");
         bool hasCuda = CudaLibraries.All(l => File.Exists(Path.Combine(libTorchDir, l)));
@@ -104,7 +107,7 @@ public static partial class TorchBackend
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                logger.LogWarning("libtorch's CUDA backend is present in {Dir} but did not initialise: {Message}", libTorchDir, e.Message);
+                logger.CudaBackendFailed(libTorchDir, e.Message);
             }
         }
         int deviceCount = cuda ? torch.cuda.device_count() : 0;
@@ -116,6 +119,7 @@ public static partial class TorchBackend
             LibTorchVersion = FindLibTorchVersion(libTorchDir),
             LibTorchSharpPath = libTorchSharp,
             LibStdCxxFix = fix,
+            OpenMpWaitPolicy = waitPolicy,
             CudaAvailable = cuda,
             CudaDeviceCount = deviceCount,
             DeviceName = device?.Name,

@@ -12,4 +12,12 @@ public sealed record TorchBackendOptions
     /// Only valid for apps that reference no Dllm runtime package (two libtorch copies abort a process).
     /// </summary>
     public string? LibTorchDirectory { get; init; }
+
+    /// <summary>
+    /// The OpenMP wait policy libtorch's CPU threads get (<c>OMP_WAIT_POLICY</c>, set in the native environment before
+    /// libtorch loads): <c>PASSIVE</c> by default, so threads sleep between parallel regions instead of spinning on
+    /// cores another process or the scheduler thread needs. An <c>OMP_WAIT_POLICY</c> in the environment wins; null
+    /// leaves OpenMP's own default (spin a while, then sleep).
+    /// </summary>
+    public string? OpenMpWaitPolicy { get; init; } = "PASSIVE";
 }

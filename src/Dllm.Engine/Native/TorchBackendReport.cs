@@ -33,6 +33,9 @@ public sealed record TorchBackendReport
     /// <summary>The first CUDA device's total memory in bytes, when there is one.</summary>
     public long? DeviceMemoryBytes { get; init; }
 
+    /// <summary>The OpenMP wait policy libtorch's CPU threads use and where it came from, e.g. <c>PASSIVE (set by Dllm)</c>.</summary>
+    public string OpenMpWaitPolicy { get; init; } = "unknown";
+
     /// <inheritdoc />
     public override string ToString()
     {
@@ -42,6 +45,7 @@ public sealed record TorchBackendReport
         text.AppendLine($"libtorch version:  {LibTorchVersion ?? "unknown"}");
         text.AppendLine($"LibTorchSharp:     {LibTorchSharpPath}");
         text.AppendLine($"libstdc++ fix:     {LibStdCxxFix}");
+        text.AppendLine($"OpenMP wait:       {OpenMpWaitPolicy}");
         text.AppendLine($"CUDA available:    {CudaAvailable} ({CudaDeviceCount} device(s))");
         text.Append($"device:            {DeviceName ?? "cpu"}");
         if (DeviceMemoryBytes is long bytes)

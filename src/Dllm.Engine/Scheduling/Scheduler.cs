@@ -102,7 +102,7 @@ internal sealed class Scheduler : IDisposable
             catch (Exception e)
             {
                 // Not attributable to one request (the per-request paths catch their own failures).
-                _logger.LogError(e, "Scheduler iteration failed; failing the {Count} running requests", _running.Count);
+                _logger.IterationFailed(e, _running.Count);
                 foreach (var request in _running.ToList())
                     Fail(request, new DllmGenerationException(request.Id, e));
             }
@@ -192,7 +192,7 @@ internal sealed class Scheduler : IDisposable
                 Fail(group[0], e, "denoising step");
                 return;
             }
-            _logger.LogWarning("A batched step of {Count} requests failed ({Error}); retrying them one at a time", group.Count, e.GetType().Name);
+            _logger.BatchedStepFailed(group.Count, e.GetType().Name);
             rewind.Restore();
             foreach (var request in group)
                 StepGroup([request], blockSize);
@@ -269,7 +269,7 @@ internal sealed class Scheduler : IDisposable
     /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging <paramref name="error"/> once.</summary>
     private void Fail(EngineRequest request, Exception error, string stage)
     {
-        _logger.LogError(error, "Request {Id} failed in its {Stage}; ending it with an error (the other requests go on)", request.Id, stage);
+        _logger.RequestFailed(error, request.Id, stage);
         Fail(request, new DllmGenerationException(request.Id, error));
     }
 

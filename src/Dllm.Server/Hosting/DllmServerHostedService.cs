@@ -59,8 +59,7 @@ internal sealed class DllmServerHostedService(
             if (_draining is not null)
                 return;
             var engineOptions = provider.Options;
-            logger.LogInformation("Loading model {Path} ({Algorithm}, device {Device}, dtype {DType}, load format {Format}, max running requests {Slots})",
-                Path.GetFullPath(engineOptions.ModelPath), engineOptions.Algorithm, engineOptions.Device, engineOptions.DType,
+            logger.ModelLoading(Path.GetFullPath(engineOptions.ModelPath), engineOptions.Algorithm, engineOptions.Device, engineOptions.DType,
                 engineOptions.LoadFormat, engineOptions.MaxRunningRequests);
             _loading = Task.Run(LoadAsync, CancellationToken.None);
         }
@@ -78,22 +77,20 @@ internal sealed class DllmServerHostedService(
             metrics.RecordLoad(clock.Elapsed, error: null);
             activity?.SetTag("gen_ai.request.model", engine.ModelName);
             state.SetReady(engine, generator);
-            logger.LogInformation("Model {Model} loaded in {Seconds:F1} s: {Algorithm}, block {Block}, context {Context}, {Slots} running requests at most, on {Device} ({DType})",
-                engine.ModelName, clock.Elapsed.TotalSeconds, engine.AlgorithmName, engine.BlockSize, engine.ContextLength,
-                engine.MaxRunningRequests, engine.Device, engine.DType);
+            logger.ModelLoaded(engine.ModelName, clock.Elapsed.TotalSeconds, StartupReport.Describe(engine));
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled by the shutdown");
-            logger.LogInformation("Model load cancelled by the shutdown after {Seconds:F1} s", clock.Elapsed.TotalSeconds);
+            logger.ModelLoadCancelled(clock.Elapsed.TotalSeconds);
         }
         catch (Exception e)
         {
             metrics.RecordLoad(clock.Elapsed, e);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             state.SetFailed(e);
-            logger.LogCritical("The model failed to load: {Message}", e.Message);
-            logger.LogDebug(e, "Load failure");
+            logger.ModelLoadFailed(e.Message);
+            logger.ModelLoadFailure(e);
             if (options.Value.StopApplicationOnLoadFailure)
                 lifetime.StopApplication();
         }
@@ -108,7 +105,7 @@ internal sealed class DllmServerHostedService(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("The shutdown time ran out while running requests drained");
+            logger.DrainTimeRanOut();
         }
     }
 
@@ -127,12 +124,12 @@ internal sealed class DllmServerHostedService(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("The shutdown time ran out before the engine could be released");
+            logger.ReleaseTimeRanOut();
             return;
         }
         await provider.DisposeAsync().ConfigureAwait(false);
         state.SetStopped();
-        logger.LogInformation("Server stopped");
+        logger.ServerStopped();
     }
 
     /// <inheritdoc />
@@ -150,7 +147,7 @@ internal sealed class DllmServerHostedService(
         state.SetStopping();
         if (tracker.Count == 0)
             return;
-        logger.LogInformation("Draining {Count} running requests (at most {Seconds:F1} s)", tracker.Count, options.Value.DrainTimeout.TotalSeconds);
+        logger.Draining(tracker.Count, options.Value.DrainTimeout.TotalSeconds);
         using var drain = new CancellationTokenSource(options.Value.DrainTimeout);
         try
         {
@@ -158,7 +155,7 @@ internal sealed class DllmServerHostedService(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Aborting {Count} requests still running at shutdown", tracker.AbortAll(RequestOwner.Server, "the server is shutting down"));
+            logger.AbortingAtShutdown(tracker.AbortAll(RequestOwner.Server, "the server is shutting down"));
             await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), AbortGrace).ConfigureAwait(false);
         }
     }

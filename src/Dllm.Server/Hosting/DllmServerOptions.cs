@@ -1,8 +1,21 @@
 namespace Dllm.Server.Hosting;
 
-/// <summary>Settings of the SGLang-compatible HTTP endpoints (<c>services.AddDllmServer(...)</c>).</summary>
+/// <summary>
+/// Settings of the SGLang-compatible HTTP endpoints (<c>services.AddDllmServer(...)</c>). Bound from the app's
+/// configuration section <see cref="ConfigurationSection"/> (<c>"Dllm:Server"</c>; TimeSpans as <c>"00:00:30"</c>), then
+/// the <c>AddDllmServer</c> delegate; validated when the host starts, with messages naming the key.
+/// </summary>
 public sealed class DllmServerOptions
 {
+    /// <summary>The configuration section the options are bound from: <c>Dllm:Server</c> (environment: <c>Dllm__Server__DrainTimeout</c>).</summary>
+    public const string ConfigurationSection = "Dllm:Server";
+
+    /// <summary>The default <see cref="DrainTimeout"/>: 10 s.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default <see cref="HealthGenerateTimeout"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultHealthGenerateTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// The default largest request body: 8 MiB. The longest legal prompt is one full context (at most 8,192 tokens
     /// by default): as <c>input_ids</c> at most 7 bytes a token (a six-digit id and a comma), 56 KiB; as text about
@@ -59,14 +72,20 @@ public sealed class DllmServerOptions
     /// </summary>
     public TimeSpan? RequestTimeout { get; set; }
 
-    /// <summary>How long a health probe's one-token generation may take before the server is reported unhealthy.</summary>
-    public TimeSpan HealthGenerateTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a health probe's one-token generation (<c>/health_generate</c>, the <c>dllm_generate</c> check) may take
+    /// before the server is reported unhealthy (<c>--health-check-timeout</c>); above 0, at most a day.
+    /// </summary>
+    public TimeSpan HealthGenerateTimeout { get; set; } = DefaultHealthGenerateTimeout;
 
     /// <summary>A health probe skips its generation when the engine produced output this recently (it is evidently healthy).</summary>
     public TimeSpan HealthRecentActivity { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>On shutdown, how long running requests may finish before they are aborted.</summary>
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// On shutdown, how long running requests may finish before they are aborted (<c>--drain-timeout</c>); 0 aborts at
+    /// once; at most a day. The host's shutdown timeout is lengthened to fit it.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
 
     /// <summary>Stop the application when the model fails to load (a server without a model is of no use); default true.</summary>
     public bool StopApplicationOnLoadFailure { get; set; } = true;

@@ -34,11 +34,17 @@ public static class DllmServerServiceCollectionExtensions
     /// <c>app.MapDllmEndpoints()</c> needs, the health checks <see cref="DllmServerHealthCheck"/> and
     /// <see cref="DllmGenerationHealthCheck"/> (for <c>app.MapHealthChecks(...)</c>), including the CORS policy <see cref="DllmServerOptions.CorsPolicyName"/> for
     /// <see cref="DllmServerOptions.AllowedOrigins"/> (the app applies it with <c>app.UseCors(DllmServerOptions.CorsPolicyName)</c>).
+    /// The options are bound from the configuration section <see cref="DllmServerOptions.ConfigurationSection"/> first, then
+    /// <paramref name="configure"/> runs; they are validated when the host starts (an <see cref="OptionsValidationException"/>
+    /// naming each key that cannot work).
     /// </summary>
     public static IServiceCollection AddDllmServer(this IServiceCollection services, Action<DllmServerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<DllmServerOptions>();
+        // Configuration first (once), then the delegate: code and command-line flags win over appsettings.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<DllmServerOptions>, DllmServerConfigurationBinder>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DllmServerOptions>, DllmServerOptionsValidator>());
+        var options = services.AddOptions<DllmServerOptions>().ValidateOnStart();
         if (configure is not null)
             options.Configure(configure);
         services.TryAddSingleton<DllmServerState>();
@@ -78,7 +84,16 @@ public static class DllmServerServiceCollectionExtensions
     /// </summary>
     private static void EnsureShutdownTimeout(HostOptions host, IOptions<DllmServerOptions> server)
     {
-        var needed = server.Value.DrainTimeout + DllmServerHostedService.AbortGrace + TimeSpan.FromSeconds(5);
+        TimeSpan drain;
+        try
+        {
+            drain = server.Value.DrainTimeout;
+        }
+        catch (OptionsValidationException)
+        {
+            return; // reported where the app reads the server options (at start: ValidateOnStart)
+        }
+        var needed = drain + DllmServerHostedService.AbortGrace + TimeSpan.FromSeconds(5);
         if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
             host.ShutdownTimeout = needed;
     }

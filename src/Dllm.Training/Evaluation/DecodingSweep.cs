@@ -27,7 +27,7 @@ public static class DecodingSweep
                 var config = new Dictionary<string, double> { ["threshold"] = threshold, ["block_size"] = blockSize };
                 var report = await ExactMatchEvaluator.EvaluateAsync(modelPath, examples, device, step: 0, null, cancellationToken, config).ConfigureAwait(false);
                 var row = new SweepRow(threshold, blockSize, report.Tasks);
-                logger.LogInformation("threshold {Threshold} block {BlockSize}: {Scores}", threshold, blockSize,
+                logger.DecodingSweepRow(threshold, blockSize,
                     string.Join(", ", report.Tasks.Select(t => $"{t.Task} {t.Accuracy:P0} ({t.TokensPerForward:F1} tok/fwd)")));
                 rows.Add(row);
             }

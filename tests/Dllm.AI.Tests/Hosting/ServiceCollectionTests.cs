@@ -31,7 +31,7 @@ public sealed class ServiceCollectionTests
         var configuration = Configuration(
             ("Dllm:ModelPath", TinyModels.Random), ("Dllm:ServedModelName", "tiny-from-config"), ("Dllm:DefaultMaxOutputTokens", "6"),
             ("Dllm:MaxRunningRequests", "3"), ("Dllm:LoadFormat", "Safetensors"), ("Dllm:Device", "cpu"), ("Dllm:DType", "float32"), ("Dllm:ContextLength", "512"),
-            ("Dllm:MaxQueuedRequests", "9"));
+            ("Dllm:MaxQueuedRequests", "9"), ("Dllm:CpuThreads", "2"));
         var services = new ServiceCollection();
         services.AddDllmChatClient(configuration.GetSection("Dllm"));
         await using var provider = services.BuildServiceProvider();
@@ -47,6 +47,7 @@ public sealed class ServiceCollectionTests
         Assert.Equal(6, response.Usage!.OutputTokenCount);
         Assert.Equal(3, client.GetService<DllmEngine>()!.MaxRunningRequests);
         Assert.Equal(9, client.GetService<DllmEngine>()!.MaxQueuedRequests);
+        Assert.Equal(2, client.GetService<DllmEngine>()!.Options.CpuThreads);
     }
 
     [Fact]
@@ -74,6 +75,7 @@ public sealed class ServiceCollectionTests
             s.ModelPath = "/no/such/model";
             s.MaxRunningRequests = 0;
             s.MaxQueuedRequests = 0;
+            s.CpuThreads = 0;
             s.Device = "gpu";
             s.DType = "int8";
             s.ContextLength = -1;
@@ -93,6 +95,7 @@ public sealed class ServiceCollectionTests
             "ContextLength must be at least two blocks (64 tokens with block size 32) (got -1).",
             "Device 'gpu' is not one of: auto, cpu, cuda, cuda:N.",
             "DType 'int8' is not one of: auto, bfloat16, float16, float32.",
+            "CpuThreads must be at least 1 (got 0).",
         ], error.Failures.Where(f => !f.StartsWith("AlgorithmConfigPath", StringComparison.Ordinal)));
         Assert.Contains(error.Failures, f => f.StartsWith("AlgorithmConfigPath: ", StringComparison.Ordinal) && f.Contains("threshold", StringComparison.Ordinal));
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IChatClient>());

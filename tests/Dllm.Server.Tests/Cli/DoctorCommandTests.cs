@@ -20,6 +20,28 @@ public class DoctorCommandTests
         Assert.Contains("dllm doctor: PASSED", result.StandardOutput);
     }
 
+    /// <summary>
+    /// OMP_WAIT_POLICY reaches libgomp only through the native environment before libtorch loads: libgomp's own
+    /// report (OMP_DISPLAY_ENV=VERBOSE) shows PASSIVE with a spin count of 0, against its default of 300000; a policy
+    /// the user set is kept.
+    /// </summary>
+    [Fact]
+    public async Task OpenMP_waits_passively_unless_the_user_chose_a_policy()
+    {
+        var passive = await DllmProcess.RunAsync(AppContext.BaseDirectory,
+            new Dictionary<string, string?>(NoFixDisabled) { ["OMP_DISPLAY_ENV"] = "VERBOSE", ["OMP_WAIT_POLICY"] = null }, "doctor", "--device", "cpu");
+        var active = await DllmProcess.RunAsync(AppContext.BaseDirectory,
+            new Dictionary<string, string?>(NoFixDisabled) { ["OMP_DISPLAY_ENV"] = "VERBOSE", ["OMP_WAIT_POLICY"] = "ACTIVE" }, "doctor", "--device", "cpu");
+
+        Assert.True(passive.ExitCode == 0, passive.All);
+        Assert.Contains("OMP_WAIT_POLICY = 'PASSIVE'", passive.StandardError);
+        Assert.Contains("GOMP_SPINCOUNT = '0'", passive.StandardError);
+        Assert.Contains("OpenMP wait:       PASSIVE (set by Dllm)", passive.StandardOutput);
+        Assert.True(active.ExitCode == 0, active.All);
+        Assert.Contains("OMP_WAIT_POLICY = 'ACTIVE'", active.StandardError);
+        Assert.Contains("OpenMP wait:       ACTIVE (from OMP_WAIT_POLICY)", active.StandardOutput);
+    }
+
     [Fact]
     public async Task A_second_libtorch_beside_the_shipped_one_is_refused_with_what_to_do_instead()
     {

@@ -43,6 +43,7 @@ public sealed class EngineOptionSourcesTests : IDisposable
             [nameof(DllmEngineOptions.Gpus)] = ("2", 2),
             [nameof(DllmEngineOptions.DeviceMap)] = ("0-2:cpu", "0-2:cpu"),
             [nameof(DllmEngineOptions.DType)] = ("float32", "float32"),
+            [nameof(DllmEngineOptions.CpuThreads)] = ("2", 2),
             [nameof(DllmEngineOptions.LibTorchDirectory)] = (_dir, _dir),
             [nameof(DllmEngineOptions.DummySeed)] = ("99", 99L),
             [nameof(DllmEngineOptions.DummyLogitSharpness)] = ("2.5", 2.5),

@@ -129,7 +129,7 @@ public class ServeCommandTests
     [Theory]
     [InlineData("--max-prompts-per-request", "0", "--max-prompts-per-request must be at least 1")]
     [InlineData("--max-request-body-bytes", "10", "--max-request-body-bytes must be at least 1024")]
-    [InlineData("--allowed-origins", "app.example", "--allowed-origins: 'app.example' is not an origin")]
+    [InlineData("--allowed-origins", "app.example", "--allowed-origins 'app.example' is not an origin")]
     public async Task A_bad_http_flag_is_a_one_line_error_with_exit_code_2(string flag, string value, string message)
     {
         using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", "0", flag, value);
@@ -138,6 +138,158 @@ public class ServeCommandTests
         Assert.Equal(2, exit);
         Assert.Contains(message, serve.Output);
         Assert.DoesNotContain("   at ", serve.Output);
+    }
+
+    [Fact]
+    public async Task The_log_level_flag_sets_the_least_severe_entries_written()
+    {
+        int quietPort = FreePort(), debugPort = FreePort();
+        using var quiet = StartServe("--model-path", TinyModels.Peaked, "--port", quietPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--log-level", "WARNING");
+        using var debug = StartServe("--model-path", TinyModels.Peaked, "--port", debugPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--log-level", "debug");
+        using var quietClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{quietPort}"), Timeout = TimeSpan.FromMinutes(1) };
+        using var debugClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{debugPort}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(quietClient, quiet);
+        await WaitForHealthAsync(debugClient, debug);
+        quiet.Terminate();
+        debug.Terminate();
+        Assert.Equal(0, await quiet.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await debug.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.DoesNotContain("info: ", quiet.Output);
+        Assert.DoesNotContain("Server stopped", quiet.Output);
+        Assert.Contains("info: dllm.serve[3000] dllm serve listening on", debug.Output);
+        Assert.Contains("dbug: Dllm.ModelLoader[1105] Loaded layer 1/", debug.Output);
+        Assert.Contains("[2104] Server stopped", debug.Output);
+    }
+
+    /// <summary>
+    /// --health-check-timeout: a timeout no generation can meet makes the probe's generation fail (503), while a
+    /// server that is generating anyway answers 200 (the probe is skipped);
+    /// --drain-timeout: at SIGTERM a running stream gets that long, then ends with finish reason abort.
+    /// </summary>
+    [Fact]
+    public async Task The_health_check_and_drain_timeout_flags_reach_the_server()
+    {
+        int port = FreePort();
+        using var serve = StartServe("--model-path", TinyModels.Random, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu",
+            "--health-check-timeout", "0.0005", "--drain-timeout", "0.5");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JsonElement info;
+        while ((info = await GetInfoAsync(client, serve)).GetProperty("status").GetString() != "ready")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not ready in 2 minutes:\n{serve.Output}");
+            await Task.Delay(200);
+        }
+
+        var healthGenerate = await client.GetAsync("/health_generate");
+        using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = new StringContent(RandomModelServer.Long("drain-1", stream: true), System.Text.Encoding.UTF8, "application/json") },
+            HttpCompletionOption.ResponseHeadersRead);
+        var events = stream.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(await events);
+        Assert.StartsWith("data: ", await reader.ReadLineAsync()); // the first block: the request runs
+        var health = await client.GetAsync("/health");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        serve.Terminate();
+        string rest = await reader.ReadToEndAsync();
+        var ended = clock.Elapsed;
+        int exit = await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0.5, info.GetProperty("drain_timeout").GetDouble());
+        Assert.Equal(0.0005, info.GetProperty("health_check_timeout").GetDouble());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, healthGenerate.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("[2303] Health generation took longer than 0.0005 s", serve.Output);
+        Assert.Contains("\"abort\"", rest);
+        Assert.Contains("[2100] Draining 1 running requests (at most 0.5 s)", serve.Output);
+        Assert.Contains("[2101] Aborting 1 requests still running at shutdown", serve.Output);
+        Assert.True(ended > TimeSpan.FromSeconds(0.4) && ended < TimeSpan.FromSeconds(8), $"the stream ended {ended.TotalSeconds:F2} s after SIGTERM");
+        Assert.Equal(0, exit);
+    }
+
+    /// <summary>The start-up report: one log entry whose lines are an aligned block, not one squashed line.</summary>
+    [Fact]
+    public async Task The_start_up_report_is_a_block_of_named_lines()
+    {
+        int port = FreePort();
+        using var serve = StartServe("--model-path", TinyModels.Peaked, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu",
+            "--dtype", "float32", "--max-running-requests", "2", "--context-length", "256", "--served-model-name", "report-model", "--cpu-threads", "1");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(client, serve);
+        var info = await (await client.GetAsync("/get_server_info")).JsonAsync();
+        serve.Terminate();
+        await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, info.GetProperty("cpu_threads").GetInt32()); // --cpu-threads: torch.set_num_threads
+        // Set by Dllm, or inherited: this test process's own backend set it, and child processes inherit the environment.
+        Assert.Matches(@"^PASSIVE \((set by Dllm|from OMP_WAIT_POLICY)\)$", info.GetProperty("omp_wait_policy").GetString());
+        var lines = serve.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int first = lines.FindIndex(l => l.Contains("info: Dllm.Server.Hosting.DllmServerHostedService[2001] Model report-model loaded in ", StringComparison.Ordinal));
+        Assert.True(first >= 0, serve.Output);
+        var block = lines.Skip(first + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)).ToDictionary(
+            l => l.Trim()[..l.Trim().IndexOf(':', StringComparison.Ordinal)], l => l.Trim()[(l.Trim().IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+
+        Assert.Equal(["model", "shape", "device", "dtype", "threads", "libtorch", "torch", "algorithm", "context", "requests"], block.Keys);
+        Assert.Equal($"report-model ({TinyModels.Peaked})", block["model"]);
+        Assert.StartsWith("3 layers, hidden 64, 4 heads (2 K/V), 16 experts (top 4), vocabulary ", block["shape"]);
+        Assert.EndsWith(" parameters", block["shape"]);
+        Assert.Equal("cpu", block["device"]);
+        Assert.Equal("float32", block["dtype"]);
+        Assert.Matches(@"^1 intra-op \(of \d+ CPUs this process may use\), OpenMP wait PASSIVE \((set by Dllm|from OMP_WAIT_POLICY)\)$", block["threads"]);
+        Assert.True(File.Exists(Path.Combine(block["libtorch"], "libtorch_cpu.so")), block["libtorch"]);
+        Assert.StartsWith("2.", block["torch"]);
+        Assert.Equal("LowConfidence, block 32", block["algorithm"]);
+        Assert.Equal("256 tokens per request", block["context"]);
+        Assert.Equal("2 running at most, 1024 waiting", block["requests"]);
+        // The backend report is a block too (its first line names the runtime).
+        int backend = lines.FindIndex(l => l.Contains("[1000] TorchSharp backend loaded:", StringComparison.Ordinal));
+        Assert.True(backend >= 0 && lines[backend + 1].StartsWith("    runtime:", StringComparison.Ordinal), serve.Output);
+    }
+
+    private static async Task<JsonElement> GetInfoAsync(HttpClient client, ExternalProcess serve)
+    {
+        while (true)
+        {
+            Assert.False(serve.HasExited, serve.Output);
+            try
+            {
+                return await (await client.GetAsync("/get_server_info")).JsonAsync();
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200); // not listening yet
+            }
+        }
+    }
+
+    /// <summary>The Dllm:Server configuration section (here from the environment) sets the options; a value that cannot work exits 2 naming the key.</summary>
+    [Fact]
+    public async Task Server_options_come_from_the_Dllm_Server_section_and_a_bad_value_names_the_key()
+    {
+        int port = FreePort();
+        var configured = new Dictionary<string, string?>(Environment) { ["Dllm__Server__MaxPromptsPerRequest"] = "3", ["Dllm__Server__DrainTimeout"] = "00:00:02" };
+        using var serve = ExternalProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "dllm.dll"), "serve", "--model-path", TinyModels.Peaked,
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--max-request-body-bytes", "5000"], configured);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
+        await WaitForHealthAsync(client, serve);
+        var info = await (await client.GetAsync("/get_server_info")).JsonAsync();
+        serve.Terminate();
+        await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var zero = await DllmProcess.RunAsync(AppContext.BaseDirectory, new Dictionary<string, string?>(Environment) { ["Dllm__Server__HealthGenerateTimeout"] = "00:00:00" },
+            "serve", "--model-path", TinyModels.Peaked, "--port", "0", "--device", "cpu");
+        var malformed = await DllmProcess.RunAsync(AppContext.BaseDirectory, new Dictionary<string, string?>(Environment) { ["Dllm__Server__DrainTimeout"] = "soon" },
+            "serve", "--model-path", TinyModels.Peaked, "--port", "0", "--device", "cpu");
+
+        Assert.Equal(3, info.GetProperty("max_prompts_per_request").GetInt32());
+        Assert.Equal(2, info.GetProperty("drain_timeout").GetDouble());
+        Assert.Equal(5000, info.GetProperty("max_request_body_bytes").GetInt64()); // a flag wins over the default
+        Assert.True(zero.ExitCode == 2, zero.All);
+        Assert.Contains("dllm serve: configuration: Dllm:Server:HealthGenerateTimeout must be above 0", zero.StandardError);
+        Assert.True(malformed.ExitCode == 2, malformed.All);
+        Assert.Contains("dllm serve: configuration: ", malformed.StandardError);
+        Assert.Contains("Dllm:Server:DrainTimeout", malformed.StandardError);
+        Assert.DoesNotContain("   at ", zero.All + malformed.All);
+        Assert.DoesNotContain("Loading model", zero.All + malformed.All);
     }
 
     [Theory]
@@ -213,6 +365,13 @@ public class ServeCommandTests
     [InlineData("--port abc", "--port")]
     [InlineData("--host example.com", "--host 'example.com'")]
     [InlineData("--no-such-flag", "--no-such-flag")]
+    [InlineData("--drain-timeout -1", "--drain-timeout must be between 0 and 86400 s (a day), got -1 s.")]
+    [InlineData("--drain-timeout soon", "--drain-timeout")]
+    [InlineData("--health-check-timeout 0", "--health-check-timeout must be above 0")]
+    [InlineData("--health-check-timeout 1e300", "--health-check-timeout must be above 0 and at most 86400 s (a day), got a value out of range.")]
+    [InlineData("--cpu-threads 0", "--cpu-threads must be at least 1 (got 0).")]
+    [InlineData("--log-level loud", "--log-level 'loud' is not one of: trace, debug, info")]
+    [InlineData("--log-level 2", "--log-level '2'")]
     public async Task A_bad_command_line_exits_2_with_one_line_naming_the_flag(string flags, string expected)
     {
         string[] args = ["serve", .. flags.Replace("PEAKED", TinyModels.Peaked, StringComparison.Ordinal).Split(' ')];

@@ -27,7 +27,7 @@ public class ServeLoadTests(LargeCheckpoint checkpoint) : IClassFixture<LargeChe
              "--device", "cpu", "--dtype", "bfloat16", "--context-length", "256", "--max-running-requests", "1"],
             new Dictionary<string, string?> { [LibStdCxxCompatibility.DisableVariable] = null });
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!serve.Output.Contains("Loaded layer 1/", StringComparison.Ordinal))
+        while (!serve.Output.Contains("[1102] Loaded ", StringComparison.Ordinal)) // the load's first progress line: the first tensor is in
         {
             Assert.False(serve.HasExited, serve.Output);
             Assert.True(DateTime.UtcNow < deadline, $"the load did not start in a minute:\n{serve.Output}");

@@ -74,6 +74,14 @@ internal sealed class ExternalProcess : IDisposable
             _output.AppendLine(line);
     }
 
+    /// <summary>Ends it and every process it started, at once (SIGKILL), and waits for its output.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

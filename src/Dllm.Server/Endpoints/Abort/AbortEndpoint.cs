@@ -1,3 +1,4 @@
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Pipeline;
 using Dllm.Server.Hosting;
@@ -31,12 +32,12 @@ internal sealed class AbortEndpoint(RequestBodyReader body, RequestTracker track
         bool all = JsonFields.TryGet(root, "abort_all", out var allValue) && JsonFields.Bool(allValue, "abort_all");
         if (all)
         {
-            logger.LogInformation("Aborted {Count} requests (abort_all)", tracker.AbortAll(RequestOwner.Of(context), Reason));
+            logger.AbortedAll(tracker.AbortAll(RequestOwner.Of(context), Reason));
         }
         else if (JsonFields.TryGet(root, "rid", out var rid))
         {
             string id = JsonFields.String(rid, "rid");
-            logger.LogInformation("Abort of request {Id}: {Outcome}", id, tracker.Abort(RequestOwner.Of(context), id, Reason) ? "aborted" : "not running");
+            logger.AbortRequested(id, tracker.Abort(RequestOwner.Of(context), id, Reason) ? "aborted" : "not running");
         }
         else
         {

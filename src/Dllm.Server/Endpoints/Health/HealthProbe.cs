@@ -1,3 +1,4 @@
+using Dllm.Server.Diagnostics;
 using Dllm.Decoding;
 using Dllm.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -47,17 +48,22 @@ internal sealed class HealthProbe(DllmServerState state, RequestTracker tracker,
             var result = await engine.GenerateAsync(request, timeout.Token).ConfigureAwait(false);
             bool healthy = result.FinishReason.Kind != FinishKind.Abort && result.CompletionTokens == 1;
             if (!healthy)
-                logger.LogWarning("Health generation ended with {Reason}: {Message}", result.FinishReason.Type, result.FinishReason.Message);
+                logger.HealthGenerationEnded(result.FinishReason.Type, result.FinishReason.Message);
             return healthy;
         }
         catch (Exception e) when (e is DllmGenerationException or DllmQueueFullException)
         {
-            logger.LogWarning("Health generation failed: {Message}", e.Message); // the engine logged the cause
+            logger.HealthGenerationRefused(e.Message); // the engine logged the cause
+            return false;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            logger.HealthGenerationTimedOut(options.Value.HealthGenerateTimeout.TotalSeconds);
             return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning(e, "Health generation failed");
+            logger.HealthGenerationFailed(e);
             return false;
         }
     }

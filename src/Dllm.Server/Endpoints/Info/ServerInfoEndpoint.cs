@@ -46,9 +46,13 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["load_format"] = engineOptions.LoadFormat.ToString().ToLowerInvariant(),
             ["dtype"] = engine?.DType.ToString().ToLowerInvariant() ?? engineOptions.DType,
             ["device"] = engine?.Device.ToString() ?? engineOptions.Device,
+            ["cpu_threads"] = engine is null ? engineOptions.CpuThreads : Native.IntraOpThreads.Current,
+            ["omp_wait_policy"] = engine?.Backend.OpenMpWaitPolicy,
             ["api_key_required"] = ApiKeyCheck.HasKeys(options.Value),
             ["max_request_body_bytes"] = options.Value.MaxRequestBodyBytes,
             ["max_prompts_per_request"] = options.Value.MaxPromptsPerRequest,
+            ["drain_timeout"] = options.Value.DrainTimeout.TotalSeconds,
+            ["health_check_timeout"] = options.Value.HealthGenerateTimeout.TotalSeconds,
             ["demo_model"] = options.Value.IsDemoModel,
         };
         foreach (var (name, value) in options.Value.ServerArguments)

@@ -1,3 +1,4 @@
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -29,17 +30,17 @@ internal sealed class EndpointPipeline(IOptions<DllmServerOptions> options, ILog
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            logger.LogDebug("{Method} {Path}: the client went away", context.Request.Method, context.Request.Path);
+            logger.ClientWentAway(context.Request.Method, context.Request.Path);
         }
         catch (Exception e)
         {
             var error = ApiErrors.From(e);
             if (!ApiErrors.IsReported(e))
-                logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+                logger.EndpointFailed(e, context.Request.Method, context.Request.Path);
             else if (error.StatusCode >= 500 && error.StatusCode != StatusCodes.Status503ServiceUnavailable)
-                logger.LogWarning("{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
+                logger.RequestServerError(context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             else
-                logger.Log(endpoint.IsProbe ? LogLevel.Debug : LogLevel.Information, "{Method} {Path}: {Status} {Message}", context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
+                logger.RequestRefused(endpoint.IsProbe ? LogLevel.Debug : LogLevel.Information, context.Request.Method, context.Request.Path, error.StatusCode, error.Message);
             if (!context.Response.HasStarted)
                 await ApiErrors.WriteAsync(context, error).ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using Dllm.Server.Diagnostics;
 using Dllm.Server.Endpoints.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -34,9 +35,9 @@ internal static class SseResponse
         {
             var error = ApiErrors.From(e);
             if (ApiErrors.IsReported(e))
-                logger.LogWarning("{Path}: stream ended by an error: {Message}", context.Request.Path, error.Message);
+                logger.StreamEndedByError(context.Request.Path, error.Message);
             else
-                logger.LogError(e, "{Path}: stream ended by an error", context.Request.Path);
+                logger.StreamFailed(e, context.Request.Path);
             await WriteEventAsync(response, DllmJson.Serialize(ApiErrors.ToJson(error)), cancellation).ConfigureAwait(false);
         }
         await WriteEventAsync(response, Done, cancellation).ConfigureAwait(false);

@@ -1,0 +1,41 @@
+using System.Runtime.InteropServices;
+
+namespace Dllm.Native;
+
+/// <summary>
+/// Sets libtorch's OpenMP wait policy before libtorch loads. GNU OpenMP (the <c>libgomp</c> libtorch links) reads
+/// <c>OMP_WAIT_POLICY</c> once, in its load-time constructor, from the <em>native</em> environment; .NET's
+/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> changes only the runtime's own copy on Unix, so
+/// the variable is set with libc's <c>setenv</c>, and only while libgomp is not loaded yet (that is, before
+/// <see cref="TorchBackend.Initialize"/> loads libtorch). A value the user set wins.
+/// </summary>
+internal static partial class OpenMpEnvironment
+{
+    /// <summary>OpenMP's wait-policy variable.</summary>
+    public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
+
+    /// <summary>
+    /// Sets <see cref="WaitPolicyVariable"/> to <paramref name="policy"/> unless it is already set (or
+    /// <paramref name="policy"/> is null), and says what OpenMP will use, e.g. <c>PASSIVE (set by Dllm)</c>.
+    /// </summary>
+    public static string ApplyWaitPolicy(string? policy)
+    {
+        if (NativeValue(WaitPolicyVariable) is string existing)
+            return $"{existing} (from {WaitPolicyVariable})";
+        if (policy is null)
+            return "OpenMP's default (spin, then sleep)";
+        if (SetEnv(WaitPolicyVariable, policy, overwrite: 0) != 0)
+            return $"OpenMP's default (setenv failed: errno {Marshal.GetLastPInvokeError()})";
+        Environment.SetEnvironmentVariable(WaitPolicyVariable, policy);
+        return $"{policy} (set by Dllm)";
+    }
+
+    /// <summary>A variable as native code (getenv) sees it.</summary>
+    internal static string? NativeValue(string name) => Marshal.PtrToStringUTF8(GetEnv(name));
+
+    [LibraryImport("libc.so.6", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    [LibraryImport("libc.so.6", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr GetEnv(string name);
+}
