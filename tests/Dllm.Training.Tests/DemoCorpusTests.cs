@@ -32,13 +32,11 @@ public sealed class DemoCorpusTests
         Assert.Equal([6, 8, 11, 35, 42, 57, 60, 73, 79, 91, 112, 121], heldOutCounts);
         var train = DemoCorpus.Generate(400, seed: 1, DemoSplit.Train);
         var heldOut = DemoCorpus.Generate(200, seed: 1, DemoSplit.HeldOut);
-        int[] Bounds(DemoExample e) => [int.Parse(e.Answer.Split(", ")[0]), int.Parse(e.Answer.Split(", ")[^1])];
-        var trainCounts = train.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)).ToList();
-        Assert.All(trainCounts, e => Assert.DoesNotContain(Bounds(e), heldOutCounts.Contains));
-        Assert.All(heldOut.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.Contains(Bounds(e).Max(), heldOutCounts));
-        // Counting ranges besides 1..N, and every digit still ends some trained count.
-        Assert.Contains(trainCounts, e => Bounds(e).Min() > 1);
-        Assert.Equal(10, trainCounts.Where(e => e.Task == "count-up").Select(e => Bounds(e)[1] % 10).Distinct().Count());
+        int Count(DemoExample e) => e.Answer.Split(", ").Length;
+        Assert.All(train.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.DoesNotContain(Count(e), heldOutCounts));
+        Assert.All(heldOut.Where(e => e.Task.StartsWith("count", StringComparison.Ordinal)), e => Assert.Contains(Count(e), heldOutCounts));
+        // Every last digit but 4 is held out somewhere, and every digit still ends some trained N.
+        Assert.Equal(10, train.Where(e => e.Task == "count-up").Select(e => Count(e) % 10).Distinct().Count());
         var trainPrompts = train.Where(e => e.Task != "memorised").Select(e => e.Prompt.Text).ToHashSet();
         Assert.DoesNotContain(heldOut.Where(e => e.Task != "memorised"), e => trainPrompts.Contains(e.Prompt.Text));
     }
