@@ -1,8 +1,8 @@
 namespace Dllm.Samples;
 
 /// <summary>
-/// The model a sample runs on: the given directory, or else Dllm's built-in demo model (<see cref="DemoModel"/>: tiny,
-/// random weights, written once into the cache), so every sample runs in seconds on a CPU without a download.
+/// The model a sample runs on: the given directory, or else Dllm's built-in demo model (<see cref="DemoModel"/>: small,
+/// trained by the project, written once into the cache), so every sample runs in seconds on a CPU without a download.
 /// </summary>
 internal static class SampleModel
 {
@@ -12,7 +12,7 @@ internal static class SampleModel
         if (modelPath is not null)
             return modelPath;
         string directory = await DemoModel.EnsureAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        output.WriteLine($"No --model-path given: using Dllm's built-in DEMO model with random weights at {directory} (its answers are meaningless text).");
+        output.WriteLine($"No --model-path given: using Dllm's built-in DEMO model at {directory} (a small model trained by dllm train: it counts and calls its demo tools, not LLaDA2.0-mini).");
         return directory;
     }
 }

@@ -15,7 +15,7 @@ internal static partial class CliLog
     [LoggerMessage(EventId = 3001, EventName = "BindFailure", Level = LogLevel.Debug, Message = "Bind failure")]
     public static partial void BindFailure(this ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3002, EventName = "ServingDemoModel", Level = LogLevel.Warning, Message = "No --model-path: serving the built-in DEMO model from {Path}: a tiny LLaDA2 shape with RANDOM weights and a synthetic tokenizer. Its answers are meaningless text. Pass --model-path <checkpoint directory> to serve a real model.")]
+    [LoggerMessage(EventId = 3002, EventName = "ServingDemoModel", Level = LogLevel.Warning, Message = "No --model-path: serving the built-in DEMO model from {Path}: a small 7 M-parameter LLaDA2 model trained by dllm train, not LLaDA2.0-mini. It can count (\"Write the number from 1 to N\"), call its two demo tools and little else (docs/demo-model.md). Pass --model-path <checkpoint directory> to serve a real model.")]
     public static partial void ServingDemoModel(this ILogger logger, string path);
 
     // 3100-3199: dllm synth.

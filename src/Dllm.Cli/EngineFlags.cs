@@ -19,7 +19,7 @@ internal sealed class EngineFlags
     /// <summary>Creates the flags.</summary>
     public EngineFlags()
     {
-        Add(new Option<string?>("--model-path") { Description = "A local Hugging Face model directory (config.json, *.safetensors, tokenizer.json). Models are not downloaded. Without it, a small built-in demo model with random weights is served." },
+        Add(new Option<string?>("--model-path") { Description = "A local Hugging Face model directory (config.json, *.safetensors, tokenizer.json). Models are not downloaded. Without it, the small built-in demo model (trained by dllm train) is served." },
             nameof(DllmEngineOptions.ModelPath), (o, v) => o.ModelPath = v ?? "");
         Add(new Option<LoadFormat>("--load-format") { Description = "auto, safetensors, or dummy (random weights from config.json, for speed tests).", CustomParser = ParseLoadFormat },
             nameof(DllmEngineOptions.LoadFormat), (o, v) => o.LoadFormat = v);

@@ -85,7 +85,7 @@ internal static class ServeHost
         var state = app.Services.GetRequiredService<DllmServerState>();
         var serverLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dllm.serve");
         app.Lifetime.ApplicationStarted.Register(() =>
-            serverLogger.ServeListening(string.Join(", ", app.Urls), demo ? " (DEMO model, random weights)" : ""));
+            serverLogger.ServeListening(string.Join(", ", app.Urls), demo ? " (the built-in demo model, not LLaDA2.0-mini)" : ""));
         try
         {
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -116,10 +116,10 @@ internal static class ServeHost
         app.MapFallback("{*path}", RouteMissResponses.NotFoundAsync);
     }
 
-    /// <summary>The options over the built-in demo model, written on first use (this loads the native backend).</summary>
+    /// <summary>The options over the built-in demo model, written into the cache on first use.</summary>
     private static async Task<DllmEngineOptions> DemoOptionsAsync(DllmEngineOptions engine, ILogger logger, CancellationToken cancellationToken)
     {
-        string path = await DemoModel.EnsureAsync(new TorchBackendOptions { LibTorchDirectory = engine.LibTorchDirectory }, logger, cancellationToken).ConfigureAwait(false);
+        string path = await DemoModel.EnsureAsync(logger, cancellationToken).ConfigureAwait(false);
         logger.ServingDemoModel(path);
         return engine with { ModelPath = path, ServedModelName = engine.ServedModelName ?? DemoModel.ServedModelName };
     }

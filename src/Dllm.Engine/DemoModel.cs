@@ -1,30 +1,32 @@
 using Dllm.Diagnostics;
-using Dllm.Checkpoints;
-using Dllm.Model;
-using Dllm.Native;
-using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TorchSharp;
 
 namespace Dllm;
 
 /// <summary>
-/// The built-in demo model: a tiny LLaDA2 shape with seeded random weights (peaked, so it commits several tokens per
-/// step) and a small synthetic tokenizer that knows the chat markers. It runs in seconds on a CPU with no download;
-/// its output is meaningless text. <c>dllm serve</c> without <c>--model-path</c>, the samples and package users all get
-/// this one model: <c>ModelPath = await DemoModel.EnsureAsync()</c>. Written once into the cache folder
-/// (<c>$DLLM_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/dllm</c>, else <c>~/.cache/dllm</c>), atomically, and reused.
+/// The built-in demo model: a small LLaDA2 MoE model (7.2 M parameters: 4 layers, the first dense, then 16 experts
+/// with group-limited routing; a 1,474-token byte-level BPE) trained by the project itself with <c>dllm train</c> on
+/// generated chat examples: counting (the seed's "Write the number from 1 to N"), copying, sums, sorting, tool calls
+/// and a few answers learned by heart. It is not LLaDA2.0-mini: it knows only those tasks (docs/demo-model.md says how
+/// well). The checkpoint ships inside this assembly (bfloat16 safetensors, 14 MB) and is written once into the cache
+/// folder (<c>$DLLM_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/dllm</c>, else <c>~/.cache/dllm</c>), atomically, and reused.
+/// <c>dllm serve</c> without <c>--model-path</c>, the samples and package users all get this one model:
+/// <c>ModelPath = await DemoModel.EnsureAsync()</c>.
 /// </summary>
 public static class DemoModel
 {
-    /// <summary>The demo model's folder name in the cache; the suffix changes when its recipe changes.</summary>
-    public const string FolderName = "demo-tiny";
+    /// <summary>The demo model's folder name in the cache; the suffix changes when the model changes.</summary>
+    public const string FolderName = "demo-v2";
 
     /// <summary>The model name a server reports for the demo model.</summary>
-    public const string ServedModelName = "dllm-demo-tiny";
+    public const string ServedModelName = "dllm-demo";
 
-    private const string Marker = "dllm-demo-v1.txt";
+    /// <summary>The checkpoint's files, as embedded in this assembly (resource <c>Dllm.DemoModel/NAME</c>).</summary>
+    public static IReadOnlyList<string> Files { get; } = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "training_args.json"];
+
+    private const string ResourcePrefix = "Dllm.DemoModel/";
+    private const string Marker = "dllm-demo-v2.txt";
 
     /// <summary>Where <see cref="EnsureAsync"/> keeps the demo model (it may not exist yet).</summary>
     public static string Directory => Path.Combine(DllmCache.Root, FolderName);
@@ -33,37 +35,28 @@ public static class DemoModel
     public static bool IsDemoModel(string modelPath) =>
         File.Exists(Path.Combine(modelPath, Marker));
 
-    /// <summary>
-    /// The demo model's directory, written first when missing (which loads the native backend with
-    /// <paramref name="backendOptions"/>, as any engine would).
-    /// </summary>
-    /// <exception cref="TorchBackendException">The native backend could not be loaded; the message says what to add.</exception>
-    /// <exception cref="PlatformNotSupportedException">Not linux-x64.</exception>
-    public static Task<string> EnsureAsync(TorchBackendOptions? backendOptions = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    /// <summary>The demo model's directory, written from the embedded checkpoint first when missing.</summary>
+    public static async Task<string> EnsureAsync(ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         string directory = Directory;
         if (IsDemoModel(directory))
-            return Task.FromResult(directory);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.Run(() => Write(directory, backendOptions, logger ?? NullLogger.Instance), cancellationToken);
-    }
-
-    private static string Write(string directory, TorchBackendOptions? backendOptions, ILogger logger)
-    {
-        logger.WritingDemoModel(directory);
-        TorchBackend.Initialize(backendOptions, logger);
+            return directory;
+        (logger ?? NullLogger.Instance).WritingDemoModel(directory);
         string root = Path.GetDirectoryName(directory)!;
         System.IO.Directory.CreateDirectory(root);
         string staging = Path.Combine(root, $"{FolderName}.staging-{Guid.NewGuid():N}");
         try
         {
-            SyntheticModelDirectory.Write(staging, LLaDA2Shapes.Tiny(layers: 3), SyntheticTokenizerLayout.Small, new SyntheticCheckpointOptions
+            System.IO.Directory.CreateDirectory(staging);
+            var assembly = typeof(DemoModel).Assembly;
+            foreach (string file in Files)
             {
-                Seed = 2025,
-                DType = torch.ScalarType.Float32,
-                LogitSharpness = 300,
-            });
-            File.WriteAllText(Path.Combine(staging, Marker), "dllm built-in demo model: tiny LLaDA2 shape, random weights, synthetic tokenizer.\n");
+                await using var source = assembly.GetManifestResourceStream(ResourcePrefix + file)
+                    ?? throw new InvalidOperationException($"the demo model's {file} is missing from {assembly.GetName().Name} (a broken build)");
+                await using var target = File.Create(Path.Combine(staging, file));
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+            await File.WriteAllTextAsync(Path.Combine(staging, Marker), "dllm built-in demo model: a small LLaDA2 MoE model trained by dllm train (docs/demo-model.md).\n", cancellationToken).ConfigureAwait(false);
             if (System.IO.Directory.Exists(directory))
                 System.IO.Directory.Delete(directory, recursive: true); // an incomplete earlier attempt
             System.IO.Directory.Move(staging, directory);

@@ -14,7 +14,7 @@ public sealed record DllmChatClientSettings : DllmEngineOptions
     [SetsRequiredMembers]
     public DllmChatClientSettings() => ModelPath = "";
 
-    /// <summary>Most tokens to generate when a request does not say; null: the engine's default.</summary>
+    /// <summary>Most tokens to generate when a request does not say; null: to the end of the turn (at most the context).</summary>
     public int? DefaultMaxOutputTokens { get; set; }
 
     /// <summary>The chat client options these settings describe.</summary>

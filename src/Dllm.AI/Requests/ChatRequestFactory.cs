@@ -16,8 +16,12 @@ internal static class ChatRequestFactory
     /// <summary>The chat request for the conversation <paramref name="rendered"/> under <paramref name="options"/>.</summary>
     public static ChatRequest Create(IChatClient client, ChatRequest rendered, ChatOptions? options, DllmChatClientOptions clientOptions, string requestId)
     {
-        SamplingParams baseline = options?.RawRepresentationFactory?.Invoke(client) as SamplingParams
+        var raw = options?.RawRepresentationFactory?.Invoke(client) as SamplingParams;
+        SamplingParams baseline = raw
             ?? (clientOptions.DefaultMaxOutputTokens is int max ? SamplingParams.Default with { MaxNewTokens = max } : SamplingParams.Default);
+        // No limit anywhere: the answer runs to its end of turn, at most to the end of the context (as the
+        // /v1/chat/completions route without max_tokens).
+        bool untilContextEnd = raw is null && clientOptions.DefaultMaxOutputTokens is null && options?.MaxOutputTokens is null;
         AdditionalPropertiesDictionary? properties = options?.AdditionalProperties;
         SamplingParams sampling = baseline with
         {
@@ -34,6 +38,7 @@ internal static class ChatRequestFactory
             Generation = new GenerateRequest
             {
                 Sampling = sampling,
+                UntilContextEnd = untilContextEnd,
                 RequestId = requestId,
                 Threshold = AdditionalPropertyReader.GetNumber(properties, DllmChatOptionKeys.Threshold),
                 BlockSize = AdditionalPropertyReader.GetInteger(properties, DllmChatOptionKeys.BlockSize),

@@ -36,7 +36,7 @@ public sealed class SampleTests
         var lines = await RunAsync(OfflineEngineSample.RunAsync, "--max-new-tokens", "4");
 
         // The one built-in demo model of the engine package, the one `dllm serve` serves.
-        Assert.Equal($"No --model-path given: using Dllm's built-in DEMO model with random weights at {DemoModel.Directory} (its answers are meaningless text).", lines[0]);
+        Assert.Equal($"No --model-path given: using Dllm's built-in DEMO model at {DemoModel.Directory} (a small model trained by dllm train: it counts and calls its demo tools, not LLaDA2.0-mini).", lines[0]);
         Assert.True(DemoModel.IsDemoModel(DemoModel.Directory));
         Assert.Single(lines, l => l.StartsWith("Finish reason: length; 4 tokens in ", StringComparison.Ordinal));
     }
