@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUT_DIR [SEED] [STEPS]}"
 seed="${2:-1}"
-steps="${3:-3000}"
+steps="${3:-4750}"
 args=(train
   --output "$out"            # [OutputDirectory]
   --seed "$seed"             # [Seed]: data, initial weights, noise

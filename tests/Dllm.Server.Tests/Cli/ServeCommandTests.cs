@@ -55,18 +55,24 @@ public class ServeCommandTests
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(1) };
         await WaitForHealthAsync(client, serve);
 
+        // The seed's counting request, with no token limit: the trained demo model counts to 128 and stops there.
+        var counting = await (await client.PostAsync("/generate", new StringContent(
+            System.Text.Json.JsonSerializer.Serialize(new { text = SeedRequests.NumbersPrompt, sampling_params = new { temperature = 0, max_new_tokens = 1024 } }),
+            System.Text.Encoding.UTF8, "application/json"))).JsonAsync();
         var answer = await (await client.PostAsync("/generate", SeedRequests.Single)).JsonAsync();
         var info = await (await client.GetAsync("/get_server_info")).JsonAsync();
         serve.Terminate();
         int exit = await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.False(string.IsNullOrEmpty(answer.GetProperty("text").GetString()));
-        Assert.Contains(answer.GetProperty("meta_info").GetProperty("finish_reason").GetProperty("type").GetString(), new[] { "stop", "length" });
+        Assert.Equal(string.Join(", ", Enumerable.Range(1, 128)), counting.GetProperty("text").GetString());
+        Assert.Equal("stop", counting.GetProperty("meta_info").GetProperty("finish_reason").GetProperty("type").GetString());
+        Assert.StartsWith("The Great Wall of China", answer.GetProperty("text").GetString());
+        Assert.Equal("stop", answer.GetProperty("meta_info").GetProperty("finish_reason").GetProperty("type").GetString());
         Assert.True(info.GetProperty("demo_model").GetBoolean());
-        Assert.Equal("dllm-demo-tiny", info.GetProperty("served_model_name").GetString());
+        Assert.Equal(DemoModel.ServedModelName, info.GetProperty("served_model_name").GetString());
         Assert.Equal(port, info.GetProperty("port").GetInt32());
         Assert.Contains("DEMO model", serve.Output);
-        Assert.Contains("RANDOM weights", serve.Output);
+        Assert.Contains("not LLaDA2.0-mini", serve.Output);
         Assert.True(exit == 0, serve.Output);
         Assert.Contains("Server stopped", serve.Output);
     }
