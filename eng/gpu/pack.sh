@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the CUDA bundle in .gpu/ (ignored by git, at most 64 MiB):
 #   .gpu/dotnet.tar.xz  the .NET runtime (host + Microsoft.NETCore.App + Microsoft.AspNetCore.App)
-#   .gpu/app/           the framework-dependent dllm app, built with -p:DllmTorchBackend=external:
+#   .gpu/app/           the framework-dependent dllm app, built with -p:DllmTorchBackend=external (and without the
+#                       embedded demo model, -p:DllmEmbedDemoModel=false, to stay under the carry limit: pass --model-path):
 #                       managed DLLs + libLibTorchSharp.so, no libtorch (the host's PyTorch provides it)
 #   .gpu/bench/         the benchmark program, built the same way (when bench/ exists)
 #   .gpu/openai-client/ the OpenAI .NET SDK sample, to check a running server's /v1 routes
@@ -23,7 +24,7 @@ publish() { # project output-folder
   echo "pack: publishing $1 -> .gpu/$2 (external libtorch)"
   rm -rf "$out/$2"
   dotnet publish "$root/$1" -c Release -r linux-x64 --self-contained false \
-    -p:DllmTorchBackend=external -o "$out/$2" -nologo -v:q
+    -p:DllmTorchBackend=external -p:DllmEmbedDemoModel=false -o "$out/$2" -nologo -v:q
   if ls "$out/$2"/libtorch_cpu.so >/dev/null 2>&1; then
     echo "pack: ERROR: .gpu/$2 contains libtorch; the bundle must use the host's" >&2; exit 1
   fi

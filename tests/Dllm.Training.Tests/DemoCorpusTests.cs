@@ -61,6 +61,16 @@ public sealed class DemoCorpusTests
     }
 
     [Fact]
+    public void Tool_calls_name_a_function_of_the_tools_block_with_or_without_a_plugin_prefix()
+    {
+        var calls = DemoCorpus.Generate(600, seed: 4, DemoSplit.Train).Where(e => e.Task == "tool-call").ToList();
+        Assert.All(calls, e => Assert.Contains(e.Tools, t => e.Answer.Contains($"\"name\": \"{t.Name}\"", StringComparison.Ordinal)));
+        Assert.Contains(calls, e => e.Tools.All(t => t.Name.StartsWith("get_", StringComparison.Ordinal)));
+        Assert.Contains(calls, e => e.Tools.All(t => t.Name.Contains("-get_", StringComparison.Ordinal)));
+        Assert.Contains(calls, e => e.Tools.Count == 1);
+    }
+
+    [Fact]
     public void Every_generated_task_has_its_answer_format()
     {
         var random = new Random(3);

@@ -8,7 +8,10 @@ namespace Dllm.Training.Data;
 /// <c>get_time(city)</c>): the call, where the system turn's tools block describes the functions and the answer is
 /// the call exactly as the chat template writes one (<c>&lt;tool_call&gt;\n{"name": "get_weather", "arguments":
 /// {"city": "Paris"}}\n&lt;/tool_call&gt;</c>); and the answer, where the conversation goes on with that call and an
-/// OBSERVATION turn holding the result, and the answer is a sentence that uses the result.
+/// OBSERVATION turn holding the result, and the answer is a sentence that uses the result. The tools block lists both
+/// functions (in either order) or only the one the question needs, and half the examples give the functions a plugin
+/// prefix (<c>demo-get_weather</c>, as Semantic Kernel names a plugin's functions), so the call follows the names the
+/// host offers.
 /// </summary>
 /// <param name="withObservation">Generate the answer after the observation instead of the call.</param>
 public sealed class ToolTask(bool withObservation) : IDemoTask
@@ -27,6 +30,10 @@ public sealed class ToolTask(bool withObservation) : IDemoTask
         "Moscow", "Istanbul", "Chicago", "Boston", "Denver", "Austin", "Miami", "Zurich", "Geneva", "Munich", "Milan",
     ];
 
+    /// <summary>Plugin prefixes a host may put before a function's name (Semantic Kernel writes <c>plugin-function</c>);
+    /// "" (no prefix) is drawn half the time.</summary>
+    private static readonly string[] Prefixes = ["", "", "", "", "", "demo-", "weather-", "tools-", "Demo-", "DemoTools-"];
+
     private static readonly string[] Conditions = ["sunny", "cloudy", "rainy", "windy", "snowy", "foggy"];
 
     /// <inheritdoc />
@@ -41,10 +48,18 @@ public sealed class ToolTask(bool withObservation) : IDemoTask
     {
         string city = Cities[r.Next(Cities.Length)];
         bool weather = r.Next(2) == 0;
-        string function = weather ? "get_weather" : "get_time";
+        string prefix = Prefixes[r.Next(Prefixes.Length)];
+        string function = prefix + (weather ? "get_weather" : "get_time");
+        // Both tools in either order, or only the one that answers the question.
+        IReadOnlyList<ToolDefinition> tools = [.. (r.Next(3) switch
+        {
+            0 => Tools.Where(t => t.Name == (weather ? "get_weather" : "get_time")),
+            1 => Tools.Reverse(),
+            _ => Tools,
+        }).Select(t => t with { Name = prefix + t.Name })];
         string user = weather ? $"What is the weather in {city}?" : $"What time is it in {city}?";
         if (!withObservation)
-            return (user, new DemoExample(Name, [ChatTurn.User(user)], Tools, CallText(function, city)));
+            return (user, new DemoExample(Name, [ChatTurn.User(user)], tools, CallText(function, city)));
         string result, answer;
         if (weather)
         {
@@ -61,6 +76,6 @@ public sealed class ToolTask(bool withObservation) : IDemoTask
         }
         var call = new ToolCallRequest(function, $"{{\"city\": \"{city}\"}}");
         IReadOnlyList<ChatTurn> messages = [ChatTurn.User(user), ChatTurn.Assistant("", call), ChatTurn.Tool(result)];
-        return (user + result, new DemoExample(Name, messages, Tools, answer));
+        return (user + result, new DemoExample(Name, messages, tools, answer));
     });
 }
