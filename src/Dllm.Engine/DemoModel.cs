@@ -17,7 +17,7 @@ namespace Dllm;
 public static class DemoModel
 {
     /// <summary>The demo model's folder name in the cache; the suffix changes when the model changes.</summary>
-    public const string FolderName = "demo-v2";
+    public const string FolderName = "demo-v3";
 
     /// <summary>The model name a server reports for the demo model.</summary>
     public const string ServedModelName = "dllm-demo";
@@ -26,7 +26,7 @@ public static class DemoModel
     public static IReadOnlyList<string> Files { get; } = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "training_args.json"];
 
     private const string ResourcePrefix = "Dllm.DemoModel/";
-    private const string Marker = "dllm-demo-v2.txt";
+    private const string Marker = "dllm-demo-v3.txt";
 
     /// <summary>Where <see cref="EnsureAsync"/> keeps the demo model (it may not exist yet).</summary>
     public static string Directory => Path.Combine(DllmCache.Root, FolderName);
