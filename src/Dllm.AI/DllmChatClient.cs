@@ -60,9 +60,26 @@ public sealed class DllmChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    /// <remarks>The same as collecting <see cref="GetStreamingResponseAsync"/>: one assistant message, its usage and finish reason.</remarks>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+    /// <remarks>
+    /// The same as collecting <see cref="GetStreamingResponseAsync"/>: one assistant message, its usage and finish reason;
+    /// with <see cref="DllmChatOptionKeys.ReturnSteps"/>, all the denoising steps, in order, under
+    /// <see cref="DllmChatUpdateKeys.Steps"/> of the response's additional properties.
+    /// </remarks>
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var updates = new List<ChatResponseUpdate>();
+        List<DenoisingStep>? steps = null;
+        await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            if (update.RawRepresentation is GenerationUpdate { Steps: { } updateSteps })
+                (steps ??= []).AddRange(updateSteps);
+        }
+        var response = updates.ToChatResponse();
+        if (steps is not null)
+            (response.AdditionalProperties ??= [])[DllmChatUpdateKeys.Steps] = steps;
+        return response;
+    }
 
     /// <inheritdoc />
     /// <remarks>

@@ -330,7 +330,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         string id = prepared.RequestId;
         var request = prepared.Request;
         var engineRequest = new EngineRequest(id, prepared.PromptIdArray, prepared.Sampling, prepared.Algorithm,
-            Tokenizer.CreateStreamingDetokenizer(prepared.Sampling.SkipSpecialTokens), request.QueueGroup, request.Timeout);
+            Tokenizer.CreateStreamingDetokenizer(prepared.Sampling.SkipSpecialTokens), request.QueueGroup, request.Timeout,
+            request.ReturnSteps ? new StepRecorder(Tokenizer) : null);
         if (!_active.TryAdd(id, engineRequest))
         {
             engineRequest.Dispose();

@@ -46,6 +46,13 @@ public sealed record GenerateRequest
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Report every denoising step: each update's <see cref="GenerationUpdate.Steps"/> then lists the steps since the
+    /// previous update (which positions each committed, with ids, text and confidences, and the masks left). Off (the
+    /// default): <see cref="GenerationUpdate.Steps"/> is null and nothing is recorded.
+    /// </summary>
+    public bool ReturnSteps { get; init; }
+
     /// <summary>A text prompt.</summary>
     public static GenerateRequest FromText(string text, SamplingParams? sampling = null) => new() { Text = text, Sampling = sampling ?? new() };
 

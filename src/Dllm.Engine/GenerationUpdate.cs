@@ -26,6 +26,12 @@ public sealed record GenerationUpdate
     /// <summary>Denoising forwards so far.</summary>
     public required int DenoisingSteps { get; init; }
 
+    /// <summary>
+    /// With <see cref="GenerateRequest.ReturnSteps"/>: the denoising steps since the previous update, in order (the last
+    /// update of an aborted request may list steps of a block that never resolved); otherwise null.
+    /// </summary>
+    public IReadOnlyList<DenoisingStep>? Steps { get; init; }
+
     /// <summary>Set on the last update.</summary>
     public FinishReason? FinishReason { get; init; }
 

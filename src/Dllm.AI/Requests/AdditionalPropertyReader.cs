@@ -44,6 +44,22 @@ internal static class AdditionalPropertyReader
         };
     }
 
+    /// <summary>The value of <paramref name="key"/> as a boolean (<c>true</c>/<c>false</c>, also as text).</summary>
+    public static bool? GetBoolean(AdditionalPropertiesDictionary? properties, string key)
+    {
+        object? value = Find(properties, key);
+        return value switch
+        {
+            null => null,
+            bool flag => flag,
+            string text when bool.TryParse(text, out bool flag) => flag,
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            JsonElement { ValueKind: JsonValueKind.False } => false,
+            JsonElement { ValueKind: JsonValueKind.String } element when bool.TryParse(element.GetString(), out bool flag) => flag,
+            _ => throw Invalid(key, value, "true or false"),
+        };
+    }
+
     private static object? Find(AdditionalPropertiesDictionary? properties, string key) =>
         properties is not null && properties.TryGetValue(key, out object? value) && value is not JsonElement { ValueKind: JsonValueKind.Null }
             ? value

@@ -6,7 +6,7 @@ namespace Dllm.AI.Requests;
 
 /// <summary>
 /// Maps <see cref="ChatOptions"/> onto the chat request: Temperature, TopP, TopK, MaxOutputTokens, StopSequences and
-/// Seed onto <see cref="SamplingParams"/>; the diffusion knobs of <see cref="DllmChatOptionKeys"/> from the additional
+/// Seed onto <see cref="SamplingParams"/>; the diffusion knobs and the step report of <see cref="DllmChatOptionKeys"/> from the additional
 /// properties; a <see cref="SamplingParams"/> returned by <see cref="ChatOptions.RawRepresentationFactory"/> as the
 /// starting point. The stop rules of a chat (end of turn) are the chat policy's (<see cref="ChatRequestBuilder"/>).
 /// Options with no engine counterpart (penalties, response format, ...) are ignored.
@@ -43,6 +43,7 @@ internal static class ChatRequestFactory
                 Threshold = AdditionalPropertyReader.GetNumber(properties, DllmChatOptionKeys.Threshold),
                 BlockSize = AdditionalPropertyReader.GetInteger(properties, DllmChatOptionKeys.BlockSize),
                 Algorithm = AdditionalPropertyReader.GetString(properties, DllmChatOptionKeys.Algorithm),
+                ReturnSteps = AdditionalPropertyReader.GetBoolean(properties, DllmChatOptionKeys.ReturnSteps) ?? false,
             },
         };
     }

@@ -8,7 +8,8 @@ namespace Dllm.AI.Responses;
 /// Turns the engine's updates for one response into <see cref="ChatResponseUpdate"/>s: one per resolved block, each
 /// with the response's ids, creation time, model id and the assistant role, its text what the chat policy's
 /// <see cref="ChatStreamGate"/> lets show; the last one also with the rest of the text, the tool calls, one
-/// <see cref="UsageContent"/> and the finish reason. Not thread-safe: one per response.
+/// <see cref="UsageContent"/> and the finish reason; with <see cref="DllmChatOptionKeys.ReturnSteps"/>, the engine's step
+/// records under <see cref="DllmChatUpdateKeys.Steps"/> of each update's additional properties. Not thread-safe: one per response.
 /// </summary>
 internal sealed class ResponseUpdateBuilder(string responseId, string messageId, string modelId, DateTimeOffset createdAt, ChatStreamGate gate)
 {
@@ -41,6 +42,7 @@ internal sealed class ResponseUpdateBuilder(string responseId, string messageId,
         ModelId = modelId,
         FinishReason = finishReason,
         RawRepresentation = update,
+        AdditionalProperties = update.Steps is null ? null : new() { [DllmChatUpdateKeys.Steps] = update.Steps },
     };
 
     private static List<AIContent> Text(string text) => text.Length > 0 ? [new TextContent(text)] : [];

@@ -15,8 +15,9 @@ internal sealed class EngineRequest : IDisposable
     private volatile string? _cancelReason;
 
     public EngineRequest(string id, int[] promptIds, SamplingParams sampling, IDiffusionAlgorithm algorithm, StreamingDetokenizer detokenizer,
-        string? queueGroup = null, TimeSpan? timeout = null)
+        string? queueGroup = null, TimeSpan? timeout = null, StepRecorder? steps = null)
     {
+        Steps = steps;
         Id = id;
         QueueGroup = queueGroup;
         Timeout = timeout;
@@ -40,6 +41,9 @@ internal sealed class EngineRequest : IDisposable
     public StreamingDetokenizer Detokenizer { get; }
     public torch.Generator? Generator { get; }
     public Channel<GenerationUpdate> Updates { get; } = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleWriter = true });
+
+    /// <summary>The recorder of its denoising steps when it asked for them, else null (nothing recorded).</summary>
+    public StepRecorder? Steps { get; }
 
     /// <summary>The K/V cache slot while running, else -1.</summary>
     public int Slot { get; set; } = -1;

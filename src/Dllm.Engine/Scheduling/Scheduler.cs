@@ -213,7 +213,9 @@ internal sealed class Scheduler : IDisposable
                 var confidences = proposals.Confidences.AsSpan(i * blockSize, blockSize);
                 var block = request.Block!;
                 int committed = block.Committed;
+                request.Steps?.Before(block);
                 bool resolved = request.Algorithm.Step(block, tokens, confidences);
+                request.Steps?.After(request.DenoisingSteps, block, request.BlockStart - request.PromptIds.Length, confidences);
                 _telemetry.OnStep(block.Committed - committed);
                 if (resolved)
                     OnBlockResolved(request);
@@ -306,6 +308,7 @@ internal sealed class Scheduler : IDisposable
         OutputIds = request.OutputIds.ToArray(),
         PromptTokens = request.PromptIds.Length,
         DenoisingSteps = request.DenoisingSteps,
+        Steps = request.Steps?.Drain(),
         FinishReason = finish,
         Latency = finish is null ? null : request.Elapsed,
     };

@@ -30,6 +30,8 @@ public class BadInputTests(ServerFixture fixture)
         { "/generate", """{"text": "a", "sampling_params": {"temperature": 3.5e38}}""", "sampling_params.temperature", "the float32 range" },
         { "/generate", """{"text": "a", "sampling_params": {"top_p": 1e-46}}""", "sampling_params.top_p", "the smallest float32" },
         { "/generate", """{"text": "a", "sampling_params": {"min_p": 1e-46}}""", "sampling_params.min_p", "the smallest float32" },
+        { "/generate", """{"text": "a", "stream": true, "return_steps": "yes"}""", "return_steps", "return_steps must be true or false" },
+        { "/generate", """{"text": "a", "return_steps": true}""", "return_steps", "return_steps needs \"stream\": true" },
         { "/generate", """{"text": 5}""", "text", "must be a string or a list of strings" },
         { "/generate", """{"text": ["a", 7]}""", "text[1]", "must be a string" },
         { "/generate", """{"input_ids": "1 2 3"}""", "input_ids", "must be a list" },

@@ -9,7 +9,7 @@ namespace Dllm.Server.Endpoints.Generate;
 /// <summary>
 /// Reads SGLang's <c>/generate</c> body: <c>text</c> (string or list) or <c>input_ids</c> (list of ints or list of
 /// lists), exactly one; <c>sampling_params</c> (object, or a list with one object per prompt); <c>rid</c> (string, or a
-/// list for a batch); <c>stream</c>. Other top-level fields SGLang has are ignored, except the ones asking for
+/// list for a batch); <c>stream</c>; <c>return_steps</c> (this engine's per-step records, streams only). Other top-level fields SGLang has are ignored, except the ones asking for
 /// something this server cannot return (multimodal inputs, logprobs, hidden states, LoRA), which are a 400.
 /// </summary>
 internal static class GenerateCallReader
@@ -39,9 +39,19 @@ internal static class GenerateCallReader
         var sampling = ReadSampling(root, prompts.Count, isBatch);
         var ids = ReadRequestIds(root, prompts.Count, isBatch);
         bool stream = JsonFields.TryGet(root, "stream", out var streamValue) && JsonFields.Bool(streamValue, "stream");
-        var requests = prompts.Select((prompt, i) => prompt with { Sampling = sampling[i], RequestId = ids[i] }).ToList();
+        bool returnSteps = ReadReturnSteps(root, stream);
+        var requests = prompts.Select((prompt, i) => prompt with { Sampling = sampling[i], RequestId = ids[i], ReturnSteps = returnSteps }).ToList();
         bool samplingPerPrompt = JsonFields.TryGet(root, "sampling_params", out var samplingValue) && samplingValue.ValueKind == JsonValueKind.Array;
         return new GenerateCall(requests, isBatch, stream, samplingPerPrompt);
+    }
+
+    /// <summary><c>return_steps</c>: a boolean; true only with <c>stream</c> (the step records ride on the events).</summary>
+    private static bool ReadReturnSteps(JsonElement root, bool stream)
+    {
+        bool returnSteps = JsonFields.TryGet(root, "return_steps", out var value) && JsonFields.Bool(value, "return_steps");
+        return !returnSteps || stream
+            ? returnSteps
+            : throw ApiException.BadRequest("return_steps needs \"stream\": true (the step records ride on the stream's events).", "return_steps");
     }
 
     private static (IReadOnlyList<GenerateRequest> Prompts, bool IsBatch) ReadPrompts(JsonElement root, int maxPrompts)

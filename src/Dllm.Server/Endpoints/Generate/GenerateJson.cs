@@ -5,7 +5,8 @@ namespace Dllm.Server.Endpoints.Generate;
 
 /// <summary>
 /// SGLang's <c>/generate</c> output object: cumulative <c>text</c> and <c>output_ids</c>, and <c>meta_info</c> (id,
-/// finish_reason, prompt/completion/cached tokens, e2e_latency in seconds, and this engine's denoising_steps);
+/// finish_reason, prompt/completion/cached tokens, e2e_latency in seconds, and this engine's denoising_steps, and its
+/// step records, <c>steps</c> (<see cref="StepsJson"/>), when the request asked for them);
 /// <c>index</c> is added for the events of a list input.
 /// </summary>
 internal static class GenerateJson
@@ -29,6 +30,8 @@ internal static class GenerateJson
                 ["denoising_steps"] = state.DenoisingSteps,
             },
         };
+        if (state.Steps is not null)
+            result["meta_info"]!["steps"] = StepsJson.From(state.Steps);
         if (withIndex)
             result["index"] = update.Index;
         return result;
