@@ -4,6 +4,7 @@ using Dllm.Server.Endpoints.Health;
 using Dllm.Server.Endpoints.Info;
 using Dllm.Server.Endpoints.OpenAI;
 using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Playground;
 
 namespace Dllm.Server.Endpoints;
 
@@ -21,6 +22,7 @@ internal static class DllmEndpoints
         typeof(ChatCompletionsEndpoint),
         typeof(CompletionsEndpoint),
         typeof(AbortEndpoint),
+        typeof(PlaygroundEndpoint),
     ];
 
     /// <summary>Creates the endpoint <paramref name="type"/> with its services.</summary>

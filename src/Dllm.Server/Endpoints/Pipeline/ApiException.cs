@@ -36,6 +36,9 @@ internal sealed class ApiException(int statusCode, string message, string type, 
     public static ApiException ForeignOrigin(string origin) =>
         new(403, $"requests from the origin '{(origin.Length <= 100 ? origin : origin[..100] + "...")}' are not allowed: only the server's own origin and its --allowed-origins are.", InvalidRequest, "Origin", "origin_not_allowed");
 
+    /// <summary>404: the route exists but has no such resource (e.g. a playground file).</summary>
+    public static ApiException NotFound(string message) => new(404, message, InvalidRequest, code: "not_found");
+
     /// <summary>413: the body is larger than <paramref name="limit"/> bytes (or than the web server's own limit when null).</summary>
     public static ApiException TooLarge(long? limit) =>
         new(413, $"the request body is larger than the server's limit{(limit is null ? "" : $" of {limit} bytes")}.", InvalidRequest, code: "request_too_large");
