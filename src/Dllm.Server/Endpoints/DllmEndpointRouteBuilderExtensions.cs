@@ -14,7 +14,8 @@ public static class DllmEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/generate</c>, <c>/health</c>, <c>/health_generate</c>, <c>/get_model_info</c>, <c>/get_server_info</c>,
-    /// <c>/v1/models</c>, <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/abort_request</c> and, with
+    /// <c>/v1/models</c>, <c>/v1/chat/completions</c>, <c>/v1/completions</c>, <c>/abort_request</c>, the playground page
+    /// (<c>/</c> and its files under <c>/playground/</c>) and, with
     /// <see cref="DllmServerOptions.EnableMetrics"/>, the Prometheus text at <c>/metrics</c> (under
     /// <paramref name="prefix"/>, default none, as SGLang clients expect). Needs <c>services.AddDllmServer(...)</c>.
     /// Another method on one of these paths gets a JSON 405 with <c>Allow</c>; unknown paths are the app's to answer.
