@@ -8,7 +8,7 @@ namespace Dllm.Server.Endpoints.Generate;
 
 /// <summary>
 /// Reads SGLang's <c>/generate</c> body: <c>text</c> (string or list) or <c>input_ids</c> (list of ints or list of
-/// lists), exactly one; <c>sampling_params</c> (object, or a list with one object per prompt); <c>rid</c> (string, or a
+/// lists), exactly one; <c>sampling_params</c> (object, or a list with one object per prompt; with this engine's <c>threshold</c> and <c>block_size</c>); <c>rid</c> (string, or a
 /// list for a batch); <c>stream</c>; <c>return_steps</c> (this engine's per-step records, streams only). Other top-level fields SGLang has are ignored, except the ones asking for
 /// something this server cannot return (multimodal inputs, logprobs, hidden states, LoRA), which are a 400.
 /// </summary>
@@ -40,7 +40,7 @@ internal static class GenerateCallReader
         var ids = ReadRequestIds(root, prompts.Count, isBatch);
         bool stream = JsonFields.TryGet(root, "stream", out var streamValue) && JsonFields.Bool(streamValue, "stream");
         bool returnSteps = ReadReturnSteps(root, stream);
-        var requests = prompts.Select((prompt, i) => prompt with { Sampling = sampling[i], RequestId = ids[i], ReturnSteps = returnSteps }).ToList();
+        var requests = prompts.Select((prompt, i) => prompt with { Sampling = sampling[i].Params, Threshold = sampling[i].Threshold, BlockSize = sampling[i].BlockSize, RequestId = ids[i], ReturnSteps = returnSteps }).ToList();
         bool samplingPerPrompt = JsonFields.TryGet(root, "sampling_params", out var samplingValue) && samplingValue.ValueKind == JsonValueKind.Array;
         return new GenerateCall(requests, isBatch, stream, samplingPerPrompt);
     }
@@ -97,10 +97,10 @@ internal static class GenerateCallReader
         return list.Count > 0 ? new GenerateRequest { InputIds = list } : throw ApiException.BadRequest($"{path} must not be empty.", path);
     }
 
-    private static IReadOnlyList<SamplingParams> ReadSampling(JsonElement root, int count, bool isBatch)
+    private static IReadOnlyList<SglangSampling> ReadSampling(JsonElement root, int count, bool isBatch)
     {
         if (!JsonFields.TryGet(root, "sampling_params", out var value))
-            return [.. Enumerable.Repeat(new SamplingParams(), count)];
+            return [.. Enumerable.Repeat(new SglangSampling(new SamplingParams()), count)];
         if (value.ValueKind == JsonValueKind.Object)
             return [.. Enumerable.Repeat(SglangSamplingReader.Read(value, "sampling_params"), count)];
         if (value.ValueKind != JsonValueKind.Array)
