@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const TEMPLATE = (prompt) =>
   `<role>SYSTEM</role>detailed thinking off<|role_end|><role>HUMAN</role>${prompt}<|role_end|><role>ASSISTANT</role>`;
 let blockSize = 32;
+let blockSizeChosen = false;
 
 function headers() {
   const h = { "Content-Type": "application/json" };
@@ -21,12 +22,13 @@ async function loadServerInfo() {
     return false;
   }
   const info = await response.json();
-  blockSize = info.block_size || blockSize;
+  const serverBlockSize = info.block_size || blockSize;
+  if (!blockSizeChosen) { $("block-size").value = String(serverBlockSize); showSliders(); }
   const config = info.dllm_algorithm_config || {};
   const threshold = config.threshold !== undefined ? ` · threshold ${config.threshold}` : "";
   $("server-info").textContent =
-    `${info.demo_model ? "demo model" : info.model_path || ""} · ${info.dllm_algorithm || ""}${threshold} · block size ${blockSize} · ${info.status || ""}`;
-  $("server-info").dataset.blockSize = String(blockSize);
+    `${info.demo_model ? "demo model" : info.model_path || ""} · ${info.dllm_algorithm || ""}${threshold} · block size ${serverBlockSize} · ${info.status || ""}`;
+  $("server-info").dataset.blockSize = String(serverBlockSize);
   return true;
 }
 
@@ -165,6 +167,7 @@ async function generate() {
   $("generate").disabled = true;
   try {
     if (!(await loadServerInfo())) throw new Error("401: enter the server's API key");
+    blockSize = Number($("block-size").value);
     const grids = $("grids");
     grids.replaceChildren();
     const runs = prompts.map((p, i) => new Run(i, p, grids));
@@ -172,7 +175,12 @@ async function generate() {
       text: prompts.map(TEMPLATE),
       stream: true,
       return_steps: true,
-      sampling_params: { temperature: 0, max_new_tokens: Number($("max-new-tokens").value) },
+      sampling_params: {
+        temperature: 0,
+        max_new_tokens: Number($("max-new-tokens").value),
+        threshold: Number($("threshold").value),
+        block_size: blockSize,
+      },
     };
     const start = performance.now();
     const response = await fetch("generate", { method: "POST", headers: headers(), body: JSON.stringify(body) });
@@ -196,15 +204,22 @@ async function generate() {
   }
 }
 
+const SLIDERS = ["max-new-tokens", "threshold", "block-size"];
+
+function showSliders() {
+  for (const id of SLIDERS) $(`${id}-value`).textContent = $(id).value;
+}
+
 function init() {
   const query = new URLSearchParams(location.search);
   if (query.has("prompt")) $("prompt").value = query.get("prompt");
   if (query.has("max_new_tokens")) $("max-new-tokens").value = query.get("max_new_tokens");
+  if (query.has("threshold")) $("threshold").value = query.get("threshold");
+  if (query.has("block_size")) { $("block-size").value = query.get("block_size"); blockSizeChosen = true; }
+  $("block-size").addEventListener("input", () => { blockSizeChosen = true; });
   if (query.has("api_key")) $("api-key").value = query.get("api_key");
-  const slider = $("max-new-tokens");
-  const show = () => { $("max-new-tokens-value").textContent = slider.value; };
-  slider.addEventListener("input", show);
-  show();
+  for (const id of SLIDERS) $(id).addEventListener("input", showSliders);
+  showSliders();
   $("controls").addEventListener("submit", (e) => { e.preventDefault(); generate(); });
   if (query.get("autorun") === "1") generate();
   else loadServerInfo().catch((e) => { $("server-info").textContent = String(e); });
