@@ -22,9 +22,6 @@ public static class DemoModel
     /// <summary>The model name a server reports for the demo model.</summary>
     public const string ServedModelName = "dllm-demo";
 
-    /// <summary>The checkpoint's files, as embedded in this assembly (resource <c>Dllm.DemoModel/NAME</c>).</summary>
-    public static IReadOnlyList<string> Files { get; } = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "training_args.json"];
-
     private const string ResourcePrefix = "Dllm.DemoModel/";
     private const string Marker = "dllm-demo-v3.txt";
 
@@ -48,12 +45,15 @@ public static class DemoModel
         try
         {
             System.IO.Directory.CreateDirectory(staging);
+            // Every file of models/dllm-demo is embedded as Dllm.DemoModel/NAME (Dllm.Engine.csproj): the one list of them.
             var assembly = typeof(DemoModel).Assembly;
-            foreach (string file in Files)
+            string[] resources = [.. assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))];
+            if (!resources.Contains(ResourcePrefix + "config.json"))
+                throw new InvalidOperationException($"the demo model is not embedded in {assembly.GetName().Name} (built with -p:DllmEmbedDemoModel=false): pass a model path");
+            foreach (string resource in resources)
             {
-                await using var source = assembly.GetManifestResourceStream(ResourcePrefix + file)
-                    ?? throw new InvalidOperationException($"the demo model's {file} is missing from {assembly.GetName().Name} (a broken build)");
-                await using var target = File.Create(Path.Combine(staging, file));
+                await using var source = assembly.GetManifestResourceStream(resource)!;
+                await using var target = File.Create(Path.Combine(staging, resource[ResourcePrefix.Length..]));
                 await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
             }
             await File.WriteAllTextAsync(Path.Combine(staging, Marker), "dllm built-in demo model: a small LLaDA2 MoE model trained by dllm train (docs/demo-model.md).\n", cancellationToken).ConfigureAwait(false);
