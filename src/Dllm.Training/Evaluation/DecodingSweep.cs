@@ -20,16 +20,15 @@ public static class DecodingSweep
         IReadOnlyList<double> thresholds, IReadOnlyList<int> blockSizes, ILogger logger, CancellationToken cancellationToken)
     {
         var rows = new List<SweepRow>();
+        // One engine for every setting: each request carries its own threshold and block size.
+        await using var engine = await ExactMatchEvaluator.CreateEngineAsync(modelPath, device, null, cancellationToken).ConfigureAwait(false);
         foreach (int blockSize in blockSizes)
         {
             foreach (double threshold in thresholds)
             {
-                var config = new Dictionary<string, double> { ["threshold"] = threshold, ["block_size"] = blockSize };
-                var report = await ExactMatchEvaluator.EvaluateAsync(modelPath, examples, device, step: 0, null, cancellationToken, config).ConfigureAwait(false);
-                var row = new SweepRow(threshold, blockSize, report.Tasks);
-                logger.DecodingSweepRow(threshold, blockSize,
-                    string.Join(", ", report.Tasks.Select(t => $"{t.Task} {t.Accuracy:P0} ({t.TokensPerForward:F1} tok/fwd)")));
-                rows.Add(row);
+                var report = await ExactMatchEvaluator.EvaluateAsync(engine, examples, step: 0, threshold, blockSize, cancellationToken).ConfigureAwait(false);
+                logger.DecodingSweepRow(threshold, blockSize, string.Join(", ", report.Tasks.Select(t => $"{t.Task} {t.Accuracy:P0} ({t.TokensPerForward:F1} tok/fwd)")));
+                rows.Add(new SweepRow(threshold, blockSize, report.Tasks));
             }
         }
         return rows;

@@ -19,20 +19,33 @@ public static class ExactMatchEvaluator
     /// <param name="step">The training step of the checkpoint (for the report).</param>
     /// <param name="loggerFactory">The engine's logging.</param>
     /// <param name="cancellationToken">Stops the evaluation.</param>
-    /// <param name="algorithm">LowConfidence settings (<c>threshold</c>, <c>block_size</c>); null: its defaults (0.95, 32).</param>
-    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken, IReadOnlyDictionary<string, double>? algorithm = null)
+    public static async Task<ExactMatchReport> EvaluateAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device, int step, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
     {
-        var options = new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false, MaxRunningRequests = 64 };
-        foreach (var (key, value) in algorithm ?? new Dictionary<string, double>())
-            options.AlgorithmSettings[key] = value;
-        await using var engine = await DllmEngine.CreateAsync(options, loggerFactory, cancellationToken);
+        await using var engine = await CreateEngineAsync(modelPath, device, loggerFactory, cancellationToken);
+        return await EvaluateAsync(engine, examples, step, threshold: null, blockSize: null, cancellationToken);
+    }
+
+    /// <summary>The engine an evaluation decodes with (greedy requests, many at once, no CUDA graphs).</summary>
+    public static Task<DllmEngine> CreateEngineAsync(string modelPath, string device, ILoggerFactory? loggerFactory, CancellationToken cancellationToken) =>
+        DllmEngine.CreateAsync(new DllmEngineOptions { ModelPath = modelPath, Device = device, CudaGraphs = false, MaxRunningRequests = 64 }, loggerFactory, cancellationToken);
+
+    /// <summary>Evaluates <paramref name="examples"/> on <paramref name="engine"/>, with the requests' own LowConfidence
+    /// threshold and block size when given (null: the engine's).</summary>
+    public static async Task<ExactMatchReport> EvaluateAsync(DllmEngine engine, IReadOnlyList<DemoExample> examples, int step, double? threshold, int? blockSize, CancellationToken cancellationToken)
+    {
         var tokenizer = engine.Tokenizer;
-        var requests = examples.Select(e => GenerateRequest.FromIds(e.Prompt.Encode(tokenizer), new SamplingParams
+        var requests = examples.Select(e => new GenerateRequest
         {
-            Temperature = 0,
-            MaxNewTokens = tokenizer.Encode(e.Response).Length + engine.BlockSize,
-            StopTokenIds = [tokenizer.RoleEndTokenId],
-        })).ToList();
+            InputIds = e.Prompt.Encode(tokenizer),
+            Threshold = threshold,
+            BlockSize = blockSize,
+            Sampling = new SamplingParams
+            {
+                Temperature = 0,
+                MaxNewTokens = tokenizer.Encode(e.Response).Length + (blockSize ?? engine.BlockSize),
+                StopTokenIds = [tokenizer.RoleEndTokenId],
+            },
+        }).ToList();
         var results = (await engine.GenerateAsync(requests, cancellationToken)).Select(r => new Decoded(r, AnswerText(tokenizer, r))).ToList();
         var scores = examples.Zip(results).GroupBy(p => p.First.Task).Select(g => new TaskScore(
             g.Key,
