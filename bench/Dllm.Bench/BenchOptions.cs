@@ -17,6 +17,10 @@ internal sealed record BenchOptions
     public string Mode { get; init; } = "model";
     public int[] Concurrency { get; init; } = [1, 4, 16, 64];
     public int NewTokens { get; init; } = 256;
+    /// <summary>Prompt length of each e2e request (random ids).</summary>
+    public int PromptTokens { get; init; } = 64;
+    /// <summary>Whether e2e requests ask for per-step records (<c>GenerateRequest.ReturnSteps</c>).</summary>
+    public bool ReturnSteps { get; init; }
     public double PeakedSharpness { get; init; } = 100;
     public int Gpus { get; init; } = 1;
     public string? DeviceMap { get; init; }
@@ -65,6 +69,8 @@ internal sealed record BenchOptions
                 "--busy-processes" => options with { BusyProcesses = Ints(value) },
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
+                "--prompt-tokens" => options with { PromptTokens = int.Parse(value) },
+                "--return-steps" => options with { ReturnSteps = bool.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {key}"),
             };

@@ -13,7 +13,8 @@ internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensE
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
-/// requests of <c>--new-tokens</c> tokens each, on a dummy-weight model of the chosen shape, random and peaked.
+/// requests of <c>--prompt-tokens</c> random prompt ids and <c>--new-tokens</c> tokens each (with per-step records when
+/// <c>--return-steps true</c>), on a dummy-weight model of the chosen shape, random and peaked.
 /// </summary>
 internal static class EndToEnd
 {
@@ -34,7 +35,7 @@ internal static class EndToEnd
             await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions
             {
                 ModelPath = dir, LoadFormat = LoadFormat.Dummy, Device = options.Device, DType = options.DType == "bf16" ? "bfloat16" : "float32",
-                MaxRunningRequests = options.Concurrency.Max(), ContextLength = 64 + options.NewTokens + 2 * options.BlockSize,
+                MaxRunningRequests = options.Concurrency.Max(), ContextLength = options.PromptTokens + options.NewTokens + 2 * options.BlockSize,
                 AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
             }, logging);
@@ -70,8 +71,8 @@ internal static class EndToEnd
         GenerateRequest Request(int seed, int newTokens)
         {
             var random = new Random(seed);
-            return GenerateRequest.FromIds(Enumerable.Range(0, 64).Select(_ => random.Next(50000)).ToArray(),
-                new SamplingParams { MaxNewTokens = newTokens, IgnoreEos = true });
+            return GenerateRequest.FromIds(Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(50000)).ToArray(),
+                new SamplingParams { MaxNewTokens = newTokens, IgnoreEos = true }) with { ReturnSteps = options.ReturnSteps };
         }
     }
 }
