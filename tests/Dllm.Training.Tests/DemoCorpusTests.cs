@@ -67,7 +67,70 @@ public sealed class DemoCorpusTests
         Assert.All(calls, e => Assert.Contains(e.Tools, t => e.Answer.Contains($"\"name\": \"{t.Name}\"", StringComparison.Ordinal)));
         Assert.Contains(calls, e => e.Tools.All(t => t.Name.StartsWith("get_", StringComparison.Ordinal)));
         Assert.Contains(calls, e => e.Tools.All(t => t.Name.Contains("-get_", StringComparison.Ordinal)));
+        Assert.Contains(calls, e => e.Tools.All(t => t.Name.Contains("_get_", StringComparison.Ordinal)));
         Assert.Contains(calls, e => e.Tools.Count == 1);
+    }
+
+    /// <summary>What Semantic Kernel 1.82 sends for a <c>demo</c> plugin's <c>get_weather</c> kernel function, as the
+    /// template renders it (seen through DllmChatClient; Dllm.AI.Tests replays corpus examples through a real kernel).</summary>
+    private const string SemanticKernelWeather =
+        """{"type": "function", "function": {"name": "demo_get_weather", "description": "Get the current weather in a city.", "parameters": {"type": "object", "condition": "Get the current weather in a city.", "properties": {"city": {"description": "The city name.", "type": "string"}}, "required": ["city"]}}}""";
+
+    /// <summary>What <c>AIFunctionFactory.Create(GetWeather, "get_weather")</c> sends, as the template renders it.</summary>
+    private const string ExtensionsAIWeather =
+        """{"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city.", "parameters": {"type": "object", "properties": {"city": {"description": "The city name.", "type": "string"}}, "required": ["city"]}}}""";
+
+    private const string OpenAIWeather =
+        """{"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city.", "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "The city name."}}, "required": ["city"]}}}""";
+
+    [Theory]
+    [InlineData("demo_", ToolSchemaStyle.SemanticKernel, SemanticKernelWeather)]
+    [InlineData("", ToolSchemaStyle.ExtensionsAI, ExtensionsAIWeather)]
+    [InlineData("", ToolSchemaStyle.OpenAI, OpenAIWeather)]
+    public void Each_presentation_renders_the_tools_block_its_host_sends(string prefix, ToolSchemaStyle schema, string expected)
+    {
+        var tools = ToolTask.Describe(new ToolPresentation(prefix, schema), ["get_weather"]);
+        Assert.Contains("<tools>\n" + expected + "\n</tools>", ChatTemplate.Render([ChatTurn.User("What is the weather in Paris?")], tools));
+    }
+
+    [Fact]
+    public void The_tool_task_presents_its_functions_as_each_host_does_in_proportion()
+    {
+        var examples = DemoCorpus.Generate(4000, seed: 7, DemoSplit.Train).Where(e => e.Task.StartsWith("tool-", StringComparison.Ordinal)).ToList();
+        ToolPresentation PresentationOf(DemoExample e)
+        {
+            string name = e.Tools[0].Name;
+            string prefix = name[..name.IndexOf("get_", StringComparison.Ordinal)];
+            var presentation = Enum.GetValues<ToolSchemaStyle>().Select(s => new ToolPresentation(prefix, s))
+                .Single(p => ToolTask.Describe(p, e.Tools.Select(t => t.Name[prefix.Length..])).SequenceEqual(e.Tools));
+            return presentation;
+        }
+        var presentations = examples.Select(PresentationOf).ToList();
+        double Share(Func<ToolPresentation, bool> which) => presentations.Count(which) / (double)presentations.Count;
+        Assert.InRange(Share(p => p.Schema == ToolSchemaStyle.SemanticKernel && p.Prefix.EndsWith('_')), 0.33, 0.47);
+        Assert.InRange(Share(p => p.Schema == ToolSchemaStyle.ExtensionsAI && p.Prefix == ""), 0.23, 0.37);
+        Assert.InRange(Share(p => p.Schema == ToolSchemaStyle.OpenAI && p.Prefix == ""), 0.14, 0.26);
+        Assert.InRange(Share(p => p.Schema == ToolSchemaStyle.OpenAI && p.Prefix.EndsWith('-')), 0.06, 0.14);
+        Assert.Equal(1.0, Share(p => p.Prefix == "" || ToolPresentation.PluginNames.Contains(p.Prefix[..^1])), 6);
+        Assert.Equal(ToolPresentation.PluginNames.Order(), presentations.Where(p => p.Prefix.EndsWith('_')).Select(p => p.Prefix[..^1]).Distinct().Order());
+        // The SK presentation's calls and answers name the prefixed function.
+        Assert.All(examples.Where(e => e.Task == "tool-call" && e.Tools[0].Name.Contains("_get_", StringComparison.Ordinal)),
+            e => Assert.Contains("{\"name\": \"" + e.Tools[0].Name.Split("get_")[0] + "get_", e.Answer));
+    }
+
+    [Fact]
+    public void Held_out_tool_questions_are_never_trained_in_any_presentation()
+    {
+        static IEnumerable<string> ToolKeys(IEnumerable<DemoExample> examples) =>
+            examples.Where(e => e.Task.StartsWith("tool-", StringComparison.Ordinal)).Select(e => e.Messages[0].Content + (e.Messages.Count > 2 ? e.Messages[2].Content : ""));
+        var train = ToolKeys(DemoCorpus.Generate(3000, seed: 8, DemoSplit.Train)).ToHashSet();
+        var heldOut = ToolKeys(DemoCorpus.Generate(1000, seed: 8, DemoSplit.HeldOut)).ToList();
+        Assert.NotEmpty(heldOut);
+        Assert.All(heldOut, key => Assert.True(HeldOutRule.IsHeldOut(key)));
+        Assert.DoesNotContain(heldOut, train.Contains);
+        // Tool calls are keyed by their question alone: a held-out question is never a trained call in another presentation.
+        var trainedQuestions = DemoCorpus.Generate(3000, seed: 8, DemoSplit.Train).Where(e => e.Task == "tool-call").Select(e => e.Messages[0].Content).ToHashSet();
+        Assert.DoesNotContain(DemoCorpus.Generate(1000, seed: 8, DemoSplit.HeldOut).Where(e => e.Task == "tool-call"), e => trainedQuestions.Contains(e.Messages[0].Content));
     }
 
     [Fact]

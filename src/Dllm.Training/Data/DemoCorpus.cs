@@ -25,14 +25,9 @@ public static class DemoCorpus
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var random = new Random(seed);
-        int total = Tasks.Sum(t => t.Weight);
         var examples = new List<DemoExample>(count);
         for (int i = 0; i < count; i++)
-        {
-            int pick = random.Next(total);
-            var task = Tasks.First(t => (pick -= t.Weight) < 0).Task;
-            examples.Add(task.Generate(random, split));
-        }
+            examples.Add(Weighted.Pick(random, Tasks).Generate(random, split));
         return examples;
     }
 

@@ -9,19 +9,27 @@ namespace Dllm.Training.Data;
 /// the call exactly as the chat template writes one (<c>&lt;tool_call&gt;\n{"name": "get_weather", "arguments":
 /// {"city": "Paris"}}\n&lt;/tool_call&gt;</c>); and the answer, where the conversation goes on with that call and an
 /// OBSERVATION turn holding the result, and the answer is a sentence that uses the result. The tools block lists both
-/// functions (in either order) or only the one the question needs, and half the examples give the functions a plugin
-/// prefix (<c>demo-get_weather</c>, as Semantic Kernel names a plugin's functions), so the call follows the names the
-/// host offers.
+/// functions (in either order) or only the one the question needs, as one host presents them
+/// (<see cref="ToolPresentation.Draw"/>: hand-written OpenAI-style schemas, <c>AIFunctionFactory</c>'s, or Semantic
+/// Kernel's with <c>plugin_function</c> names), so the call follows the names the host offers.
 /// </summary>
 /// <param name="withObservation">Generate the answer after the observation instead of the call.</param>
 public sealed class ToolTask(bool withObservation) : IDemoTask
 {
-    /// <summary>The functions described to the model.</summary>
-    public static IReadOnlyList<ToolDefinition> Tools { get; } =
+    /// <summary>The functions described to the model: name and description (one parameter, <see cref="Parameter"/>).</summary>
+    public static IReadOnlyList<(string Name, string Description)> Functions { get; } =
     [
-        new("get_weather", "Get the current weather in a city.", """{"type": "object", "properties": {"city": {"type": "string", "description": "The city name."}}, "required": ["city"]}"""),
-        new("get_time", "Get the current local time in a city.", """{"type": "object", "properties": {"city": {"type": "string", "description": "The city name."}}, "required": ["city"]}"""),
+        ("get_weather", "Get the current weather in a city."),
+        ("get_time", "Get the current local time in a city."),
     ];
+
+    /// <summary>The functions' one parameter and its description.</summary>
+    public static (string Name, string Description) Parameter { get; } = ("city", "The city name.");
+
+    /// <summary>The definitions of <paramref name="functions"/> (names of <see cref="Functions"/>, in this order) as
+    /// <paramref name="presentation"/> writes them.</summary>
+    public static IReadOnlyList<ToolDefinition> Describe(ToolPresentation presentation, IEnumerable<string> functions) =>
+        [.. functions.Select(name => presentation.Describe(name, Functions.Single(f => f.Name == name).Description, Parameter.Name, Parameter.Description))];
 
     private static readonly string[] Cities =
     [
@@ -29,10 +37,6 @@ public sealed class ToolTask(bool withObservation) : IDemoTask
         "Sydney", "Toronto", "Nairobi", "Lisbon", "Vienna", "Dublin", "Prague", "Warsaw", "Athens", "Bangkok", "Hanoi",
         "Moscow", "Istanbul", "Chicago", "Boston", "Denver", "Austin", "Miami", "Zurich", "Geneva", "Munich", "Milan",
     ];
-
-    /// <summary>Plugin prefixes a host may put before a function's name (Semantic Kernel writes <c>plugin-function</c>);
-    /// "" (no prefix) is drawn half the time.</summary>
-    private static readonly string[] Prefixes = ["", "", "", "", "", "demo-", "weather-", "tools-", "Demo-", "DemoTools-"];
 
     private static readonly string[] Conditions = ["sunny", "cloudy", "rainy", "windy", "snowy", "foggy"];
 
@@ -48,15 +52,16 @@ public sealed class ToolTask(bool withObservation) : IDemoTask
     {
         string city = Cities[r.Next(Cities.Length)];
         bool weather = r.Next(2) == 0;
-        string prefix = Prefixes[r.Next(Prefixes.Length)];
-        string function = prefix + (weather ? "get_weather" : "get_time");
+        var presentation = ToolPresentation.Draw(r);
+        string needed = weather ? "get_weather" : "get_time";
+        string function = presentation.Prefix + needed;
         // Both tools in either order, or only the one that answers the question.
-        IReadOnlyList<ToolDefinition> tools = [.. (r.Next(3) switch
+        var tools = Describe(presentation, r.Next(3) switch
         {
-            0 => Tools.Where(t => t.Name == (weather ? "get_weather" : "get_time")),
-            1 => Tools.Reverse(),
-            _ => Tools,
-        }).Select(t => t with { Name = prefix + t.Name })];
+            0 => [needed],
+            1 => Functions.Select(f => f.Name).Reverse(),
+            _ => Functions.Select(f => f.Name),
+        });
         string user = weather ? $"What is the weather in {city}?" : $"What time is it in {city}?";
         if (!withObservation)
             return (user, new DemoExample(Name, [ChatTurn.User(user)], tools, CallText(function, city)));

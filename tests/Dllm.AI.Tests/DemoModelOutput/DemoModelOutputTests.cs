@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Dllm.Decoding;
 using Microsoft.Extensions.AI;
 using Xunit.Abstractions;
@@ -50,26 +49,6 @@ public sealed class DemoModelOutputTests(DemoEngineFixture fixture, ITestOutputH
         output.WriteLine($"{pieces.Count} streamed text updates: {string.Join(" | ", pieces)}");
         Assert.Equal(Numbers(1, 36), string.Concat(pieces));
         Assert.True(pieces.Count >= 3, $"{pieces.Count} updates");
-    }
-
-    /// <summary>The two functions the demo model was trained to call, described as its training data describes them.</summary>
-    public sealed class DemoTools
-    {
-        public List<string> Calls { get; } = [];
-
-        [Description("Get the current weather in a city.")]
-        public string GetWeather([Description("The city name.")] string city)
-        {
-            Calls.Add($"get_weather({city})");
-            return $"{{\"city\": \"{city}\", \"temperature_c\": 21, \"condition\": \"sunny\"}}";
-        }
-
-        [Description("Get the current local time in a city.")]
-        public string GetTime([Description("The city name.")] string city)
-        {
-            Calls.Add($"get_time({city})");
-            return $"{{\"city\": \"{city}\", \"time\": \"09:30\"}}";
-        }
     }
 
     [Fact]
