@@ -32,6 +32,7 @@ internal static class TrainCommand
         var blockSize = new Option<int>("--block-size") { Description = "Diffusion block size.", DefaultValueFactory = _ => defaults.BlockSize };
         var merges = new Option<int>("--bpe-merges") { Description = "BPE merges of the trained tokenizer.", DefaultValueFactory = _ => defaults.BpeMerges };
         var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
+        var rangeWeight = new Option<int>("--counting-range-weight") { Description = "Sampling weight of counting over random ranges (counting up has 3, other tasks 1); 0: none.", DefaultValueFactory = _ => defaults.CountingRangeWeight };
         var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
         var logInterval = new Option<int>("--log-interval") { Description = "Steps between log lines.", DefaultValueFactory = _ => defaults.LogInterval };
         var evalInterval = new Option<int>("--eval-interval") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => defaults.EvalInterval };
@@ -42,7 +43,7 @@ internal static class TrainCommand
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
-            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, trainExamples, heldOut,
+            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, trainExamples, rangeWeight, heldOut,
             logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -65,6 +66,7 @@ internal static class TrainCommand
                 BlockSize = parse.GetValue(blockSize),
                 BpeMerges = parse.GetValue(merges),
                 TrainExamples = parse.GetValue(trainExamples),
+                CountingRangeWeight = parse.GetValue(rangeWeight),
                 HeldOutExamples = parse.GetValue(heldOut),
                 LogInterval = parse.GetValue(logInterval),
                 EvalInterval = parse.GetValue(evalInterval),

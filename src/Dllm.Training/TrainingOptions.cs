@@ -43,6 +43,10 @@ public sealed record TrainingOptions
     /// <summary>Generated training examples (drawn with replacement into batches).</summary>
     public int TrainExamples { get; init; } = 20000;
 
+    /// <summary>Sampling weight of counting over random ranges (<see cref="Data.CountingRangeTask"/>; counting up has 3,
+    /// the other tasks 1); 0: none.</summary>
+    public int CountingRangeWeight { get; init; }
+
     /// <summary>Generated held-out examples (held-out loss and exact match).</summary>
     public int HeldOutExamples { get; init; } = 200;
 

@@ -42,6 +42,28 @@ public sealed class DemoCorpusTests
     }
 
     [Fact]
+    public void Counting_ranges_join_only_when_weighted_and_never_touch_a_held_out_N()
+    {
+        Assert.Equal(DemoCorpus.Generate(300, seed: 7, DemoSplit.Train).Select(e => e.Prompt.Text + e.Response),
+            DemoCorpus.Generate(300, seed: 7, DemoSplit.Train, countingRangeWeight: 0).Select(e => e.Prompt.Text + e.Response));
+        var ranges = DemoCorpus.Generate(600, seed: 7, DemoSplit.Train, countingRangeWeight: 2).Where(e => e.Task == "count-range").ToList();
+        Assert.InRange(ranges.Count, 600 * 2 / 14 / 2, 600 * 2 / 14 * 2);
+        foreach (var range in ranges)
+        {
+            var numbers = range.Answer.Split(", ").Select(int.Parse).ToList();
+            string prompt = range.Messages[0].Content.Trim();
+            Assert.Equal($"Write the number from {numbers[0]} to {numbers[^1]}", prompt);
+            Assert.Equal(Math.Abs(numbers[^1] - numbers[0]) + 1, numbers.Count);
+            Assert.True(Math.Min(numbers[0], numbers[^1]) > 1, prompt);
+            Assert.False(HeldOutRule.IsHeldOutCount(numbers[0]) || HeldOutRule.IsHeldOutCount(numbers[^1]), prompt);
+        }
+        int First(DemoExample e) => int.Parse(e.Answer.Split(", ")[0]);
+        int Last(DemoExample e) => int.Parse(e.Answer.Split(", ")[^1]);
+        Assert.Contains(ranges, r => First(r) > Last(r));
+        Assert.Contains(ranges, r => First(r) < Last(r));
+    }
+
+    [Fact]
     public void Counting_comes_in_the_seed_phrasing_and_without_its_spaces()
     {
         var prompts = DemoCorpus.Generate(400, seed: 2, DemoSplit.Train).Where(e => e.Task == "count-up").Select(e => e.Messages[0].Content).ToList();

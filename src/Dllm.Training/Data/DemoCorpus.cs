@@ -20,14 +20,18 @@ public static class DemoCorpus
         (new MemorisedTask(), 1),
     ];
 
-    /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>.</summary>
-    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split)
+    /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>; with a positive
+    /// <paramref name="countingRangeWeight"/>, <see cref="CountingRangeTask"/> joins the tasks with that weight (0: the
+    /// corpus is exactly the one without it).</summary>
+    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split, int countingRangeWeight = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(countingRangeWeight);
+        IReadOnlyList<(IDemoTask Task, int Weight)> tasks = countingRangeWeight == 0 ? Tasks : [.. Tasks, (new CountingRangeTask(), countingRangeWeight)];
         var random = new Random(seed);
         var examples = new List<DemoExample>(count);
         for (int i = 0; i < count; i++)
-            examples.Add(Weighted.Pick(random, Tasks).Generate(random, split));
+            examples.Add(Weighted.Pick(random, tasks).Generate(random, split));
         return examples;
     }
 

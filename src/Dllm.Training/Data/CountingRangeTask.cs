@@ -1,0 +1,32 @@
+namespace Dllm.Training.Data;
+
+/// <summary>
+/// Counting over a random range, up or down, in the counting task's words (<c>" Write the number from A to B "</c>):
+/// with thousands of ranges no answer's length can be learned by heart, so the model has to stop where the prompt's
+/// last number is written, which is what counting to an N it never saw needs. No range starts or ends at a held-out N
+/// (<see cref="HeldOutRule.IsHeldOutCount"/>), and none is <c>1 to N</c> or <c>N to 1</c> (those are
+/// <see cref="CountingTask"/>'s); the split of a range is by its key <c>A..B</c>. An optional training aid
+/// (<see cref="TrainingOptions.CountingRangeWeight"/>), not part of the evaluation set.
+/// </summary>
+public sealed class CountingRangeTask : IDemoTask
+{
+    /// <inheritdoc />
+    public string Name => "count-range";
+
+    /// <inheritdoc />
+    public DemoExample Generate(Random random, DemoSplit split) => HeldOutRule.Draw(random, split, r =>
+    {
+        int low, high;
+        do
+        {
+            low = r.Next(2, CountingTask.MaxCount);
+            high = r.Next(low + 1, CountingTask.MaxCount + 1);
+        }
+        while (HeldOutRule.IsHeldOutCount(low) || HeldOutRule.IsHeldOutCount(high));
+        bool down = r.Next(2) == 0, seedSpacing = r.Next(2) == 0;
+        var (from, to) = down ? (high, low) : (low, high);
+        string text = $"Write the number from {from} to {to}";
+        var numbers = Enumerable.Range(low, high - low + 1);
+        return ($"{from}..{to}", SingleTurn.Of(Name, seedSpacing ? $" {text} " : text, string.Join(", ", down ? numbers.Reverse() : numbers)));
+    });
+}
