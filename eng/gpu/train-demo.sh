@@ -3,7 +3,7 @@
 # Dllm.Training.DemoModelTrainer.RunAsync with these options (TrainingOptions names in brackets), then `dllm eval`
 # scores the result at the default LowConfidence settings.
 #   bash eng/gpu/pack.sh                               # on the development machine
-#   bash eng/gpu/train-demo.sh OUT_DIR [SEED] [STEPS]  # on the CUDA host
+#   bash eng/gpu/train-demo.sh OUT_DIR [SEED] [STEPS] [EXTRA dllm train FLAGS...]  # on the CUDA host
 # The checkpoint (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, training_args.json) lands in
 # OUT_DIR, periodic ones in OUT_DIR/checkpoint-STEP; the log (loss, lr, tokens/s, held-out loss, per-task exact match
 # through DllmEngine) goes to OUT_DIR/train.log, the loss history and scores to OUT_DIR/training_report.json.
@@ -12,6 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUT_DIR [SEED] [STEPS]}"
 seed="${2:-1}"
 steps="${3:-4750}"
+shift $(( $# < 3 ? $# : 3 ))
 args=(train
   --output "$out"            # [OutputDirectory]
   --seed "$seed"             # [Seed]: data, initial weights, noise
@@ -24,7 +25,8 @@ args=(train
   --bpe-merges 1200          # [BpeMerges]
   --train-examples 20000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
-  --device cuda --checkpoint-dtype bfloat16)
+  --device cuda --checkpoint-dtype bfloat16
+  "$@")                      # extra flags (a later flag wins)
 mkdir -p "$out"
 echo "train-demo: commit $(git -C "$here/../.." rev-parse HEAD 2>/dev/null || echo unknown), seed $seed"
 echo "train-demo: bash eng/gpu/run.sh app ${args[*]}"
