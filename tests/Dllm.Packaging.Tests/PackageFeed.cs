@@ -47,6 +47,9 @@ public sealed partial class PackageFeed : IAsyncLifetime
         ? given
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
+    /// <summary>The output of `dotnet pack` of the solution.</summary>
+    public string PackOutput { get; private set; } = "";
+
     /// <summary>The output of pack and tool install, for failure messages.</summary>
     public string Log { get; private set; } = "";
 
@@ -73,7 +76,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
+        PackOutput = await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
             $"-p:VersionSuffix={suffix}", $"-p:PublishDir={Path.Combine(Root, "publish")}/", "-nologo"], Root, TimeSpan.FromMinutes(5));
         Version = Directory.EnumerateFiles(Feed).Select(f => ToolPackage().Match(Path.GetFileName(f))).Single(m => m.Success).Groups[1].Value;
         await RunAsync("dotnet", ["tool", "install", "dllm", "--tool-path", Path.Combine(Root, "tools"), "--add-source", Feed,
