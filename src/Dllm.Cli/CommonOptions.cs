@@ -44,9 +44,9 @@ internal static class CommonOptions
         return Microsoft.Extensions.Logging.LogLevel.Information;
     }
 
-    /// <summary><c>--libtorch-dir</c>: an existing libtorch directory (external-backend builds).</summary>
+    /// <summary><c>--libtorch-dir</c>: an existing libtorch directory, loaded instead of the tool's own CPU libtorch.</summary>
     public static Option<string?> LibTorchDir() => new("--libtorch-dir")
     {
-        Description = "An existing libtorch directory, e.g. a PyTorch install's torch/lib (for an app with no Dllm runtime package; this repository: builds with -p:DllmTorchBackend=external). Also DLLM_LIBTORCH_DIR.",
+        Description = "An existing libtorch directory (2.10+), e.g. a PyTorch install's torch/lib for CUDA, loaded instead of the tool's own CPU libtorch. Also DLLM_LIBTORCH_DIR.",
     };
 }

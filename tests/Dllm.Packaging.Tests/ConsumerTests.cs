@@ -20,7 +20,7 @@ public sealed class ConsumerTests(PackageFeed feed)
     }
 
     [Fact]
-    public async Task Without_a_runtime_it_ships_no_libtorch_and_says_which_package_to_add()
+    public async Task Without_a_runtime_it_ships_no_libtorch_says_which_package_to_add_and_runs_on_an_existing_libtorch()
     {
         string app = await BuildAsync("none");
         string cache = Path.Combine(feed.Root, "empty-cache"); // no demo model yet: writing it needs the backend
@@ -35,6 +35,11 @@ public sealed class ConsumerTests(PackageFeed feed)
         Assert.Contains("Dllm.Runtime.Cpu", run.Output);
         Assert.Contains("Dllm.Runtime.Cuda", run.Output);
         Assert.Contains("DLLM_LIBTORCH_DIR", run.Output);
+
+        // The documented route for CUDA: no runtime package, DLLM_LIBTORCH_DIR naming an existing libtorch (PyTorch's torch/lib).
+        string output = await feed.RunAsync("dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll")], app, TimeSpan.FromMinutes(2),
+            new Dictionary<string, string?> { ["DLLM_CACHE_DIR"] = Path.Combine(Path.GetTempPath(), "dllm-test-cache"), ["DLLM_LIBTORCH_DIR"] = feed.ExternalLibTorch });
+        Assert.Matches(@"finish: (length|stop); output tokens: [1-8]\b", output);
     }
 
     private async Task<string> BuildAsync(string runtime)

@@ -7,7 +7,9 @@ namespace Dllm.Packaging.Tests;
 /// <summary>
 /// The solution packed once into a temporary folder with a version of its own (so the machine's NuGet cache, which the
 /// restores reuse for everything else, never serves an older build under the same version), a nuget.config that lists
-/// that folder and nuget.org, and the dllm tool installed from it. Cleans up the folder and the cache entries after.
+/// that folder and nuget.org, the dllm tool installed from it, and a copy of the CPU libtorch laid out as a PyTorch
+/// install's torch/lib (the stand-in for PyTorch's CUDA libtorch on a machine with no GPU). Cleans up the folder and the
+/// cache entries after.
 /// </summary>
 public sealed partial class PackageFeed : IAsyncLifetime
 {
@@ -30,6 +32,23 @@ public sealed partial class PackageFeed : IAsyncLifetime
 
     /// <summary>The installed tool's executable.</summary>
     public string Tool => Path.Combine(Root, "tools", "dllm");
+
+    /// <summary>
+    /// An existing libtorch outside the tool's folder, as in a PyTorch install: <c>torch/lib</c> holding a copy of the
+    /// CPU libtorch package's native files, beside <c>torch/version.py</c> saying <see cref="ExternalLibTorchVersion"/>.
+    /// </summary>
+    public string ExternalLibTorch => Path.Combine(Root, "pytorch", "torch", "lib");
+
+    /// <summary>The version <see cref="ExternalLibTorch"/>'s version.py gives (PyTorch's own form, unlike the package's).</summary>
+    public const string ExternalLibTorchVersion = "2.10.0+cpu";
+
+    /// <summary>The machine's NuGet package cache.</summary>
+    public static string NuGetCache => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } given
+        ? given
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>The output of `dotnet pack` of the solution.</summary>
+    public string PackOutput { get; private set; } = "";
 
     /// <summary>The output of pack and tool install, for failure messages.</summary>
     public string Log { get; private set; } = "";
@@ -57,19 +76,31 @@ public sealed partial class PackageFeed : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
+        PackOutput = await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
             $"-p:VersionSuffix={suffix}", $"-p:PublishDir={Path.Combine(Root, "publish")}/", "-nologo"], Root, TimeSpan.FromMinutes(5));
         Version = Directory.EnumerateFiles(Feed).Select(f => ToolPackage().Match(Path.GetFileName(f))).Single(m => m.Success).Groups[1].Value;
         await RunAsync("dotnet", ["tool", "install", "dllm", "--tool-path", Path.Combine(Root, "tools"), "--add-source", Feed,
             "--configfile", NuGetConfig, "--version", Version], Root, TimeSpan.FromMinutes(3));
+        CopyExternalLibTorch();
+    }
+
+    private void CopyExternalLibTorch()
+    {
+        // The version the repository pins (Directory.Packages.props), restored into the NuGet cache by the solution build.
+        string pins = File.ReadAllText(Path.Combine(RepositoryRoot, "Directory.Packages.props"));
+        string version = LibTorchCpuPin().Match(pins).Groups[1].Value;
+        string native = Path.Combine(NuGetCache, "libtorch-cpu-linux-x64", version, "runtimes", "linux-x64", "native");
+        Assert.True(File.Exists(Path.Combine(native, "libtorch_cpu.so")), $"no CPU libtorch in the NuGet cache at {native}");
+        Directory.CreateDirectory(ExternalLibTorch);
+        foreach (string file in Directory.EnumerateFiles(native))
+            File.Copy(file, Path.Combine(ExternalLibTorch, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(ExternalLibTorch, "..", "version.py"), $"__version__ = '{ExternalLibTorchVersion}'\n");
     }
 
     /// <inheritdoc />
     public Task DisposeAsync()
     {
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } given
-            ? given
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string cache = NuGetCache;
         foreach (string id in PackageIds)
         {
             DeleteIfPresent(Path.Combine(cache, id, Version));
@@ -115,4 +146,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
 
     [GeneratedRegex(@"^dllm\.(\d.*)\.nupkg$")]
     private static partial Regex ToolPackage();
+
+    [GeneratedRegex(@"<PackageVersion Include=""libtorch-cpu-linux-x64"" Version=""([^""]+)""")]
+    private static partial Regex LibTorchCpuPin();
 }

@@ -32,6 +32,30 @@ public sealed class PackageMetadataTests(PackageFeed feed)
     }
 
     [Fact]
+    public void The_solution_packs_with_no_warning()
+    {
+        Assert.Contains("Successfully created package", feed.PackOutput);
+        Assert.DoesNotMatch(@"(?i):\s*warning\b", feed.PackOutput);
+    }
+
+    [Fact]
+    public void The_tool_carries_libtorch_in_its_own_folder_outside_the_native_probing()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(feed.Feed, $"dllm.{feed.Version}.nupkg"));
+        var files = package.Entries.Select(e => e.FullName).ToArray();
+        using var deps = new StreamReader(package.GetEntry("tools/net10.0/any/dllm.deps.json")!.Open());
+
+        Assert.Contains("tools/net10.0/any/libtorch/libtorch_cpu.so", files);
+        Assert.Contains("tools/net10.0/any/libtorch/LICENSE-LIBTORCH.txt", files);
+        Assert.Contains("tools/net10.0/any/runtimes/linux-x64/native/libLibTorchSharp.so", files);
+        Assert.Single(files, f => f.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal));
+        string depsJson = deps.ReadToEnd();
+        Assert.Contains("libLibTorchSharp.so", depsJson);
+        Assert.DoesNotContain("libtorch_cpu.so", depsJson, StringComparison.Ordinal); // nothing for the native probing to find
+        Assert.DoesNotContain("libtorch-cpu-linux-x64", depsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_engine_carries_no_libtorch_and_the_cpu_runtime_brings_it()
     {
         Assert.DoesNotContain("libtorch", Dependencies("Dllm.Engine"), StringComparer.OrdinalIgnoreCase);

@@ -1,7 +1,6 @@
 using Dllm.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -13,9 +12,16 @@ namespace Dllm.Native;
 /// each runtime (a runtime package's libtorch in the app's output, or an existing libtorch), and reports what it
 /// loaded. Call <see cref="Initialize"/> before any other TorchSharp call; later calls return the first report.
 /// </summary>
-public static partial class TorchBackend
+public static class TorchBackend
 {
     private const string LibTorchSharpFile = "libLibTorchSharp.so";
+
+    /// <summary>
+    /// The folder of the app's output (next to its assembly) where an app may carry its libtorch outside .NET's native
+    /// probing, as the dllm tool does: loaded when no other libtorch is requested, so --libtorch-dir can replace it.
+    /// </summary>
+    public const string BundledLibTorchFolder = "libtorch";
+
     private static readonly string[] CpuLibraries = ["libc10.so", "libtorch_cpu.so"];
     private static readonly string[] CudaLibraries = ["libc10_cuda.so", "libtorch_cuda.so"];
     private static readonly Lock Gate = new();
@@ -53,27 +59,8 @@ public static partial class TorchBackend
 
         string libTorchSharp = FindLibTorchSharp();
         var fix = LibStdCxxCompatibility.Apply(libTorchSharp, logger);
-        string shippedDir = Path.GetDirectoryName(libTorchSharp)!;
-        bool shipsLibTorch = File.Exists(Path.Combine(shippedDir, "libtorch_cpu.so"));
         string? requested = options.LibTorchDirectory ?? NullIfEmpty(Environment.GetEnvironmentVariable(TorchBackendOptions.LibTorchDirectoryVariable));
-
-        string libTorchDir;
-        if (requested is not null)
-        {
-            if (shipsLibTorch && !SameDirectory(requested, shippedDir))
-            {
-                throw new TorchBackendException(
-                    $"This app ships its own libtorch ({shippedDir}, from a Dllm runtime package) and {TorchBackendOptions.LibTorchDirectoryVariable}/--libtorch-dir asks for another ({requested}). " +
-                    "Two libtorch copies in one process abort it. To use an existing libtorch, run an app without a Dllm runtime package " +
-                    "(remove the Dllm.Runtime.* package reference; in this repository build with -p:DllmTorchBackend=external, as eng/gpu/pack.sh builds dllm), or unset the option.");
-            }
-            libTorchDir = Path.GetFullPath(requested);
-        }
-        else
-        {
-            libTorchDir = shipsLibTorch ? shippedDir : FindOnLibraryPath()
-                ?? throw new TorchBackendException($"No libtorch found (none in the app's output next to {libTorchSharp}, none on LD_LIBRARY_PATH). {MissingRuntimeAdvice}");
-        }
+        var (libTorchDir, appOwn) = ChooseLibTorch(libTorchSharp, requested);
 
         // Before libtorch (and its libgomp) loads: OpenMP reads the variable once, when it loads.
         string waitPolicy = OpenMpEnvironment.ApplyWaitPolicy(options.OpenMpWaitPolicy);
@@ -110,13 +97,16 @@ public static partial class TorchBackend
                 logger.CudaBackendFailed(libTorchDir, e.Message);
             }
         }
+        // TorchSharp's own loader has run by now: a second libtorch it found would show here.
+        string mapped = EnsureOneLibTorchMapped(libTorchDir);
         int deviceCount = cuda ? torch.cuda.device_count() : 0;
         var device = cuda ? CudaDriver.Describe(0) : null;
         return new TorchBackendReport
         {
-            Runtime = DescribeRuntime(shipsLibTorch, hasCuda, requested is not null),
+            Runtime = DescribeRuntime(appOwn, hasCuda, requested is not null),
             LibTorchDirectory = libTorchDir,
-            LibTorchVersion = FindLibTorchVersion(libTorchDir),
+            LibTorchMapped = mapped,
+            LibTorchVersion = LibTorchVersionProbe.Find(libTorchDir, appOwn),
             LibTorchSharpPath = libTorchSharp,
             LibStdCxxFix = fix,
             OpenMpWaitPolicy = waitPolicy,
@@ -127,7 +117,54 @@ public static partial class TorchBackend
         };
     }
 
-    private static string DescribeRuntime(bool shipsLibTorch, bool hasCuda, bool requested) => (shipsLibTorch, requested) switch
+    /// <summary>
+    /// The libtorch directory to load and whether it is the app's own: the one next to LibTorchSharp (a runtime
+    /// package's, which .NET's native probing also finds, so no other may be loaded beside it), else the requested one,
+    /// else the app's <see cref="BundledLibTorchFolder"/> folder, else the first on <c>LD_LIBRARY_PATH</c>.
+    /// </summary>
+    private static (string Directory, bool AppOwn) ChooseLibTorch(string libTorchSharp, string? requested)
+    {
+        string shippedDir = Path.GetDirectoryName(libTorchSharp)!;
+        bool shipsLibTorch = File.Exists(Path.Combine(shippedDir, "libtorch_cpu.so"));
+        if (requested is not null)
+        {
+            if (shipsLibTorch && !SameDirectory(requested, shippedDir))
+            {
+                throw new TorchBackendException(
+                    $"This app ships its own libtorch ({shippedDir}, from a Dllm runtime package) and {TorchBackendOptions.LibTorchDirectoryVariable}/--libtorch-dir asks for another ({requested}). " +
+                    "Two libtorch copies in one process abort it. To use an existing libtorch, run an app without a Dllm runtime package " +
+                    "(remove the Dllm.Runtime.* package reference; in this repository build with -p:DllmTorchBackend=external, as eng/gpu/pack.sh builds dllm), " +
+                    "or install the dllm tool, which accepts --libtorch-dir; or unset the option.");
+            }
+            return (Path.GetFullPath(requested), shipsLibTorch);
+        }
+        if (shipsLibTorch)
+            return (shippedDir, true);
+        string bundledDir = Path.Combine(AppContext.BaseDirectory, BundledLibTorchFolder);
+        if (File.Exists(Path.Combine(bundledDir, "libtorch_cpu.so")))
+            return (bundledDir, true);
+        string? onPath = FindOnLibraryPath();
+        return onPath is not null ? (onPath, false) : throw new TorchBackendException(
+            $"No libtorch found (none in the app's output next to {libTorchSharp} or in {bundledDir}, none on LD_LIBRARY_PATH). {MissingRuntimeAdvice}");
+    }
+
+    /// <summary>
+    /// Returns the one <c>libtorch_cpu.so</c> mapped into the process (<c>/proc/self/maps</c>); throws when there are two
+    /// (a second copy found by .NET's native probing, which aborts the process at the first tensor).
+    /// </summary>
+    private static string EnsureOneLibTorchMapped(string libTorchDir)
+    {
+        var mapped = LoadedLibraries.FindAll("libtorch_cpu.so");
+        if (mapped.Count != 1)
+        {
+            throw new TorchBackendException(
+                $"Expected one libtorch_cpu.so in the process, from {libTorchDir}; mapped: {(mapped.Count == 0 ? "none" : string.Join(", ", mapped))}. " +
+                "Two libtorch copies in one process abort it: an app with a runtime package's libtorch next to LibTorchSharp cannot load another.");
+        }
+        return mapped[0];
+    }
+
+    private static string DescribeRuntime(bool appOwn, bool hasCuda, bool requested) => (appOwn, requested) switch
     {
         (true, _) => hasCuda ? "package (CUDA libtorch in the app's output)" : "package (CPU libtorch in the app's output)",
         (false, true) => "external (--libtorch-dir / " + TorchBackendOptions.LibTorchDirectoryVariable + ")",
@@ -186,41 +223,8 @@ public static partial class TorchBackend
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "libtorch_cpu.so")));
     }
 
-    private static string? FindLibTorchVersion(string libTorchDir)
-    {
-        // A PyTorch install: torch/lib/../version.py has "__version__ = '2.11.0+cu130'".
-        string versionPy = Path.Combine(libTorchDir, "..", "version.py");
-        if (File.Exists(versionPy))
-        {
-            var match = PyTorchVersion().Match(File.ReadAllText(versionPy));
-            if (match.Success)
-                return match.Groups[1].Value;
-        }
-        // A NuGet libtorch package folder: .../libtorch-cpu-linux-x64/2.10.0/runtimes/...
-        var fromPath = LibTorchPackageFolder().Match(libTorchDir);
-        if (fromPath.Success)
-            return $"{fromPath.Groups[2].Value} ({fromPath.Groups[1].Value})";
-        // The NuGet libtorch package copied into the app: the app's deps.json names it with its version.
-        foreach (string deps in Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json"))
-        {
-            var match = LibTorchPackage().Match(File.ReadAllText(deps));
-            if (match.Success)
-                return $"{match.Groups[2].Value} ({match.Groups[1].Value})";
-        }
-        return null;
-    }
-
     private static bool SameDirectory(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd('/'), Path.GetFullPath(b).TrimEnd('/'), StringComparison.Ordinal);
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    [GeneratedRegex(@"__version__\s*=\s*'([^']+)'")]
-    private static partial Regex PyTorchVersion();
-
-    [GeneratedRegex(@"/(libtorch-[a-z0-9.\-]+)/(\d+\.\d+\.\d+)/")]
-    private static partial Regex LibTorchPackageFolder();
-
-    [GeneratedRegex(@"""(libtorch-[a-z0-9.\-]+)/(\d+\.\d+\.\d+)""")]
-    private static partial Regex LibTorchPackage();
 }

@@ -9,7 +9,9 @@ public sealed record TorchBackendOptions
     /// <summary>
     /// An existing libtorch directory to load instead of the one shipped with the app. Null: use
     /// <see cref="LibTorchDirectoryVariable"/>, else the app's own libtorch, else a libtorch on <c>LD_LIBRARY_PATH</c>.
-    /// Only valid for apps that reference no Dllm runtime package (two libtorch copies abort a process).
+    /// Valid for apps that reference no Dllm runtime package and for apps that carry their libtorch in the
+    /// <see cref="TorchBackend.BundledLibTorchFolder"/> folder (the dllm tool); refused for an app whose runtime package put
+    /// libtorch next to LibTorchSharp, which .NET's native probing loads too (two libtorch copies abort a process).
     /// </summary>
     public string? LibTorchDirectory { get; init; }
 

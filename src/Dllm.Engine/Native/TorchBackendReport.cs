@@ -5,12 +5,15 @@ namespace Dllm.Native;
 /// <summary>What the native backend loaded, reported once at start-up.</summary>
 public sealed record TorchBackendReport
 {
-    /// <summary>Where libtorch came from: <c>package (...)</c> (a runtime package's libtorch in the app's output) or
+    /// <summary>Where libtorch came from: <c>package (...)</c> (the app's own libtorch: a runtime package's next to LibTorchSharp, or one in the app's <c>libtorch/</c> folder) or
     /// <c>external (...)</c> (an existing libtorch from --libtorch-dir / DLLM_LIBTORCH_DIR or LD_LIBRARY_PATH).</summary>
     public required string Runtime { get; init; }
 
     /// <summary>The directory libtorch was loaded from.</summary>
     public required string LibTorchDirectory { get; init; }
+
+    /// <summary>The one <c>libtorch_cpu.so</c> mapped into the process (from <c>/proc/self/maps</c>, symbolic links resolved).</summary>
+    public string? LibTorchMapped { get; init; }
 
     /// <summary>The libtorch version, when it could be determined (package version or PyTorch's version.py).</summary>
     public string? LibTorchVersion { get; init; }
@@ -42,6 +45,7 @@ public sealed record TorchBackendReport
         var text = new StringBuilder();
         text.AppendLine($"runtime:           {Runtime}");
         text.AppendLine($"libtorch:          {LibTorchDirectory}");
+        text.AppendLine($"libtorch mapped:   {LibTorchMapped ?? "unknown"}");
         text.AppendLine($"libtorch version:  {LibTorchVersion ?? "unknown"}");
         text.AppendLine($"LibTorchSharp:     {LibTorchSharpPath}");
         text.AppendLine($"libstdc++ fix:     {LibStdCxxFix}");
