@@ -25,8 +25,14 @@ args=(train
   --bpe-merges 1200          # [BpeMerges]
   --train-examples 20000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
-  --device cuda --checkpoint-dtype bfloat16
-  "$@")                      # extra flags (a later flag wins)
+  --device cuda --checkpoint-dtype bfloat16)
+# Extra flags replace the defaults above of the same name (dllm train takes each flag once).
+while (( $# >= 2 )); do
+  for i in "${!args[@]}"; do
+    if [[ "${args[$i]}" == "$1" ]]; then unset 'args[i]' 'args[i+1]'; fi
+  done
+  args=("${args[@]}" "$1" "$2"); shift 2
+done
 mkdir -p "$out"
 echo "train-demo: commit $(git -C "$here/../.." rev-parse HEAD 2>/dev/null || echo unknown), seed $seed"
 echo "train-demo: bash eng/gpu/run.sh app ${args[*]}"
