@@ -29,7 +29,7 @@ args=(train
 # Extra flags replace the defaults above of the same name (dllm train takes each flag once).
 while (( $# >= 2 )); do
   for i in "${!args[@]}"; do
-    if [[ "${args[$i]}" == "$1" ]]; then unset 'args[i]' 'args[i+1]'; fi
+    if [[ "${args[$i]:-}" == "$1" ]]; then unset 'args[i]' 'args[i+1]'; fi
   done
   args=("${args[@]}" "$1" "$2"); shift 2
 done
