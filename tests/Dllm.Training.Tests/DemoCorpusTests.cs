@@ -64,6 +64,19 @@ public sealed class DemoCorpusTests
     }
 
     [Fact]
+    public void The_seeds_count_to_128_is_drawn_often_in_training_and_never_held_out()
+    {
+        var task = new CountingTask(down: false);
+        var random = new Random(3);
+        var counts = Enumerable.Range(0, 2000).Select(_ => task.Generate(random, DemoSplit.Train).Answer.Split(", ").Length).ToList();
+        int seedCounts = counts.Count(n => n == CountingTask.MaxCount);
+        Assert.InRange(seedCounts, 2000 / CountingTask.SeedCountOneIn * 8 / 10, 2000 / CountingTask.SeedCountOneIn * 12 / 10 + 2000 / 116);
+        Assert.True(counts.Distinct().Count() > 100);
+        var heldOut = Enumerable.Range(0, 200).Select(_ => task.Generate(random, DemoSplit.HeldOut).Answer.Split(", ").Length);
+        Assert.DoesNotContain(CountingTask.MaxCount, heldOut);
+    }
+
+    [Fact]
     public void Counting_comes_in_the_seed_phrasing_and_without_its_spaces()
     {
         var prompts = DemoCorpus.Generate(400, seed: 2, DemoSplit.Train).Where(e => e.Task == "count-up").Select(e => e.Messages[0].Content).ToList();

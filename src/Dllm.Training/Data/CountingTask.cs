@@ -4,13 +4,18 @@ namespace Dllm.Training.Data;
 /// The seed's counting prompt, N in 1..<see cref="MaxCount"/>: half the examples phrased exactly as the seed writes it
 /// (<c>" Write the number from 1 to N "</c>, with the spaces its curl request has inside the turn), half without the
 /// surrounding spaces (as a chat client sends it); counting down is <c>" Write the number from N to 1 "</c>. The answer
-/// is the numbers separated by <c>", "</c> on one line. Which N are held out: <see cref="HeldOutRule.IsHeldOutCount"/>.
+/// is the numbers separated by <c>", "</c> on one line. Which N are held out: <see cref="HeldOutRule.IsHeldOutCount"/>;
+/// one training example in <see cref="SeedCountOneIn"/> counts to 128, the seed's request.
 /// </summary>
 /// <param name="down">Count from N down to 1.</param>
 public sealed class CountingTask(bool down) : IDemoTask
 {
     /// <summary>The largest N (the seed asks for 128).</summary>
     public const int MaxCount = 128;
+
+    /// <summary>One training example in this many counts to <see cref="MaxCount"/> itself, the seed's own request and the
+    /// longest answer (drawn uniformly it would come once in 116 and a model may stop a few numbers short).</summary>
+    public const int SeedCountOneIn = 8;
 
     /// <inheritdoc />
     public string Name => down ? "count-down" : "count-up";
@@ -35,10 +40,13 @@ public sealed class CountingTask(bool down) : IDemoTask
     /// <inheritdoc />
     public DemoExample Generate(Random random, DemoSplit split)
     {
-        int n;
-        do
-            n = random.Next(1, MaxCount + 1);
-        while (HeldOutRule.IsHeldOutCount(n) != (split == DemoSplit.HeldOut));
+        int n = MaxCount;
+        if (split == DemoSplit.HeldOut || random.Next(SeedCountOneIn) != 0)
+        {
+            do
+                n = random.Next(1, MaxCount + 1);
+            while (HeldOutRule.IsHeldOutCount(n) != (split == DemoSplit.HeldOut));
+        }
         return ForCount(n, seedSpacing: random.Next(2) == 0);
     }
 
