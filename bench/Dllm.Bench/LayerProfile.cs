@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
 

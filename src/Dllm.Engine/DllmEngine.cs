@@ -6,6 +6,7 @@ using Dllm.Decoding;
 using Dllm.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using Dllm.Scheduling;
 using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
@@ -58,16 +59,16 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
+            var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
+            _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
+            _runner = new ModelRunner(model, cache, new TokenSampler());
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
-                if (model.EnableCudaGraphs() is string why)
+                if (_runner.EnableCudaGraphs() is string why)
                     _logger.CudaGraphsOff(why);
                 else
                     _logger.CudaGraphsOn();
             }
-            var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
-            _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
-            _runner = new ModelRunner(model, cache, new TokenSampler());
         }
         catch
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dllm.Decoding;
 using Dllm.Diagnostics;
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -9,7 +10,7 @@ using TorchSharp;
 namespace Dllm.Scheduling;
 
 /// <summary>
-/// Continuous batching on one thread that owns the device: requests wait in a queue that is fair across groups
+/// Continuous batching on one thread that owns the device (each iteration: admit -> step -> resolve): requests wait in a queue that is fair across groups
 /// (<see cref="FairRequestQueue{T}"/>), up to <c>slots</c> run at once; every iteration ends the waiting and running
 /// requests that were cancelled or passed their deadline, admits waiting requests into free slots (prefilling their
 /// prompts), runs one denoising step for all running blocks together (one forward per block size), stores the K/V
@@ -120,23 +121,33 @@ internal sealed class Scheduler : IDisposable
             _waiting.Enqueue(request, request.QueueGroup);
     }
 
+    /// <summary>One iteration: admit -> step -> resolve.</summary>
     private void Iterate()
     {
         MoveIncoming();
         EndWaitingRequests();
         Admit();
-        foreach (var request in _running.ToList())
-        {
-            if (request.StopReason is string reason)
-                Finish(request, FinishReason.Aborted(reason), "");
-        }
+        EndStoppedRequests();
         if (_running.Count == 0)
         {
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
         foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
-            StepGroup(group.ToList(), group.Key);
+        {
+            foreach (var (requests, proposals) in Step(group.ToList(), group.Key))
+                Resolve(requests, proposals, group.Key);
+        }
+    }
+
+    /// <summary>Aborts the running requests that were cancelled or passed their deadline.</summary>
+    private void EndStoppedRequests()
+    {
+        foreach (var request in _running.ToList())
+        {
+            if (request.StopReason is string reason)
+                Finish(request, FinishReason.Aborted(reason), "");
+        }
     }
 
     /// <summary>Ends the waiting requests that were cancelled, passed their deadline, or need no token at all.</summary>
@@ -176,33 +187,59 @@ internal sealed class Scheduler : IDisposable
         }
     }
 
-    /// <summary>One denoising step of <paramref name="group"/> (same block size); a failed batched step is retried per request.</summary>
-    private void StepGroup(List<EngineRequest> group, int blockSize)
+    /// <summary>
+    /// The device part of one denoising step of <paramref name="group"/> (same block size): the requests and their
+    /// proposals, in one batch, or, when the batched step failed, one batch per request whose solo step succeeds.
+    /// </summary>
+    private IEnumerable<(List<EngineRequest> Requests, SampledProposals Proposals)> Step(List<EngineRequest> group, int blockSize)
     {
-        SampledProposals proposals;
+        var proposals = TryPropose(group, blockSize, out bool retry);
+        if (proposals is not null)
+        {
+            Steps++;
+            yield return (group, proposals);
+            yield break;
+        }
+        if (!retry)
+            yield break;
+        foreach (var request in group)
+        {
+            foreach (var solo in Step([request], blockSize))
+                yield return solo;
+        }
+    }
+
+    /// <summary>The group's proposals, or null when the step failed: a single request fails; a batch is to be retried
+    /// one request at a time (<paramref name="retry"/>), its seeded generators rewound.</summary>
+    private SampledProposals? TryPropose(List<EngineRequest> group, int blockSize, out bool retry)
+    {
+        retry = false;
         var rewind = group.Count > 1 ? GeneratorStates.Save(group) : null;
         try
         {
-            proposals = _runner.Propose(group, blockSize, _fuseCleanPass);
+            return _runner.Propose(group, blockSize, _fuseCleanPass);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             if (rewind is null)
             {
                 Fail(group[0], e, "denoising step");
-                return;
+                return null;
             }
             _logger.BatchedStepFailed(group.Count, e.GetType().Name);
             rewind.Restore();
-            foreach (var request in group)
-                StepGroup([request], blockSize);
-            return;
+            retry = true;
+            return null;
         }
         finally
         {
             rewind?.Dispose();
         }
-        Steps++;
+    }
+
+    /// <summary>Applies the proposals to each request's block (its algorithm's step) and resolves the blocks that are done.</summary>
+    private void Resolve(List<EngineRequest> group, SampledProposals proposals, int blockSize)
+    {
         for (int i = 0; i < group.Count; i++)
         {
             var request = group[i];

@@ -1,6 +1,7 @@
+using Dllm.Model;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// The model's forwards captured as CUDA graphs, one per <see cref="ForwardShape"/>, captured on first use and

@@ -1,8 +1,9 @@
 using Dllm.Decoding;
 using Dllm.Model;
+using Dllm.Scheduling;
 using TorchSharp;
 
-namespace Dllm.Scheduling;
+namespace Dllm.Runner;
 
 /// <summary>The model and its K/V cache, driven in the three kinds of forward a diffusion request needs:
 /// prompt prefill, a denoising step over the current blocks, and the clean pass that stores a resolved block's K/V;
@@ -10,7 +11,12 @@ namespace Dllm.Scheduling;
 /// tokens and confidences only.</summary>
 internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler sampler) : IDisposable
 {
+    private readonly ForwardRunner _forwards = new(model);
+
     public LLaDA2Model Model => model;
+
+    /// <summary>Replays steps from CUDA graphs from now on (<see cref="ForwardRunner.EnableCudaGraphs"/>); null, or why not.</summary>
+    public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
 
     public KvCache Cache => cache;
 
@@ -29,14 +35,14 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     {
         Inject("prefill", [request]);
         if (length > 0)
-            model.Forward([new ForwardRequest(request.Slot, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
+            _forwards.Forward([new ForwardRequest(request.Slot, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>
     public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        return model.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
+        return _forwards.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
     }
 
     /// <summary>
@@ -51,7 +57,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     {
         Inject("step", requests);
         var forward = requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
-        using var logits = model.Forward(forward, cache, blockSize, writeCache: true)!;
+        using var logits = _forwards.Forward(forward, cache, blockSize, writeCache: true)!;
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
 
@@ -59,7 +65,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("clean", requests);
-        model.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
+        _forwards.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
             cache, blockSize, writeCache: true, computeLogits: false);
     }
 
@@ -124,6 +130,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
 
     public void Dispose()
     {
+        _forwards.Dispose();
         cache.Dispose();
         model.Dispose();
     }

@@ -1,4 +1,4 @@
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// One sequence's part of a batched forward: <see cref="TokenIds"/> are the new tokens at absolute

@@ -1,7 +1,8 @@
+using Dllm.Model;
 using Dllm.Native;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>One forward of one <see cref="ForwardShape"/>, captured in a CUDA graph: a static geometry the graph
 /// reads its inputs from, and the logits buffer it writes. Replaying it costs one launch instead of ~1,700.</summary>
@@ -25,7 +26,7 @@ internal sealed class CapturedForward : IDisposable
         var geometry = BatchGeometry.ForReloading(requests, blockSize, cache.MaxLength, prefixLength, model.Device);
         try
         {
-            var graph = CudaGraph.Capture(() => model.Run(geometry, cache, writeCache, computeLogits: true, path, logits));
+            var graph = CudaGraph.Capture(() => model.Forward(geometry, cache, writeCache, computeLogits: true, path, logits));
             return new CapturedForward(geometry, graph);
         }
         catch

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// A <see cref="BatchLayout"/> on a device, shared by every layer of one forward: token ids, positions, cache rows to

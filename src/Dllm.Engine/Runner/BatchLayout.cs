@@ -1,4 +1,4 @@
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// The host-side index arrays and attention mask of one batched forward: ids and positions of the new tokens, the
