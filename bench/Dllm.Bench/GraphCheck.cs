@@ -52,7 +52,7 @@ internal static class GraphCheck
             runner.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
             foreach (var (name, requests, write) in forwards)
             {
-                var layout = new BatchLayout(requests, block, cache.MaxLength, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
+                var layout = new BatchLayout(requests, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
                 using var geometry = new BatchGeometry(layout, device, alwaysMask: true);
                 using var eager = model.Forward(geometry, cache, write, computeLogits: true, path)!;
                 using var graphed = runner.Forward(requests, cache, block, write, moePath: path)!;

@@ -59,7 +59,8 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
-            var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
+            int pagesPerRequest = (ContextLength + BlockSize - 1) / BlockSize;
+            var cache = model.CreateCache(options.MaxRunningRequests * pagesPerRequest, BlockSize);
             _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
             _runner = new ModelRunner(model, cache, new TokenSampler());
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
@@ -77,7 +78,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ResolveModelName();
         _telemetry = new EngineTelemetry(ModelName);
-        _scheduler = new Scheduler(_runner, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _scheduler = new Scheduler(_runner, options.MaxRunningRequests, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
         _telemetry.Observe(_scheduler);
     }
 

@@ -138,8 +138,9 @@ public sealed class LLaDA2Model : IDisposable
         return Forward(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
     }
 
-    /// <summary>Allocates a K/V cache for this model (each layer's part on that layer's device).</summary>
-    public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Placement);
+    /// <summary>Allocates a K/V cache of <paramref name="pages"/> pages of <paramref name="pageSize"/> positions for this
+    /// model (each layer's part on that layer's device). One page per sequence as long as the context is the unpaged layout.</summary>
+    public KvCache CreateCache(int pages, int pageSize) => new(Config, pages, pageSize, DType, Placement);
 
     /// <summary>
     /// Runs the new tokens of a batch that the runner prepared (<see cref="Runner.ForwardRunner"/>: a geometry already on

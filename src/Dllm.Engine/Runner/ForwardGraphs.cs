@@ -47,7 +47,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             Captured++;
         }
         graph.LastUsed = ++_clock;
-        graph.Replay(requests, blockSize, cache.MaxLength);
+        graph.Replay(requests, blockSize, cache.PageSize);
         return LogitsBuffer(batch, tokens).alias();
     }
 

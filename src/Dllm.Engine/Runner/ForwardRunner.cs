@@ -80,8 +80,12 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         foreach (var request in requests)
         {
-            if (request.Slot < 0 || request.Slot >= cache.Slots)
-                throw new ArgumentOutOfRangeException(nameof(requests), $"slot {request.Slot} is not in the cache (0..{cache.Slots - 1})");
+            int pages = Math.Min(request.PagesUsed(cache.PageSize), request.PageTable.Count);
+            for (int i = 0; i < pages; i++)
+            {
+                if (request.PageTable[i] < 0 || request.PageTable[i] >= cache.Pages)
+                    throw new ArgumentOutOfRangeException(nameof(requests), $"page {request.PageTable[i]} is not in the cache (0..{cache.Pages - 1})");
+            }
             var bad = request.TokenIds.FirstOrDefault(id => id < 0 || id >= model.Config.VocabSize, -1);
             if (bad != -1)
                 throw new ArgumentOutOfRangeException(nameof(requests), $"token id {bad} is outside the vocabulary (0..{model.Config.VocabSize - 1})");
@@ -90,7 +94,7 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
         using var inference = inference_mode();
         if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
             return _graphs.Run(requests, cache, blockSize, writeCache, path);
-        using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.MaxLength), model.Device);
+        using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.PageSize), model.Device);
         return model.Forward(batch, cache, writeCache, computeLogits, path);
     }
 

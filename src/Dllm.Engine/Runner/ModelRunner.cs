@@ -35,7 +35,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     {
         Inject("prefill", [request]);
         if (length > 0)
-            _forwards.Forward([new ForwardRequest(request.Slot, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
+            _forwards.Forward([new ForwardRequest(request.PageTable!, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>
@@ -56,7 +56,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        var forward = requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
+        var forward = requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
         using var logits = _forwards.Forward(forward, cache, blockSize, writeCache: true)!;
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
@@ -65,7 +65,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("clean", requests);
-        _forwards.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
+        _forwards.Forward(requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
             cache, blockSize, writeCache: true, computeLogits: false);
     }
 
@@ -126,7 +126,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     }
 
     private static List<ForwardRequest> Blocks(IReadOnlyList<EngineRequest> requests) =>
-        requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart, r.Block!.Tokens)).ToList();
+        requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart, r.Block!.Tokens)).ToList();
 
     public void Dispose()
     {

@@ -48,6 +48,9 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>The K/V cache slot while running, else -1.</summary>
     public int Slot { get; set; } = -1;
 
+    /// <summary>The K/V cache pages of its positions 0 onwards while running, else null.</summary>
+    public int[]? PageTable { get; set; }
+
     /// <summary>Absolute position of the current block's first slot (= tokens whose K/V are cached).</summary>
     public int BlockStart { get; set; }
 

@@ -27,6 +27,7 @@ internal sealed class Scheduler : IDisposable
     private readonly LladaTokenizer _tokenizer;
     private readonly ILogger _logger;
     private readonly SlotPool _slots;
+    private readonly int _pagesPerSlot;
     private readonly int? _maxQueued;
     private readonly ConcurrentQueue<EngineRequest> _incoming = new();
     private readonly FairRequestQueue<EngineRequest> _waiting = new();
@@ -39,7 +40,7 @@ internal sealed class Scheduler : IDisposable
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
+    public Scheduler(ModelRunner runner, int slots, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
         _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
@@ -47,7 +48,8 @@ internal sealed class Scheduler : IDisposable
         _runner = runner;
         _tokenizer = tokenizer;
         _logger = logger;
-        _slots = new SlotPool(runner.Cache.Slots);
+        _pagesPerSlot = runner.Cache.Pages / slots;
+        _slots = new SlotPool(slots);
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
         _thread.Start();
     }
@@ -169,6 +171,7 @@ internal sealed class Scheduler : IDisposable
             Interlocked.Decrement(ref _waitingCount);
             _slots.TryTake(out int slot);
             request.Slot = slot;
+            request.PageTable = [.. Enumerable.Range(slot * _pagesPerSlot, _pagesPerSlot)];
             _running.Add(request);
             Interlocked.Increment(ref _runningCount);
             try
@@ -330,6 +333,7 @@ internal sealed class Scheduler : IDisposable
         {
             _slots.Return(request.Slot);
             request.Slot = -1;
+            request.PageTable = null;
             _running.Remove(request);
             Interlocked.Decrement(ref _runningCount);
         }

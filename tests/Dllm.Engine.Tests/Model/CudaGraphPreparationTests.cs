@@ -43,7 +43,7 @@ public class CudaGraphPreparationTests
     public void A_padded_prefix_with_an_always_present_mask_gives_the_unpadded_logits()
     {
         using var model = Create(21);
-        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        using var cache = model.CreateCache(pages: 2, pageSize: 128);
         int[] a = Tokens(24, 1), b = Tokens(8, 2);
         Prefill(model, cache, 0, a);
         Prefill(model, cache, 1, b);
@@ -51,7 +51,7 @@ public class CudaGraphPreparationTests
         using var unpadded = model.RunForward(step, cache, BlockSize, writeCache: false)!;
 
         using var inference = torch.inference_mode();
-        using var geometry = new BatchGeometry(new BatchLayout(step, BlockSize, cache.MaxLength, prefixLength: 64), torch.CPU, alwaysMask: true);
+        using var geometry = new BatchGeometry(new BatchLayout(step, BlockSize, cache.PageSize, prefixLength: 64), torch.CPU, alwaysMask: true);
         using var padded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
 
         Assert.Equal(64, geometry.PrefixLength);
@@ -62,7 +62,7 @@ public class CudaGraphPreparationTests
     public void A_reloaded_geometry_and_a_logits_buffer_give_the_next_forwards_logits()
     {
         using var model = Create(22);
-        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        using var cache = model.CreateCache(pages: 2, pageSize: 128);
         Prefill(model, cache, 0, Tokens(16, 5));
         Prefill(model, cache, 1, Tokens(40, 6));
         List<ForwardRequest> first = [new(0, 16, Tokens(BlockSize, 7)), new(1, 40, Tokens(BlockSize, 8))];
@@ -70,10 +70,10 @@ public class CudaGraphPreparationTests
         using var expected = model.RunForward(second, cache, BlockSize, writeCache: false)!;
 
         using var inference = torch.inference_mode();
-        using var geometry = new BatchGeometry(new BatchLayout(first, BlockSize, cache.MaxLength, 256), torch.CPU, alwaysMask: true);
+        using var geometry = new BatchGeometry(new BatchLayout(first, BlockSize, cache.PageSize, 256), torch.CPU, alwaysMask: true);
         using var buffer = torch.full([2, BlockSize, model.Config.VocabSize], float.NaN);
         model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer);
-        geometry.Load(new BatchLayout(second, BlockSize, cache.MaxLength, 256));
+        geometry.Load(new BatchLayout(second, BlockSize, cache.PageSize, 256));
         Assert.Null(model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer));
 
         Assert.True(ModelAssert.MaxAbsDifference(expected, buffer) < 1e-5);
@@ -83,7 +83,7 @@ public class CudaGraphPreparationTests
     public void Reloading_copies_new_tokens_for_the_same_slots_and_starts_and_rebuilds_the_rest_otherwise()
     {
         using var model = Create(25);
-        using var cache = model.CreateCache(slots: 3, maxLength: 128);
+        using var cache = model.CreateCache(pages: 3, pageSize: 128);
         Prefill(model, cache, 0, Tokens(16, 12));
         Prefill(model, cache, 1, Tokens(24, 13));
         Prefill(model, cache, 2, Tokens(32, 14));
@@ -92,15 +92,15 @@ public class CudaGraphPreparationTests
         List<ForwardRequest> moved = [new(2, 32, Tokens(BlockSize, 19)), new(0, 8, Tokens(BlockSize, 20))]; // slots, starts
 
         using var inference = torch.inference_mode();
-        using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.MaxLength, 256, torch.CPU);
+        using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.PageSize, 256, torch.CPU);
         foreach (var requests in new[] { step1, step2, moved, step1 })
         {
-            geometry.Reload(requests, BlockSize, cache.MaxLength);
+            geometry.Reload(requests, BlockSize, cache.PageSize);
             using var reloaded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
             using var fresh = model.RunForward(requests, cache, BlockSize, writeCache: false)!;
             Assert.True(ModelAssert.MaxAbsDifference(fresh, reloaded) < 1e-5);
         }
-        Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.MaxLength));
+        Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.PageSize));
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(seed);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 1, maxLength: 64);
+        using var cache = model.CreateCache(pages: 1, pageSize: 64);
         int[] tokens = Tokens(length, seed);
 
         using var logits = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false)!;
@@ -51,7 +51,7 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(seed);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 2, maxLength: 64);
+        using var cache = model.CreateCache(pages: 2, pageSize: 64);
         int[] tokens = Tokens(prefix + blockTokens, seed);
 
         var none = model.RunForward([new ForwardRequest(1, 0, tokens[..prefix])], cache, BlockSize, writeCache: true, computeLogits: false);
@@ -85,7 +85,7 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(9);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 3, maxLength: 64);
+        using var cache = model.CreateCache(pages: 3, pageSize: 64);
         int[][] sequences = [Tokens(8 + 8, 91), Tokens(24 + 8, 92), Tokens(0 + 8, 93)];
         int[] prefixes = [8, 24, 0];
         for (int slot = 0; slot < 3; slot++)
@@ -137,7 +137,7 @@ public class LLaDA2ModelTests
     }
 
     [Fact]
-    public void Out_of_vocabulary_ids_and_unknown_slots_are_named()
+    public void Out_of_vocabulary_ids_unknown_pages_and_positions_beyond_the_pages_are_named()
     {
         var (_, _, model) = Create(12);
         using var _ = model;
@@ -148,7 +148,7 @@ public class LLaDA2ModelTests
         var tooLong = Assert.Throws<ArgumentException>(() => model.RunForward([new ForwardRequest(0, 60, [1, 2, 3, 4, 5])], cache, BlockSize, false));
 
         Assert.Contains("token id 64 is outside the vocabulary (0..63)", badId.Message);
-        Assert.Contains("slot 3", badSlot.Message);
-        Assert.Contains("beyond the cache length 64", tooLong.Message);
+        Assert.Contains("page 3 is not in the cache (0..0)", badSlot.Message);
+        Assert.Contains("would reach position 65, beyond its 1 page(s) of 64 positions", tooLong.Message);
     }
 }
