@@ -24,6 +24,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
 {
     private readonly Scheduler _scheduler;
     private readonly ModelRunner _runner;
+    private readonly PageManager _pages;
     private readonly IDiffusionAlgorithm _defaultAlgorithm;
     private readonly ConcurrentDictionary<string, EngineRequest> _active = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
@@ -59,9 +60,11 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
-            int pagesPerRequest = (ContextLength + BlockSize - 1) / BlockSize;
-            var cache = model.CreateCache(options.MaxRunningRequests * pagesPerRequest, BlockSize);
-            _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
+            // Pages of the engine's block size: a block never straddles two pages, so whole blocks are cached by page.
+            var (pages, sizedBy) = KvPoolSizing.Resolve(options, model, ContextLength, BlockSize);
+            var cache = model.CreateCache(pages, BlockSize);
+            _logger.KvCacheAllocated(pages, BlockSize, (long)pages * BlockSize, sizedBy, cache.BytesAllocated / 1e9, options.DisableRadixCache ? "off" : "on");
+            _pages = new PageManager(new PagePool(pages, BlockSize), ContextLength, prefixCaching: !options.DisableRadixCache);
             _runner = new ModelRunner(model, cache, new TokenSampler());
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
@@ -78,7 +81,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ResolveModelName();
         _telemetry = new EngineTelemetry(ModelName);
-        _scheduler = new Scheduler(_runner, options.MaxRunningRequests, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _scheduler = new Scheduler(_runner, _pages, options.MaxRunningRequests, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
         _telemetry.Observe(_scheduler);
     }
 
@@ -153,8 +156,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Longest prompt + generation per request.</summary>
     public int ContextLength { get; }
 
-    /// <summary>Requests decoded together.</summary>
+    /// <summary>Requests decoded together at most (the K/V pool may fit fewer).</summary>
     public int MaxRunningRequests => _scheduler.Capacity;
+
+    /// <summary>Tokens the paged K/V pool holds (pages × page size; <see cref="DllmEngineOptions.MaxTotalTokens"/>).</summary>
+    public long MaxTotalTokens => (long)_pages.Capacity * _pages.PageSize;
+
+    /// <summary>The K/V pool's pages and the prefix cache's hits: a snapshot, thread-safe, exact while the engine is idle.</summary>
+    public KvCacheStats KvCacheStats => _scheduler.KvCacheStats;
 
     /// <summary>Requests that may wait at once (<see cref="DllmEngineOptions.MaxQueuedRequests"/>); null: no limit.</summary>
     public int? MaxQueuedRequests => Options.MaxQueuedRequests;
@@ -169,8 +178,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests running now.</summary>
     public int RunningRequests => _scheduler.Running;
 
-    /// <summary>Free K/V cache slots (exact while idle): a slot not returned by a finished request shows here as a leak.</summary>
+    /// <summary>Requests that may still be admitted (exact while idle): a request that ended without leaving shows here as a leak.</summary>
     internal int FreeSlots => _scheduler.FreeSlots;
+
+    /// <summary>The K/V pool's bookkeeping problems (a leaked or doubly held page); none when sound. Exact only while the
+    /// engine is idle (tests call it after every request ended).</summary>
+    internal IReadOnlyList<string> AuditPages() => _pages.Audit();
 
     /// <summary>Requests waiting for a slot.</summary>
     public int WaitingRequests => _scheduler.Waiting;
@@ -287,6 +300,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         {
             throw new ArgumentException(
                 $"the prompt ({ids.Length} tokens) + max_new_tokens ({sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", "max_new_tokens");
+        }
+        int pages = PageBudget.Pages(ids.Length, sampling.MaxNewTokens, algorithm.BlockSize, _pages.PageSize, ContextLength);
+        if (pages > _pages.Capacity)
+        {
+            throw new ArgumentException(
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({sampling.MaxNewTokens}), in whole blocks of {algorithm.BlockSize}, need {pages} K/V pages of {_pages.PageSize} tokens, but the pool holds {_pages.Capacity} ({MaxTotalTokens} tokens): raise --max-total-tokens (MaxTotalTokens) or ask for fewer tokens.", "max_new_tokens");
         }
         return new PreparedRequest(request, id, ids, sampling, algorithm, this);
     }

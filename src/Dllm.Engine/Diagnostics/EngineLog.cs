@@ -59,8 +59,8 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1202, EventName = "CudaGraphsOn", Level = LogLevel.Information, Message = "CUDA graphs on: steps are captured per batch shape and replayed")]
     public static partial void CudaGraphsOn(this ILogger logger);
 
-    [LoggerMessage(EventId = 1203, EventName = "KvCacheAllocated", Level = LogLevel.Information, Message = "K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB")]
-    public static partial void KvCacheAllocated(this ILogger logger, int slots, int length, double gb);
+    [LoggerMessage(EventId = 1203, EventName = "KvCacheAllocated", Level = LogLevel.Information, Message = "K/V cache: {Pages} pages x {PageSize} positions ({Tokens} tokens, sized by {SizedBy}), {GB:F2} GB; prefix cache {PrefixCache}")]
+    public static partial void KvCacheAllocated(this ILogger logger, int pages, int pageSize, long tokens, string sizedBy, double gb, string prefixCache);
 
     [LoggerMessage(EventId = 1204, EventName = "EngineStopped", Level = LogLevel.Information, Message = "Engine stopped")]
     public static partial void EngineStopped(this ILogger logger);
