@@ -359,6 +359,7 @@ internal sealed class Scheduler : IDisposable
         Text = request.Text,
         OutputIds = request.OutputIds.ToArray(),
         PromptTokens = request.PromptIds.Length,
+        CachedTokens = request.CachedLength,
         DenoisingSteps = request.DenoisingSteps,
         Steps = request.Steps?.Drain(),
         FinishReason = finish,
