@@ -32,11 +32,11 @@ if (options.Mode == "graph-check")
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
-    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.NewTokens} new tokens per request, {DateTime.UtcNow:u}");
-    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | tokens/step/request | mean first block ms | GPU mem GB |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.NewTokens} new tokens per request, shared prefix {options.SharedPrefix}, prefix cache {(options.RadixCache ? "on" : "off")}, {DateTime.UtcNow:u}");
+    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | tokens/step/request | mean first block ms | GPU mem GB | cached tokens |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in rows)
-        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} |");
+        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} | {r.CachedTokens} |");
     File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     return 0;
 }
