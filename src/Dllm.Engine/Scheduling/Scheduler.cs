@@ -175,6 +175,7 @@ internal sealed class Scheduler : IDisposable
     /// ever need (its cached prompt prefix shared); prefills each one's prompt from the end of its cached prefix.</summary>
     private void Admit()
     {
+        bool admitted = false;
         while (_running.Count < _maxRunning && _waiting.TryPeek(out var request))
         {
             int blockSize = request.Algorithm.BlockSize;
@@ -182,6 +183,7 @@ internal sealed class Scheduler : IDisposable
             if (!_pages.TryReserve(request, prefix))
                 break; // waits for the pages of requests that end
             _waiting.TryDequeue(out _);
+            admitted = true;
             Interlocked.Decrement(ref _waitingCount);
             _running.Add(request);
             Interlocked.Increment(ref _runningCount);
@@ -198,7 +200,8 @@ internal sealed class Scheduler : IDisposable
                 Fail(request, e, "prefill");
             }
         }
-        _pages.Publish();
+        if (admitted)
+            _pages.Publish();
     }
 
     /// <summary>
