@@ -64,7 +64,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             var (pages, sizedBy) = KvPoolSizing.Resolve(options, model, ContextLength, BlockSize);
             var cache = model.CreateCache(pages, BlockSize);
             _logger.KvCacheAllocated(pages, BlockSize, (long)pages * BlockSize, sizedBy, cache.BytesAllocated / 1e9, options.DisableRadixCache ? "off" : "on");
-            _pages = new PageManager(new PagePool(pages, BlockSize), ContextLength, prefixCaching: !options.DisableRadixCache);
+            _pages = new PageManager(new PagePool(pages, BlockSize), ContextLength, prefixCaching: !options.DisableRadixCache, loggerFactory.CreateLogger("Dllm.Scheduler"));
             _runner = new ModelRunner(model, cache, new TokenSampler());
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {

@@ -74,4 +74,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1302, EventName = "RequestFailed", Level = LogLevel.Error, Message = "Request {Id} failed in its {Stage}; ending it with an error (the other requests go on)")]
     public static partial void RequestFailed(this ILogger logger, Exception exception, string id, string stage);
+
+    [LoggerMessage(EventId = 1303, EventName = "RequestWaitsForPages", Level = LogLevel.Debug, Message = "Request {Id} waits for {Pages} K/V pages ({Free} free, {Evictable} cached and unreferenced, of {Total}); it is admitted when running requests end")]
+    public static partial void RequestWaitsForPages(this ILogger logger, string id, int pages, int free, int evictable, int total);
 }

@@ -51,6 +51,9 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>Prompt positions whose K/V came from the prefix cache (its prefill starts there).</summary>
     public int CachedLength { get; set; }
 
+    /// <summary>Whether it has waited at the head of the queue for K/V pages (logged once).</summary>
+    public bool WaitedForPages { get; set; }
+
     /// <summary>Absolute position of the current block's first slot (= tokens whose K/V are cached).</summary>
     public int BlockStart { get; set; }
 

@@ -1,3 +1,6 @@
+using Dllm.Diagnostics;
+using Microsoft.Extensions.Logging;
+
 namespace Dllm.Scheduling;
 
 /// <summary>
@@ -8,7 +11,7 @@ namespace Dllm.Scheduling;
 /// paged but neither use nor fill the cache (their blocks do not fall on page boundaries). Counts hits for
 /// <see cref="KvCacheStats"/>. Scheduler thread only, but <see cref="Stats"/>, which any thread may read.
 /// </summary>
-internal sealed class PageManager(PagePool pool, int contextLength, bool prefixCaching)
+internal sealed class PageManager(PagePool pool, int contextLength, bool prefixCaching, ILogger logger)
 {
     private long _requests, _hitRequests, _hitBlocks, _cachedTokens, _prefilledTokens;
     private volatile KvCacheStats? _stats;
@@ -34,8 +37,14 @@ internal sealed class PageManager(PagePool pool, int contextLength, bool prefixC
     public bool TryReserve(EngineRequest request, int prefixLength)
     {
         var shared = Caches(request) ? pool.Index.Match(request.PromptIds, prefixLength / PageSize, request.Algorithm.BlockSize) : [];
-        if (pool.TryReserve(shared, PagesNeeded(request)) is not int[] table)
+        int needed = PagesNeeded(request);
+        if (pool.TryReserve(shared, needed) is not int[] table)
+        {
+            if (!request.WaitedForPages)
+                logger.RequestWaitsForPages(request.Id, needed - shared.Count, pool.Free, pool.Evictable, pool.Capacity);
+            request.WaitedForPages = true;
             return false;
+        }
         request.PageTable = table;
         request.CachedLength = shared.Count * PageSize;
         _requests++;

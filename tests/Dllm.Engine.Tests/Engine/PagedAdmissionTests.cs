@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dllm.Decoding;
 using Dllm.Model;
 using Dllm.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Dllm.Tests.Engine;
 
@@ -11,12 +12,26 @@ public class PagedAdmissionTests
 {
     private const int Block = 32;
 
+    /// <summary>A logger factory over one provider (every level).</summary>
+    private sealed class Logging(ILoggerProvider provider) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => provider.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider other) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+    }
+
     private static int[] Ids(int count, Random random) => Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
 
     [Fact]
     public async Task A_pool_that_fits_two_requests_runs_six_two_at_a_time_and_completes_them_all()
     {
-        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxTotalTokens = 4 * Block });
+        using var logs = new CollectingLoggerProvider();
+        using var logging = new Logging(logs);
+        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxTotalTokens = 4 * Block }, logging);
         int mostAtOnce = 0;
         engine.FaultInjection = (kind, ids) =>
         {
@@ -35,6 +50,9 @@ public class PagedAdmissionTests
         Assert.Equal(4 * Block, engine.MaxTotalTokens);
         Assert.Equal(0, engine.KvCacheStats.PagesInUse);
         Assert.Empty(engine.AuditPages());
+        var waits = logs.Entries.Where(e => e.Message.Contains("waits for 2 K/V pages", StringComparison.Ordinal)).ToList();
+        Assert.InRange(waits.Count, 1, 4); // once per request that waited (at most the four after the first two)
+        Assert.All(waits, e => Assert.Equal(("Dllm.Scheduler", LogLevel.Debug), (e.Category, e.Level)));
     }
 
     [Fact]
