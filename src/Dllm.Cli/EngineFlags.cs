@@ -30,7 +30,7 @@ internal sealed class EngineFlags
         var algorithmOption = new Option<string[]>("--dllm-algorithm-option") { Description = "One algorithm setting as KEY=VALUE (e.g. threshold=0.9), on top of the YAML file's; repeat it for several." };
         algorithmOption.Validators.Add(CheckSettings);
         Add(algorithmOption, nameof(DllmEngineOptions.AlgorithmSettings), (o, v) => o.AlgorithmSettings = ParseSettings(v));
-        Add(new Option<int?>("--max-running-requests") { Description = $"Requests decoded together; the rest wait (default {Defaults.MaxRunningRequests})." },
+        Add(new Option<int?>("--max-running-requests") { Description = $"Requests decoded together at most; the rest wait (default {Defaults.MaxRunningRequests}). A limit: the K/V pool (--max-total-tokens) decides how many fit." },
             nameof(DllmEngineOptions.MaxRunningRequests), (o, v) => o.MaxRunningRequests = v!.Value);
         Add(new Option<int?>("--max-queued-requests") { Description = $"Requests that may wait for a slot; beyond it a request gets 503 with Retry-After (default {Defaults.MaxQueuedRequests})." },
             nameof(DllmEngineOptions.MaxQueuedRequests), (o, v) => o.MaxQueuedRequests = v);
