@@ -185,7 +185,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// engine is idle (tests call it after every request ended).</summary>
     internal IReadOnlyList<string> AuditPages() => _pages.Audit();
 
-    /// <summary>Requests waiting for a slot.</summary>
+    /// <summary>Requests waiting for a place or for K/V pages.</summary>
     public int WaitingRequests => _scheduler.Waiting;
 
     /// <summary>Denoising forwards run since start.</summary>
@@ -195,7 +195,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
     /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its slot freed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its pages freed.</exception>
     public Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
         GenerationUpdate.LastAsResultAsync(GenerateStreamingAsync(request, cancellationToken));
 
@@ -217,7 +217,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// Generates for a request this engine prepared, yielding one update per resolved block and a final update with the
     /// finish reason; a request aborted by <see cref="Abort(string, string)"/> (or past its deadline, or at shutdown) ends
     /// with finish reason abort and its output so far. Cancelling <paramref name="cancellationToken"/> aborts the request,
-    /// frees its slot and ends the stream with an <see cref="OperationCanceledException"/>.
+    /// frees its pages and ends the stream with an <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The request was prepared by another engine, or its id is in use by a running request.</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
@@ -230,7 +230,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         {
             using (cancellationToken.Register(() => Abort(engineRequest, "cancelled by the caller")))
             {
-                // Read to the end even after cancellation: the final (abort) update means the slot is free.
+                // Read to the end even after cancellation: the final (abort) update means its pages are free.
                 await foreach (var update in engineRequest.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     finished |= update.FinishReason is not null;
@@ -242,7 +242,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         finally
         {
-            // A caller that stops reading early (break, dispose) must not leave the request running in its slot.
+            // A caller that stops reading early (break, dispose) must not leave the request running, holding its pages.
             if (!finished)
                 Abort(engineRequest, "the caller stopped reading the stream");
             _active.TryRemove(new KeyValuePair<string, EngineRequest>(engineRequest.Id, engineRequest));

@@ -33,7 +33,7 @@ public record DllmEngineOptions
     /// an allocation: the K/V pool (<see cref="MaxTotalTokens"/>) decides how many fit at once.</summary>
     public int MaxRunningRequests { get; set; } = 16;
 
-    /// <summary>Requests that may wait for a slot at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
+    /// <summary>Requests that may wait at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
     /// <see cref="DllmQueueFullException"/>. Default 1024; null: no limit.</summary>
     public int? MaxQueuedRequests { get; set; } = DefaultMaxQueuedRequests;
 
