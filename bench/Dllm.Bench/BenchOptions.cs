@@ -27,6 +27,10 @@ internal sealed record BenchOptions
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
     public bool FuseCleanPass { get; init; } = true;
     public bool CudaGraphs { get; init; } = true;
+    /// <summary>The engine's prefix cache (<c>--radix-cache false</c>: the engine's <c>--disable-radix-cache</c>).</summary>
+    public bool RadixCache { get; init; } = true;
+    /// <summary>e2e: tokens every request's prompt starts with (a shared system prompt), before its own 64.</summary>
+    public int SharedPrefix { get; init; }
     public double? GemvMaxRows { get; init; }
     public int? TokensPerRequest { get; init; }
     public int? CpuThreads { get; init; }
@@ -62,6 +66,8 @@ internal sealed record BenchOptions
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
+                "--radix-cache" => options with { RadixCache = bool.Parse(value) },
+                "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--cpu-threads" => options with { CpuThreads = int.Parse(value) },
                 "--omp-wait-policy" => options with { OmpWaitPolicy = value },

@@ -9,12 +9,14 @@ namespace Dllm.Bench;
 
 /// <summary>One end-to-end generation measurement.</summary>
 internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
-    double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB);
+    double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens);
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
-/// requests of <c>--prompt-tokens</c> random prompt ids and <c>--new-tokens</c> tokens each (with per-step records when
-/// <c>--return-steps true</c>), on a dummy-weight model of the chosen shape, random and peaked.
+/// requests of <c>--new-tokens</c> tokens each, on a dummy-weight model of the chosen shape, random and peaked. Every
+/// request has a prompt of its own (<c>--prompt-tokens</c>, 64 by default, never seen before, so the prefix cache finds
+/// nothing), after <c>--shared-prefix</c> tokens that all prompts share (a system prompt: the prefix cache's case); with
+/// <c>--return-steps true</c> every request asks for per-step records.
 /// </summary>
 internal static class EndToEnd
 {
@@ -35,20 +37,21 @@ internal static class EndToEnd
             await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions
             {
                 ModelPath = dir, LoadFormat = LoadFormat.Dummy, Device = options.Device, DType = options.DType == "bf16" ? "bfloat16" : "float32",
-                MaxRunningRequests = options.Concurrency.Max(), ContextLength = options.PromptTokens + options.NewTokens + 2 * options.BlockSize,
+                MaxRunningRequests = options.Concurrency.Max(), ContextLength = options.SharedPrefix + options.PromptTokens + options.NewTokens + 2 * options.BlockSize,
+                DisableRadixCache = !options.RadixCache,
                 AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
             }, logging);
-            await engine.GenerateAsync(Request(0, 32)); // warm-up
+            await engine.GenerateAsync(Request(0, 32)); // warm-up (it also caches the shared prefix)
             foreach (int concurrency in options.Concurrency)
             {
-                long stepsBefore = engine.DenoisingSteps;
+                long stepsBefore = engine.DenoisingSteps, cachedBefore = engine.KvCacheStats.CachedTokens;
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
                 var tasks = Enumerable.Range(0, concurrency).Select(async i =>
                 {
                     int tokens = 0;
-                    await foreach (var update in engine.GenerateStreamingAsync(Request(i, options.NewTokens)))
+                    await foreach (var update in engine.GenerateStreamingAsync(Request(concurrency * 1000 + i + 1, options.NewTokens)))
                     {
                         if (tokens == 0)
                             firstBlock[i] = watch.Elapsed.TotalMilliseconds;
@@ -61,7 +64,7 @@ internal static class EndToEnd
                 long steps = engine.DenoisingSteps - stepsBefore;
                 var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
                 var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
-                    firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null);
+                    firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore);
                 rows.Add(row);
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }
@@ -70,9 +73,10 @@ internal static class EndToEnd
 
         GenerateRequest Request(int seed, int newTokens)
         {
+            var shared = new Random(-1);
             var random = new Random(seed);
-            return GenerateRequest.FromIds(Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(50000)).ToArray(),
-                new SamplingParams { MaxNewTokens = newTokens, IgnoreEos = true }) with { ReturnSteps = options.ReturnSteps };
+            int[] prompt = [.. Enumerable.Range(0, options.SharedPrefix).Select(_ => shared.Next(50000)), .. Enumerable.Range(0, options.PromptTokens).Select(_ => random.Next(50000))];
+            return GenerateRequest.FromIds(prompt, new SamplingParams { MaxNewTokens = newTokens, IgnoreEos = true }) with { ReturnSteps = options.ReturnSteps };
         }
     }
 }

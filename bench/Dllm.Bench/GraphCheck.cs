@@ -1,4 +1,5 @@
 using Dllm.Model;
+using Dllm.Runner;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -25,7 +26,8 @@ internal static class GraphCheck
         var config = LLaDA2Shapes.ByName(options.Shape);
         bool ok = CheckGroupedGemm(device) & CheckRouter(config, device) & CheckRmsNorm(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
-        if (model.EnableCudaGraphs() is string why)
+        using var runner = new ForwardRunner(model);
+        if (runner.EnableCudaGraphs() is string why)
         {
             Console.WriteLine($"graph check: CUDA graphs unavailable: {why}");
             return 1;
@@ -46,22 +48,22 @@ internal static class GraphCheck
         foreach (var path in new[] { MoePath.AllExperts, MoePath.GroupedGemm })
         {
             using var cache = model.CreateCache(3, 1024);
-            model.Forward([new ForwardRequest(0, 0, prompt0)], cache, block, writeCache: true, computeLogits: false);
-            model.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
+            runner.Forward([new ForwardRequest(0, 0, prompt0)], cache, block, writeCache: true, computeLogits: false);
+            runner.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
             foreach (var (name, requests, write) in forwards)
             {
-                var layout = new BatchLayout(requests, block, cache.MaxLength, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
+                var layout = new BatchLayout(requests, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
                 using var geometry = new BatchGeometry(layout, device, alwaysMask: true);
-                using var eager = model.Run(geometry, cache, write, computeLogits: true, path)!;
-                using var graphed = model.Forward(requests, cache, block, write, moePath: path)!;
+                using var eager = model.Forward(geometry, cache, write, computeLogits: true, path)!;
+                using var graphed = runner.Forward(requests, cache, block, write, moePath: path)!;
                 double difference = Relative(graphed, eager);
                 ok &= difference < GraphTolerance;
                 Console.WriteLine($"| {name} | {path} | {difference:E2} |");
             }
         }
         // Three shapes per path (the second step replays the first one's graph).
-        Console.WriteLine($"graphs captured: {model.CudaGraphsCaptured} (expected 6)");
-        ok &= model.CudaGraphsCaptured == 6;
+        Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 6)");
+        ok &= runner.CudaGraphsCaptured == 6;
         Console.WriteLine(ok ? "graph check: PASS" : "graph check: FAIL");
         return ok ? 0 : 1;
     }

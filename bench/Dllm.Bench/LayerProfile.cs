@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +48,7 @@ internal static class LayerProfile
             var (chosen, weights) = router.Route(x);
             using var cache = new KvCache(config, batch, prefix + block, ScalarType.BFloat16, device);
             var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, new int[block])).ToList();
-            using var geometry = new BatchGeometry(new BatchLayout(requests, block, cache.MaxLength, prefix), device, alwaysMask: true);
+            using var geometry = new BatchGeometry(new BatchLayout(requests, block, cache.PageSize, prefix), device, alwaysMask: true);
             geometry.FoldMask(groups);
             var (cos, sin) = rope.Lookup(geometry.Positions);
             var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);

@@ -5,6 +5,7 @@ using Dllm.Bench;
 using Dllm.Checkpoints;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -31,11 +32,11 @@ if (options.Mode == "graph-check")
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
-    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.PromptTokens}-token prompts, {options.NewTokens} new tokens per request, return_steps {options.ReturnSteps}, {DateTime.UtcNow:u}");
-    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | ms/step | tokens/step/request | mean first block ms | GPU mem GB |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.PromptTokens}-token prompts after a shared prefix of {options.SharedPrefix}, {options.NewTokens} new tokens per request, prefix cache {(options.RadixCache ? "on" : "off")}, return_steps {options.ReturnSteps}, {DateTime.UtcNow:u}");
+    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | ms/step | tokens/step/request | mean first block ms | GPU mem GB | cached tokens |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in rows)
-        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {1000 / r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} |");
+        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {1000 / r.StepsPerSecond:F1} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} | {r.CachedTokens} |");
     File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     return 0;
 }
@@ -47,12 +48,13 @@ var watch = Stopwatch.StartNew();
 using var model = options.ModelPath is string path
     ? ModelLoader.Load(path, LoadFormat.Safetensors, dtype, device, logger)
     : LLaDA2Model.Load(LLaDA2Shapes.ByName(options.Shape), new RandomWeightSource(seed: 1), dtype, Placement(LLaDA2Shapes.ByName(options.Shape)), logger);
+using var forwards = new ForwardRunner(model);
 Sync(device);
 results.LoadSeconds = watch.Elapsed.TotalSeconds;
 results.LoadSource = options.ModelPath is null ? "dummy weights drawn on the device" : $"safetensors in {options.ModelPath}";
 if (options.CudaGraphs && device.type == DeviceType.CUDA)
-    logger.LogInformation("CUDA graphs: {State}", model.EnableCudaGraphs() ?? "on");
-results.CudaGraphs = model.UsesCudaGraphs;
+    logger.LogInformation("CUDA graphs: {State}", forwards.EnableCudaGraphs() ?? "on");
+results.CudaGraphs = forwards.UsesCudaGraphs;
 var config = model.Config;
 // Weight bytes a step must read: every layer (all routed experts: the all-experts path reads each one) and
 // lm_head; of the embedding table only the batch's rows.
@@ -69,13 +71,13 @@ foreach (int length in options.Prefills)
 {
     using var cache = model.CreateCache(1, length + options.BlockSize);
     int[] tokens = RandomTokens(length);
-    model.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
+    forwards.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
     Sync(device);
     var times = new List<double>();
     for (int i = 0; i < Math.Max(3, options.Iterations / 10); i++)
     {
         watch.Restart();
-        model.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
+        forwards.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
         Sync(device);
         times.Add(watch.Elapsed.TotalMilliseconds);
     }
@@ -91,27 +93,27 @@ foreach (int prefix in options.Prefixes)
     {
         using var cache = model.CreateCache(batch, prefix + Math.Max(options.BlockSize, options.TokensPerRequest ?? 0));
         for (int slot = 0; slot < batch && prefix > 0; slot++)
-            model.Forward([new ForwardRequest(slot, 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
+            forwards.Forward([new ForwardRequest(slot, 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
         // A step's new tokens per request: one block, or e.g. two (a fused clean pass + the next block's step).
         var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, RandomTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
         var times = new List<double>();
         for (int i = 0; i < options.Iterations + 3; i++)
         {
             watch.Restart();
-            using var logits = model.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath)!;
+            using var logits = forwards.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath)!;
             using var top = logits.max(); // the one host read a step needs
             top.item<float>();
             if (i >= 3)
                 times.Add(watch.Elapsed.TotalMilliseconds);
         }
-        int graphsBefore = model.CudaGraphsCaptured;
+        int graphsBefore = forwards.CudaGraphsCaptured;
         long tensorsBefore = TensorsCreated();
-        using (var counted = model.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath))
+        using (var counted = forwards.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath))
         {
         }
         // With graphs a step is a replay: count its host-side tensors, which are no launches of their own.
         long tensorsPerStep = TensorsCreated() - tensorsBefore;
-        if (model.CudaGraphsCaptured != graphsBefore)
+        if (forwards.CudaGraphsCaptured != graphsBefore)
             throw new InvalidOperationException("the counted step captured a new graph; expected a replay");
         double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
         var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;

@@ -1,5 +1,6 @@
 using Dllm.Checkpoints;
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tokenization;
 using TorchSharp;
 
@@ -25,8 +26,9 @@ internal static class SplitCheck
         foreach (var model in new[] { whole, split })
         {
             using var cache = model.CreateCache(2, 128);
-            model.Forward([new ForwardRequest(0, 0, a)], cache, 32, writeCache: true, computeLogits: false);
-            using var logits = model.Forward([new ForwardRequest(0, 64, b), new ForwardRequest(1, 0, b)], cache, 32, writeCache: false)!;
+            using var forwards = new ForwardRunner(model);
+            forwards.Forward([new ForwardRequest(0, 0, a)], cache, 32, writeCache: true, computeLogits: false);
+            using var logits = forwards.Forward([new ForwardRequest(0, 64, b), new ForwardRequest(1, 0, b)], cache, 32, writeCache: false)!;
             using var cpu = logits.cpu();
             if (model == whole)
                 Reference = cpu.clone();

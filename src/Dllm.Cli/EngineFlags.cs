@@ -30,12 +30,18 @@ internal sealed class EngineFlags
         var algorithmOption = new Option<string[]>("--dllm-algorithm-option") { Description = "One algorithm setting as KEY=VALUE (e.g. threshold=0.9), on top of the YAML file's; repeat it for several." };
         algorithmOption.Validators.Add(CheckSettings);
         Add(algorithmOption, nameof(DllmEngineOptions.AlgorithmSettings), (o, v) => o.AlgorithmSettings = ParseSettings(v));
-        Add(new Option<int?>("--max-running-requests") { Description = $"Requests decoded together; the rest wait (default {Defaults.MaxRunningRequests})." },
+        Add(new Option<int?>("--max-running-requests") { Description = $"Requests decoded together at most; the rest wait (default {Defaults.MaxRunningRequests}). A limit: the K/V pool (--max-total-tokens) decides how many fit." },
             nameof(DllmEngineOptions.MaxRunningRequests), (o, v) => o.MaxRunningRequests = v!.Value);
         Add(new Option<int?>("--max-queued-requests") { Description = $"Requests that may wait for a slot; beyond it a request gets 503 with Retry-After (default {Defaults.MaxQueuedRequests})." },
             nameof(DllmEngineOptions.MaxQueuedRequests), (o, v) => o.MaxQueuedRequests = v);
         Add(new Option<int?>("--context-length") { Description = "Longest prompt + generation per request (default: the model's, at most 8192)." },
             nameof(DllmEngineOptions.ContextLength), (o, v) => o.ContextLength = v);
+        Add(new Option<int?>("--max-total-tokens") { Description = "Tokens the paged K/V pool holds (pages of the block size); requests wait for pages, one larger than the pool is refused (default: --mem-fraction-static on CUDA when given, else max-running-requests x context-length)." },
+            nameof(DllmEngineOptions.MaxTotalTokens), (o, v) => o.MaxTotalTokens = v);
+        Add(new Option<double?>("--mem-fraction-static") { Description = "Fraction of each GPU's memory for weights + the K/V pool (0-1, CUDA only; the pool takes what is free after loading less the rest)." },
+            nameof(DllmEngineOptions.MemFractionStatic), (o, v) => o.MemFractionStatic = v);
+        Add(new Option<bool>("--disable-radix-cache") { Description = "Turn the prefix cache off: every request prefills its whole prompt." },
+            nameof(DllmEngineOptions.DisableRadixCache), (o, v) => o.DisableRadixCache = v);
         Add(CommonOptions.Device(), nameof(DllmEngineOptions.Device), (o, v) => o.Device = v);
         Add(new Option<int?>("--gpus") { Description = "Split the model's layers over this many GPUs (cuda:0..N-1), balanced by weight bytes." },
             nameof(DllmEngineOptions.Gpus), (o, v) => o.Gpus = v);

@@ -6,6 +6,7 @@ using Dllm.Decoding;
 using Dllm.Diagnostics;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using Dllm.Scheduling;
 using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
 {
     private readonly Scheduler _scheduler;
     private readonly ModelRunner _runner;
+    private readonly PageManager _pages;
     private readonly IDiffusionAlgorithm _defaultAlgorithm;
     private readonly ConcurrentDictionary<string, EngineRequest> _active = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
@@ -58,16 +60,19 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ContextLength = options.ContextLength ?? Math.Min(ModelConfig.MaxPositionEmbeddings, 8192);
             if (ContextLength < 2 * _defaultAlgorithm.BlockSize || ContextLength > ModelConfig.MaxPositionEmbeddings)
                 throw new ArgumentException($"context_length {ContextLength} must be between 2 blocks ({2 * _defaultAlgorithm.BlockSize}) and max_position_embeddings ({ModelConfig.MaxPositionEmbeddings}).", nameof(options));
+            // Pages of the engine's block size: a block never straddles two pages, so whole blocks are cached by page.
+            var (pages, sizedBy) = KvPoolSizing.Resolve(options, model, ContextLength, BlockSize);
+            var cache = model.CreateCache(pages, BlockSize);
+            _logger.KvCacheAllocated(pages, BlockSize, (long)pages * BlockSize, sizedBy, cache.BytesAllocated / 1e9, options.DisableRadixCache ? "off" : "on");
+            _pages = new PageManager(new PagePool(pages, BlockSize), ContextLength, prefixCaching: !options.DisableRadixCache, loggerFactory.CreateLogger("Dllm.Scheduler"));
+            _runner = new ModelRunner(model, cache, new TokenSampler());
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
-                if (model.EnableCudaGraphs() is string why)
+                if (_runner.EnableCudaGraphs() is string why)
                     _logger.CudaGraphsOff(why);
                 else
                     _logger.CudaGraphsOn();
             }
-            var cache = model.CreateCache(options.MaxRunningRequests, ContextLength);
-            _logger.KvCacheAllocated(options.MaxRunningRequests, ContextLength, cache.BytesAllocated / 1e9);
-            _runner = new ModelRunner(model, cache, new TokenSampler());
         }
         catch
         {
@@ -76,7 +81,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         ModelName = options.ResolveModelName();
         _telemetry = new EngineTelemetry(ModelName);
-        _scheduler = new Scheduler(_runner, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
+        _scheduler = new Scheduler(_runner, _pages, options.MaxRunningRequests, Tokenizer, loggerFactory.CreateLogger("Dllm.Scheduler"), _telemetry, options.FuseCleanPass, options.MaxQueuedRequests);
         _telemetry.Observe(_scheduler);
     }
 
@@ -151,8 +156,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Longest prompt + generation per request.</summary>
     public int ContextLength { get; }
 
-    /// <summary>Requests decoded together.</summary>
+    /// <summary>Requests decoded together at most (the K/V pool may fit fewer).</summary>
     public int MaxRunningRequests => _scheduler.Capacity;
+
+    /// <summary>Tokens the paged K/V pool holds (pages × page size; <see cref="DllmEngineOptions.MaxTotalTokens"/>).</summary>
+    public long MaxTotalTokens => (long)_pages.Capacity * _pages.PageSize;
+
+    /// <summary>The K/V pool's pages and the prefix cache's hits: a snapshot, thread-safe, exact while the engine is idle.</summary>
+    public KvCacheStats KvCacheStats => _scheduler.KvCacheStats;
 
     /// <summary>Requests that may wait at once (<see cref="DllmEngineOptions.MaxQueuedRequests"/>); null: no limit.</summary>
     public int? MaxQueuedRequests => Options.MaxQueuedRequests;
@@ -167,10 +178,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests running now.</summary>
     public int RunningRequests => _scheduler.Running;
 
-    /// <summary>Free K/V cache slots (exact while idle): a slot not returned by a finished request shows here as a leak.</summary>
+    /// <summary>Requests that may still be admitted (exact while idle): a request that ended without leaving shows here as a leak.</summary>
     internal int FreeSlots => _scheduler.FreeSlots;
 
-    /// <summary>Requests waiting for a slot.</summary>
+    /// <summary>The K/V pool's bookkeeping problems (a leaked or doubly held page); none when sound. Exact only while the
+    /// engine is idle (tests call it after every request ended).</summary>
+    internal IReadOnlyList<string> AuditPages() => _pages.Audit();
+
+    /// <summary>Requests waiting for a place or for K/V pages.</summary>
     public int WaitingRequests => _scheduler.Waiting;
 
     /// <summary>Denoising forwards run since start.</summary>
@@ -180,7 +195,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
     /// <exception cref="DllmGenerationException">The engine failed while generating this request (the others go on).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its slot freed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the request was aborted and its pages freed.</exception>
     public Task<GenerationResult> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken = default) =>
         GenerationUpdate.LastAsResultAsync(GenerateStreamingAsync(request, cancellationToken));
 
@@ -202,7 +217,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// Generates for a request this engine prepared, yielding one update per resolved block and a final update with the
     /// finish reason; a request aborted by <see cref="Abort(string, string)"/> (or past its deadline, or at shutdown) ends
     /// with finish reason abort and its output so far. Cancelling <paramref name="cancellationToken"/> aborts the request,
-    /// frees its slot and ends the stream with an <see cref="OperationCanceledException"/>.
+    /// frees its pages and ends the stream with an <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The request was prepared by another engine, or its id is in use by a running request.</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>
@@ -215,7 +230,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         {
             using (cancellationToken.Register(() => Abort(engineRequest, "cancelled by the caller")))
             {
-                // Read to the end even after cancellation: the final (abort) update means the slot is free.
+                // Read to the end even after cancellation: the final (abort) update means its pages are free.
                 await foreach (var update in engineRequest.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     finished |= update.FinishReason is not null;
@@ -227,7 +242,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         }
         finally
         {
-            // A caller that stops reading early (break, dispose) must not leave the request running in its slot.
+            // A caller that stops reading early (break, dispose) must not leave the request running, holding its pages.
             if (!finished)
                 Abort(engineRequest, "the caller stopped reading the stream");
             _active.TryRemove(new KeyValuePair<string, EngineRequest>(engineRequest.Id, engineRequest));
@@ -285,6 +300,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
         {
             throw new ArgumentException(
                 $"the prompt ({ids.Length} tokens) + max_new_tokens ({sampling.MaxNewTokens}) + one block ({algorithm.BlockSize}) exceeds the context length ({ContextLength}).", "max_new_tokens");
+        }
+        int pages = PageBudget.Pages(ids.Length, sampling.MaxNewTokens, algorithm.BlockSize, _pages.PageSize, ContextLength);
+        if (pages > _pages.Capacity)
+        {
+            throw new ArgumentException(
+                $"the prompt ({ids.Length} tokens) + max_new_tokens ({sampling.MaxNewTokens}), in whole blocks of {algorithm.BlockSize}, need {pages} K/V pages of {_pages.PageSize} tokens, but the pool holds {_pages.Capacity} ({MaxTotalTokens} tokens): raise --max-total-tokens (MaxTotalTokens) or ask for fewer tokens.", "max_new_tokens");
         }
         return new PreparedRequest(request, id, ids, sampling, algorithm, this);
     }

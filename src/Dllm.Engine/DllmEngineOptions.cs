@@ -29,15 +29,38 @@ public record DllmEngineOptions
     /// </summary>
     public IDictionary<string, double> AlgorithmSettings { get; set; } = new Dictionary<string, double>(StringComparer.Ordinal);
 
-    /// <summary>Requests decoded together in one batch (<c>--max-running-requests</c>); the rest wait.</summary>
+    /// <summary>Requests decoded together in one batch at most (<c>--max-running-requests</c>); the rest wait. A limit, not
+    /// an allocation: the K/V pool (<see cref="MaxTotalTokens"/>) decides how many fit at once.</summary>
     public int MaxRunningRequests { get; set; } = 16;
 
-    /// <summary>Requests that may wait for a slot at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
+    /// <summary>Requests that may wait at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
     /// <see cref="DllmQueueFullException"/>. Default 1024; null: no limit.</summary>
     public int? MaxQueuedRequests { get; set; } = DefaultMaxQueuedRequests;
 
-    /// <summary>Longest prompt + generation per request (K/V cache length per slot; <c>--context-length</c>); null: min(model max, 8192).</summary>
+    /// <summary>Longest prompt + generation per request (<c>--context-length</c>); null: min(model max, 8192).</summary>
     public int? ContextLength { get; set; }
+
+    /// <summary>
+    /// Tokens the paged K/V pool holds (SGLang's <c>--max-total-tokens</c>): pages of the block size, ceil(tokens / block
+    /// size) of them. A request reserves at admission the pages it may ever need (prompt + <c>max_new_tokens</c>, in
+    /// whole blocks) and waits while they are not free; one that needs more than the whole pool is refused. Null: from
+    /// <see cref="MemFractionStatic"/> on CUDA when it is set, else <see cref="MaxRunningRequests"/> × the context length.
+    /// </summary>
+    public int? MaxTotalTokens { get; set; }
+
+    /// <summary>
+    /// The fraction of each GPU's total memory for weights + the K/V pool (SGLang's <c>--mem-fraction-static</c>, between
+    /// 0 and 1 exclusive): after loading, the pool takes what is free less (1 − fraction) × total, the rest is left to
+    /// activations. CUDA only, and only when <see cref="MaxTotalTokens"/> is not set; null: the pool is sized by
+    /// <see cref="MaxRunningRequests"/> × the context length.
+    /// </summary>
+    public double? MemFractionStatic { get; set; }
+
+    /// <summary>Turn the prefix cache off (SGLang's <c>--disable-radix-cache</c>): every request prefills its whole
+    /// prompt and no page outlives its request. By default whole prompt blocks (and the output blocks a finished request
+    /// wrote) are cached by content and shared by later requests with the same prefix, as long as their block size is the
+    /// engine's.</summary>
+    public bool DisableRadixCache { get; set; }
 
     /// <summary>auto, cpu, cuda, cuda:N (<c>--device</c>).</summary>
     public string Device { get; set; } = "auto";

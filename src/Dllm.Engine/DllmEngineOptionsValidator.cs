@@ -31,6 +31,9 @@ public static class DllmEngineOptionsValidator
         AtLeastOne(options.MaxQueuedRequests, name(nameof(options.MaxQueuedRequests)), errors);
         if (options.ContextLength is int context)
             CheckContextLength(context, blockSize, checkModelPath ? options.ModelPath : null, name(nameof(options.ContextLength)), errors);
+        AtLeastOne(options.MaxTotalTokens, name(nameof(options.MaxTotalTokens)), errors);
+        if (options.MemFractionStatic is double fraction && !(fraction > 0 && fraction < 1))
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{name(nameof(options.MemFractionStatic))} must be between 0 and 1, exclusive (got {fraction})."));
         if (!IsDevice(options.Device, allowAuto: true))
             errors.Add($"{name(nameof(options.Device))} '{options.Device}' is not one of: auto, cpu, cuda, cuda:N.");
         AtLeastOne(options.Gpus, name(nameof(options.Gpus)), errors);

@@ -18,6 +18,9 @@ public sealed record GenerationResult
     /// <summary>Prompt length in tokens.</summary>
     public required int PromptTokens { get; init; }
 
+    /// <summary>Prompt tokens whose K/V came from the prefix cache (SGLang's <c>cached_tokens</c>); 0 without a hit.</summary>
+    public int CachedTokens { get; init; }
+
     /// <summary>Generated tokens (<see cref="OutputIds"/> count).</summary>
     public int CompletionTokens => OutputIds.Count;
 

@@ -23,6 +23,9 @@ public sealed record GenerationUpdate
     /// <summary>Prompt length in tokens.</summary>
     public required int PromptTokens { get; init; }
 
+    /// <summary>Prompt tokens whose K/V came from the prefix cache (SGLang's <c>cached_tokens</c>); 0 without a hit.</summary>
+    public int CachedTokens { get; init; }
+
     /// <summary>Denoising forwards so far.</summary>
     public required int DenoisingSteps { get; init; }
 
@@ -60,6 +63,6 @@ public sealed record GenerationUpdate
     {
         RequestId = RequestId, Text = Text, OutputIds = OutputIds,
         FinishReason = FinishReason ?? throw new InvalidOperationException("not the final update"),
-        PromptTokens = PromptTokens, DenoisingSteps = DenoisingSteps, Latency = Latency ?? TimeSpan.Zero,
+        PromptTokens = PromptTokens, CachedTokens = CachedTokens, DenoisingSteps = DenoisingSteps, Latency = Latency ?? TimeSpan.Zero,
     };
 }

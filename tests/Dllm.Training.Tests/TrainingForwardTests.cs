@@ -1,6 +1,7 @@
 using Dllm.Checkpoints;
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using Dllm.Training.Data;
 using Dllm.Training.Tokenizer;
 using TorchSharp;
@@ -33,7 +34,8 @@ public sealed class TrainingForwardTests
             for (int j = 0; j < n; j++)
                 mask[i * n + j] = j / block <= i / block;
         using var cache = model.CreateCache(1, n);
-        using var expected = model.Forward([new ForwardRequest(0, 0, tokens)], cache, block, writeCache: false)!;
+        using var runner = new ForwardRunner(model);
+        using var expected = runner.Forward([new ForwardRequest(0, 0, tokens)], cache, block, writeCache: false)!;
         using var actual = model.TrainingForward([.. tokens.Select(t => (long)t)], [.. Enumerable.Range(0, n).Select(i => (long)i)], mask, 1, n);
         Assert.True(actual.requires_grad);
         Assert.True(expected.allclose(actual, rtol: 1e-4, atol: 1e-4), $"max difference {(expected - actual).abs().max().item<float>()}");

@@ -50,6 +50,7 @@ internal sealed class ResponseUpdateBuilder(string responseId, string messageId,
     private static UsageDetails Usage(GenerationUpdate update) => new()
     {
         InputTokenCount = update.PromptTokens,
+        CachedInputTokenCount = update.CachedTokens,
         OutputTokenCount = update.OutputIds.Count,
         TotalTokenCount = update.PromptTokens + update.OutputIds.Count,
         AdditionalCounts = new() { ["denoising_steps"] = update.DenoisingSteps },

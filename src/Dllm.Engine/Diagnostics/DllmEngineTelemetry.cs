@@ -54,4 +54,22 @@ public static class DllmEngineTelemetry
 
     /// <summary>Gauge ({slot}): K/V cache slots in all (<see cref="DllmEngineOptions.MaxRunningRequests"/>).</summary>
     public const string KvSlotsLimit = "dllm.kv_slots.limit";
+
+    /// <summary>Gauge ({page}): K/V pool pages referenced by running requests.</summary>
+    public const string KvPagesUsed = "dllm.kv_pages.used";
+
+    /// <summary>Gauge ({page}): K/V pool pages neither referenced nor cached.</summary>
+    public const string KvPagesFree = "dllm.kv_pages.free";
+
+    /// <summary>Gauge ({page}): K/V pool pages in the prefix cache (referenced or not).</summary>
+    public const string KvPagesCached = "dllm.kv_pages.cached";
+
+    /// <summary>Gauge ({page}): K/V pool pages in all (<see cref="DllmEngineOptions.MaxTotalTokens"/> / page size).</summary>
+    public const string KvPagesLimit = "dllm.kv_pages.limit";
+
+    /// <summary>Counter ({request}): requests that reused cached prompt blocks (the prefix cache's hits).</summary>
+    public const string PrefixCacheHits = "dllm.prefix_cache.hits";
+
+    /// <summary>Counter ({token}): prompt tokens whose K/V came from the prefix cache instead of a prefill.</summary>
+    public const string PrefixCacheTokens = "dllm.prefix_cache.cached_tokens";
 }

@@ -43,6 +43,12 @@ internal static class EngineInstruments
         Meter.CreateObservableGauge(DllmEngineTelemetry.WaitingRequests, () => Observe(e => e.Waiting()), "{request}", "Requests waiting for a K/V slot.");
         Meter.CreateObservableGauge(DllmEngineTelemetry.KvSlotsUsed, () => Observe(e => e.SlotsUsed()), "{slot}", "K/V cache slots in use.");
         Meter.CreateObservableGauge(DllmEngineTelemetry.KvSlotsLimit, () => Observe(e => e.SlotLimit), "{slot}", "K/V cache slots in all.");
+        Meter.CreateObservableGauge(DllmEngineTelemetry.KvPagesUsed, () => Observe(e => e.KvCache()?.PagesInUse ?? 0), "{page}", "K/V pool pages referenced by running requests.");
+        Meter.CreateObservableGauge(DllmEngineTelemetry.KvPagesFree, () => Observe(e => e.KvCache()?.PagesFree ?? 0), "{page}", "K/V pool pages neither referenced nor cached.");
+        Meter.CreateObservableGauge(DllmEngineTelemetry.KvPagesCached, () => Observe(e => e.KvCache()?.PagesCached ?? 0), "{page}", "K/V pool pages in the prefix cache.");
+        Meter.CreateObservableGauge(DllmEngineTelemetry.KvPagesLimit, () => Observe(e => e.KvCache()?.TotalPages ?? 0), "{page}", "K/V pool pages in all.");
+        Meter.CreateObservableCounter(DllmEngineTelemetry.PrefixCacheHits, () => Observe(e => e.KvCache()?.CacheHitRequests ?? 0), "{request}", "Requests that reused cached prompt blocks.");
+        Meter.CreateObservableCounter(DllmEngineTelemetry.PrefixCacheTokens, () => Observe(e => e.KvCache()?.CachedTokens ?? 0), "{token}", "Prompt tokens whose K/V came from the prefix cache.");
     }
 
     /// <summary>Makes <paramref name="engine"/>'s gauges observable until <see cref="Remove"/>.</summary>

@@ -59,8 +59,8 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1202, EventName = "CudaGraphsOn", Level = LogLevel.Information, Message = "CUDA graphs on: steps are captured per batch shape and replayed")]
     public static partial void CudaGraphsOn(this ILogger logger);
 
-    [LoggerMessage(EventId = 1203, EventName = "KvCacheAllocated", Level = LogLevel.Information, Message = "K/V cache: {Slots} slots x {Length} positions, {GB:F2} GB")]
-    public static partial void KvCacheAllocated(this ILogger logger, int slots, int length, double gb);
+    [LoggerMessage(EventId = 1203, EventName = "KvCacheAllocated", Level = LogLevel.Information, Message = "K/V cache: {Pages} pages x {PageSize} positions ({Tokens} tokens, sized by {SizedBy}), {GB:F2} GB; prefix cache {PrefixCache}")]
+    public static partial void KvCacheAllocated(this ILogger logger, int pages, int pageSize, long tokens, string sizedBy, double gb, string prefixCache);
 
     [LoggerMessage(EventId = 1204, EventName = "EngineStopped", Level = LogLevel.Information, Message = "Engine stopped")]
     public static partial void EngineStopped(this ILogger logger);
@@ -74,4 +74,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1302, EventName = "RequestFailed", Level = LogLevel.Error, Message = "Request {Id} failed in its {Stage}; ending it with an error (the other requests go on)")]
     public static partial void RequestFailed(this ILogger logger, Exception exception, string id, string stage);
+
+    [LoggerMessage(EventId = 1303, EventName = "RequestWaitsForPages", Level = LogLevel.Debug, Message = "Request {Id} waits for {Pages} K/V pages ({Free} free, {Evictable} cached and unreferenced, of {Total}); it is admitted when running requests end")]
+    public static partial void RequestWaitsForPages(this ILogger logger, string id, int pages, int free, int evictable, int total);
 }

@@ -43,6 +43,9 @@ internal sealed class EngineTelemetry : IDisposable
 
     public long DenoisingSteps() => _scheduler?.Steps ?? 0;
 
+    /// <summary>The K/V pool and prefix cache as last published, or null before the scheduler starts.</summary>
+    public KvCacheStats? KvCache() => _scheduler?.KvCacheStats;
+
     /// <summary>Starts the request's span as a child of the caller's current activity, leaving the caller's current activity as it was.</summary>
     public Activity? StartRequest(string id, Decoding.SamplingParams sampling, int promptTokens)
     {
@@ -74,10 +77,19 @@ internal sealed class EngineTelemetry : IDisposable
         activity.Stop();
     }
 
-    public void OnPrefill(EngineRequest request, int cachedTokens)
+    /// <summary>Records a request's prefill of its prompt's whole blocks, <paramref name="prefixLength"/> positions, of
+    /// which the first <see cref="EngineRequest.CachedLength"/> came from the prefix cache.</summary>
+    public void OnPrefill(EngineRequest request, int prefixLength)
     {
         if (request.Activity is { IsAllDataRequested: true } activity)
-            activity.AddEvent(new ActivityEvent("dllm.prefill", tags: new ActivityTagsCollection { ["dllm.prefill.tokens"] = cachedTokens, ["dllm.kv_slot"] = request.Slot }));
+        {
+            activity.AddEvent(new ActivityEvent("dllm.prefill", tags: new ActivityTagsCollection
+            {
+                ["dllm.prefill.tokens"] = prefixLength - request.CachedLength,
+                ["dllm.prefill.cached_tokens"] = request.CachedLength,
+                ["dllm.kv_pages"] = request.PageTable?.Length ?? 0,
+            }));
+        }
     }
 
     public void OnStep(int committed)

@@ -1,3 +1,4 @@
+using Dllm.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
 

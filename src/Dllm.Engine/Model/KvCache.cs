@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace Dllm.Model;
 
 /// <summary>
-/// Preallocated key/value cache: per layer one K and one V tensor of <c>[slots × maxLength, kvHeads, headDim]</c>.
-/// A running request owns one slot; the row of position p in slot s is <c>s × maxLength + p</c>, so a whole
-/// batch reads or writes its rows with one <c>index_select</c> / <c>index_copy_</c> per layer.
+/// Preallocated, paged key/value cache: per layer one K and one V tensor of <c>[pages × pageSize, kvHeads, headDim]</c>.
+/// A sequence holds a page table (page ids for its positions 0, <c>pageSize</c>, 2 <c>pageSize</c>, ...); the row of its
+/// position p is <c>table[p / pageSize] × pageSize + p % pageSize</c>, so a whole batch reads or writes its rows with one
+/// <c>index_select</c> / <c>index_copy_</c> per layer, wherever its pages lie.
 /// </summary>
 public sealed class KvCache : IDisposable
 {
@@ -15,21 +16,21 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _values;
 
     /// <summary>Allocates the cache on <paramref name="device"/>.</summary>
-    public KvCache(LLaDA2Config config, int slots, int maxLength, ScalarType dtype, Device device)
-        : this(config, slots, maxLength, dtype, ModelPlacement.Single(config, device))
+    public KvCache(LLaDA2Config config, int pages, int pageSize, ScalarType dtype, Device device)
+        : this(config, pages, pageSize, dtype, ModelPlacement.Single(config, device))
     {
     }
 
     /// <summary>Allocates each layer's part of the cache on that layer's device.</summary>
-    public KvCache(LLaDA2Config config, int slots, int maxLength, ScalarType dtype, ModelPlacement placement)
+    public KvCache(LLaDA2Config config, int pages, int pageSize, ScalarType dtype, ModelPlacement placement)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
-        Slots = slots;
-        MaxLength = maxLength;
+        ArgumentOutOfRangeException.ThrowIfLessThan(pages, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        Pages = pages;
+        PageSize = pageSize;
         _keys = new Tensor[config.NumHiddenLayers];
         _values = new Tensor[config.NumHiddenLayers];
-        long[] shape = [(long)slots * maxLength, config.NumKeyValueHeads, config.HeadDim];
+        long[] shape = [(long)pages * pageSize, config.NumKeyValueHeads, config.HeadDim];
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
             var device = placement.StageOf(layer).Device;
@@ -42,11 +43,11 @@ public sealed class KvCache : IDisposable
     /// <summary>Identifies this cache among the caches of the process (a captured forward reads one cache).</summary>
     internal long Id { get; } = Interlocked.Increment(ref _nextId);
 
-    /// <summary>Number of request slots.</summary>
-    public int Slots { get; }
+    /// <summary>Number of pages.</summary>
+    public int Pages { get; }
 
-    /// <summary>Longest sequence a slot holds.</summary>
-    public int MaxLength { get; }
+    /// <summary>Positions per page.</summary>
+    public int PageSize { get; }
 
     /// <summary>Device memory held by the cache.</summary>
     public long BytesAllocated { get; }

@@ -2,7 +2,7 @@ using Dllm.Diagnostics;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Dllm.Native;
+using Dllm.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,8 +10,9 @@ namespace Dllm.Model;
 
 /// <summary>
 /// <c>LLaDA2MoeModelLM</c> on TorchSharp: embeddings, decoder layers (block-causal attention over a K/V
-/// cache, dense or MoE MLP), final norm, lm_head. One <see cref="Forward"/> serves a whole batch of
-/// sequences, each with its own cached prefix: prompt prefill, denoising steps and the clean-K/V pass.
+/// cache, dense or MoE MLP), final norm, lm_head. One forward serves a whole batch of sequences, each
+/// with its own cached prefix: prompt prefill, denoising steps and the clean-K/V pass. The model runner
+/// (<see cref="Runner.ForwardRunner"/>) prepares a forward's inputs; the model only runs the network.
 /// </summary>
 public sealed class LLaDA2Model : IDisposable
 {
@@ -122,7 +123,7 @@ public sealed class LLaDA2Model : IDisposable
 
     /// <summary>
     /// A forward over whole sequences with an explicit attention mask and no K/V cache, recorded by autograd when grad
-    /// mode is on: the same layers, norms and routing as <see cref="Forward"/>. Routed experts run as
+    /// mode is on: the same layers, norms and routing as the serving forward. Routed experts run as
     /// <see cref="MoePath.AllExperts"/> (it reads the stacked experts directly, so every expert gets its gradient).
     /// </summary>
     /// <param name="tokenIds">[B·n] token ids.</param>
@@ -134,95 +135,27 @@ public sealed class LLaDA2Model : IDisposable
     internal Tensor TrainingForward(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length)
     {
         using var batch = BatchGeometry.ForTraining(tokenIds, positions, mask, batchSize, length, Device);
-        return Run(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+        return Forward(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
     }
 
-    /// <summary>Allocates a K/V cache for this model (each layer's part on that layer's device).</summary>
-    public KvCache CreateCache(int slots, int maxLength) => new(Config, slots, maxLength, DType, Placement);
+    /// <summary>Allocates a K/V cache of <paramref name="pages"/> pages of <paramref name="pageSize"/> positions for this
+    /// model (each layer's part on that layer's device). One page per sequence as long as the context is the unpaged layout.</summary>
+    public KvCache CreateCache(int pages, int pageSize) => new(Config, pages, pageSize, DType, Placement);
 
     /// <summary>
-    /// Captures steps in CUDA graphs from now on (<see cref="ForwardGraphs"/>): a forward that computes logits is
-    /// replayed from a graph of its shape instead of issued op by op. Needs a single-device CUDA model and
-    /// <c>libdllm_cuda.so</c> (<see cref="CudaNative"/>); returns why not otherwise, and the model stays eager.
+    /// Runs the new tokens of a batch that the runner prepared (<see cref="Runner.ForwardRunner"/>: a geometry already on
+    /// the first stage's device) through the model. Attention: a new token sees its request's cached prefix and the new
+    /// tokens of earlier or the same block. Issues only device work (no host syncs), so that it can be captured. Logits
+    /// go to <paramref name="logitsInto"/> ([B, n, V] fp32) when given (null is returned then).
     /// </summary>
-    /// <param name="maxGraphs">Graphs kept (least recently used ones are freed).</param>
-    /// <returns>Null when graphs are on, else the reason they are not.</returns>
-    public string? EnableCudaGraphs(int maxGraphs = ForwardGraphs.DefaultCapacity)
-    {
-        if (Placement.Stages.Count != 1)
-            return "CUDA graphs need the whole model on one device (this model is split over several)";
-        if (Device.type != DeviceType.CUDA)
-            return $"CUDA graphs need a CUDA device (the model is on {Device})";
-        if (!CudaNative.IsAvailable)
-            return CudaNative.UnavailableReason;
-        _graphs ??= new ForwardGraphs(this, maxGraphs);
-        return null;
-    }
-
-    /// <summary>Frees every captured graph; forwards run op by op again.</summary>
-    public void DisableCudaGraphs()
-    {
-        _graphs?.Dispose();
-        _graphs = null;
-    }
-
-    /// <summary>Whether steps are replayed from CUDA graphs (<see cref="EnableCudaGraphs"/>).</summary>
-    public bool UsesCudaGraphs => _graphs is not null;
-
-    /// <summary>Graphs captured so far (for benchmarks and logs).</summary>
-    public int CudaGraphsCaptured => _graphs?.Captured ?? 0;
-
-    private ForwardGraphs? _graphs;
-
-    /// <summary>The MoE path <paramref name="path"/> stands for in a forward of <paramref name="tokens"/> tokens.</summary>
-    public MoePath ResolveMoePath(MoePath path, long tokens)
-    {
-        if (path != MoePath.Auto)
-            return path;
-        bool manyTokens = tokens > MoeExperts.GroupedPathMinTokens;
-        if (CudaNative.Serves(Device) && DType == ScalarType.BFloat16)
-            return UsesCudaGraphs || manyTokens ? MoePath.GroupedGemm : MoePath.AllExperts; // eager: the fewest ops
-        return manyTokens ? MoePath.GroupedByExpert : MoePath.AllExperts;
-    }
-
-    /// <summary>
-    /// Runs the new tokens of every request through the model. Attention: a new token sees its request's
-    /// cached prefix and the new tokens of earlier or the same block (block size <paramref name="blockSize"/>).
-    /// With CUDA graphs on, the returned logits view a buffer that the next forward of the same batch shape
-    /// overwrites: read them before the next forward.
-    /// </summary>
-    /// <param name="requests">The batch; every request brings the same number of new tokens.</param>
+    /// <param name="first">The batch's ids, positions, cache rows and mask.</param>
     /// <param name="cache">K/V of the prefixes; with <paramref name="writeCache"/> the new tokens' K/V are stored.</param>
-    /// <param name="blockSize">Diffusion block size B.</param>
-    /// <param name="writeCache">Store the new tokens' K/V at their positions (prefill, clean pass).</param>
+    /// <param name="writeCache">Store the new tokens' K/V at their rows (prefill, clean pass).</param>
     /// <param name="computeLogits">Run the final norm and lm_head (not needed for a prefill).</param>
-    /// <param name="moePath">How routed experts are computed.</param>
-    /// <returns>fp32 logits [B, n, V], or null when <paramref name="computeLogits"/> is false.</returns>
-    public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(requests.Count, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
-        foreach (var request in requests)
-        {
-            if (request.Slot < 0 || request.Slot >= cache.Slots)
-                throw new ArgumentOutOfRangeException(nameof(requests), $"slot {request.Slot} is not in the cache (0..{cache.Slots - 1})");
-            var bad = request.TokenIds.FirstOrDefault(id => id < 0 || id >= Config.VocabSize, -1);
-            if (bad != -1)
-                throw new ArgumentOutOfRangeException(nameof(requests), $"token id {bad} is outside the vocabulary (0..{Config.VocabSize - 1})");
-        }
-        var path = ResolveMoePath(moePath, (long)requests.Count * requests[0].TokenIds.Length);
-        using var inference = inference_mode();
-        if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
-            return _graphs.Run(requests, cache, blockSize, writeCache, path);
-        using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.MaxLength), Device);
-        return Run(batch, cache, writeCache, computeLogits, path);
-    }
-
-    /// <summary>
-    /// The forward itself, on a geometry already on the first stage's device; issues only device work (no host
-    /// syncs), so that it can be captured. Logits go to <paramref name="logitsInto"/> ([B, n, V] fp32) when given.
-    /// </summary>
-    internal Tensor? Run(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
+    /// <param name="path">How routed experts are computed (resolved: not <see cref="MoePath.Auto"/>).</param>
+    /// <param name="logitsInto">A buffer for the logits, or null.</param>
+    /// <returns>fp32 logits [B, n, V], or null.</returns>
+    internal Tensor? Forward(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
     {
         using var scope = NewDisposeScope();
         int groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
@@ -280,6 +213,5 @@ public sealed class LLaDA2Model : IDisposable
         _embeddings.Dispose();
         foreach (var rope in _ropes)
             rope.Dispose();
-        _graphs?.Dispose();
     }
 }

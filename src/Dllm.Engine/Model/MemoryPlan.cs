@@ -29,6 +29,32 @@ public sealed record MemoryPlan(long Embedding, long LmHead, IReadOnlyList<long>
     public static long KvCacheBytesPerLayer(LLaDA2Config c, int slots, int contextLength, int bytesPerParameter) =>
         2L * slots * contextLength * c.NumKeyValueHeads * c.HeadDim * bytesPerParameter;
 
+    /// <summary>
+    /// K/V pages of <paramref name="pageSize"/> positions that fit on every stage of <paramref name="placement"/> when weights
+    /// + K/V may use <paramref name="fraction"/> of each device's memory (SGLang's <c>--mem-fraction-static</c>): a stage's
+    /// room is its free memory (weights loaded) less (1 − fraction) × its total; the pool is the smallest stage's number
+    /// of pages (every layer holds every page). 0 when some stage has no room.
+    /// </summary>
+    /// <param name="config">The model's config.</param>
+    /// <param name="placement">Which layers each device holds.</param>
+    /// <param name="fraction">The fraction of each device's total memory for weights + K/V.</param>
+    /// <param name="memory">Free and total bytes of each stage's device, after loading.</param>
+    /// <param name="pageSize">Positions per page.</param>
+    /// <param name="bytesPerElement">Bytes of one K/V element (the run dtype).</param>
+    public static long KvPagesForFraction(LLaDA2Config config, ModelPlacement placement, double fraction, IReadOnlyList<(long Free, long Total)> memory,
+        int pageSize, int bytesPerElement)
+    {
+        long pageBytesPerLayer = KvCacheBytesPerLayer(config, 1, pageSize, bytesPerElement);
+        long pages = long.MaxValue;
+        for (int s = 0; s < placement.Stages.Count; s++)
+        {
+            var (free, total) = memory[s];
+            double room = free - (1 - fraction) * total;
+            pages = Math.Min(pages, room <= 0 ? 0 : (long)(room / (pageBytesPerLayer * (double)placement.Stages[s].LayerCount)));
+        }
+        return pages;
+    }
+
     /// <summary>A table: per stage, its layers, weight GB, K/V cache GB and the total against the device's memory.</summary>
     public static string Describe(LLaDA2Config config, ModelPlacement placement, int slots, int contextLength, double deviceMemoryGB, int bytesPerParameter = 2)
     {

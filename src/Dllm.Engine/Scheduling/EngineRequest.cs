@@ -45,8 +45,14 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>The recorder of its denoising steps when it asked for them, else null (nothing recorded).</summary>
     public StepRecorder? Steps { get; }
 
-    /// <summary>The K/V cache slot while running, else -1.</summary>
-    public int Slot { get; set; } = -1;
+    /// <summary>The K/V cache pages of its positions 0 onwards while running (every position it may write), else null.</summary>
+    public int[]? PageTable { get; set; }
+
+    /// <summary>Prompt positions whose K/V came from the prefix cache (its prefill starts there).</summary>
+    public int CachedLength { get; set; }
+
+    /// <summary>Whether it has waited at the head of the queue for K/V pages (logged once).</summary>
+    public bool WaitedForPages { get; set; }
 
     /// <summary>Absolute position of the current block's first slot (= tokens whose K/V are cached).</summary>
     public int BlockStart { get; set; }

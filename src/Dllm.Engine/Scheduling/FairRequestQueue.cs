@@ -31,6 +31,18 @@ internal sealed class FairRequestQueue<T>
         Count++;
     }
 
+    /// <summary>The item <see cref="TryDequeue"/> would take next, left in the queue.</summary>
+    public bool TryPeek(out T item)
+    {
+        if (_turns.First is not { } node)
+        {
+            item = default!;
+            return false;
+        }
+        item = node.Value.Peek();
+        return true;
+    }
+
     /// <summary>Takes the first item of the group whose turn it is; that group goes to the back of the rotation.</summary>
     public bool TryDequeue(out T item)
     {

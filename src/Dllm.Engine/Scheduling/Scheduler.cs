@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dllm.Decoding;
 using Dllm.Diagnostics;
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tokenization;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -9,12 +10,14 @@ using TorchSharp;
 namespace Dllm.Scheduling;
 
 /// <summary>
-/// Continuous batching on one thread that owns the device: requests wait in a queue that is fair across groups
-/// (<see cref="FairRequestQueue{T}"/>), up to <c>slots</c> run at once; every iteration ends the waiting and running
-/// requests that were cancelled or passed their deadline, admits waiting requests into free slots (prefilling their
-/// prompts), runs one denoising step for all running blocks together (one forward per block size), stores the K/V
-/// of the blocks that resolved, applies the finish rules and streams each resolved block to its request. A finished
-/// or cancelled request frees its slot at once.
+/// Continuous batching on one thread that owns the device (each iteration: admit -> step -> resolve): requests wait in
+/// a queue that is fair across groups (<see cref="FairRequestQueue{T}"/>), up to <c>maxRunning</c> run at once; every
+/// iteration ends the waiting and running requests that were cancelled or passed their deadline, admits waiting
+/// requests in queue order while the K/V pool has the pages each may ever need (<see cref="PageManager"/>; a request
+/// that does not fit waits, and so do the ones behind it) and prefills their prompts from the end of their cached
+/// prefix, runs one denoising step for all running blocks together (one forward per block size), stores the K/V of the
+/// blocks that resolved, applies the finish rules and streams each resolved block to its request. A request that
+/// ends, however it ends, releases its pages at once.
 /// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
 /// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
 /// <see cref="DllmGenerationException"/> (logged once here, with the request id), and the others continue with the
@@ -25,7 +28,8 @@ internal sealed class Scheduler : IDisposable
     private readonly ModelRunner _runner;
     private readonly LladaTokenizer _tokenizer;
     private readonly ILogger _logger;
-    private readonly SlotPool _slots;
+    private readonly PageManager _pages;
+    private readonly int _maxRunning;
     private readonly int? _maxQueued;
     private readonly ConcurrentQueue<EngineRequest> _incoming = new();
     private readonly FairRequestQueue<EngineRequest> _waiting = new();
@@ -38,7 +42,7 @@ internal sealed class Scheduler : IDisposable
     private int _waitingCount;
     private int _runningCount;
 
-    public Scheduler(ModelRunner runner, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
+    public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
         _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
@@ -46,19 +50,25 @@ internal sealed class Scheduler : IDisposable
         _runner = runner;
         _tokenizer = tokenizer;
         _logger = logger;
-        _slots = new SlotPool(runner.Cache.Slots);
+        _pages = pages;
+        _maxRunning = maxRunning;
+        _pages.Publish();
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
         _thread.Start();
     }
 
     public int Running => Volatile.Read(ref _runningCount);
 
-    /// <summary>Free K/V cache slots: a snapshot from another thread, exact while the engine is idle (tests check for leaks with it).</summary>
-    internal int FreeSlots => _slots.FreeCount;
+    /// <summary>Requests that may still be admitted (<c>maxRunning</c> less the running ones): a snapshot from another
+    /// thread, exact while the engine is idle (tests check for leaks with it).</summary>
+    internal int FreeSlots => _maxRunning - Running;
+
+    /// <summary>The K/V pool and prefix cache as last published (thread-safe).</summary>
+    public KvCacheStats KvCacheStats => _pages.Stats;
 
     public int Waiting => Volatile.Read(ref _waitingCount);
 
-    public int Capacity => _slots.Capacity;
+    public int Capacity => _maxRunning;
 
     /// <summary>Total denoising forwards run.</summary>
     public long Steps { get; private set; }
@@ -120,23 +130,33 @@ internal sealed class Scheduler : IDisposable
             _waiting.Enqueue(request, request.QueueGroup);
     }
 
+    /// <summary>One iteration: admit -> step -> resolve.</summary>
     private void Iterate()
     {
         MoveIncoming();
         EndWaitingRequests();
         Admit();
-        foreach (var request in _running.ToList())
-        {
-            if (request.StopReason is string reason)
-                Finish(request, FinishReason.Aborted(reason), "");
-        }
+        EndStoppedRequests();
         if (_running.Count == 0)
         {
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
         foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
-            StepGroup(group.ToList(), group.Key);
+        {
+            foreach (var (requests, proposals) in Step(group.ToList(), group.Key))
+                Resolve(requests, proposals, group.Key);
+        }
+    }
+
+    /// <summary>Aborts the running requests that were cancelled or passed their deadline.</summary>
+    private void EndStoppedRequests()
+    {
+        foreach (var request in _running.ToList())
+        {
+            if (request.StopReason is string reason)
+                Finish(request, FinishReason.Aborted(reason), "");
+        }
     }
 
     /// <summary>Ends the waiting requests that were cancelled, passed their deadline, or need no token at all.</summary>
@@ -151,20 +171,26 @@ internal sealed class Scheduler : IDisposable
         }
     }
 
+    /// <summary>Admits waiting requests in queue order while there is room: a running place and the pages the next one may
+    /// ever need (its cached prompt prefix shared); prefills each one's prompt from the end of its cached prefix.</summary>
     private void Admit()
     {
-        while (_slots.FreeCount > 0 && _waiting.TryDequeue(out var request))
+        bool admitted = false;
+        while (_running.Count < _maxRunning && _waiting.TryPeek(out var request))
         {
+            int blockSize = request.Algorithm.BlockSize;
+            int prefix = request.PromptIds.Length / blockSize * blockSize;
+            if (!_pages.TryReserve(request, prefix))
+                break; // waits for the pages of requests that end
+            _waiting.TryDequeue(out _);
+            admitted = true;
             Interlocked.Decrement(ref _waitingCount);
-            _slots.TryTake(out int slot);
-            request.Slot = slot;
             _running.Add(request);
             Interlocked.Increment(ref _runningCount);
             try
             {
-                int blockSize = request.Algorithm.BlockSize;
-                int prefix = request.PromptIds.Length / blockSize * blockSize;
-                _runner.Prefill(request, blockSize, prefix);
+                _runner.Prefill(request, blockSize, request.CachedLength, prefix);
+                _pages.OnPrefilled(request, prefix);
                 _telemetry.OnPrefill(request, prefix);
                 request.BlockStart = prefix;
                 request.Block = new BlockState(blockSize, _runner.Model.Config.MaskTokenId, request.PromptIds.AsSpan(prefix));
@@ -174,35 +200,63 @@ internal sealed class Scheduler : IDisposable
                 Fail(request, e, "prefill");
             }
         }
+        if (admitted)
+            _pages.Publish();
     }
 
-    /// <summary>One denoising step of <paramref name="group"/> (same block size); a failed batched step is retried per request.</summary>
-    private void StepGroup(List<EngineRequest> group, int blockSize)
+    /// <summary>
+    /// The device part of one denoising step of <paramref name="group"/> (same block size): the requests and their
+    /// proposals, in one batch, or, when the batched step failed, one batch per request whose solo step succeeds.
+    /// </summary>
+    private IEnumerable<(List<EngineRequest> Requests, SampledProposals Proposals)> Step(List<EngineRequest> group, int blockSize)
     {
-        SampledProposals proposals;
+        var proposals = TryPropose(group, blockSize, out bool retry);
+        if (proposals is not null)
+        {
+            Steps++;
+            yield return (group, proposals);
+            yield break;
+        }
+        if (!retry)
+            yield break;
+        foreach (var request in group)
+        {
+            foreach (var solo in Step([request], blockSize))
+                yield return solo;
+        }
+    }
+
+    /// <summary>The group's proposals, or null when the step failed: a single request fails; a batch is to be retried
+    /// one request at a time (<paramref name="retry"/>), its seeded generators rewound.</summary>
+    private SampledProposals? TryPropose(List<EngineRequest> group, int blockSize, out bool retry)
+    {
+        retry = false;
         var rewind = group.Count > 1 ? GeneratorStates.Save(group) : null;
         try
         {
-            proposals = _runner.Propose(group, blockSize, _fuseCleanPass);
+            return _runner.Propose(group, blockSize, _fuseCleanPass);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             if (rewind is null)
             {
                 Fail(group[0], e, "denoising step");
-                return;
+                return null;
             }
             _logger.BatchedStepFailed(group.Count, e.GetType().Name);
             rewind.Restore();
-            foreach (var request in group)
-                StepGroup([request], blockSize);
-            return;
+            retry = true;
+            return null;
         }
         finally
         {
             rewind?.Dispose();
         }
-        Steps++;
+    }
+
+    /// <summary>Applies the proposals to each request's block (its algorithm's step) and resolves the blocks that are done.</summary>
+    private void Resolve(List<EngineRequest> group, SampledProposals proposals, int blockSize)
+    {
         for (int i = 0; i < group.Count; i++)
         {
             var request = group[i];
@@ -281,21 +335,22 @@ internal sealed class Scheduler : IDisposable
             End(request, reason: null, error, last: null);
     }
 
-    /// <summary>Ends a request: records it (before the caller can see the end), writes its last update, completes its stream, frees its slot.</summary>
+    /// <summary>Ends a request: records it (before the caller can see the end), releases its pages (its final ones
+    /// cached unless it failed), writes its last update, completes its stream.</summary>
     private void End(EngineRequest request, FinishReason? reason, Exception? error, GenerationUpdate? last)
     {
         request.IsFinished = true;
         _telemetry.OnEnd(request, reason, error);
-        if (last is not null)
-            request.Updates.Writer.TryWrite(last);
-        request.Updates.Writer.TryComplete(error);
-        if (request.Slot >= 0)
+        if (request.PageTable is not null)
         {
-            _slots.Return(request.Slot);
-            request.Slot = -1;
+            _pages.Release(request, failed: error is not null);
+            _pages.Publish();
             _running.Remove(request);
             Interlocked.Decrement(ref _runningCount);
         }
+        if (last is not null)
+            request.Updates.Writer.TryWrite(last);
+        request.Updates.Writer.TryComplete(error);
         request.Dispose();
     }
 
@@ -307,6 +362,7 @@ internal sealed class Scheduler : IDisposable
         Text = request.Text,
         OutputIds = request.OutputIds.ToArray(),
         PromptTokens = request.PromptIds.Length,
+        CachedTokens = request.CachedLength,
         DenoisingSteps = request.DenoisingSteps,
         Steps = request.Steps?.Drain(),
         FinishReason = finish,

@@ -56,6 +56,23 @@ public sealed class ChatClientConformanceTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_conversation_sent_again_reports_its_whole_prompt_blocks_as_cached_input_tokens()
+    {
+        using var client = CreateClient();
+        string system = string.Join(" ", Enumerable.Range(0, 40).Select(i => $"rule {i}: be brief."));
+        ChatMessage[] conversation = [new(ChatRole.System, system), new(ChatRole.User, "Name a colour")];
+
+        var first = await client.GetResponseAsync(conversation, new ChatOptions { MaxOutputTokens = 8 });
+        var second = await client.GetResponseAsync(conversation, new ChatOptions { MaxOutputTokens = 8 });
+
+        long prompt = second.Usage!.InputTokenCount!.Value;
+        Assert.True(prompt > 64, $"{prompt} prompt tokens");
+        Assert.Equal(prompt / _engine.BlockSize * _engine.BlockSize, second.Usage.CachedInputTokenCount);
+        Assert.True(first.Usage!.CachedInputTokenCount < second.Usage.CachedInputTokenCount);
+        Assert.Equal(first.Text, second.Text);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_WithEmptyMessages_renders_them_as_empty_turns()
     {
         using var client = CreateClient();

@@ -1,5 +1,6 @@
 using Dllm.Checkpoints;
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tests.Infrastructure;
 using Dllm.Tests.Reference;
 using TorchSharp;
@@ -28,7 +29,7 @@ public class CheckpointModelTests
             using var cache = model.CreateCache(1, 64);
             int[] tokens = [3, 14, 15, 9, 26, 53, 58, 9, 7, 9, 32, 38, 46, 26, 43, 38, 32, 7, 9];
 
-            using var logits = model.Forward([new ForwardRequest(0, 0, tokens)], cache, 8, writeCache: false)!;
+            using var logits = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, 8, writeCache: false)!;
 
             ModelAssert.Close(logits[0], ReferenceLLaDA2.Forward(model.Config, weights, tokens, 8));
         }
@@ -73,7 +74,7 @@ public class CheckpointModelTests
 
             using var model = ModelLoader.Load(dir, LoadFormat.Dummy, torch.ScalarType.Float32, torch.CPU);
             using var cache = model.CreateCache(1, 32);
-            using var logits = model.Forward([new ForwardRequest(0, 0, [1, 2, 3])], cache, 8, writeCache: false)!;
+            using var logits = model.RunForward([new ForwardRequest(0, 0, [1, 2, 3])], cache, 8, writeCache: false)!;
 
             Assert.Equal([1L, 3, 64], logits.shape);
             Assert.True(logits.isfinite().all().item<bool>());

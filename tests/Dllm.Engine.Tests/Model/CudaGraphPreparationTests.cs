@@ -1,5 +1,6 @@
 using Dllm.Model;
 using Dllm.Native;
+using Dllm.Runner;
 using Dllm.Tests.Infrastructure;
 using Dllm.Tests.Reference;
 using TorchSharp;
@@ -27,7 +28,7 @@ public class CudaGraphPreparationTests
     }
 
     private static void Prefill(LLaDA2Model model, KvCache cache, int slot, int[] tokens) =>
-        model.Forward([new ForwardRequest(slot, 0, tokens)], cache, BlockSize, writeCache: true, computeLogits: false);
+        model.RunForward([new ForwardRequest(slot, 0, tokens)], cache, BlockSize, writeCache: true, computeLogits: false);
 
     [Theory]
     [InlineData(0, 0)]
@@ -42,16 +43,16 @@ public class CudaGraphPreparationTests
     public void A_padded_prefix_with_an_always_present_mask_gives_the_unpadded_logits()
     {
         using var model = Create(21);
-        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        using var cache = model.CreateCache(pages: 2, pageSize: 128);
         int[] a = Tokens(24, 1), b = Tokens(8, 2);
         Prefill(model, cache, 0, a);
         Prefill(model, cache, 1, b);
         List<ForwardRequest> step = [new(0, 24, Tokens(BlockSize, 3)), new(1, 8, Tokens(BlockSize, 4))];
-        using var unpadded = model.Forward(step, cache, BlockSize, writeCache: false)!;
+        using var unpadded = model.RunForward(step, cache, BlockSize, writeCache: false)!;
 
         using var inference = torch.inference_mode();
-        using var geometry = new BatchGeometry(new BatchLayout(step, BlockSize, cache.MaxLength, prefixLength: 64), torch.CPU, alwaysMask: true);
-        using var padded = model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+        using var geometry = new BatchGeometry(new BatchLayout(step, BlockSize, cache.PageSize, prefixLength: 64), torch.CPU, alwaysMask: true);
+        using var padded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
 
         Assert.Equal(64, geometry.PrefixLength);
         Assert.True(ModelAssert.MaxAbsDifference(unpadded, padded) < 1e-5);
@@ -61,19 +62,19 @@ public class CudaGraphPreparationTests
     public void A_reloaded_geometry_and_a_logits_buffer_give_the_next_forwards_logits()
     {
         using var model = Create(22);
-        using var cache = model.CreateCache(slots: 2, maxLength: 128);
+        using var cache = model.CreateCache(pages: 2, pageSize: 128);
         Prefill(model, cache, 0, Tokens(16, 5));
         Prefill(model, cache, 1, Tokens(40, 6));
         List<ForwardRequest> first = [new(0, 16, Tokens(BlockSize, 7)), new(1, 40, Tokens(BlockSize, 8))];
         List<ForwardRequest> second = [new(1, 40, Tokens(BlockSize, 9)), new(0, 16, Tokens(BlockSize, 10))];
-        using var expected = model.Forward(second, cache, BlockSize, writeCache: false)!;
+        using var expected = model.RunForward(second, cache, BlockSize, writeCache: false)!;
 
         using var inference = torch.inference_mode();
-        using var geometry = new BatchGeometry(new BatchLayout(first, BlockSize, cache.MaxLength, 256), torch.CPU, alwaysMask: true);
+        using var geometry = new BatchGeometry(new BatchLayout(first, BlockSize, cache.PageSize, 256), torch.CPU, alwaysMask: true);
         using var buffer = torch.full([2, BlockSize, model.Config.VocabSize], float.NaN);
-        model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer);
-        geometry.Load(new BatchLayout(second, BlockSize, cache.MaxLength, 256));
-        Assert.Null(model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer));
+        model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer);
+        geometry.Load(new BatchLayout(second, BlockSize, cache.PageSize, 256));
+        Assert.Null(model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts, buffer));
 
         Assert.True(ModelAssert.MaxAbsDifference(expected, buffer) < 1e-5);
     }
@@ -82,7 +83,7 @@ public class CudaGraphPreparationTests
     public void Reloading_copies_new_tokens_for_the_same_slots_and_starts_and_rebuilds_the_rest_otherwise()
     {
         using var model = Create(25);
-        using var cache = model.CreateCache(slots: 3, maxLength: 128);
+        using var cache = model.CreateCache(pages: 3, pageSize: 128);
         Prefill(model, cache, 0, Tokens(16, 12));
         Prefill(model, cache, 1, Tokens(24, 13));
         Prefill(model, cache, 2, Tokens(32, 14));
@@ -91,15 +92,15 @@ public class CudaGraphPreparationTests
         List<ForwardRequest> moved = [new(2, 32, Tokens(BlockSize, 19)), new(0, 8, Tokens(BlockSize, 20))]; // slots, starts
 
         using var inference = torch.inference_mode();
-        using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.MaxLength, 256, torch.CPU);
+        using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.PageSize, 256, torch.CPU);
         foreach (var requests in new[] { step1, step2, moved, step1 })
         {
-            geometry.Reload(requests, BlockSize, cache.MaxLength);
-            using var reloaded = model.Run(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
-            using var fresh = model.Forward(requests, cache, BlockSize, writeCache: false)!;
+            geometry.Reload(requests, BlockSize, cache.PageSize);
+            using var reloaded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+            using var fresh = model.RunForward(requests, cache, BlockSize, writeCache: false)!;
             Assert.True(ModelAssert.MaxAbsDifference(fresh, reloaded) < 1e-5);
         }
-        Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.MaxLength));
+        Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.PageSize));
     }
 
     [Fact]
@@ -123,8 +124,8 @@ public class CudaGraphPreparationTests
         using var cache = model.CreateCache(1, 128);
         int[] tokens = Tokens(40, 11);
 
-        using var all = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.AllExperts)!;
-        using var grouped = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.GroupedGemm)!;
+        using var all = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.AllExperts)!;
+        using var grouped = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.GroupedGemm)!;
 
         using var scale = all.abs().max();
         Assert.True(ModelAssert.MaxAbsDifference(all, grouped) / scale.item<float>() < 1e-5);
@@ -170,15 +171,16 @@ public class CudaGraphPreparationTests
     public void Without_CUDA_graphs_stay_off_with_the_reason_and_Auto_keeps_the_CPU_paths()
     {
         using var model = Create(24);
+        using var runner = new ForwardRunner(model);
 
-        string? why = model.EnableCudaGraphs();
+        string? why = runner.EnableCudaGraphs();
 
         Assert.NotNull(why);
         Assert.Contains("CUDA device", why);
-        Assert.False(model.UsesCudaGraphs);
-        Assert.Equal(MoePath.AllExperts, model.ResolveMoePath(MoePath.Auto, 32));
-        Assert.Equal(MoePath.GroupedByExpert, model.ResolveMoePath(MoePath.Auto, 512));
-        Assert.Equal(MoePath.GroupedGemm, model.ResolveMoePath(MoePath.GroupedGemm, 32));
+        Assert.False(runner.UsesCudaGraphs);
+        Assert.Equal(MoePath.AllExperts, runner.ResolveMoePath(MoePath.Auto, 32));
+        Assert.Equal(MoePath.GroupedByExpert, runner.ResolveMoePath(MoePath.Auto, 512));
+        Assert.Equal(MoePath.GroupedGemm, runner.ResolveMoePath(MoePath.GroupedGemm, 32));
         Assert.False(CudaNative.Serves(torch.CPU));
     }
 

@@ -1,4 +1,5 @@
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tests.Infrastructure;
 using Dllm.Tests.Reference;
 using TorchSharp;
@@ -33,10 +34,10 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(seed);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 1, maxLength: 64);
+        using var cache = model.CreateCache(pages: 1, pageSize: 64);
         int[] tokens = Tokens(length, seed);
 
-        using var logits = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false)!;
+        using var logits = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false)!;
 
         Assert.Equal([1L, length, config.VocabSize], logits.shape);
         ModelAssert.Close(logits[0], ReferenceLLaDA2.Forward(config, weights, tokens, BlockSize));
@@ -50,11 +51,11 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(seed);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 2, maxLength: 64);
+        using var cache = model.CreateCache(pages: 2, pageSize: 64);
         int[] tokens = Tokens(prefix + blockTokens, seed);
 
-        var none = model.Forward([new ForwardRequest(1, 0, tokens[..prefix])], cache, BlockSize, writeCache: true, computeLogits: false);
-        using var logits = model.Forward([new ForwardRequest(1, prefix, tokens[prefix..])], cache, BlockSize, writeCache: false)!;
+        var none = model.RunForward([new ForwardRequest(1, 0, tokens[..prefix])], cache, BlockSize, writeCache: true, computeLogits: false);
+        using var logits = model.RunForward([new ForwardRequest(1, prefix, tokens[prefix..])], cache, BlockSize, writeCache: false)!;
 
         Assert.Null(none);
         var expected = ReferenceLLaDA2.ForwardRange(config, weights, tokens, BlockSize, prefix, prefix + blockTokens);
@@ -70,11 +71,11 @@ public class LLaDA2ModelTests
         using var blockwise = model.CreateCache(1, 64);
         int[] tokens = Tokens(32, 8);
 
-        model.Forward([new ForwardRequest(0, 0, tokens[..24])], oneShot, BlockSize, writeCache: true, computeLogits: false);
+        model.RunForward([new ForwardRequest(0, 0, tokens[..24])], oneShot, BlockSize, writeCache: true, computeLogits: false);
         for (int start = 0; start < 24; start += BlockSize)
-            model.Forward([new ForwardRequest(0, start, tokens[start..(start + BlockSize)])], blockwise, BlockSize, writeCache: true, computeLogits: false);
-        using var a = model.Forward([new ForwardRequest(0, 24, tokens[24..])], oneShot, BlockSize, writeCache: false)!;
-        using var b = model.Forward([new ForwardRequest(0, 24, tokens[24..])], blockwise, BlockSize, writeCache: false)!;
+            model.RunForward([new ForwardRequest(0, start, tokens[start..(start + BlockSize)])], blockwise, BlockSize, writeCache: true, computeLogits: false);
+        using var a = model.RunForward([new ForwardRequest(0, 24, tokens[24..])], oneShot, BlockSize, writeCache: false)!;
+        using var b = model.RunForward([new ForwardRequest(0, 24, tokens[24..])], blockwise, BlockSize, writeCache: false)!;
 
         Assert.True(ModelAssert.MaxAbsDifference(a, b) < 1e-5);
     }
@@ -84,17 +85,17 @@ public class LLaDA2ModelTests
     {
         var (config, weights, model) = Create(9);
         using var _ = model;
-        using var cache = model.CreateCache(slots: 3, maxLength: 64);
+        using var cache = model.CreateCache(pages: 3, pageSize: 64);
         int[][] sequences = [Tokens(8 + 8, 91), Tokens(24 + 8, 92), Tokens(0 + 8, 93)];
         int[] prefixes = [8, 24, 0];
         for (int slot = 0; slot < 3; slot++)
         {
             if (prefixes[slot] > 0)
-                model.Forward([new ForwardRequest(slot, 0, sequences[slot][..prefixes[slot]])], cache, BlockSize, writeCache: true, computeLogits: false);
+                model.RunForward([new ForwardRequest(slot, 0, sequences[slot][..prefixes[slot]])], cache, BlockSize, writeCache: true, computeLogits: false);
         }
 
         var batch = Enumerable.Range(0, 3).Select(s => new ForwardRequest(s, prefixes[s], sequences[s][prefixes[s]..])).ToList();
-        using var logits = model.Forward(batch, cache, BlockSize, writeCache: false)!;
+        using var logits = model.RunForward(batch, cache, BlockSize, writeCache: false)!;
 
         for (int slot = 0; slot < 3; slot++)
         {
@@ -111,8 +112,8 @@ public class LLaDA2ModelTests
         using var cache = model.CreateCache(1, 128);
         int[] tokens = Tokens(96, 10);
 
-        using var all = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.AllExperts)!;
-        using var grouped = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.GroupedByExpert)!;
+        using var all = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.AllExperts)!;
+        using var grouped = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false, moePath: MoePath.GroupedByExpert)!;
 
         using var scale = all.abs().max();
         Assert.True(ModelAssert.MaxAbsDifference(all, grouped) / scale.item<float>() < 1e-5);
@@ -128,7 +129,7 @@ public class LLaDA2ModelTests
         using var cache = model.CreateCache(1, 64);
         int[] tokens = Tokens(16, 11);
 
-        using var logits = model.Forward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false)!;
+        using var logits = model.RunForward([new ForwardRequest(0, 0, tokens)], cache, BlockSize, writeCache: false)!;
 
         Assert.Equal(torch.ScalarType.Float32, logits.dtype);
         double error = ModelAssert.MaxRelativeError(logits[0], ReferenceLLaDA2.Forward(config, weights, tokens, BlockSize));
@@ -136,18 +137,18 @@ public class LLaDA2ModelTests
     }
 
     [Fact]
-    public void Out_of_vocabulary_ids_and_unknown_slots_are_named()
+    public void Out_of_vocabulary_ids_unknown_pages_and_positions_beyond_the_pages_are_named()
     {
         var (_, _, model) = Create(12);
         using var _ = model;
         using var cache = model.CreateCache(1, 64);
 
-        var badId = Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward([new ForwardRequest(0, 0, [1, 64])], cache, BlockSize, false));
-        var badSlot = Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward([new ForwardRequest(3, 0, [1])], cache, BlockSize, false));
-        var tooLong = Assert.Throws<ArgumentException>(() => model.Forward([new ForwardRequest(0, 60, [1, 2, 3, 4, 5])], cache, BlockSize, false));
+        var badId = Assert.Throws<ArgumentOutOfRangeException>(() => model.RunForward([new ForwardRequest(0, 0, [1, 64])], cache, BlockSize, false));
+        var badSlot = Assert.Throws<ArgumentOutOfRangeException>(() => model.RunForward([new ForwardRequest(3, 0, [1])], cache, BlockSize, false));
+        var tooLong = Assert.Throws<ArgumentException>(() => model.RunForward([new ForwardRequest(0, 60, [1, 2, 3, 4, 5])], cache, BlockSize, false));
 
         Assert.Contains("token id 64 is outside the vocabulary (0..63)", badId.Message);
-        Assert.Contains("slot 3", badSlot.Message);
-        Assert.Contains("beyond the cache length 64", tooLong.Message);
+        Assert.Contains("page 3 is not in the cache (0..0)", badSlot.Message);
+        Assert.Contains("would reach position 65, beyond its 1 page(s) of 64 positions", tooLong.Message);
     }
 }

@@ -1,4 +1,5 @@
 using Dllm.Model;
+using Dllm.Runner;
 using Dllm.Tests.Infrastructure;
 using Dllm.Tests.Reference;
 using TorchSharp;
@@ -21,9 +22,9 @@ public class ModelPlacementTests
         int[] a = [5, 9, 1, 33, 2, 8, 61, 7, 4, 4, 12, 19, 3, 30, 50, 6], b = [40, 41, 42, 43, 44, 45, 46, 47];
 
         foreach (var (model, cache) in new[] { (whole, wholeCache), (parts, partsCache) })
-            model.Forward([new ForwardRequest(0, 0, a[..8])], cache, 8, writeCache: true, computeLogits: false);
-        using var expected = whole.Forward([new ForwardRequest(0, 8, a[8..]), new ForwardRequest(1, 0, b)], wholeCache, 8, writeCache: false)!;
-        using var actual = parts.Forward([new ForwardRequest(0, 8, a[8..]), new ForwardRequest(1, 0, b)], partsCache, 8, writeCache: false)!;
+            model.RunForward([new ForwardRequest(0, 0, a[..8])], cache, 8, writeCache: true, computeLogits: false);
+        using var expected = whole.RunForward([new ForwardRequest(0, 8, a[8..]), new ForwardRequest(1, 0, b)], wholeCache, 8, writeCache: false)!;
+        using var actual = parts.RunForward([new ForwardRequest(0, 8, a[8..]), new ForwardRequest(1, 0, b)], partsCache, 8, writeCache: false)!;
 
         Assert.Equal(2, parts.Placement.Stages.Count);
         Assert.Equal(0.0, ModelAssert.MaxAbsDifference(actual, expected));

@@ -28,6 +28,28 @@ public class FairRequestQueueTests
     }
 
     [Fact]
+    public void Peeking_shows_the_item_the_next_dequeue_takes_and_leaves_the_turns_as_they_were()
+    {
+        var queue = new FairRequestQueue<string>();
+        Assert.False(queue.TryPeek(out _));
+        queue.Enqueue("a0", "a");
+        queue.Enqueue("a1", "a");
+        queue.Enqueue("b0", "b");
+        var order = new List<string>();
+
+        while (queue.TryPeek(out var next))
+        {
+            Assert.True(queue.TryPeek(out var again));
+            Assert.Equal(next, again);
+            Assert.True(queue.TryDequeue(out var taken));
+            Assert.Equal(next, taken);
+            order.Add(taken);
+        }
+
+        Assert.Equal(["a0", "b0", "a1"], order);
+    }
+
+    [Fact]
     public void Items_without_a_group_are_plain_fifo()
     {
         var queue = new FairRequestQueue<string>();

@@ -39,6 +39,11 @@ public class MetricsEndpointTests(ServeAppFixture serve)
         Assert.True(samples.Value("dllm_tokens_per_step_sum", model) >= 40);
         Assert.True(samples.Value("dllm_denoising_steps_total", model) >= 2);
         Assert.Equal(2, samples.Value("dllm_kv_slots_limit", model));
+        Assert.Equal(2 * 1024 / 32, samples.Value("dllm_kv_pages_limit", model)); // two contexts of pages
+        Assert.Equal(0, samples.Value("dllm_kv_pages_used", model));
+        Assert.Equal(1, samples.Value("dllm_kv_pages_cached", model)); // the first block: prompt + output, clean
+        Assert.Equal(2 * 1024 / 32 - 1, samples.Value("dllm_kv_pages_free", model));
+        Assert.Equal(0, samples.Value("dllm_prefix_cache_hits_total", model));
         Assert.Equal(0, samples.Value("dllm_requests_running", model));
         Assert.True(samples.Value("dllm_server_ready") >= 1); // every host of the test process shows here
     }

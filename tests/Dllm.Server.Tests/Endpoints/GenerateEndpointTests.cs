@@ -32,6 +32,27 @@ public class GenerateEndpointTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_prompt_sent_again_reports_its_whole_blocks_as_cached_tokens_and_server_info_counts_the_hit()
+    {
+        var random = new Random(2024);
+        int[] promptIds = [.. Enumerable.Range(0, 75).Select(_ => random.Next(100, 1500))]; // two whole blocks and 11
+        string body = $$$"""{"input_ids": {{{JsonSerializer.Serialize(promptIds)}}}, "sampling_params": {"max_new_tokens": 8, "ignore_eos": true}}""";
+
+        var first = await (await Server.Client.PostAsync("/generate", body)).JsonAsync();
+        var second = await (await Server.Client.PostAsync("/generate", body)).JsonAsync();
+        var info = await (await Server.Client.GetAsync("/get_server_info")).JsonAsync();
+
+        Assert.Equal(0, first.GetProperty("meta_info").GetProperty("cached_tokens").GetInt32());
+        Assert.Equal(64, second.GetProperty("meta_info").GetProperty("cached_tokens").GetInt32());
+        Assert.Equal(first.GetProperty("output_ids").Ids(), second.GetProperty("output_ids").Ids());
+        var kv = info.GetProperty("kv_cache");
+        Assert.True(kv.GetProperty("prefix_cache").GetBoolean());
+        Assert.True(kv.GetProperty("cache_hit_requests").GetInt64() >= 1);
+        Assert.True(kv.GetProperty("cached_tokens").GetInt64() >= 64);
+        Assert.True(kv.GetProperty("pages_cached").GetInt32() >= 2);
+    }
+
+    [Fact]
     public async Task Input_ids_give_the_same_output_as_their_text()
     {
         int[] promptIds = Server.Engine.Tokenizer.Encode(Prompt);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using Dllm.Server.Tests.Infrastructure;
 using Dllm.Testing;
@@ -44,6 +45,13 @@ public class HealthAndInfoTests(ServerFixture fixture)
         Assert.Equal(32, json.GetProperty("block_size").GetInt32());
         Assert.Equal(16, json.GetProperty("max_running_requests").GetInt32());
         Assert.Equal(2048, json.GetProperty("context_length").GetInt32());
+        Assert.Equal(16 * 2048, json.GetProperty("max_total_tokens").GetInt32()); // as many pages as 16 contexts
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("mem_fraction_static").ValueKind);
+        Assert.False(json.GetProperty("disable_radix_cache").GetBoolean());
+        var kv = json.GetProperty("kv_cache");
+        Assert.Equal(32, kv.GetProperty("page_size").GetInt32());
+        Assert.Equal(16 * 2048 / 32, kv.GetProperty("total_pages").GetInt32());
+        Assert.True(kv.GetProperty("prefix_cache").GetBoolean());
         Assert.Equal("float32", json.GetProperty("dtype").GetString());
         Assert.Equal("cpu", json.GetProperty("device").GetString());
         Assert.Equal(ServerFixture.BodyLimit, json.GetProperty("max_request_body_bytes").GetInt64());

@@ -25,7 +25,7 @@ internal static class GenerateJson
                 ["finish_reason"] = FinishReasonJson.From(state.FinishReason),
                 ["prompt_tokens"] = state.PromptTokens,
                 ["completion_tokens"] = state.OutputIds.Count,
-                ["cached_tokens"] = 0,
+                ["cached_tokens"] = state.CachedTokens,
                 ["e2e_latency"] = Math.Round(update.Elapsed.TotalSeconds, 4),
                 ["denoising_steps"] = state.DenoisingSteps,
             },

@@ -12,7 +12,8 @@ namespace Dllm.Server.Endpoints.Info;
 
 /// <summary>
 /// <c>GET /get_server_info</c>: the effective server arguments (model, algorithm and its settings, limits, device,
-/// the command line's extra arguments; never the API key itself), the status, the engine's queue, and the version.
+/// the command line's extra arguments; never the API key itself), the status, the engine's queue, its K/V pool and
+/// prefix cache, and the version.
 /// Fields only the loaded engine knows are null while it loads.
 /// </summary>
 internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServerState state, IOptions<DllmServerOptions> options) : IDllmEndpoint
@@ -43,6 +44,9 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["max_queued_requests"] = engineOptions.MaxQueuedRequests,
             ["request_timeout"] = options.Value.RequestTimeout?.TotalSeconds,
             ["context_length"] = engine?.ContextLength ?? engineOptions.ContextLength,
+            ["max_total_tokens"] = engine?.MaxTotalTokens ?? engineOptions.MaxTotalTokens,
+            ["mem_fraction_static"] = engineOptions.MemFractionStatic,
+            ["disable_radix_cache"] = engineOptions.DisableRadixCache,
             ["load_format"] = engineOptions.LoadFormat.ToString().ToLowerInvariant(),
             ["dtype"] = engine?.DType.ToString().ToLowerInvariant() ?? engineOptions.DType,
             ["device"] = engine?.Device.ToString() ?? engineOptions.Device,
@@ -61,9 +65,27 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
         info["running_requests"] = engine?.RunningRequests;
         info["waiting_requests"] = engine?.WaitingRequests;
         info["denoising_steps"] = engine?.DenoisingSteps;
+        info["kv_cache"] = engine is null ? null : KvCache(engine.KvCacheStats);
         info["version"] = Version;
         return DllmJson.WriteAsync(context, info);
     }
+
+    /// <summary>The paged K/V pool and the prefix cache (<see cref="KvCacheStats"/>).</summary>
+    private static JsonObject KvCache(KvCacheStats stats) => new()
+    {
+        ["page_size"] = stats.PageSize,
+        ["total_pages"] = stats.TotalPages,
+        ["pages_in_use"] = stats.PagesInUse,
+        ["pages_free"] = stats.PagesFree,
+        ["pages_cached"] = stats.PagesCached,
+        ["pages_evictable"] = stats.PagesEvictable,
+        ["prefix_cache"] = stats.PrefixCacheEnabled,
+        ["requests"] = stats.Requests,
+        ["cache_hit_requests"] = stats.CacheHitRequests,
+        ["cache_hit_blocks"] = stats.CacheHitBlocks,
+        ["cached_tokens"] = stats.CachedTokens,
+        ["prefilled_tokens"] = stats.PrefilledTokens,
+    };
 
     private static JsonObject AlgorithmConfig(DllmEngine? engine, DllmEngineOptions engineOptions)
     {

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// A <see cref="BatchLayout"/> on a device, shared by every layer of one forward: token ids, positions, cache rows to
@@ -80,19 +80,19 @@ internal sealed class BatchGeometry : IDisposable
     }
 
     /// <summary>
-    /// Loads the next forward's inputs in place: when its requests have the slots, starts and block size of the last
-    /// reload (the steps within a block), only the token ids are copied; otherwise the whole layout is rebuilt. The
-    /// geometry keeps its padded prefix length.
+    /// Loads the next forward's inputs in place: when its requests have the page tables (the pages they use), starts and
+    /// block size of the last reload (the steps within a block), only the token ids are copied; otherwise the whole
+    /// layout is rebuilt. The geometry keeps its padded prefix length.
     /// </summary>
-    public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength)
+    public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        bool sameStructure = _structure is not null && blockSize == _structureBlockSize && requests.Count == _structure.Length;
+        bool sameStructure = _structure is not null && blockSize == _structureBlockSize && pageSize == _structurePageSize && requests.Count == _structure.Length;
         for (int r = 0; sameStructure && r < requests.Count; r++)
-            sameStructure = requests[r].Slot == _structure![r].Slot && requests[r].Start == _structure[r].Start;
+            sameStructure = requests[r].Start == _structure![r].Start && SamePages(requests[r], _structure[r].Pages, pageSize);
         if (!sameStructure)
         {
-            Load(new BatchLayout(requests, blockSize, cacheMaxLength, PrefixLength));
-            Remember(requests, blockSize);
+            Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
+            Remember(requests, blockSize, pageSize);
             return;
         }
         var ids = new long[BatchSize * NewTokens];
@@ -108,23 +108,38 @@ internal sealed class BatchGeometry : IDisposable
     }
 
     /// <summary>A geometry that will be reloaded (a captured forward's inputs): always masked, built from
-    /// <paramref name="requests"/>, whose slots and starts it remembers, so that reloading the same structure copies
+    /// <paramref name="requests"/>, whose page tables and starts it remembers, so that reloading the same structure copies
     /// only token ids.</summary>
-    public static BatchGeometry ForReloading(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength, int prefixLength, Device device)
+    public static BatchGeometry ForReloading(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, int prefixLength, Device device)
     {
-        var geometry = new BatchGeometry(new BatchLayout(requests, blockSize, cacheMaxLength, prefixLength), device, alwaysMask: true);
-        geometry.Remember(requests, blockSize);
+        var geometry = new BatchGeometry(new BatchLayout(requests, blockSize, pageSize, prefixLength), device, alwaysMask: true);
+        geometry.Remember(requests, blockSize, pageSize);
         return geometry;
     }
 
-    private void Remember(IReadOnlyList<ForwardRequest> requests, int blockSize)
+    /// <summary>Whether <paramref name="request"/> uses exactly <paramref name="pages"/> (the pages its positions lie in).</summary>
+    private static bool SamePages(ForwardRequest request, int[] pages, int pageSize)
     {
-        _structure = requests.Select(r => (r.Slot, r.Start)).ToArray();
-        _structureBlockSize = blockSize;
+        if (request.PagesUsed(pageSize) != pages.Length)
+            return false;
+        for (int i = 0; i < pages.Length; i++)
+        {
+            if (request.PageTable[i] != pages[i])
+                return false;
+        }
+        return true;
     }
 
-    private (int Slot, int Start)[]? _structure;
+    private void Remember(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
+    {
+        _structure = requests.Select(r => (r.PageTable.Take(r.PagesUsed(pageSize)).ToArray(), r.Start)).ToArray();
+        _structureBlockSize = blockSize;
+        _structurePageSize = pageSize;
+    }
+
+    private (int[] Pages, int Start)[]? _structure;
     private int _structureBlockSize;
+    private int _structurePageSize;
 
     /// <summary>Keeps <paramref name="t"/> alive until this geometry is disposed, whatever dispose scope is current.</summary>
     private Tensor Own(Tensor t)

@@ -1,6 +1,7 @@
+using Dllm.Model;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// The model's forwards captured as CUDA graphs, one per <see cref="ForwardShape"/>, captured on first use and
@@ -46,7 +47,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             Captured++;
         }
         graph.LastUsed = ++_clock;
-        graph.Replay(requests, blockSize, cache.MaxLength);
+        graph.Replay(requests, blockSize, cache.PageSize);
         return LogitsBuffer(batch, tokens).alias();
     }
 

@@ -1,8 +1,9 @@
 using Dllm.Decoding;
 using Dllm.Model;
+using Dllm.Scheduling;
 using TorchSharp;
 
-namespace Dllm.Scheduling;
+namespace Dllm.Runner;
 
 /// <summary>The model and its K/V cache, driven in the three kinds of forward a diffusion request needs:
 /// prompt prefill, a denoising step over the current blocks, and the clean pass that stores a resolved block's K/V;
@@ -10,7 +11,12 @@ namespace Dllm.Scheduling;
 /// tokens and confidences only.</summary>
 internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler sampler) : IDisposable
 {
+    private readonly ForwardRunner _forwards = new(model);
+
     public LLaDA2Model Model => model;
+
+    /// <summary>Replays steps from CUDA graphs from now on (<see cref="ForwardRunner.EnableCudaGraphs"/>); null, or why not.</summary>
+    public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
 
     public KvCache Cache => cache;
 
@@ -24,19 +30,20 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Calls <see cref="FaultInjection"/>, when set, for a point of kind <paramref name="kind"/>.</summary>
     public void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
 
-    /// <summary>Stores the K/V of the prompt's whole blocks (one forward, block-causal).</summary>
-    public void Prefill(EngineRequest request, int blockSize, int length)
+    /// <summary>Stores the K/V of the prompt's whole blocks from <paramref name="start"/> (the end of its cached prefix)
+    /// to <paramref name="length"/> (one forward, block-causal, over the cached prefix).</summary>
+    public void Prefill(EngineRequest request, int blockSize, int start, int length)
     {
         Inject("prefill", [request]);
-        if (length > 0)
-            model.Forward([new ForwardRequest(request.Slot, 0, request.PromptIds[..length])], cache, blockSize, writeCache: true, computeLogits: false);
+        if (length > start)
+            _forwards.Forward([new ForwardRequest(request.PageTable!, start, request.PromptIds[start..length])], cache, blockSize, writeCache: true, computeLogits: false);
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>
     public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        return model.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
+        return _forwards.Forward(Blocks(requests), cache, blockSize, writeCache: false)!;
     }
 
     /// <summary>
@@ -50,8 +57,8 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        var forward = requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
-        using var logits = model.Forward(forward, cache, blockSize, writeCache: true)!;
+        var forward = requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
+        using var logits = _forwards.Forward(forward, cache, blockSize, writeCache: true)!;
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
 
@@ -59,7 +66,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("clean", requests);
-        model.Forward(requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
+        _forwards.Forward(requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
             cache, blockSize, writeCache: true, computeLogits: false);
     }
 
@@ -120,10 +127,11 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     }
 
     private static List<ForwardRequest> Blocks(IReadOnlyList<EngineRequest> requests) =>
-        requests.Select(r => new ForwardRequest(r.Slot, r.BlockStart, r.Block!.Tokens)).ToList();
+        requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart, r.Block!.Tokens)).ToList();
 
     public void Dispose()
     {
+        _forwards.Dispose();
         cache.Dispose();
         model.Dispose();
     }

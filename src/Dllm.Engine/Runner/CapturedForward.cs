@@ -1,7 +1,8 @@
+using Dllm.Model;
 using Dllm.Native;
 using static TorchSharp.torch;
 
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>One forward of one <see cref="ForwardShape"/>, captured in a CUDA graph: a static geometry the graph
 /// reads its inputs from, and the logits buffer it writes. Replaying it costs one launch instead of ~1,700.</summary>
@@ -22,10 +23,10 @@ internal sealed class CapturedForward : IDisposable
     public static CapturedForward Capture(LLaDA2Model model, IReadOnlyList<ForwardRequest> requests, int blockSize, int prefixLength,
         KvCache cache, bool writeCache, MoePath path, Tensor logits)
     {
-        var geometry = BatchGeometry.ForReloading(requests, blockSize, cache.MaxLength, prefixLength, model.Device);
+        var geometry = BatchGeometry.ForReloading(requests, blockSize, cache.PageSize, prefixLength, model.Device);
         try
         {
-            var graph = CudaGraph.Capture(() => model.Run(geometry, cache, writeCache, computeLogits: true, path, logits));
+            var graph = CudaGraph.Capture(() => model.Forward(geometry, cache, writeCache, computeLogits: true, path, logits));
             return new CapturedForward(geometry, graph);
         }
         catch
@@ -36,10 +37,10 @@ internal sealed class CapturedForward : IDisposable
     }
 
     /// <summary>Copies the requests (of the captured shape) into the graph's inputs — only their token ids while their
-    /// slots and starts stay those of the previous replay — and replays it.</summary>
-    public void Replay(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength)
+    /// page tables and starts stay those of the previous replay — and replays it.</summary>
+    public void Replay(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        _geometry.Reload(requests, blockSize, cacheMaxLength);
+        _geometry.Reload(requests, blockSize, pageSize);
         _graph.Replay();
     }
 

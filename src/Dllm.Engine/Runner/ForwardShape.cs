@@ -1,4 +1,6 @@
-namespace Dllm.Model;
+using Dllm.Model;
+
+namespace Dllm.Runner;
 
 /// <summary>What a captured forward is specialised to: batch size, new tokens per request, padded prefix length,
 /// whether it writes the cache, the MoE path, and which cache it reads and writes.</summary>

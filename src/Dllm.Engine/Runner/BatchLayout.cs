@@ -1,8 +1,9 @@
-namespace Dllm.Model;
+namespace Dllm.Runner;
 
 /// <summary>
 /// The host-side index arrays and attention mask of one batched forward: ids and positions of the new tokens, the
-/// cache rows they read (each request's prefix, padded to <see cref="PrefixLength"/>) and write, and the boolean
+/// cache rows they read (each request's prefix, padded to <see cref="PrefixLength"/>) and write — the row of position p
+/// is <c>pageTable[p / pageSize] × pageSize + p % pageSize</c>, wherever the pages lie — and the boolean
 /// mask (<c>true</c> = may attend): a prefix key is visible iff it exists (padding is not), a new key is visible
 /// under the block-causal rule <c>floor(j/B) &lt;= floor(i/B)</c>.
 /// </summary>
@@ -10,9 +11,9 @@ internal sealed class BatchLayout
 {
     /// <param name="requests">The batch; every request brings the same number of new tokens.</param>
     /// <param name="blockSize">Diffusion block size B.</param>
-    /// <param name="cacheMaxLength">Rows per cache slot.</param>
+    /// <param name="pageSize">Positions per cache page.</param>
     /// <param name="prefixLength">Padded prefix length (at least the longest prefix); null = the longest prefix.</param>
-    public BatchLayout(IReadOnlyList<ForwardRequest> requests, int blockSize, int cacheMaxLength, int? prefixLength = null)
+    public BatchLayout(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, int? prefixLength = null)
     {
         BatchSize = requests.Count;
         NewTokens = requests[0].TokenIds.Length;
@@ -32,14 +33,15 @@ internal sealed class BatchLayout
         for (int r = 0; r < b; r++)
         {
             var request = requests[r];
-            if (request.Start + n > cacheMaxLength)
-                throw new ArgumentException($"sequence in slot {request.Slot} would reach position {request.Start + n}, beyond the cache length {cacheMaxLength}", nameof(requests));
-            long slotBase = (long)request.Slot * cacheMaxLength;
+            var pages = request.PageTable;
+            if (request.Start + n > (long)pages.Count * pageSize)
+                throw new ArgumentException($"sequence {r} would reach position {request.Start + n}, beyond its {pages.Count} page(s) of {pageSize} positions", nameof(requests));
+            long Row(int position) => (long)pages[position / pageSize] * pageSize + position % pageSize;
             for (int i = 0; i < n; i++)
             {
                 TokenIds[r * n + i] = request.TokenIds[i];
                 Positions[r * n + i] = request.Start + i;
-                WriteRows[r * n + i] = slotBase + request.Start + i;
+                WriteRows[r * n + i] = Row(request.Start + i);
                 int row = (r * n + i) * (p + n);
                 for (int j = 0; j < request.Start; j++)
                     Mask[row + j] = true;
@@ -47,9 +49,9 @@ internal sealed class BatchLayout
                 for (int j = 0; j < n; j++)
                     Mask[row + p + j] = (request.Start + j) / blockSize <= queryBlock;
             }
-            // Padding rows read an existing row of the same slot; the mask hides them.
+            // Padding rows read an existing row of the same sequence; the mask hides them.
             for (int j = 0; j < p; j++)
-                ReadRows[r * p + j] = slotBase + Math.Min(j, Math.Max(0, request.Start - 1));
+                ReadRows[r * p + j] = Row(Math.Min(j, Math.Max(0, request.Start - 1)));
         }
         HidesKeys = Array.IndexOf(Mask, false) >= 0;
     }
