@@ -9,7 +9,8 @@ namespace Dllm.Bench;
 
 /// <summary>One end-to-end generation measurement.</summary>
 internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
-    double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens);
+    double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens, double ProposeMsPerStep, double ResolveMsPerStep,
+    double AdmitMsPerStep);
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
@@ -46,6 +47,7 @@ internal static class EndToEnd
             foreach (int concurrency in options.Concurrency)
             {
                 long stepsBefore = engine.DenoisingSteps, cachedBefore = engine.KvCacheStats.CachedTokens;
+                var profileBefore = engine.IterationProfile;
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
                 var tasks = Enumerable.Range(0, concurrency).Select(async i =>
@@ -62,9 +64,12 @@ internal static class EndToEnd
                 int total = (await Task.WhenAll(tasks)).Sum();
                 double seconds = watch.Elapsed.TotalSeconds;
                 long steps = engine.DenoisingSteps - stepsBefore;
+                var profile = engine.IterationProfile - profileBefore;
+                double PerStep(TimeSpan t) => t.TotalMilliseconds / Math.Max(1, profile.Steps);
                 var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
                 var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
-                    firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore);
+                    firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore,
+                    PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit));
                 rows.Add(row);
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }

@@ -191,6 +191,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Denoising forwards run since start.</summary>
     public long DenoisingSteps => _scheduler.Steps;
 
+    /// <summary>Where the scheduler loop's time has gone so far (admission, steps, host resolution).</summary>
+    internal Scheduling.IterationProfileSnapshot IterationProfile => _scheduler.Profile.Snapshot();
+
     /// <summary>Generates for one prompt.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Dllm.Decoding;
 using Dllm.Diagnostics;
@@ -133,10 +134,12 @@ internal sealed class Scheduler : IDisposable
     /// <summary>One iteration: admit -> step -> resolve.</summary>
     private void Iterate()
     {
+        long now = Stopwatch.GetTimestamp();
         MoveIncoming();
         EndWaitingRequests();
         Admit();
         EndStoppedRequests();
+        now = Profile.Add(IterationPhase.Admit, now);
         if (_running.Count == 0)
         {
             _signal.Wait(TimeSpan.FromMilliseconds(200));
@@ -145,9 +148,16 @@ internal sealed class Scheduler : IDisposable
         foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
         {
             foreach (var (requests, proposals) in Step(group.ToList(), group.Key))
+            {
+                now = Profile.Add(IterationPhase.Step, now);
                 Resolve(requests, proposals, group.Key);
+                now = Profile.Add(IterationPhase.Resolve, now);
+            }
         }
     }
+
+    /// <summary>Where the loop's time goes (read by the end-to-end benchmark).</summary>
+    public IterationProfile Profile { get; } = new();
 
     /// <summary>Aborts the running requests that were cancelled or passed their deadline.</summary>
     private void EndStoppedRequests()
