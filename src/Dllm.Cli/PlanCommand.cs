@@ -13,8 +13,8 @@ internal static class PlanCommand
         var shape = new Option<string>("--shape") { Description = "mini, flash, mini-N, flash-N when no --model-path.", DefaultValueFactory = _ => "flash" };
         var gpus = new Option<string>("--gpus") { Description = "GPU counts to plan for, comma separated.", DefaultValueFactory = _ => "2,4,8" };
         var memory = new Option<double>("--gpu-memory-gb") { Description = "Memory of one GPU, GB.", DefaultValueFactory = _ => 141 };
-        var slots = new Option<int>("--max-running-requests") { Description = "K/V cache slots.", DefaultValueFactory = _ => 16 };
-        var context = new Option<int>("--context-length") { Description = "K/V cache positions per slot.", DefaultValueFactory = _ => 8192 };
+        var slots = new Option<int>("--max-running-requests") { Description = "Requests whose whole context the K/V page pool holds (the default pool size: max-running-requests x context-length positions).", DefaultValueFactory = _ => 16 };
+        var context = new Option<int>("--context-length") { Description = "Positions per request (context length).", DefaultValueFactory = _ => 8192 };
         var command = new Command("plan", "Print how a model's layers split over N GPUs and whether weights + K/V cache fit (loads nothing).")
         {
             modelPath, shape, gpus, memory, slots, context,

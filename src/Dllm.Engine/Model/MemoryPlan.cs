@@ -60,7 +60,7 @@ public sealed record MemoryPlan(long Embedding, long LmHead, IReadOnlyList<long>
     {
         var weights = Weights(config, bytesPerParameter);
         var text = new StringBuilder();
-        text.AppendLine($"| device | layers | weights GB | K/V cache GB ({slots} x {contextLength}) | total GB | of {deviceMemoryGB:F0} GB |");
+        text.AppendLine($"| device | layers | weights GB | K/V pool GB ({slots} requests x {contextLength} positions) | total GB | of {deviceMemoryGB:F0} GB |");
         text.AppendLine("|---|---|---:|---:|---:|---:|");
         bool fits = true;
         for (int s = 0; s < placement.Stages.Count; s++)
