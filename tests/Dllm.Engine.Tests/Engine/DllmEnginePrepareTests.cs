@@ -74,11 +74,22 @@ public class DllmEnginePrepareTests
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random);
         var prepared = engine.Prepare(GenerateRequest.FromText("a long story", new SamplingParams { MaxNewTokens = 900, IgnoreEos = true }) with { RequestId = "to-abort" });
         var updates = new List<GenerationUpdate>();
+        // Until the abort, each step takes 10 ms or more: the request cannot run its 900 tokens to the end before a
+        // slow test host reads its first update and aborts it.
+        var aborted = false;
+        engine.FaultInjection = (kind, _) =>
+        {
+            if (kind == "step" && !Volatile.Read(ref aborted))
+                Thread.Sleep(10);
+        };
 
         await foreach (var update in engine.GenerateStreamingAsync(prepared))
         {
             if (updates.Count == 0)
+            {
                 Assert.True(engine.Abort("to-abort", "stopped by the test"));
+                Volatile.Write(ref aborted, true);
+            }
             updates.Add(update);
         }
 
