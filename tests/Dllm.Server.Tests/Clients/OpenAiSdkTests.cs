@@ -72,6 +72,23 @@ public class OpenAiSdkTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_repeated_long_prompt_reports_its_cached_prompt_tokens_in_usage()
+    {
+        var client = OpenAiClients.Chat(Server.BaseAddress);
+        string question = "Tell me about rivers: " + string.Join(" ", Enumerable.Range(1, 40).Select(i => $"river{i}"));
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 4 };
+
+        ChatCompletion first = await client.CompleteChatAsync([new UserChatMessage(question)], options);
+        ChatCompletion second = await client.CompleteChatAsync([new UserChatMessage(question)], options);
+
+        Assert.Equal(first.Usage.InputTokenCount, second.Usage.InputTokenCount);
+        int cached = second.Usage.InputTokenDetails!.CachedTokenCount;
+        int blockSize = Server.Engine.KvCacheStats.PageSize;
+        Assert.Equal(second.Usage.InputTokenCount / blockSize * blockSize, cached);
+        Assert.True(cached >= blockSize, $"{cached} cached of {second.Usage.InputTokenCount}");
+    }
+
+    [Fact]
     public async Task Offered_tools_come_back_as_tool_calls()
     {
         var client = OpenAiClients.Chat(Server.BaseAddress);
