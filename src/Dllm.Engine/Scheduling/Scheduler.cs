@@ -294,29 +294,15 @@ internal sealed class Scheduler : IDisposable
     private void OnBlockResolved(EngineRequest request)
     {
         var block = request.Block!;
-        int before = request.OutputIds.Count;
-        var finish = BlockFinishCheck.Apply(request.OutputIds, block.Tokens.AsSpan(block.FixedCount), request.Sampling,
-            _runner.Model.Config.EosTokenId, _tokenizer, request.StopReason);
-        var newIds = request.OutputIds.Skip(before).ToArray();
-        _telemetry.OnBlockResolved(request, block, newIds.Length);
-        string delta = request.Detokenizer.Append(newIds);
-        if (finish is not null)
-            delta += request.Detokenizer.Flush();
-        string text = request.Text + delta;
-        if (finish is { MatchedString: string stop } && !request.Sampling.NoStopTrim)
+        var output = BlockOutput.Apply(request, _runner.Model.Config.EosTokenId, _tokenizer);
+        _telemetry.OnBlockResolved(request, block, output.NewIds.Length);
+        if (output.Finish is not null)
         {
-            int at = text.IndexOf(stop, Math.Max(0, request.Text.Length - stop.Length + 1), StringComparison.Ordinal);
-            if (at >= 0)
-                text = text[..at];
-            delta = text.Length > request.Text.Length ? text[request.Text.Length..] : "";
-        }
-        if (finish is not null)
-        {
-            Finish(request, finish, delta, newIds, text);
+            Finish(request, output.Finish, output.Delta, output.NewIds, output.Text);
             return;
         }
-        request.Text = text;
-        request.Updates.Writer.TryWrite(Update(request, delta, newIds, finish: null));
+        request.Text = output.Text;
+        request.Updates.Writer.TryWrite(Update(request, output.Delta, output.NewIds, finish: null));
         // A finished request needs no clean pass at all; a continuing one stores its K/V before (or, fused, with)
         // its next step.
         request.PendingCleanBlock = block.Tokens;
