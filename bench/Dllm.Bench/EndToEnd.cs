@@ -46,22 +46,13 @@ internal static class EndToEnd
             await engine.GenerateAsync(Request(0, 32)); // warm-up (it also caches the shared prefix)
             foreach (int concurrency in options.Concurrency)
             {
+                if (options.WarmPass)
+                    await RunAsync(engine, concurrency, seedBase: 1_000_000 + concurrency * 1000, new double[concurrency], Stopwatch.StartNew());
                 long stepsBefore = engine.DenoisingSteps, cachedBefore = engine.KvCacheStats.CachedTokens;
                 var profileBefore = engine.IterationProfile;
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
-                var tasks = Enumerable.Range(0, concurrency).Select(async i =>
-                {
-                    int tokens = 0;
-                    await foreach (var update in engine.GenerateStreamingAsync(Request(concurrency * 1000 + i + 1, options.NewTokens)))
-                    {
-                        if (tokens == 0)
-                            firstBlock[i] = watch.Elapsed.TotalMilliseconds;
-                        tokens = update.OutputIds.Count;
-                    }
-                    return tokens;
-                }).ToList();
-                int total = (await Task.WhenAll(tasks)).Sum();
+                int total = await RunAsync(engine, concurrency, seedBase: concurrency * 1000 + 1, firstBlock, watch);
                 double seconds = watch.Elapsed.TotalSeconds;
                 long steps = engine.DenoisingSteps - stepsBefore;
                 var profile = engine.IterationProfile - profileBefore;
@@ -75,6 +66,23 @@ internal static class EndToEnd
             }
         }
         return rows;
+
+        // N concurrent requests of distinct prompts (seeds seedBase + i); the time of each one's first block is noted.
+        async Task<int> RunAsync(DllmEngine engine, int concurrency, int seedBase, double[] firstBlock, Stopwatch watch)
+        {
+            var tasks = Enumerable.Range(0, concurrency).Select(async i =>
+            {
+                int tokens = 0;
+                await foreach (var update in engine.GenerateStreamingAsync(Request(seedBase + i, options.NewTokens)))
+                {
+                    if (tokens == 0)
+                        firstBlock[i] = watch.Elapsed.TotalMilliseconds;
+                    tokens = update.OutputIds.Count;
+                }
+                return tokens;
+            }).ToList();
+            return (await Task.WhenAll(tasks)).Sum();
+        }
 
         GenerateRequest Request(int seed, int newTokens)
         {
