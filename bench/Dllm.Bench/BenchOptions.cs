@@ -19,6 +19,8 @@ internal sealed record BenchOptions
     public int NewTokens { get; init; } = 256;
     /// <summary>Prompt length of each e2e request (random ids).</summary>
     public int PromptTokens { get; init; } = 64;
+    /// <summary>Turns of each e2e conversation (a turn's prompt = the previous prompt + answer + 16 new tokens).</summary>
+    public int Turns { get; init; } = 1;
     /// <summary>Whether each e2e concurrency level runs once untimed first (other prompts, same shapes: its CUDA graphs
     /// are captured and a shared prefix is cached before the timed run).</summary>
     public bool WarmPass { get; init; }
@@ -79,6 +81,7 @@ internal sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = Ints(value) },
                 "--new-tokens" => options with { NewTokens = int.Parse(value) },
                 "--prompt-tokens" => options with { PromptTokens = int.Parse(value) },
+                "--turns" => options with { Turns = int.Parse(value) },
                 "--warm-pass" => options with { WarmPass = bool.Parse(value) },
                 "--return-steps" => options with { ReturnSteps = bool.Parse(value) },
                 "--peaked-sharpness" => options with { PeakedSharpness = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

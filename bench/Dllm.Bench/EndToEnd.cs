@@ -38,7 +38,7 @@ internal static class EndToEnd
             await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions
             {
                 ModelPath = dir, LoadFormat = LoadFormat.Dummy, Device = options.Device, DType = options.DType == "bf16" ? "bfloat16" : "float32",
-                MaxRunningRequests = options.Concurrency.Max(), ContextLength = options.SharedPrefix + options.PromptTokens + options.NewTokens + 2 * options.BlockSize,
+                MaxRunningRequests = options.Concurrency.Max(), ContextLength = options.SharedPrefix + options.PromptTokens + options.Turns * (options.NewTokens + 16) + 2 * options.BlockSize,
                 DisableRadixCache = !options.RadixCache,
                 AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
@@ -67,19 +67,29 @@ internal static class EndToEnd
         }
         return rows;
 
-        // N concurrent requests of distinct prompts (seeds seedBase + i); the time of each one's first block is noted.
+        // N concurrent conversations of distinct prompts (seeds seedBase + i), each of --turns turns: a turn's prompt is
+        // the previous turn's prompt and answer plus 16 new tokens (a chat's next message). The time of each
+        // conversation's first block is noted (the first turn's).
         async Task<int> RunAsync(DllmEngine engine, int concurrency, int seedBase, double[] firstBlock, Stopwatch watch)
         {
             var tasks = Enumerable.Range(0, concurrency).Select(async i =>
             {
-                int tokens = 0;
-                await foreach (var update in engine.GenerateStreamingAsync(Request(seedBase + i, options.NewTokens)))
+                int total = 0;
+                var random = new Random(seedBase + i);
+                var request = Request(seedBase + i, options.NewTokens);
+                for (int turn = 0; turn < options.Turns; turn++)
                 {
-                    if (tokens == 0)
-                        firstBlock[i] = watch.Elapsed.TotalMilliseconds;
-                    tokens = update.OutputIds.Count;
+                    IReadOnlyList<int> output = [];
+                    await foreach (var update in engine.GenerateStreamingAsync(request))
+                    {
+                        if (turn == 0 && output.Count == 0)
+                            firstBlock[i] = watch.Elapsed.TotalMilliseconds;
+                        output = update.OutputIds;
+                    }
+                    total += output.Count;
+                    request = request with { InputIds = [.. request.InputIds!, .. output, .. Enumerable.Range(0, 16).Select(_ => random.Next(50000))] };
                 }
-                return tokens;
+                return total;
             }).ToList();
             return (await Task.WhenAll(tasks)).Sum();
         }

@@ -32,7 +32,7 @@ if (options.Mode == "graph-check")
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
-    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.PromptTokens}-token prompts after a shared prefix of {options.SharedPrefix}, {options.NewTokens} new tokens per request, prefix cache {(options.RadixCache ? "on" : "off")}, return_steps {options.ReturnSteps}, {DateTime.UtcNow:u}");
+    Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.PromptTokens}-token prompts after a shared prefix of {options.SharedPrefix}, {options.NewTokens} new tokens per request, {options.Turns} turn(s), prefix cache {(options.RadixCache ? "on" : "off")}, return_steps {options.ReturnSteps}, {DateTime.UtcNow:u}");
     Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | ms/step | propose ms | resolve ms | admit ms | tokens/step/request | mean first block ms | GPU mem GB | cached tokens |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in rows)
