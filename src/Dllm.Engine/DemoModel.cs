@@ -16,14 +16,19 @@ namespace Dllm;
 /// </summary>
 public static class DemoModel
 {
-    /// <summary>The demo model's folder name in the cache; the suffix changes when the model changes.</summary>
-    public const string FolderName = "demo-v3";
+    /// <summary>The demo model's folder name in the cache: <c>demo-</c> and the first 12 hex digits of its weights' SHA-256
+    /// (computed at build time), so a retrained model is written afresh rather than served from an older cache.</summary>
+    public static string FolderName { get; } = "demo-" + (WeightsSha256() is { Length: >= 12 } hash ? hash[..12].ToLowerInvariant() : "not-embedded");
 
     /// <summary>The model name a server reports for the demo model.</summary>
     public const string ServedModelName = "dllm-demo";
 
     private const string ResourcePrefix = "Dllm.DemoModel/";
-    private const string Marker = "dllm-demo-v3.txt";
+    private const string Marker = "dllm-demo.txt";
+
+    private static string? WeightsSha256() =>
+        typeof(DemoModel).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "DllmDemoModelSha256")?.Value;
 
     /// <summary>Where <see cref="EnsureAsync"/> keeps the demo model (it may not exist yet).</summary>
     public static string Directory => Path.Combine(DllmCache.Root, FolderName);
