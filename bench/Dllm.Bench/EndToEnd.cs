@@ -10,7 +10,7 @@ namespace Dllm.Bench;
 /// <summary>One end-to-end generation measurement.</summary>
 internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
     double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens, double ProposeMsPerStep, double ResolveMsPerStep,
-    double AdmitMsPerStep);
+    double AdmitMsPerStep, double PeakKvMBPerRequest);
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
@@ -33,6 +33,9 @@ internal static class EndToEnd
         };
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJson());
         var rows = new List<EndToEndRow>();
+        // K/V bytes one position holds: K and V of every layer.
+        double kvBytesPerToken = 2.0 * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * (options.DType == "bf16" ? 2 : 4);
+        int peakPages = 0;
         foreach (var (name, sharpness) in new[] { ("random", 1.0), ("peaked", options.PeakedSharpness) })
         {
             await using var engine = await DllmEngine.CreateAsync(new DllmEngineOptions
@@ -52,6 +55,7 @@ internal static class EndToEnd
                 var profileBefore = engine.IterationProfile;
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
+                peakPages = 0;
                 int total = await RunAsync(engine, concurrency, seedBase: concurrency * 1000 + 1, firstBlock, watch);
                 double seconds = watch.Elapsed.TotalSeconds;
                 long steps = engine.DenoisingSteps - stepsBefore;
@@ -60,7 +64,8 @@ internal static class EndToEnd
                 var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
                 var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
                     firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore,
-                    PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit));
+                    PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit),
+                    (double)peakPages * engine.KvCacheStats.PageSize * kvBytesPerToken / concurrency / 1e6);
                 rows.Add(row);
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }
@@ -85,6 +90,10 @@ internal static class EndToEnd
                         if (turn == 0 && output.Count == 0)
                             firstBlock[i] = watch.Elapsed.TotalMilliseconds;
                         output = update.OutputIds;
+                        int inUse = engine.KvCacheStats.PagesInUse;
+                        if (inUse > Volatile.Read(ref peakPages))
+                            Interlocked.Exchange(ref peakPages, inUse); // a benchmark's peak: a lost race costs at most one update
+
                     }
                     total += output.Count;
                     request = request with { InputIds = [.. request.InputIds!, .. output, .. Enumerable.Range(0, 16).Select(_ => random.Next(50000))] };
