@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Issue 17's serving measurements on the CUDA host, in one call (docs/benchmarks.md records the rows):
+#   bash eng/gpu/pack.sh                        # on the development machine
+#   bash eng/gpu/bench-serving.sh OUT_DIR [SECONDS]   # on the CUDA host; stops starting runs when SECONDS (default 540) are spent
+# Every run is `eng/gpu/run.sh bench ...` with --json OUT_DIR/NAME.json and its log in OUT_DIR/NAME.log; the tables
+# it prints are collected in OUT_DIR/summary.md, and all of it in OUT_DIR.tgz (one file to bring back). The native piece is
+# built into .gpu/native first when missing. Runs, in order of priority:
+#   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
+#   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
+#   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
+#   chat-cold/-cached  16 conversations of 4 turns, prefix cache off / on
+#   long-8192     16 requests with 8192-token prompts
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: $0 OUT_DIR [SECONDS]}"
+budget="${2:-540}"
+mkdir -p "$out"
+start=$(date +%s)
+root="$(cd "$here/../.." && pwd)"
+[[ -f "$root/.gpu/native/libdllm_cuda.so" ]] || bash "$root/src/Dllm.Cuda.Native/build.sh" "$root/.gpu/native" > "$out/native.log" 2>&1 \
+  || echo "bench-serving: the native piece did not build (graphs off); see $out/native.log" | tee -a "$out/summary.md"
+left() { echo $(( budget - ($(date +%s) - start) )); }
+run() { # name args...
+  local name=$1; shift
+  if (( $(left) < 30 )); then echo "=== $name skipped: out of time" | tee -a "$out/summary.md"; return; fi
+  echo "=== $name: bench $*" | tee -a "$out/summary.md"
+  timeout $(( $(left) - 5 )) bash "$here/run.sh" bench "$@" --json "$out/$name.json" > "$out/$name.log" 2>&1
+  echo "exit $?" >> "$out/summary.md"
+  grep -E '^\||^device' "$out/$name.log" | tee -a "$out/summary.md"
+}
+run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
+run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
+run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false
+run ttfb-cached --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true
+run chat-cold --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4 --radix-cache false
+run chat-cached --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4
+run long-8192 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 8192 --warm-pass true
+echo "done in $(( $(date +%s) - start )) s" | tee -a "$out/summary.md"
+tar -C "$out" -czf "$out.tgz" . && echo "bench-serving: everything in $out.tgz"
