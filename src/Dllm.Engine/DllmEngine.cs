@@ -194,6 +194,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Where the scheduler loop's time has gone so far (admission, steps, host resolution).</summary>
     internal Scheduling.IterationProfileSnapshot IterationProfile => _scheduler.Profile.Snapshot();
 
+    /// <summary>CUDA graphs captured so far and the time their captures took (read by the end-to-end benchmark).</summary>
+    internal (int Count, TimeSpan Time) CudaGraphCaptures => _runner.CudaGraphCaptures;
+
     /// <summary>Generates for one prompt.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>

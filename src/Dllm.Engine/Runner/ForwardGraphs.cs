@@ -26,6 +26,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// <summary>Graphs captured so far (including freed ones).</summary>
     public int Captured { get; private set; }
 
+    /// <summary>Time spent capturing them (warm-up and capture; the forward of the shape's first call included).</summary>
+    public TimeSpan CaptureTime { get; private set; }
+
     /// <summary>Whether forwards on <paramref name="path"/> can be captured (the capacity-padded grouped path needs a
     /// host sync per layer, so it runs eagerly).</summary>
     public static bool CanCapture(MoePath path) => path is MoePath.AllExperts or MoePath.GroupedGemm;
@@ -42,7 +45,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
         if (!_graphs.TryGetValue(shape, out var graph))
         {
             EvictIfFull();
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, LogitsBuffer(batch, tokens));
+            CaptureTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             _graphs.Add(shape, graph);
             Captured++;
         }

@@ -50,6 +50,9 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <summary>Graphs captured so far (for benchmarks and logs).</summary>
     public int CudaGraphsCaptured => _graphs?.Captured ?? 0;
 
+    /// <summary>Time spent capturing them (for benchmarks: a capture inside a timed run is not steady serving).</summary>
+    public TimeSpan CudaGraphCaptureTime => _graphs?.CaptureTime ?? TimeSpan.Zero;
+
     /// <summary>The MoE path <paramref name="path"/> stands for in a forward of <paramref name="tokens"/> tokens.</summary>
     public MoePath ResolveMoePath(MoePath path, long tokens)
     {

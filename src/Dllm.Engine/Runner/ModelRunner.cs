@@ -18,6 +18,9 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Replays steps from CUDA graphs from now on (<see cref="ForwardRunner.EnableCudaGraphs"/>); null, or why not.</summary>
     public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
 
+    /// <summary>CUDA graphs captured so far and the time their captures took.</summary>
+    public (int Count, TimeSpan Time) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime);
+
     public KvCache Cache => cache;
 
     /// <summary>
