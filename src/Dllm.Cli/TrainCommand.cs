@@ -21,7 +21,7 @@ internal static class TrainCommand
         var defaults = new TrainingOptions { OutputDirectory = "." };
         var output = new Option<string>("--output", "-o") { Description = "Directory of the final checkpoint (periodic ones in checkpoint-STEP/).", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the initial weights and the noise.", DefaultValueFactory = _ => defaults.Seed };
-        var shape = new Option<string>("--shape") { Description = "demo (about 7 M parameters) or tiny (tests).", DefaultValueFactory = _ => defaults.Shape };
+        var shape = new Option<string>("--shape") { Description = "demo (about 7 M parameters), demo-6 (6 layers, about 10 M) or tiny (tests).", DefaultValueFactory = _ => defaults.Shape };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => defaults.Steps };
         var batch = new Option<int>("--batch-tokens") { Description = "Tokens per step (sequences of one length).", DefaultValueFactory = _ => defaults.BatchTokens };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW).", DefaultValueFactory = _ => defaults.LearningRate };

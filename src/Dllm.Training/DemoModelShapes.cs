@@ -22,6 +22,10 @@ public static class DemoModelShapes
         MaxPositionEmbeddings = 2048, TorchDtype = "float32",
     }, tokenizer);
 
+    /// <summary>The demo shape with 6 layers (1 dense + 5 MoE, about 10 M parameters): the next lever for counting to an N
+    /// it never saw, which needs the model to match the number it writes against the prompt's.</summary>
+    public static LLaDA2Config Demo6(LladaTokenizer tokenizer) => Demo(tokenizer) with { NumHiddenLayers = 6 };
+
     /// <summary>A tiny shape of the same structure for CPU tests (H 32, 2 layers, 8 experts).</summary>
     public static LLaDA2Config Tiny(LladaTokenizer tokenizer) => WithTokenizer(new LLaDA2Config
     {
@@ -34,12 +38,13 @@ public static class DemoModelShapes
         MaxPositionEmbeddings = 1024, TorchDtype = "float32",
     }, tokenizer);
 
-    /// <summary>Looks a shape up by name (<c>demo</c>, <c>tiny</c>).</summary>
+    /// <summary>Looks a shape up by name (<c>demo</c>, <c>demo-6</c>, <c>tiny</c>).</summary>
     public static LLaDA2Config ByName(string name, LladaTokenizer tokenizer) => name switch
     {
         "demo" => Demo(tokenizer),
+        "demo-6" => Demo6(tokenizer),
         "tiny" => Tiny(tokenizer),
-        _ => throw new ArgumentException($"shape '{name}' is not one of: demo, tiny.", nameof(name)),
+        _ => throw new ArgumentException($"shape '{name}' is not one of: demo, demo-6, tiny.", nameof(name)),
     };
 
     private static LLaDA2Config WithTokenizer(LLaDA2Config shape, LladaTokenizer tokenizer) =>

@@ -34,7 +34,7 @@ public sealed record TrainingOptions
     /// <summary>Diffusion block size (the engine's default is 32).</summary>
     public int BlockSize { get; init; } = 32;
 
-    /// <summary>Model shape: <c>demo</c> or <c>tiny</c> (<see cref="DemoModelShapes"/>).</summary>
+    /// <summary>Model shape: <c>demo</c>, <c>demo-6</c> or <c>tiny</c> (<see cref="DemoModelShapes"/>).</summary>
     public string Shape { get; init; } = "demo";
 
     /// <summary>BPE merges at most (the vocabulary is 256 bytes + merges + the LLaDA added tokens).</summary>
