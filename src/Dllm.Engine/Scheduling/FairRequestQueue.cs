@@ -31,6 +31,16 @@ internal sealed class FairRequestQueue<T>
         Count++;
     }
 
+    /// <summary>Queues <paramref name="item"/> at the very head, in a turn of its own: the next <see cref="TryDequeue"/>
+    /// takes it (a request that was retracted goes first).</summary>
+    public void EnqueueFirst(T item)
+    {
+        var queue = new Queue<T>();
+        queue.Enqueue(item);
+        _turns.AddFirst(queue);
+        Count++;
+    }
+
     /// <summary>The item <see cref="TryDequeue"/> would take next, left in the queue.</summary>
     public bool TryPeek(out T item)
     {

@@ -71,6 +71,26 @@ internal sealed class PagePool
         return table;
     }
 
+    /// <summary>
+    /// <paramref name="table"/> grown to <paramref name="pages"/> pages by fresh ones at its end (free ones first, else
+    /// evicted cached ones): a running request's next block; null, with nothing changed, when the pool cannot supply them now.
+    /// </summary>
+    public int[]? TryGrow(int[] table, int pages)
+    {
+        if (pages <= table.Length)
+            return table;
+        if (Free + Evictable < pages - table.Length)
+            return null;
+        var grown = new int[pages];
+        table.CopyTo(grown, 0);
+        for (int i = table.Length; i < pages; i++)
+        {
+            grown[i] = TakeFresh();
+            _refs[grown[i]] = 1;
+        }
+        return grown;
+    }
+
     /// <summary>Drops a request's references: a page no one references goes back to the free pages, or, when cached,
     /// to the evictable ones (as the most recently used).</summary>
     public void Release(IReadOnlyList<int> table)

@@ -41,6 +41,9 @@ internal sealed class StepRecorder(LladaTokenizer tokenizer)
         _pending.Add(new DenoisingStep { Step = step, Committed = committed, Edited = edited, MasksLeft = block.MaskedCount });
     }
 
+    /// <summary>Forgets the steps not taken yet (those of a block that is discarded and denoised again from masks).</summary>
+    public void Discard() => _pending = [];
+
     /// <summary>The steps recorded since the last call.</summary>
     public IReadOnlyList<DenoisingStep> Drain()
     {

@@ -28,6 +28,22 @@ public class FairRequestQueueTests
     }
 
     [Fact]
+    public void An_item_queued_first_is_taken_next_and_the_groups_keep_their_turns()
+    {
+        var queue = new FairRequestQueue<string>();
+        queue.Enqueue("a0", "a");
+        queue.Enqueue("a1", "a");
+        queue.Enqueue("b0", "b");
+
+        queue.EnqueueFirst("back");
+
+        Assert.Equal(4, queue.Count);
+        Assert.True(queue.TryPeek(out string? head));
+        Assert.Equal("back", head);
+        Assert.Equal(["back", "a0", "b0", "a1"], Drain(queue));
+    }
+
+    [Fact]
     public void Peeking_shows_the_item_the_next_dequeue_takes_and_leaves_the_turns_as_they_were()
     {
         var queue = new FairRequestQueue<string>();

@@ -31,6 +31,31 @@ public class PagePoolTests
     }
 
     [Fact]
+    public void A_table_grows_by_fresh_pages_at_its_end_evicting_cached_ones_when_none_is_free_and_never_beyond_the_pool()
+    {
+        var pool = new PagePool(pages: 4, PageSize);
+        var cached = pool.TryReserve([], 1)!;
+        pool.Index.Insert(cached, Seq(1, 2, 3, 4), 1, Block);
+        pool.Release(cached); // page 0: cached, evictable
+        var table = pool.TryReserve([], 1)!; // page 1
+
+        var same = pool.TryGrow(table, 1);
+        var grown = pool.TryGrow(table, 3)!;
+        var refused = pool.TryGrow(grown, 5);
+        var full = pool.TryGrow(grown, 4)!;
+
+        Assert.Same(table, same); // covered already: nothing taken
+        Assert.Equal([1, 2, 3], grown);
+        Assert.Null(refused);
+        Assert.Equal([1, 2, 3, 0], full); // the last free page went first, then the cached one was evicted
+        Assert.Equal((4, 0, 0), (pool.InUse, pool.Free, pool.Evictable));
+        Assert.False(pool.Index.Contains(0));
+        pool.Release(full);
+        Assert.Empty(pool.Audit());
+        Assert.Equal(4, pool.Free);
+    }
+
+    [Fact]
     public void Cached_pages_are_matched_by_content_in_order_and_shared_by_reference_count()
     {
         var pool = new PagePool(pages: 8, PageSize);
