@@ -46,4 +46,8 @@ public sealed record KvCacheStats
 
     /// <summary>Prompt tokens prefilled (whole prompt blocks not found in the cache).</summary>
     public required long PrefilledTokens { get; init; }
+
+    /// <summary>Running requests retracted so far: their pages taken back for an older request's next block when the pool
+    /// had none left; each waits at the head of the queue and resumes from its last resolved block.</summary>
+    public required long Retractions { get; init; }
 }

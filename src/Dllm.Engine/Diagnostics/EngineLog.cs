@@ -77,4 +77,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1303, EventName = "RequestWaitsForPages", Level = LogLevel.Debug, Message = "Request {Id} waits for {Pages} K/V pages ({Free} free, {Evictable} cached and unreferenced, of {Total}); it is admitted when running requests end")]
     public static partial void RequestWaitsForPages(this ILogger logger, string id, int pages, int free, int evictable, int total);
+
+    [LoggerMessage(EventId = 1304, EventName = "RequestRetracted", Level = LogLevel.Information, Message = "Request {Id} retracted to give request {For} its next K/V page: {Pages} pages released, {Tokens} output tokens kept; it waits at the head of the queue")]
+    public static partial void RequestRetracted(this ILogger logger, string id, string @for, int pages, int tokens);
 }

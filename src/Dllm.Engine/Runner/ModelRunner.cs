@@ -33,13 +33,14 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Calls <see cref="FaultInjection"/>, when set, for a point of kind <paramref name="kind"/>.</summary>
     public void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
 
-    /// <summary>Stores the K/V of the prompt's whole blocks from <paramref name="start"/> (the end of its cached prefix)
+    /// <summary>Stores the K/V of the whole blocks of <paramref name="tokens"/> (the request's known tokens: its prompt, then
+    /// the output of its resolved blocks when it was retracted) from <paramref name="start"/> (the end of its cached prefix)
     /// to <paramref name="length"/> (one forward, block-causal, over the cached prefix).</summary>
-    public void Prefill(EngineRequest request, int blockSize, int start, int length)
+    public void Prefill(EngineRequest request, int[] tokens, int blockSize, int start, int length)
     {
         Inject("prefill", [request]);
         if (length > start)
-            _forwards.Forward([new ForwardRequest(request.PageTable!, start, request.PromptIds[start..length])], cache, blockSize, writeCache: true, computeLogits: false);
+            _forwards.Forward([new ForwardRequest(request.PageTable!, start, tokens[start..length])], cache, blockSize, writeCache: true, computeLogits: false);
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>

@@ -45,11 +45,24 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>The recorder of its denoising steps when it asked for them, else null (nothing recorded).</summary>
     public StepRecorder? Steps { get; }
 
-    /// <summary>The K/V cache pages of its positions 0 onwards while running (every position it may write), else null.</summary>
+    /// <summary>The K/V cache pages of its positions 0 onwards while running (up to the end of its current block at least;
+    /// one more page is taken as each block starts), else null.</summary>
     public int[]? PageTable { get; set; }
 
-    /// <summary>Prompt positions whose K/V came from the prefix cache (its prefill starts there).</summary>
+    /// <summary>Positions whose K/V came from the prefix cache at its last admission (its prefill starts there).</summary>
     public int CachedLength { get; set; }
+
+    /// <summary>Prompt positions whose K/V came from the prefix cache at its first admission (what its updates report).</summary>
+    public int PromptCachedLength { get; set; }
+
+    /// <summary>Its admission's number in the scheduler's order (the most recent is retracted first).</summary>
+    public long AdmittedAt { get; set; }
+
+    /// <summary>Times it was retracted (its pages taken back for an older request's next block).</summary>
+    public int Retractions { get; set; }
+
+    /// <summary>The known tokens of its positions 0 onwards: the prompt, then the output of its resolved blocks.</summary>
+    public int[] KnownTokens() => [.. PromptIds, .. OutputIds];
 
     /// <summary>Whether it has waited at the head of the queue for K/V pages (logged once).</summary>
     public bool WaitedForPages { get; set; }
@@ -58,7 +71,32 @@ internal sealed class EngineRequest : IDisposable
     public int BlockStart { get; set; }
 
     /// <summary>The block being denoised.</summary>
-    public BlockState? Block { get; set; }
+    public BlockState? Block { get; private set; }
+
+    private int _blockStartSteps;
+    private torch.Tensor? _blockStartGenerator;
+
+    /// <summary>Starts denoising <paramref name="block"/>, remembering what <see cref="RestartBlock"/> rewinds to: the step
+    /// count and the seeded generator's state.</summary>
+    public void StartBlock(BlockState block)
+    {
+        Block = block;
+        _blockStartSteps = DenoisingSteps;
+        _blockStartGenerator?.Dispose();
+        _blockStartGenerator = Generator?.get_state();
+    }
+
+    /// <summary>Discards the current block (on retraction): the steps it took are forgotten (count, recorded steps, the
+    /// seeded generator's draws), so that it is denoised again exactly as it would have been had it not been retracted.</summary>
+    public void RestartBlock()
+    {
+        Block = null;
+        PendingCleanBlock = null;
+        DenoisingSteps = _blockStartSteps;
+        Steps?.Discard();
+        if (_blockStartGenerator is not null)
+            Generator!.set_state(_blockStartGenerator);
+    }
 
     /// <summary>The tokens of the block that resolved last, whose K/V are not cached yet (stored by the clean
     /// pass fused with the next step), or null.</summary>
@@ -100,5 +138,9 @@ internal sealed class EngineRequest : IDisposable
     /// <summary>Asks the scheduler to abort this request at the next step boundary (thread-safe).</summary>
     public void Cancel(string reason) => _cancelReason ??= reason;
 
-    public void Dispose() => Generator?.Dispose();
+    public void Dispose()
+    {
+        _blockStartGenerator?.Dispose();
+        Generator?.Dispose();
+    }
 }

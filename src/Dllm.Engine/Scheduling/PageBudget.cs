@@ -1,8 +1,9 @@
 namespace Dllm.Scheduling;
 
-/// <summary>The K/V pages a request may ever need, reserved at its admission so that it never waits for a page while
-/// running: positions up to the end of the block where its <c>max_new_tokens</c> end (every block it denoises is
-/// whole), at most the context, in pages.</summary>
+/// <summary>The K/V pages a request may ever need: positions up to the end of the block where its <c>max_new_tokens</c>
+/// end (every block it denoises is whole), at most the context, in pages. Prepare refuses a request whose budget exceeds
+/// the whole pool, so that one alone can always finish (the pool itself is taken block by block, see
+/// <see cref="PageManager"/>).</summary>
 internal static class PageBudget
 {
     /// <summary>Positions a request may write: the prompt plus <paramref name="maxNewTokens"/> rounded up to whole

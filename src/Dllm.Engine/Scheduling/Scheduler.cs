@@ -13,10 +13,11 @@ namespace Dllm.Scheduling;
 /// <summary>
 /// Continuous batching on one thread that owns the device (each iteration: admit -> step -> resolve): requests wait in
 /// a queue that is fair across groups (<see cref="FairRequestQueue{T}"/>), up to <c>maxRunning</c> run at once; every
-/// iteration ends the waiting and running requests that were cancelled or passed their deadline, admits waiting
-/// requests in queue order while the K/V pool has the pages each may ever need (<see cref="PageManager"/>; a request
-/// that does not fit waits, and so do the ones behind it) and prefills their prompts from the end of their cached
-/// prefix, runs one denoising step for all running blocks together (one forward per block size), stores the K/V of the
+/// iteration ends the waiting and running requests that were cancelled or passed their deadline, gives each running
+/// request whose block resolved the page of its next block, retracting the most recently admitted other request when
+/// the pool has none left (<see cref="Grow"/>), admits waiting requests in queue order while the K/V pool has the pages
+/// of each one's known tokens and current block (<see cref="PageManager"/>; a request that does not fit waits, and so do
+/// the ones behind it) and prefills them from the end of their cached prefix, runs one denoising step for all running blocks together (one forward per block size), stores the K/V of the
 /// blocks that resolved, applies the finish rules and streams each resolved block to its request. A request that
 /// ends, however it ends, releases its pages at once.
 /// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
@@ -42,6 +43,7 @@ internal sealed class Scheduler : IDisposable
     private volatile bool _stopping;
     private int _waitingCount;
     private int _runningCount;
+    private long _admissions;
 
     public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
@@ -137,6 +139,7 @@ internal sealed class Scheduler : IDisposable
         long now = Stopwatch.GetTimestamp();
         MoveIncoming();
         EndWaitingRequests();
+        Grow();
         Admit();
         EndStoppedRequests();
         now = Profile.Add(IterationPhase.Admit, now);
@@ -181,29 +184,76 @@ internal sealed class Scheduler : IDisposable
         }
     }
 
-    /// <summary>Admits waiting requests in queue order while there is room: a running place and the pages the next one may
-    /// ever need (its cached prompt prefix shared); prefills each one's prompt from the end of its cached prefix.</summary>
+    /// <summary>
+    /// Gives every running request whose block resolved the page of its next block, in admission order: when the pool
+    /// has none left, the most recently admitted other running request is retracted (<see cref="Retract"/>) until it has.
+    /// A grower never waits: while another request runs there is a victim, and alone it fits, since its whole budget fits
+    /// the pool (Prepare checks <see cref="PageBudget"/>) and every page it does not hold is then free or evictable.
+    /// Each retraction follows a resolved block, so retractions are bounded and every request finishes.
+    /// </summary>
+    private void Grow()
+    {
+        bool grew = false;
+        foreach (var request in _running.OrderBy(r => r.AdmittedAt).ToList())
+        {
+            if (!_running.Contains(request) || _pages.Covers(request))
+                continue; // retracted for an earlier grower, or its block has its pages
+            grew = true;
+            while (!_pages.TryGrow(request))
+            {
+                var victim = _running.Where(r => r != request).MaxBy(r => r.AdmittedAt)
+                    ?? throw new InvalidOperationException($"request {request.Id} is alone and finds no K/V page for its next block, though its budget fits the pool");
+                Retract(victim, request);
+            }
+        }
+        if (grew)
+            _pages.Publish();
+    }
+
+    /// <summary>
+    /// Takes a running request's pages back for <paramref name="grower"/> (SGLang's retraction): its clean pages enter the
+    /// prefix cache, its partly denoised block is discarded (<see cref="EngineRequest.RestartBlock"/>: step count, recorded
+    /// steps and seeded generator rewound, so its output is what it would have been), and it waits at the head of the
+    /// queue with its output so far; re-admitted, it prefills its prompt and resolved output (from what is still cached)
+    /// and denoises its block again from masks. It is never failed for lack of pages.
+    /// </summary>
+    private void Retract(EngineRequest victim, EngineRequest grower)
+    {
+        int pages = _pages.Retract(victim);
+        victim.RestartBlock();
+        _running.Remove(victim);
+        Interlocked.Decrement(ref _runningCount);
+        _waiting.EnqueueFirst(victim);
+        Interlocked.Increment(ref _waitingCount);
+        _logger.RequestRetracted(victim.Id, grower.Id, pages, victim.OutputIds.Count);
+    }
+
+    /// <summary>Admits waiting requests in queue order while there is room: a running place and the pages of the next
+    /// one's known tokens and current block (its cached prefix shared); prefills each one's known tokens (its prompt, and
+    /// the output of its resolved blocks when it was retracted) from the end of its cached prefix.</summary>
     private void Admit()
     {
         bool admitted = false;
         while (_running.Count < _maxRunning && _waiting.TryPeek(out var request))
         {
             int blockSize = request.Algorithm.BlockSize;
-            int prefix = request.PromptIds.Length / blockSize * blockSize;
-            if (!_pages.TryReserve(request, prefix))
+            int[] tokens = request.KnownTokens();
+            int prefix = tokens.Length / blockSize * blockSize;
+            request.BlockStart = prefix;
+            if (_pages.TryReserve(request, tokens, prefix) is not int cached)
                 break; // waits for the pages of requests that end
             _waiting.TryDequeue(out _);
             admitted = true;
             Interlocked.Decrement(ref _waitingCount);
+            request.AdmittedAt = ++_admissions;
             _running.Add(request);
             Interlocked.Increment(ref _runningCount);
             try
             {
-                _runner.Prefill(request, blockSize, request.CachedLength, prefix);
-                _pages.OnPrefilled(request, prefix);
+                _runner.Prefill(request, tokens, blockSize, cached, prefix);
+                _pages.OnPrefilled(request, tokens, prefix);
                 _telemetry.OnPrefill(request, prefix);
-                request.BlockStart = prefix;
-                request.Block = new BlockState(blockSize, _runner.Model.Config.MaskTokenId, request.PromptIds.AsSpan(prefix));
+                request.StartBlock(new BlockState(blockSize, _runner.Model.Config.MaskTokenId, tokens.AsSpan(prefix)));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -307,7 +357,7 @@ internal sealed class Scheduler : IDisposable
         // its next step.
         request.PendingCleanBlock = block.Tokens;
         request.BlockStart += block.Tokens.Length;
-        request.Block = new BlockState(block.Tokens.Length, block.MaskTokenId, []);
+        request.StartBlock(new BlockState(block.Tokens.Length, block.MaskTokenId, []));
     }
 
     private void Finish(EngineRequest request, FinishReason reason, string delta, int[]? newIds = null, string? text = null)
@@ -358,7 +408,7 @@ internal sealed class Scheduler : IDisposable
         Text = request.Text,
         OutputIds = request.OutputIds.ToArray(),
         PromptTokens = request.PromptIds.Length,
-        CachedTokens = request.CachedLength,
+        CachedTokens = request.PromptCachedLength,
         DenoisingSteps = request.DenoisingSteps,
         Steps = request.Steps?.Drain(),
         FinishReason = finish,

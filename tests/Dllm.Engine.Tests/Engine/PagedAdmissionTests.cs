@@ -24,10 +24,16 @@ public class PagedAdmissionTests
         }
     }
 
+    /// <summary>The output tokens a retraction log line says were kept, or -1 for another line.</summary>
+    private static int KeptTokens(string message) =>
+        System.Text.RegularExpressions.Regex.Match(message, @" retracted to give request .*, (\d+) output tokens kept") is { Success: true } m
+            ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : -1;
+
     private static int[] Ids(int count, Random random) => Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
 
     [Fact]
-    public async Task A_pool_that_fits_two_requests_runs_six_two_at_a_time_and_completes_them_all()
+    public async Task A_pool_of_four_pages_admits_four_requests_by_their_first_block_and_completes_six_by_retracting()
     {
         using var logs = new CollectingLoggerProvider();
         using var logging = new Logging(logs);
@@ -39,21 +45,106 @@ public class PagedAdmissionTests
                 mostAtOnce = Math.Max(mostAtOnce, ids.Count);
         };
         var random = new Random(3);
-        // 20 + 40 tokens: 64 positions, two pages each.
+        // 20 + 40 tokens: 64 positions, two pages each; the full-budget rule would run two at a time.
         var requests = Enumerable.Range(0, 6).Select(i => GenerateRequest.FromIds(Ids(20, random), new SamplingParams { MaxNewTokens = 40, IgnoreEos = true })).ToList();
 
         var results = await engine.GenerateAsync(requests);
 
         Assert.All(results, r => Assert.Equal(40, r.CompletionTokens));
-        Assert.Equal(2, mostAtOnce);
+        Assert.Equal(4, mostAtOnce); // one page each at admission
         Assert.Equal(4, engine.KvCacheStats.TotalPages);
         Assert.Equal(4 * Block, engine.MaxTotalTokens);
         Assert.Equal(0, engine.KvCacheStats.PagesInUse);
         Assert.Empty(engine.AuditPages());
-        var waits = logs.Entries.Where(e => e.Message.Contains("waits for 2 K/V pages", StringComparison.Ordinal)).ToList();
-        Assert.InRange(waits.Count, 1, 4); // once per request that waited (at most the four after the first two)
+        Assert.True(engine.KvCacheStats.Retractions >= 1, $"{engine.KvCacheStats.Retractions} retractions");
+        var waits = logs.Entries.Where(e => e.Message.Contains("waits for 1 K/V pages", StringComparison.Ordinal)).ToList();
+        Assert.InRange(waits.Count, 1, 6); // once per request that waited at the head of the queue
         Assert.All(waits, e => Assert.Equal(("Dllm.Scheduler", LogLevel.Debug), (e.Category, e.Level)));
+        var retractions = logs.Entries.Where(e => e.Message.Contains(" retracted to give request ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(engine.KvCacheStats.Retractions, retractions.Count);
+        Assert.All(retractions, e => Assert.Equal(("Dllm.Scheduler", LogLevel.Information), (e.Category, e.Level)));
     }
+
+    [Fact]
+    public async Task Requests_until_the_context_end_on_a_pool_too_small_for_all_their_budgets_run_together_retract_and_match_solo_runs()
+    {
+        // Context 192: a prompt of 10 to 30 tokens until the context end may write 160 positions, 5 pages; the pool holds
+        // 8, so reserving budgets at admission would run one at a time. First blocks of different lengths: out of step.
+        const int context = 6 * Block;
+        var random = new Random(11);
+        var prompts = Enumerable.Range(0, 5).Select(i => Ids(10 + 5 * i, random)).ToList();
+        GenerateRequest Request(int i) => GenerateRequest.FromIds(prompts[i], new SamplingParams { IgnoreEos = true }) with { UntilContextEnd = true };
+        var solo = new List<IReadOnlyList<int>>();
+        await using (var big = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { ContextLength = context }))
+        {
+            for (int i = 0; i < prompts.Count; i++)
+                solo.Add((await big.GenerateAsync(Request(i))).OutputIds);
+        }
+        using var logs = new CollectingLoggerProvider();
+        using var logging = new Logging(logs);
+        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { ContextLength = context, MaxTotalTokens = 8 * Block }, logging);
+        int mostAtOnce = 0;
+        engine.FaultInjection = (kind, ids) =>
+        {
+            if (kind == "step")
+                mostAtOnce = Math.Max(mostAtOnce, ids.Count);
+        };
+
+        var results = await engine.GenerateAsync(Enumerable.Range(0, prompts.Count).Select(Request).ToList());
+
+        var stats = engine.KvCacheStats;
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            Assert.Equal(context - prompts[i].Length - Block, solo[i].Count);
+            Assert.Equal(solo[i], results[i].OutputIds);
+        }
+        Assert.Equal(5, mostAtOnce); // all five at once, against one by their whole budgets
+        Assert.True(stats.Retractions >= 1, $"{stats.Retractions} retractions");
+        Assert.Contains(logs.Entries, e => KeptTokens(e.Message) > 0); // one resumed after resolved blocks (prefilled its output)
+        Assert.Equal(5, stats.Requests); // a re-admission is no new request
+        Assert.Equal(0, stats.PagesInUse);
+        Assert.Equal(stats.TotalPages, stats.PagesFree + stats.PagesEvictable);
+        Assert.Empty(engine.AuditPages());
+        Assert.Equal(engine.MaxRunningRequests, engine.FreeSlots);
+    }
+
+    [Fact]
+    public async Task Seeded_requests_that_return_their_steps_keep_their_output_and_steps_when_retracted()
+    {
+        const int context = 6 * Block;
+        var random = new Random(5);
+        var prompts = Enumerable.Range(0, 4).Select(i => Ids(10 + 13 * i, random)).ToList(); // first blocks of different lengths: out of step
+        GenerateRequest Request(int i) => GenerateRequest.FromIds(prompts[i], new SamplingParams { IgnoreEos = true, Temperature = 1.0, Seed = 100 + i })
+            with { UntilContextEnd = true, ReturnSteps = true };
+        var solo = new List<List<string>>();
+        await using (var big = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { ContextLength = context }))
+        {
+            for (int i = 0; i < prompts.Count; i++)
+                solo.Add(await StreamAsync(big, Request(i)));
+        }
+        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { ContextLength = context, MaxTotalTokens = 6 * Block });
+
+        var results = await Task.WhenAll(Enumerable.Range(0, prompts.Count).Select(i => StreamAsync(engine, Request(i))));
+
+        Assert.True(engine.KvCacheStats.Retractions >= 1, $"{engine.KvCacheStats.Retractions} retractions");
+        for (int i = 0; i < prompts.Count; i++)
+            Assert.Equal(solo[i], results[i]);
+        Assert.Empty(engine.AuditPages());
+        Assert.Equal(0, engine.KvCacheStats.PagesInUse);
+    }
+
+    /// <summary>Every update of a stream as text: its new ids, its step count and the steps it carries.</summary>
+    private static async Task<List<string>> StreamAsync(DllmEngine engine, GenerateRequest request)
+    {
+        var updates = new List<string>();
+        await foreach (var update in engine.GenerateStreamingAsync(request))
+            updates.Add($"{string.Join(',', update.NewIds)} after {update.DenoisingSteps} steps: {string.Join(' ', Describe(update.Steps ?? []))}");
+        Assert.True(updates.Count >= 4, $"{updates.Count} updates");
+        return updates;
+    }
+
+    private static List<string> Describe(IReadOnlyList<DenoisingStep> steps) =>
+        steps.Select(s => $"{s.Step}:{string.Join(',', s.Committed.Select(t => $"{t.Position}={t.TokenId}"))}|{string.Join(',', s.Edited.Select(t => $"{t.Position}={t.TokenId}"))}|{s.MasksLeft}").ToList();
 
     [Fact]
     public async Task A_request_larger_than_the_whole_pool_is_refused_at_Prepare_naming_max_total_tokens()
@@ -98,9 +189,11 @@ public class PagedAdmissionTests
     }
 
     [Fact]
-    public async Task Two_hundred_requests_that_share_prefixes_and_are_cancelled_aborted_or_failed_at_random_leak_no_page()
+    public async Task Two_hundred_requests_that_share_prefixes_outgrow_the_pool_and_are_cancelled_aborted_or_failed_at_random_leak_no_page()
     {
-        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked, maxRunningRequests: 6) with { MaxTotalTokens = 20 * Block });
+        // 12 pages: six requests of up to 8 pages each outgrow it together, so some are retracted (and may then be
+        // cancelled, time out, abort or fail while waiting or at their re-admission's prefill).
+        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked, maxRunningRequests: 6) with { MaxTotalTokens = 12 * Block });
         engine.FaultInjection = (kind, ids) =>
         {
             foreach (string id in ids)
@@ -170,6 +263,7 @@ public class PagedAdmissionTests
         Assert.Equal(stats.TotalPages, stats.PagesFree + stats.PagesEvictable);
         Assert.Equal(stats.PagesCached, stats.PagesEvictable);
         Assert.True(stats.CacheHitRequests > 50, $"{stats.CacheHitRequests} cache hits");
+        Assert.True(stats.Retractions > 0, $"{stats.Retractions} retractions");
         Assert.Equal(engine.MaxRunningRequests, engine.FreeSlots);
     }
 }
