@@ -85,6 +85,7 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
         ["cache_hit_blocks"] = stats.CacheHitBlocks,
         ["cached_tokens"] = stats.CachedTokens,
         ["prefilled_tokens"] = stats.PrefilledTokens,
+        ["retractions"] = stats.Retractions,
     };
 
     private static JsonObject AlgorithmConfig(DllmEngine? engine, DllmEngineOptions engineOptions)
