@@ -42,8 +42,9 @@ public record DllmEngineOptions
 
     /// <summary>
     /// Tokens the paged K/V pool holds (SGLang's <c>--max-total-tokens</c>): pages of the block size, ceil(tokens / block
-    /// size) of them. A request reserves at admission the pages it may ever need (prompt + <c>max_new_tokens</c>, in
-    /// whole blocks) and waits while they are not free; one that needs more than the whole pool is refused. Null: from
+    /// size) of them. A request reserves at admission the pages of its prompt and first block and waits while they are not
+    /// free; each further block takes a page, retracting the most recently admitted other request when none is left. One
+    /// whose whole budget (prompt + <c>max_new_tokens</c>, in whole blocks) exceeds the pool is refused. Null: from
     /// <see cref="MemFractionStatic"/> on CUDA when it is set, else <see cref="MaxRunningRequests"/> × the context length.
     /// </summary>
     public int? MaxTotalTokens { get; set; }

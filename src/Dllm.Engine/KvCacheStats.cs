@@ -44,7 +44,8 @@ public sealed record KvCacheStats
     /// <summary>Prompt tokens whose K/V came from the cache instead of a prefill.</summary>
     public required long CachedTokens { get; init; }
 
-    /// <summary>Prompt tokens prefilled (whole prompt blocks not found in the cache).</summary>
+    /// <summary>Tokens prefilled (whole prompt blocks not found in the cache, and a retracted request's known tokens not
+    /// found at its re-admission).</summary>
     public required long PrefilledTokens { get; init; }
 
     /// <summary>Running requests retracted so far: their pages taken back for an older request's next block when the pool

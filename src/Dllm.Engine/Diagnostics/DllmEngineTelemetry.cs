@@ -72,4 +72,8 @@ public static class DllmEngineTelemetry
 
     /// <summary>Counter ({token}): prompt tokens whose K/V came from the prefix cache instead of a prefill.</summary>
     public const string PrefixCacheTokens = "dllm.prefix_cache.cached_tokens";
+
+    /// <summary>Counter ({request}): running requests retracted (their K/V pages taken back for another request's next
+    /// block; each resumes later with its output kept).</summary>
+    public const string KvRetractions = "dllm.kv_retractions";
 }
