@@ -31,19 +31,16 @@ internal sealed class Scheduler : IDisposable
     private readonly LladaTokenizer _tokenizer;
     private readonly ILogger _logger;
     private readonly PageManager _pages;
-    private readonly int _maxRunning;
     private readonly int? _maxQueued;
     private readonly ConcurrentQueue<EngineRequest> _incoming = new();
     private readonly FairRequestQueue<EngineRequest> _waiting = new();
-    private readonly List<EngineRequest> _running = [];
+    private readonly RunningRequests _running;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
     private readonly bool _fuseCleanPass;
     private readonly EngineTelemetry _telemetry;
     private volatile bool _stopping;
     private int _waitingCount;
-    private int _runningCount;
-    private long _admissions;
 
     public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
     {
@@ -54,24 +51,24 @@ internal sealed class Scheduler : IDisposable
         _tokenizer = tokenizer;
         _logger = logger;
         _pages = pages;
-        _maxRunning = maxRunning;
+        _running = new RunningRequests(maxRunning);
         _pages.Publish();
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
         _thread.Start();
     }
 
-    public int Running => Volatile.Read(ref _runningCount);
+    public int Running => _running.Count;
 
     /// <summary>Requests that may still be admitted (<c>maxRunning</c> less the running ones): a snapshot from another
     /// thread, exact while the engine is idle (tests check for leaks with it).</summary>
-    internal int FreeSlots => _maxRunning - Running;
+    internal int FreeSlots => _running.Limit - Running;
 
     /// <summary>The K/V pool and prefix cache as last published (thread-safe).</summary>
     public KvCacheStats KvCacheStats => _pages.Stats;
 
     public int Waiting => Volatile.Read(ref _waitingCount);
 
-    public int Capacity => _maxRunning;
+    public int Capacity => _running.Limit;
 
     /// <summary>Total denoising forwards run.</summary>
     public long Steps { get; private set; }
@@ -116,11 +113,11 @@ internal sealed class Scheduler : IDisposable
             {
                 // Not attributable to one request (the per-request paths catch their own failures).
                 _logger.IterationFailed(e, _running.Count);
-                foreach (var request in _running.ToList())
+                foreach (var request in _running.Snapshot())
                     Fail(request, new DllmGenerationException(request.Id, e));
             }
         }
-        foreach (var request in _running.ToList())
+        foreach (var request in _running.Snapshot())
             Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
         MoveIncoming();
         foreach (var waiting in _waiting.RemoveAll(_ => true))
@@ -143,17 +140,18 @@ internal sealed class Scheduler : IDisposable
         Admit();
         EndStoppedRequests();
         now = Profile.Add(IterationPhase.Admit, now);
-        if (_running.Count == 0)
+        if (_running.IsEmpty)
         {
             _signal.Wait(TimeSpan.FromMilliseconds(200));
             return;
         }
-        foreach (var group in _running.GroupBy(r => r.Algorithm.BlockSize).ToList())
+        foreach (var group in _running.ByBlockSize())
         {
-            foreach (var (requests, proposals) in Step(group.ToList(), group.Key))
+            int blockSize = group[0].Algorithm.BlockSize;
+            foreach (var (requests, proposals) in Step(group, blockSize))
             {
                 now = Profile.Add(IterationPhase.Step, now);
-                Resolve(requests, proposals, group.Key);
+                Resolve(requests, proposals, blockSize);
                 now = Profile.Add(IterationPhase.Resolve, now);
             }
         }
@@ -165,7 +163,7 @@ internal sealed class Scheduler : IDisposable
     /// <summary>Aborts the running requests that were cancelled or passed their deadline.</summary>
     private void EndStoppedRequests()
     {
-        foreach (var request in _running.ToList())
+        foreach (var request in _running.Snapshot())
         {
             if (request.StopReason is string reason)
                 Finish(request, FinishReason.Aborted(reason), "");
@@ -194,14 +192,14 @@ internal sealed class Scheduler : IDisposable
     private void Grow()
     {
         bool grew = false;
-        foreach (var request in _running.OrderBy(r => r.AdmittedAt).ToList())
+        foreach (var request in _running.InAdmissionOrder())
         {
             if (!_running.Contains(request) || _pages.Covers(request))
                 continue; // retracted for an earlier grower, or its block has its pages
             grew = true;
             while (!_pages.TryGrow(request))
             {
-                var victim = _running.Where(r => r != request).MaxBy(r => r.AdmittedAt)
+                var victim = _running.NewestOtherThan(request)
                     ?? throw new InvalidOperationException($"request {request.Id} is alone and finds no K/V page for its next block, though its budget fits the pool");
                 Retract(victim, request);
             }
@@ -222,7 +220,6 @@ internal sealed class Scheduler : IDisposable
         int pages = _pages.Retract(victim);
         victim.RestartBlock();
         _running.Remove(victim);
-        Interlocked.Decrement(ref _runningCount);
         _waiting.EnqueueFirst(victim);
         Interlocked.Increment(ref _waitingCount);
         _logger.RequestRetracted(victim.Id, grower.Id, pages, victim.OutputIds.Count);
@@ -234,7 +231,7 @@ internal sealed class Scheduler : IDisposable
     private void Admit()
     {
         bool admitted = false;
-        while (_running.Count < _maxRunning && _waiting.TryPeek(out var request))
+        while (_running.HasRoom && _waiting.TryPeek(out var request))
         {
             int blockSize = request.Algorithm.BlockSize;
             int[] tokens = request.KnownTokens();
@@ -245,9 +242,7 @@ internal sealed class Scheduler : IDisposable
             _waiting.TryDequeue(out _);
             admitted = true;
             Interlocked.Decrement(ref _waitingCount);
-            request.AdmittedAt = ++_admissions;
             _running.Add(request);
-            Interlocked.Increment(ref _runningCount);
             try
             {
                 _runner.Prefill(request, tokens, blockSize, cached, prefix);
@@ -392,7 +387,6 @@ internal sealed class Scheduler : IDisposable
             _pages.Release(request, failed: error is not null);
             _pages.Publish();
             _running.Remove(request);
-            Interlocked.Decrement(ref _runningCount);
         }
         if (last is not null)
             request.Updates.Writer.TryWrite(last);
