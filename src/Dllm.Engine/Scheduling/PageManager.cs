@@ -9,8 +9,9 @@ namespace Dllm.Scheduling;
 /// block it goes on to takes one more page (<see cref="TryGrow"/>), and when none is left the scheduler retracts another
 /// request (<see cref="Retract"/>). Its whole prompt pages enter the cache once prefilled, its whole output pages that a
 /// clean pass wrote when it ends or is retracted; its pages are released the moment it ends, however it ends. Requests
-/// whose block size is not the page size are served paged but neither use nor fill the cache (their blocks do not fall on page boundaries). Counts hits for
-/// <see cref="KvCacheStats"/>. Scheduler thread only, but <see cref="Stats"/>, which any thread may read.
+/// whose block size is not the page size are served paged but neither use nor fill the cache (their blocks do not fall
+/// on page boundaries). Counts hits for <see cref="KvCacheStats"/>. Scheduler thread only, but <see cref="Stats"/>,
+/// which any thread may read.
 /// </summary>
 internal sealed class PageManager(PagePool pool, int contextLength, bool prefixCaching, ILogger logger)
 {
@@ -117,7 +118,7 @@ internal sealed class PageManager(PagePool pool, int contextLength, bool prefixC
         if (!failed && Caches(request) && request.Block is not null)
         {
             int clean = request.BlockStart - (request.PendingCleanBlock?.Length ?? 0);
-            int[] tokens = [.. request.PromptIds, .. request.OutputIds];
+            int[] tokens = request.KnownTokens();
             int pages = Math.Min(clean, tokens.Length) / PageSize;
             pool.Index.Insert(table, tokens, pages, request.Algorithm.BlockSize);
         }

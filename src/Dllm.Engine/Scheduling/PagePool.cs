@@ -63,11 +63,7 @@ internal sealed class PagePool
             if (_refs[shared[i]]++ == 0)
                 _evictable.Remove(_evictKey[shared[i]]);
         }
-        for (int i = shared.Count; i < pages; i++)
-        {
-            table[i] = TakeFresh();
-            _refs[table[i]] = 1;
-        }
+        TakeFresh(table, shared.Count);
         return table;
     }
 
@@ -83,11 +79,7 @@ internal sealed class PagePool
             return null;
         var grown = new int[pages];
         table.CopyTo(grown, 0);
-        for (int i = table.Length; i < pages; i++)
-        {
-            grown[i] = TakeFresh();
-            _refs[grown[i]] = 1;
-        }
+        TakeFresh(grown, table.Length);
         return grown;
     }
 
@@ -136,6 +128,16 @@ internal sealed class PagePool
                 problems.Add($"page {page}: evictable but not cached");
         }
         return problems;
+    }
+
+    /// <summary>Fills <paramref name="table"/> from <paramref name="from"/> on with fresh pages, each referenced once.</summary>
+    private void TakeFresh(int[] table, int from)
+    {
+        for (int i = from; i < table.Length; i++)
+        {
+            table[i] = TakeFresh();
+            _refs[table[i]] = 1;
+        }
     }
 
     private int TakeFresh()

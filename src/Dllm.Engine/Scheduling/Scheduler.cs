@@ -18,8 +18,8 @@ namespace Dllm.Scheduling;
 /// the pool has none left (<see cref="Grow"/>), admits waiting requests in queue order while the K/V pool has the pages
 /// of each one's known tokens and current block (<see cref="PageManager"/>; a request that does not fit waits, and so do
 /// the ones behind it) and prefills them from the end of their cached prefix, runs one denoising step for all running
-/// blocks together (one forward per block size), stores the K/V of the blocks that resolved, applies the finish rules and streams each resolved block to its request. A request that
-/// ends, however it ends, releases its pages at once.
+/// blocks together (one forward per block size), stores the K/V of the blocks that resolved, applies the finish rules
+/// and streams each resolved block to its request. A request that ends, however it ends, releases its pages at once.
 /// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
 /// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
 /// <see cref="DllmGenerationException"/> (logged once here, with the request id), and the others continue with the
