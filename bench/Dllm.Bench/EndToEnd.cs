@@ -34,7 +34,7 @@ internal static class EndToEnd
         File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJson());
         var rows = new List<EndToEndRow>();
         // K/V bytes one position holds: K and V of every layer.
-        double kvBytesPerToken = 2.0 * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * (options.DType == "bf16" ? 2 : 4);
+        double kvBytesPerToken = config.NumHiddenLayers * MemoryPlan.KvCacheBytesPerLayer(config, 1, 1, options.DType == "bf16" ? 2 : 4);
         int peakPages = 0;
         foreach (var (name, sharpness) in new[] { ("random", 1.0), ("peaked", options.PeakedSharpness) })
         {
@@ -92,10 +92,10 @@ internal static class EndToEnd
                         if (turn == 0 && output.Count == 0)
                             firstBlock[i] = watch.Elapsed.TotalMilliseconds;
                         output = update.OutputIds;
-                        int inUse = engine.KvCacheStats.PagesInUse;
-                        if (inUse > Volatile.Read(ref peakPages))
-                            Interlocked.Exchange(ref peakPages, inUse); // a benchmark's peak: a lost race costs at most one update
-
+                        int inUse = engine.KvCacheStats.PagesInUse, seen;
+                        while (inUse > (seen = Volatile.Read(ref peakPages)) && Interlocked.CompareExchange(ref peakPages, inUse, seen) != seen)
+                        {
+                        }
                     }
                     total += output.Count;
                     request = request with { InputIds = [.. request.InputIds!, .. output, .. Enumerable.Range(0, 16).Select(_ => random.Next(50000))] };
