@@ -1,9 +1,10 @@
 namespace Dllm.Scheduling;
 
 /// <summary>
-/// The requests the scheduler is running, at most <see cref="Limit"/> (<c>max_running_requests</c>), in the order they
-/// were admitted (<see cref="EngineRequest.AdmittedAt"/>: growth serves the oldest first, retraction takes the newest).
-/// Changed on the scheduler thread only; <see cref="Count"/> may be read from any thread.
+/// The requests the scheduler is running, at most <see cref="Limit"/> (<c>max_running_requests</c>), kept in the order
+/// they were admitted (<see cref="EngineRequest.AdmittedAt"/>: an admission appends, a removal keeps the order; growth
+/// serves the oldest first, retraction takes the newest). Changed on the scheduler thread only; <see cref="Count"/> may
+/// be read from any thread.
 /// </summary>
 internal sealed class RunningRequests(int limit)
 {
@@ -38,18 +39,13 @@ internal sealed class RunningRequests(int limit)
             Interlocked.Decrement(ref _count);
     }
 
-    /// <summary>Whether <paramref name="request"/> runs.</summary>
-    public bool Contains(EngineRequest request) => _requests.Contains(request);
-
-    /// <summary>A copy of the running requests (safe to end them while iterating).</summary>
+    /// <summary>A copy of the running requests, oldest admission first (safe to end or retract them while iterating).</summary>
     public List<EngineRequest> Snapshot() => [.. _requests];
 
-    /// <summary>A copy of the running requests, oldest admission first.</summary>
-    public List<EngineRequest> InAdmissionOrder() => [.. _requests.OrderBy(r => r.AdmittedAt)];
 
     /// <summary>The running requests grouped by block size (one batched forward per group).</summary>
     public List<List<EngineRequest>> ByBlockSize() => [.. _requests.GroupBy(r => r.Algorithm.BlockSize).Select(g => g.ToList())];
 
     /// <summary>The most recently admitted running request other than <paramref name="request"/>, or null when it runs alone.</summary>
-    public EngineRequest? NewestOtherThan(EngineRequest request) => _requests.Where(r => r != request).MaxBy(r => r.AdmittedAt);
+    public EngineRequest? NewestOtherThan(EngineRequest request) => _requests.LastOrDefault(r => r != request);
 }

@@ -192,10 +192,10 @@ internal sealed class Scheduler : IDisposable
     private void Grow()
     {
         bool grew = false;
-        foreach (var request in _running.InAdmissionOrder())
+        foreach (var request in _running.Snapshot())
         {
-            if (!_running.Contains(request) || _pages.Covers(request))
-                continue; // retracted for an earlier grower, or its block has its pages
+            if (request.PageTable is null || _pages.Covers(request))
+                continue; // retracted for an earlier grower (its pages released), or its block has its pages
             grew = true;
             while (!_pages.TryGrow(request))
             {
