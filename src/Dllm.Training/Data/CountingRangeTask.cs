@@ -25,8 +25,6 @@ public sealed class CountingRangeTask : IDemoTask
         while (HeldOutRule.IsHeldOutCount(low) || HeldOutRule.IsHeldOutCount(high));
         bool down = r.Next(2) == 0, seedSpacing = r.Next(2) == 0;
         var (from, to) = down ? (high, low) : (low, high);
-        string text = $"Write the number from {from} to {to}";
-        var numbers = Enumerable.Range(low, high - low + 1);
-        return ($"{from}..{to}", SingleTurn.Of(Name, seedSpacing ? $" {text} " : text, string.Join(", ", down ? numbers.Reverse() : numbers)));
+        return ($"{from}..{to}", SingleTurn.Of(Name, CountingTask.RangePrompt(from, to, seedSpacing), CountingTask.RangeAnswer(from, to)));
     });
 }

@@ -21,18 +21,22 @@ public sealed class CountingTask(bool down) : IDemoTask
     public string Name => down ? "count-down" : "count-up";
 
     /// <summary>The user text for N, with the seed's spaces around it or without.</summary>
-    public string Prompt(int n, bool seedSpacing = true)
+    public string Prompt(int n, bool seedSpacing = true) => down ? RangePrompt(n, 1, seedSpacing) : RangePrompt(1, n, seedSpacing);
+
+    /// <summary>The answer for N.</summary>
+    public string Answer(int n) => down ? RangeAnswer(n, 1) : RangeAnswer(1, n);
+
+    /// <summary>The user text for counting from <paramref name="from"/> to <paramref name="to"/> (either way), with the
+    /// seed's spaces around it or without.</summary>
+    internal static string RangePrompt(int from, int to, bool seedSpacing)
     {
-        string text = down ? $"Write the number from {n} to 1" : $"Write the number from 1 to {n}";
+        string text = $"Write the number from {from} to {to}";
         return seedSpacing ? $" {text} " : text;
     }
 
-    /// <summary>The answer for N.</summary>
-    public string Answer(int n)
-    {
-        var numbers = Enumerable.Range(1, n);
-        return string.Join(", ", down ? numbers.Reverse() : numbers);
-    }
+    /// <summary>The numbers from <paramref name="from"/> to <paramref name="to"/> (up or down), separated by <c>", "</c>.</summary>
+    internal static string RangeAnswer(int from, int to) =>
+        string.Join(", ", from <= to ? Enumerable.Range(from, to - from + 1) : Enumerable.Range(to, from - to + 1).Reverse());
 
     /// <summary>The example for N.</summary>
     public DemoExample ForCount(int n, bool seedSpacing = true) => SingleTurn.Of(Name, Prompt(n, seedSpacing), Answer(n));
