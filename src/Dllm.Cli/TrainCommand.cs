@@ -31,6 +31,7 @@ internal static class TrainCommand
         var clip = new Option<double>("--grad-clip") { Description = "Global gradient-norm clip.", DefaultValueFactory = _ => defaults.GradientClip };
         var blockSize = new Option<int>("--block-size") { Description = "Diffusion block size.", DefaultValueFactory = _ => defaults.BlockSize };
         var merges = new Option<int>("--bpe-merges") { Description = "BPE merges of the trained tokenizer.", DefaultValueFactory = _ => defaults.BpeMerges };
+        var numberDigits = new Option<int>("--number-piece-digits") { Description = "Digits per number piece of the tokenizer's split: 1 (LLaDA2's, every digit apart) to 3 (each number below 1,000 one piece).", DefaultValueFactory = _ => defaults.NumberPieceDigits };
         var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
         var rangeWeight = new Option<int>("--counting-range-weight") { Description = "Sampling weight of counting over random ranges (counting up has 3, other tasks 1); 0: none.", DefaultValueFactory = _ => defaults.CountingRangeWeight };
         var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
@@ -43,7 +44,7 @@ internal static class TrainCommand
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
-            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, trainExamples, rangeWeight, heldOut,
+            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, heldOut,
             logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -65,6 +66,7 @@ internal static class TrainCommand
                 GradientClip = parse.GetValue(clip),
                 BlockSize = parse.GetValue(blockSize),
                 BpeMerges = parse.GetValue(merges),
+                NumberPieceDigits = parse.GetValue(numberDigits),
                 TrainExamples = parse.GetValue(trainExamples),
                 CountingRangeWeight = parse.GetValue(rangeWeight),
                 HeldOutExamples = parse.GetValue(heldOut),

@@ -44,7 +44,8 @@ public static class DemoModelTrainer
 
         var train = DemoCorpus.Generate(options.TrainExamples, options.Seed, DemoSplit.Train, options.CountingRangeWeight);
         var heldOut = DemoCorpus.Generate(options.HeldOutExamples, options.Seed + 1, DemoSplit.HeldOut, options.CountingRangeWeight);
-        var vocabulary = BpeTrainer.Train(train.Take(TokenizerExamples).Select(e => e.Prompt.Text + e.Response), options.BpeMerges);
+        var vocabulary = BpeTrainer.Train(train.Take(TokenizerExamples).Select(e => e.Prompt.Text + e.Response), options.BpeMerges,
+            preTokenizerPattern: DemoPreTokenizer.Pattern(options.NumberPieceDigits));
         LladaTokenizer tokenizer = DemoTokenizerFiles.Write(options.OutputDirectory, vocabulary);
         var config = DemoModelShapes.ByName(options.Shape, tokenizer);
         var encoder = new SequenceEncoder(tokenizer, options.BlockSize);

@@ -40,6 +40,10 @@ public sealed record TrainingOptions
     /// <summary>BPE merges at most (the vocabulary is 256 bytes + merges + the LLaDA added tokens).</summary>
     public int BpeMerges { get; init; } = 1200;
 
+    /// <summary>Digits per number piece of the tokenizer's pre-tokenizer (<see cref="Tokenizer.DemoPreTokenizer"/>): 1 is
+    /// LLaDA2's (every digit apart), 3 lets BPE give each frequent number below 1,000 one id.</summary>
+    public int NumberPieceDigits { get; init; } = 1;
+
     /// <summary>Generated training examples (drawn with replacement into batches).</summary>
     public int TrainExamples { get; init; } = 20000;
 

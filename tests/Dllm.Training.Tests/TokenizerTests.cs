@@ -58,4 +58,24 @@ public sealed class TokenizerTests
         Assert.Equal(200, some.Merges.Count);
         Assert.Equal(some.Merges, BpeTrainer.Train(texts, 200).Merges);
     }
+
+    [Fact]
+    public void Three_digit_number_pieces_give_frequent_numbers_one_id_and_travel_in_tokenizer_json()
+    {
+        using var dir = new TempDirectory();
+        string pattern = DemoPreTokenizer.Pattern(3);
+        var vocabulary = BpeTrainer.Train(Corpus.Select(e => e.Prompt.Text + e.Response), 600, preTokenizerPattern: pattern);
+        var tokenizer = DemoTokenizerFiles.Write(dir.Path, vocabulary);
+        Assert.Contains(@"\\p{N}{1,3}", File.ReadAllText(Path.Combine(dir.Path, "tokenizer.json")), StringComparison.Ordinal);
+        Assert.Contains(@"\p{N}{1,3}", tokenizer.PreTokenizerPattern, StringComparison.Ordinal);
+        Assert.Single(tokenizer.Encode("73"));
+        Assert.Equal(4, tokenizer.Encode("1, 73").Length); // "1" "," " " "73": the comma and the space are pieces of their own
+        Assert.Equal("1234 5, 6", tokenizer.Decode(tokenizer.Encode("1234 5, 6")));
+        Assert.True(tokenizer.Encode("1234").Length >= 2, "a piece has at most 3 digits");
+
+        var digits = DemoTokenizerFiles.Write(Path.Combine(dir.Path, "digits"), BpeTrainer.Train(Corpus.Select(e => e.Prompt.Text + e.Response), 600));
+        Assert.Equal(2, digits.Encode("73").Length); // LLaDA2's split: every digit apart
+        Assert.Equal(LladaTokens.PreTokenizerPattern, DemoPreTokenizer.Pattern(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DemoPreTokenizer.Pattern(4));
+    }
 }

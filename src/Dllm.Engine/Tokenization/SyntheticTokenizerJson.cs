@@ -71,9 +71,10 @@ public static class SyntheticTokenizerJson
     /// <summary>
     /// The text of a LLaDA-style byte-level BPE <c>tokenizer.json</c> of any vocabulary: <paramref name="vocabulary"/>
     /// (byte-level spellings, id = index), <paramref name="merges"/> (<c>"left right"</c> in priority order) and the
-    /// added tokens, with the pre-tokenizer, post-processor and decoder described in the class remarks.
+    /// added tokens, with the pre-tokenizer, post-processor and decoder described in the class remarks; the split
+    /// regex is <paramref name="preTokenizerPattern"/> (null: <see cref="LladaTokens.PreTokenizerPattern"/>).
     /// </summary>
-    internal static string CreateTokenizerJson(IReadOnlyList<AddedTokenInfo> addedTokens, IReadOnlyList<string> vocabulary, IEnumerable<string> merges)
+    internal static string CreateTokenizerJson(IReadOnlyList<AddedTokenInfo> addedTokens, IReadOnlyList<string> vocabulary, IEnumerable<string> merges, string? preTokenizerPattern = null)
     {
         return Write(w =>
         {
@@ -92,7 +93,7 @@ public static class SyntheticTokenizerJson
             }
             w.WriteEndArray();
             w.WriteNull("normalizer");
-            WritePreTokenizer(w);
+            WritePreTokenizer(w, preTokenizerPattern ?? LladaTokens.PreTokenizerPattern);
             WriteByteLevel(w, "post_processor", trimOffsets: false, useRegex: false);
             WriteByteLevel(w, "decoder", trimOffsets: true, useRegex: true);
             WriteModel(w, vocabulary, merges);
@@ -140,7 +141,7 @@ public static class SyntheticTokenizerJson
         w.WriteBoolean("special", token.Special);
     }
 
-    private static void WritePreTokenizer(Utf8JsonWriter w)
+    private static void WritePreTokenizer(Utf8JsonWriter w, string pattern)
     {
         w.WriteStartObject("pre_tokenizer");
         w.WriteString("type", "Sequence");
@@ -148,7 +149,7 @@ public static class SyntheticTokenizerJson
         w.WriteStartObject();
         w.WriteString("type", "Split");
         w.WriteStartObject("pattern");
-        w.WriteString("Regex", LladaTokens.PreTokenizerPattern);
+        w.WriteString("Regex", pattern);
         w.WriteEndObject();
         w.WriteString("behavior", "Isolated");
         w.WriteBoolean("invert", false);

@@ -6,18 +6,20 @@ namespace Dllm.Training.Tokenizer;
 
 /// <summary>
 /// Trains a byte-level BPE on texts as the LLaDA tokenizer will split them: the added tokens are cut out first (they
-/// are single ids), the rest is pre-tokenized with <see cref="LladaTokens.PreTokenizerPattern"/> (digits one at a
-/// time), each piece spelled in the GPT-2 byte alphabet; then the most frequent adjacent pair is merged until
+/// are single ids), the rest is pre-tokenized with the given split (LLaDA2's <see cref="LladaTokens.PreTokenizerPattern"/>,
+/// digits one at a time, unless <see cref="DemoPreTokenizer"/> gives another), each piece spelled in the GPT-2 byte alphabet; then the most frequent adjacent pair is merged until
 /// <c>maxMerges</c> merges exist or no pair occurs <c>minFrequency</c> times (ties: the ordinal-first pair).
 /// </summary>
 public static class BpeTrainer
 {
-    /// <summary>Trains on <paramref name="texts"/>.</summary>
-    public static BpeVocabulary Train(IEnumerable<string> texts, int maxMerges, int minFrequency = 2)
+    /// <summary>Trains on <paramref name="texts"/>, split by <paramref name="preTokenizerPattern"/> (Hugging Face
+    /// dialect; null: LLaDA2's).</summary>
+    public static BpeVocabulary Train(IEnumerable<string> texts, int maxMerges, int minFrequency = 2, string? preTokenizerPattern = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfNegative(maxMerges);
-        var words = CountWords(texts);
+        preTokenizerPattern ??= LladaTokens.PreTokenizerPattern;
+        var words = CountWords(texts, preTokenizerPattern);
         var tokens = Enumerable.Range(0, 256).Select(b => ByteLevelAlphabet.ToChar((byte)b).ToString()).ToList();
         var merges = new List<string>();
         var symbols = words.Keys.Select(w => w.Select(c => c.ToString()).ToList()).ToList();
@@ -34,12 +36,12 @@ public static class BpeTrainer
             foreach (var word in symbols)
                 MergeInPlace(word, left, right, merged);
         }
-        return new BpeVocabulary(tokens, merges);
+        return new BpeVocabulary(tokens, merges, preTokenizerPattern);
     }
 
-    private static Dictionary<string, int> CountWords(IEnumerable<string> texts)
+    private static Dictionary<string, int> CountWords(IEnumerable<string> texts, string preTokenizerPattern)
     {
-        var split = new Regex(RegexDialect.ToDotNet(LladaTokens.PreTokenizerPattern), RegexOptions.CultureInvariant);
+        var split = new Regex(RegexDialect.ToDotNet(preTokenizerPattern), RegexOptions.CultureInvariant);
         var added = new Regex(string.Join("|", SpecialTokens.All.Select(Regex.Escape)), RegexOptions.CultureInvariant);
         var words = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string text in texts)
