@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUT_DIR [SEED] [STEPS]}"
 seed="${2:-1}"
-steps="${3:-4750}"
+steps="${3:-4000}"
 shift $(( $# < 3 ? $# : 3 ))
 args=(train
   --output "$out"            # [OutputDirectory]
@@ -23,6 +23,8 @@ args=(train
   --weight-decay 0.1 --grad-clip 1.0
   --block-size 32            # [BlockSize]: the engine's default
   --bpe-merges 1200          # [BpeMerges]
+  --number-piece-digits 3    # [NumberPieceDigits]: numbers below 1,000 are one pre-token piece (one id each after BPE)
+  --counting-range-weight 1  # [CountingRangeWeight]: counting over random ranges "from A to B" (CountingRangeTask)
   --train-examples 20000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
   --device cuda --checkpoint-dtype bfloat16)

@@ -41,15 +41,15 @@ public sealed record TrainingOptions
     public int BpeMerges { get; init; } = 1200;
 
     /// <summary>Digits per number piece of the tokenizer's pre-tokenizer (<see cref="Tokenizer.DemoPreTokenizer"/>): 1 is
-    /// LLaDA2's (every digit apart), 3 lets BPE give each frequent number below 1,000 one id.</summary>
-    public int NumberPieceDigits { get; init; } = 1;
+    /// LLaDA2's (every digit apart), 3 (the demo model's) lets BPE give each frequent number below 1,000 one id.</summary>
+    public int NumberPieceDigits { get; init; } = 3;
 
     /// <summary>Generated training examples (drawn with replacement into batches).</summary>
     public int TrainExamples { get; init; } = 20000;
 
     /// <summary>Sampling weight of counting over random ranges (<see cref="Data.CountingRangeTask"/>; counting up has 3,
-    /// the other tasks 1); 0: none.</summary>
-    public int CountingRangeWeight { get; init; }
+    /// the other tasks 1; the demo model's recipe: 1); 0: none.</summary>
+    public int CountingRangeWeight { get; init; } = 1;
 
     /// <summary>Generated held-out examples (held-out loss and exact match).</summary>
     public int HeldOutExamples { get; init; } = 200;

@@ -5,8 +5,8 @@ namespace Dllm.Training.Data;
 /// with thousands of ranges no answer's length can be learned by heart, so the model has to stop where the prompt's
 /// last number is written, which is what counting to an N it never saw needs. No range starts or ends at a held-out N
 /// (<see cref="HeldOutRule.IsHeldOutCount"/>), and none is <c>1 to N</c> or <c>N to 1</c> (those are
-/// <see cref="CountingTask"/>'s); the split of a range is by its key <c>A..B</c>. An optional training aid
-/// (<see cref="TrainingOptions.CountingRangeWeight"/>), not part of the evaluation set.
+/// <see cref="CountingTask"/>'s); the split of a range is by its key <c>A..B</c>. Part of the demo
+/// model's training data with the weight <see cref="TrainingOptions.CountingRangeWeight"/> (0 leaves it out); not part of the evaluation set.
 /// </summary>
 public sealed class CountingRangeTask : IDemoTask
 {

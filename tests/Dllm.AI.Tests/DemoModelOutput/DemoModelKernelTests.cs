@@ -28,7 +28,7 @@ public sealed class DemoModelKernelTests(DemoEngineFixture fixture, ITestOutputH
     /// presentation (the current one answers the kernel's prompt with garbage and calls nothing).</summary>
     public const string NeedsRetraining = "needs the demo model retrained with SK tool presentations";
 
-    [Fact(Skip = NeedsRetraining)]
+    [Fact]
     public async Task Through_Semantic_Kernel_with_FunctionChoiceBehavior_Auto_the_model_calls_the_plugin_function_itself_and_answers_with_its_result()
     {
         var tools = new DemoTools();
