@@ -7,7 +7,8 @@ namespace Dllm.Training.Tokenizer;
 /// <summary>
 /// Trains a byte-level BPE on texts as the LLaDA tokenizer will split them: the added tokens are cut out first (they
 /// are single ids), the rest is pre-tokenized with the given split (LLaDA2's <see cref="LladaTokens.PreTokenizerPattern"/>,
-/// digits one at a time, unless <see cref="DemoPreTokenizer"/> gives another), each piece spelled in the GPT-2 byte alphabet; then the most frequent adjacent pair is merged until
+/// digits one at a time, unless <see cref="DemoPreTokenizer"/> gives another), each piece spelled in the GPT-2 byte
+/// alphabet; then the most frequent adjacent pair is merged until
 /// <c>maxMerges</c> merges exist or no pair occurs <c>minFrequency</c> times (ties: the ordinal-first pair).
 /// </summary>
 public static class BpeTrainer
