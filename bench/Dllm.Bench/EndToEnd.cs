@@ -10,7 +10,7 @@ namespace Dllm.Bench;
 /// <summary>One end-to-end generation measurement.</summary>
 internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
     double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens, double ProposeMsPerStep, double ResolveMsPerStep,
-    double AdmitMsPerStep, double PeakKvMBPerRequest, int GraphsCaptured, double CaptureMs);
+    double AdmitMsPerStep, double PeakKvMBPerRequest, int GraphsCaptured, double CaptureMs, double ProposeForwardMsPerStep, double ProposeSampleMsPerStep);
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
@@ -54,6 +54,7 @@ internal static class EndToEnd
                 long stepsBefore = engine.DenoisingSteps, cachedBefore = engine.KvCacheStats.CachedTokens;
                 var profileBefore = engine.IterationProfile;
                 var capturesBefore = engine.CudaGraphCaptures;
+                var proposeBefore = engine.ProposeProfile;
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
                 peakPages = 0;
@@ -61,13 +62,15 @@ internal static class EndToEnd
                 double seconds = watch.Elapsed.TotalSeconds;
                 long steps = engine.DenoisingSteps - stepsBefore;
                 var profile = engine.IterationProfile - profileBefore;
+                var propose = engine.ProposeProfile - proposeBefore;
                 double PerStep(TimeSpan t) => t.TotalMilliseconds / Math.Max(1, profile.Steps);
                 var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
                 var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
                     firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore,
                     PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit),
                     (double)peakPages * engine.KvCacheStats.PageSize * kvBytesPerToken / concurrency / 1e6,
-                    engine.CudaGraphCaptures.Count - capturesBefore.Count, (engine.CudaGraphCaptures.Time - capturesBefore.Time).TotalMilliseconds);
+                    engine.CudaGraphCaptures.Count - capturesBefore.Count, (engine.CudaGraphCaptures.Time - capturesBefore.Time).TotalMilliseconds,
+                    PerStep(propose.Forward), PerStep(propose.Sample));
                 rows.Add(row);
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }

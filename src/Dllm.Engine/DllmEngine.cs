@@ -197,6 +197,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>CUDA graphs captured so far and the time their captures took (read by the end-to-end benchmark).</summary>
     internal (int Count, TimeSpan Time) CudaGraphCaptures => _runner.CudaGraphCaptures;
 
+    /// <summary>The split of the steps' propose time (<see cref="Runner.ProposeProfile"/>), for benchmarks.</summary>
+    internal Runner.ProposeProfileSnapshot ProposeProfile => _runner.Profile.Snapshot();
+
     /// <summary>Generates for one prompt.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>

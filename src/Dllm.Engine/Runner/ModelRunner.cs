@@ -19,6 +19,9 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
 
     /// <summary>CUDA graphs captured so far and the time their captures took.</summary>
+    /// <summary>Where <see cref="Propose"/>'s time goes: up to the logits, and after.</summary>
+    public ProposeProfile Profile { get; } = new();
+
     public (int Count, TimeSpan Time) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime);
 
     public KvCache Cache => cache;
@@ -82,6 +85,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// </summary>
     public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         // The fused clean pass pays only when every request of the group carries one (one forward instead
         // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
         bool fused = fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
@@ -93,6 +97,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
                 request.PendingCleanBlock = null;
         }
         using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
+        long logitsReady = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var request in group)
             request.PendingCleanBlock = null;
         // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
@@ -101,6 +106,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         AdjustLogits(group, logits);
         var proposals = sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
         Inject("sample", group);
+        Profile.Add(start, logitsReady);
         return proposals;
     }
 

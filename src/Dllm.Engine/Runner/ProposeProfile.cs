@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace Dllm.Runner;
+
+/// <summary>
+/// Where <see cref="ModelRunner.Propose"/>'s time goes, summed over its calls (written by the scheduler thread, read from
+/// any): <see cref="ProposeProfileSnapshot.Forward"/>, from the call until the step's logits exist (the pending clean
+/// passes, input preparation, the forward or its graph replay), and <see cref="ProposeProfileSnapshot.Sample"/>, the rest
+/// (logits post-processing, sampling and the one device-to-host copy). On CUDA the forward is only enqueued, so
+/// <c>Forward</c> is the host's own cost of a step and <c>Sample</c> holds the wait for the device: a large
+/// <c>Forward</c> is time outside the model. On the CPU both are compute.
+/// </summary>
+internal sealed class ProposeProfile
+{
+    private long _forward, _sample;
+
+    /// <summary>Adds one call: it started at <paramref name="start"/>, had its logits at <paramref name="logits"/> and
+    /// ended now (Stopwatch timestamps).</summary>
+    public void Add(long start, long logits)
+    {
+        long now = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _forward, logits - start);
+        Interlocked.Add(ref _sample, now - logits);
+    }
+
+    /// <summary>The totals so far.</summary>
+    public ProposeProfileSnapshot Snapshot() => new(
+        Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _forward)),
+        Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sample)));
+}
