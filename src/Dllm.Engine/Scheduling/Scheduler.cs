@@ -347,7 +347,7 @@ internal sealed class Scheduler : IDisposable
             return;
         }
         request.Text = output.Text;
-        request.Updates.Writer.TryWrite(Update(request, output.Delta, output.NewIds, finish: null));
+        request.Updates.Writer.TryWrite(request.NextUpdate(output.Delta, output.NewIds, finish: null));
         // A finished request needs no clean pass at all; a continuing one stores its K/V before (or, fused, with)
         // its next step.
         request.PendingCleanBlock = block.Tokens;
@@ -360,7 +360,7 @@ internal sealed class Scheduler : IDisposable
         if (request.IsFinished)
             return;
         request.Text = text ?? request.Text;
-        End(request, reason, error: null, Update(request, delta, newIds ?? [], reason));
+        End(request, reason, error: null, request.NextUpdate(delta, newIds ?? [], reason));
     }
 
     /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging <paramref name="error"/> once.</summary>
@@ -393,21 +393,6 @@ internal sealed class Scheduler : IDisposable
         request.Updates.Writer.TryComplete(error);
         request.Dispose();
     }
-
-    private static GenerationUpdate Update(EngineRequest request, string delta, IReadOnlyList<int> newIds, FinishReason? finish) => new()
-    {
-        RequestId = request.Id,
-        TextDelta = delta,
-        NewIds = newIds,
-        Text = request.Text,
-        OutputIds = request.OutputIds.ToArray(),
-        PromptTokens = request.PromptIds.Length,
-        CachedTokens = request.PromptCachedLength,
-        DenoisingSteps = request.DenoisingSteps,
-        Steps = request.Steps?.Drain(),
-        FinishReason = finish,
-        Latency = finish is null ? null : request.Elapsed,
-    };
 
     public void Dispose()
     {
