@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dllm.Server.Tests.Infrastructure;
+using Dllm.Testing;
 
 namespace Dllm.Packaging.Tests;
 
@@ -16,7 +17,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
     private static readonly string[] PackageIds = ["dllm", "dllm.ai", "dllm.engine", "dllm.server", "dllm.runtime.cpu"];
 
     /// <summary>The repository root (the folder holding Dllm.AI.sln).</summary>
-    public string RepositoryRoot { get; } = FindRepositoryRoot();
+    public string RepositoryRoot { get; } = RepositoryFolder.Root;
 
     /// <summary>The scratch folder: feed/, nuget.config, tools/, consumer apps.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("dllm-packaging-").FullName;
@@ -76,7 +77,7 @@ public sealed partial class PackageFeed : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
-        PackOutput = await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, "Dllm.AI.sln"), "-c", Configuration, "--no-build", "-o", Feed,
+        PackOutput = await RunAsync("dotnet", ["pack", Path.Combine(RepositoryRoot, RepositoryFolder.SolutionFile), "-c", Configuration, "--no-build", "-o", Feed,
             $"-p:VersionSuffix={suffix}", $"-p:PublishDir={Path.Combine(Root, "publish")}/", "-nologo"], Root, TimeSpan.FromMinutes(5));
         Version = Directory.EnumerateFiles(Feed).Select(f => ToolPackage().Match(Path.GetFileName(f))).Single(m => m.Success).Groups[1].Value;
         await RunAsync("dotnet", ["tool", "install", "dllm", "--tool-path", Path.Combine(Root, "tools"), "--add-source", Feed,
@@ -132,16 +133,6 @@ public sealed partial class PackageFeed : IAsyncLifetime
     {
         if (directory.Length > 0 && Directory.Exists(directory))
             Directory.Delete(directory, recursive: true);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dllm.AI.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"Dllm.AI.sln not found above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"^dllm\.(\d.*)\.nupkg$")]

@@ -135,6 +135,24 @@ internal sealed class EngineRequest : IDisposable
 
     public bool IsFinished { get; set; }
 
+    /// <summary>Its next update for <see cref="Updates"/>: <paramref name="delta"/> and <paramref name="newIds"/> (what the
+    /// block just resolved added), its state so far, the steps recorded since the previous update (drained), and, when
+    /// <paramref name="finish"/> is given, how it ended and its latency.</summary>
+    public GenerationUpdate NextUpdate(string delta, IReadOnlyList<int> newIds, FinishReason? finish) => new()
+    {
+        RequestId = Id,
+        TextDelta = delta,
+        NewIds = newIds,
+        Text = Text,
+        OutputIds = OutputIds.ToArray(),
+        PromptTokens = PromptIds.Length,
+        CachedTokens = PromptCachedLength,
+        DenoisingSteps = DenoisingSteps,
+        Steps = Steps?.Drain(),
+        FinishReason = finish,
+        Latency = finish is null ? null : Elapsed,
+    };
+
     /// <summary>Asks the scheduler to abort this request at the next step boundary (thread-safe).</summary>
     public void Cancel(string reason) => _cancelReason ??= reason;
 

@@ -19,11 +19,12 @@ namespace Dllm.Scheduling;
 /// of each one's known tokens and current block (<see cref="PageManager"/>; a request that does not fit waits, and so do
 /// the ones behind it) and prefills them from the end of their cached prefix, runs one denoising step for all running
 /// blocks together (one forward per block size), stores the K/V of the blocks that resolved, applies the finish rules
-/// and streams each resolved block to its request. A request that ends, however it ends, releases its pages at once.
+/// and streams each resolved block to its request. A request that ends, however it ends, releases its pages at once
+/// (<see cref="RequestEnder"/>).
 /// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
 /// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
-/// <see cref="DllmGenerationException"/> (logged once here, with the request id), and the others continue with the
-/// output they would have had (seeded generators are rewound before the retry).</para>
+/// <see cref="DllmGenerationException"/> (logged once by <see cref="RequestEnder"/>, with the request id), and the
+/// others continue with the output they would have had (seeded generators are rewound before the retry).</para>
 /// </summary>
 internal sealed class Scheduler : IDisposable
 {
@@ -39,6 +40,7 @@ internal sealed class Scheduler : IDisposable
     private readonly Thread _thread;
     private readonly bool _fuseCleanPass;
     private readonly EngineTelemetry _telemetry;
+    private readonly RequestEnder _ender;
     private volatile bool _stopping;
     private int _waitingCount;
 
@@ -52,6 +54,7 @@ internal sealed class Scheduler : IDisposable
         _logger = logger;
         _pages = pages;
         _running = new RunningRequests(maxRunning);
+        _ender = new RequestEnder(pages, _running, telemetry, logger);
         _pages.Publish();
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
         _thread.Start();
@@ -114,14 +117,14 @@ internal sealed class Scheduler : IDisposable
                 // Not attributable to one request (the per-request paths catch their own failures).
                 _logger.IterationFailed(e, _running.Count);
                 foreach (var request in _running.Snapshot())
-                    Fail(request, new DllmGenerationException(request.Id, e));
+                    _ender.Fail(request, new DllmGenerationException(request.Id, e));
             }
         }
         foreach (var request in _running.Snapshot())
-            Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
+            _ender.Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
         MoveIncoming();
         foreach (var waiting in _waiting.RemoveAll(_ => true))
-            Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
+            _ender.Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
     }
 
     private void MoveIncoming()
@@ -166,7 +169,7 @@ internal sealed class Scheduler : IDisposable
         foreach (var request in _running.Snapshot())
         {
             if (request.StopReason is string reason)
-                Finish(request, FinishReason.Aborted(reason), "");
+                _ender.Finish(request, FinishReason.Aborted(reason), "");
         }
     }
 
@@ -178,7 +181,7 @@ internal sealed class Scheduler : IDisposable
         foreach (var request in _waiting.RemoveAll(r => r.StopReason is not null || r.Sampling.MaxNewTokens == 0))
         {
             Interlocked.Decrement(ref _waitingCount);
-            Finish(request, request.StopReason is string reason ? FinishReason.Aborted(reason) : FinishReason.MaxLength(0), "");
+            _ender.Finish(request, request.StopReason is string reason ? FinishReason.Aborted(reason) : FinishReason.MaxLength(0), "");
         }
     }
 
@@ -252,7 +255,7 @@ internal sealed class Scheduler : IDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Fail(request, e, "prefill");
+                _ender.Fail(request, e, "prefill");
             }
         }
         if (admitted)
@@ -295,7 +298,7 @@ internal sealed class Scheduler : IDisposable
         {
             if (rewind is null)
             {
-                Fail(group[0], e, "denoising step");
+                _ender.Fail(group[0], e, "denoising step");
                 return null;
             }
             _logger.BatchedStepFailed(group.Count, e.GetType().Name);
@@ -331,7 +334,7 @@ internal sealed class Scheduler : IDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Fail(request, e, "denoising step");
+                _ender.Fail(request, e, "denoising step");
             }
         }
     }
@@ -343,71 +346,17 @@ internal sealed class Scheduler : IDisposable
         _telemetry.OnBlockResolved(request, block, output.NewIds.Length);
         if (output.Finish is not null)
         {
-            Finish(request, output.Finish, output.Delta, output.NewIds, output.Text);
+            _ender.Finish(request, output.Finish, output.Delta, output.NewIds, output.Text);
             return;
         }
         request.Text = output.Text;
-        request.Updates.Writer.TryWrite(Update(request, output.Delta, output.NewIds, finish: null));
+        request.Updates.Writer.TryWrite(request.NextUpdate(output.Delta, output.NewIds, finish: null));
         // A finished request needs no clean pass at all; a continuing one stores its K/V before (or, fused, with)
         // its next step.
         request.PendingCleanBlock = block.Tokens;
         request.BlockStart += block.Tokens.Length;
         request.StartBlock(new BlockState(block.Tokens.Length, block.MaskTokenId, []));
     }
-
-    private void Finish(EngineRequest request, FinishReason reason, string delta, int[]? newIds = null, string? text = null)
-    {
-        if (request.IsFinished)
-            return;
-        request.Text = text ?? request.Text;
-        End(request, reason, error: null, Update(request, delta, newIds ?? [], reason));
-    }
-
-    /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging <paramref name="error"/> once.</summary>
-    private void Fail(EngineRequest request, Exception error, string stage)
-    {
-        _logger.RequestFailed(error, request.Id, stage);
-        Fail(request, new DllmGenerationException(request.Id, error));
-    }
-
-    private void Fail(EngineRequest request, DllmGenerationException error)
-    {
-        if (!request.IsFinished)
-            End(request, reason: null, error, last: null);
-    }
-
-    /// <summary>Ends a request: records it (before the caller can see the end), releases its pages (its final ones
-    /// cached unless it failed), writes its last update, completes its stream.</summary>
-    private void End(EngineRequest request, FinishReason? reason, Exception? error, GenerationUpdate? last)
-    {
-        request.IsFinished = true;
-        _telemetry.OnEnd(request, reason, error);
-        if (request.PageTable is not null)
-        {
-            _pages.Release(request, failed: error is not null);
-            _pages.Publish();
-            _running.Remove(request);
-        }
-        if (last is not null)
-            request.Updates.Writer.TryWrite(last);
-        request.Updates.Writer.TryComplete(error);
-        request.Dispose();
-    }
-
-    private static GenerationUpdate Update(EngineRequest request, string delta, IReadOnlyList<int> newIds, FinishReason? finish) => new()
-    {
-        RequestId = request.Id,
-        TextDelta = delta,
-        NewIds = newIds,
-        Text = request.Text,
-        OutputIds = request.OutputIds.ToArray(),
-        PromptTokens = request.PromptIds.Length,
-        CachedTokens = request.PromptCachedLength,
-        DenoisingSteps = request.DenoisingSteps,
-        Steps = request.Steps?.Drain(),
-        FinishReason = finish,
-        Latency = finish is null ? null : request.Elapsed,
-    };
 
     public void Dispose()
     {

@@ -1,23 +1,14 @@
 using System.Security.Cryptography;
+using Dllm.Testing;
 
 namespace Dllm.Tests.Engine;
 
 public sealed class DemoModelCacheTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dllm.AI.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("Dllm.AI.sln not found above the test binaries");
-    }
-
     [Fact]
     public void The_cache_folder_is_named_after_the_embedded_weights_so_a_retrained_model_is_never_served_from_an_old_cache()
     {
-        using var weights = File.OpenRead(Path.Combine(RepositoryRoot(), "models", "dllm-demo", "model.safetensors"));
+        using var weights = File.OpenRead(Path.Combine(RepositoryFolder.Root, "models", "dllm-demo", "model.safetensors"));
         string hash = Convert.ToHexStringLower(SHA256.HashData(weights));
 
         Assert.Equal("demo-" + hash[..12], DemoModel.FolderName);
@@ -30,7 +21,7 @@ public sealed class DemoModelCacheTests
         string directory = await DemoModel.EnsureAsync();
 
         Assert.True(DemoModel.IsDemoModel(directory));
-        string root = RepositoryRoot();
+        string root = RepositoryFolder.Root;
         foreach (string file in new[] { "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(root, "models", "dllm-demo", file)), File.ReadAllBytes(Path.Combine(directory, file)));
         Assert.False(DemoModel.IsDemoModel(root));

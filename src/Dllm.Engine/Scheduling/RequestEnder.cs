@@ -1,0 +1,58 @@
+using Dllm.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Dllm.Scheduling;
+
+/// <summary>
+/// Ends the scheduler's requests, however they end (finished, aborted, failed, the engine shutting down): records the
+/// end (<see cref="EngineTelemetry.OnEnd"/>, before the caller can see it), releases the request's pages at once (its
+/// final ones cached unless it failed) and stops counting it as running, writes its last update and completes its
+/// stream. A request already ended is left as it is. Used on the scheduler thread only.
+/// </summary>
+internal sealed class RequestEnder(PageManager pages, RunningRequests running, EngineTelemetry telemetry, ILogger logger)
+{
+    /// <summary>Ends <paramref name="request"/> with <paramref name="reason"/>: its last update carries
+    /// <paramref name="delta"/>, <paramref name="newIds"/> (none when null) and <paramref name="text"/> (its text so far
+    /// when null).</summary>
+    public void Finish(EngineRequest request, FinishReason reason, string delta, int[]? newIds = null, string? text = null)
+    {
+        if (request.IsFinished)
+            return;
+        request.Text = text ?? request.Text;
+        End(request, reason, error: null, request.NextUpdate(delta, newIds ?? [], reason));
+    }
+
+    /// <summary>Ends <paramref name="request"/> with a <see cref="DllmGenerationException"/> after logging
+    /// <paramref name="error"/> once, naming the <paramref name="stage"/> that failed.</summary>
+    public void Fail(EngineRequest request, Exception error, string stage)
+    {
+        logger.RequestFailed(error, request.Id, stage);
+        Fail(request, new DllmGenerationException(request.Id, error));
+    }
+
+    /// <summary>Ends <paramref name="request"/> with <paramref name="error"/> (already logged): no last update, its
+    /// stream completes with the error.</summary>
+    public void Fail(EngineRequest request, DllmGenerationException error)
+    {
+        if (!request.IsFinished)
+            End(request, reason: null, error, last: null);
+    }
+
+    /// <summary>Ends a request: records it (before the caller can see the end), releases its pages (its final ones
+    /// cached unless it failed), writes its last update, completes its stream.</summary>
+    private void End(EngineRequest request, FinishReason? reason, Exception? error, GenerationUpdate? last)
+    {
+        request.IsFinished = true;
+        telemetry.OnEnd(request, reason, error);
+        if (request.PageTable is not null)
+        {
+            pages.Release(request, failed: error is not null);
+            pages.Publish();
+            running.Remove(request);
+        }
+        if (last is not null)
+            request.Updates.Writer.TryWrite(last);
+        request.Updates.Writer.TryComplete(error);
+        request.Dispose();
+    }
+}
