@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dllm.Decoding;
 using Dllm.Model;
 using Dllm.Scheduling;
@@ -18,10 +19,10 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Replays steps from CUDA graphs from now on (<see cref="ForwardRunner.EnableCudaGraphs"/>); null, or why not.</summary>
     public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
 
-    /// <summary>CUDA graphs captured so far and the time their captures took.</summary>
     /// <summary>Where <see cref="Propose"/>'s time goes: up to the logits, and after.</summary>
     public ProposeProfile Profile { get; } = new();
 
+    /// <summary>CUDA graphs captured so far and the time their captures took.</summary>
     public (int Count, TimeSpan Time) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime);
 
     public KvCache Cache => cache;
@@ -85,7 +86,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// </summary>
     public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp();
         // The fused clean pass pays only when every request of the group carries one (one forward instead
         // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
         bool fused = fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
@@ -97,7 +98,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
                 request.PendingCleanBlock = null;
         }
         using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
-        long logitsReady = System.Diagnostics.Stopwatch.GetTimestamp();
+        long logitsReady = Stopwatch.GetTimestamp();
         foreach (var request in group)
             request.PendingCleanBlock = null;
         // The mask token is never a valid proposal: a slot "committed" to it would stay masked.

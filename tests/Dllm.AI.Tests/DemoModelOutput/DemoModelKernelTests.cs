@@ -24,10 +24,6 @@ public sealed class DemoModelKernelTests(DemoEngineFixture fixture, ITestOutputH
         }
     }
 
-    /// <summary>Why the test is skipped until the shipped model is retrained on the tool task's Semantic Kernel
-    /// presentation (the current one answers the kernel's prompt with garbage and calls nothing).</summary>
-    public const string NeedsRetraining = "needs the demo model retrained with SK tool presentations";
-
     [Fact]
     public async Task Through_Semantic_Kernel_with_FunctionChoiceBehavior_Auto_the_model_calls_the_plugin_function_itself_and_answers_with_its_result()
     {
