@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dllm.Native;
 using Dllm.Training;
+using Dllm.Training.Tokenizer;
 using Microsoft.Extensions.Logging;
 
 namespace Dllm.Cli;
@@ -32,6 +33,12 @@ internal static class TrainCommand
         var blockSize = new Option<int>("--block-size") { Description = "Diffusion block size.", DefaultValueFactory = _ => defaults.BlockSize };
         var merges = new Option<int>("--bpe-merges") { Description = "BPE merges of the trained tokenizer.", DefaultValueFactory = _ => defaults.BpeMerges };
         var numberDigits = new Option<int>("--number-piece-digits") { Description = "Digits per number piece of the tokenizer's split: 1 (LLaDA2's, every digit apart) to 3 (each number below 1,000 one piece).", DefaultValueFactory = _ => defaults.NumberPieceDigits };
+        numberDigits.Validators.Add(result =>
+        {
+            int digits = result.GetValueOrDefault<int>();
+            if (digits is < 1 or > DemoPreTokenizer.MaxDigits)
+                result.AddError($"--number-piece-digits {digits} is not 1, 2 or {DemoPreTokenizer.MaxDigits} (digits per number piece of the tokenizer's split).");
+        });
         var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
         var rangeWeight = new Option<int>("--counting-range-weight") { Description = "Sampling weight of counting over random ranges (counting up has 3, other tasks 1); 0: none.", DefaultValueFactory = _ => defaults.CountingRangeWeight };
         var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
