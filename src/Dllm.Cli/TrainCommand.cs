@@ -41,6 +41,7 @@ internal static class TrainCommand
         });
         var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
         var rangeWeight = new Option<int>("--counting-range-weight") { Description = "Sampling weight of counting over random ranges (counting up has 3, other tasks 1); 0: none.", DefaultValueFactory = _ => defaults.CountingRangeWeight };
+        var rangesAvoidHeldOut = new Option<bool>("--counting-ranges-avoid-held-out") { Description = "true: no counting range starts or ends at a held-out N (those numbers then appear in no training prompt); false: only the held-out prompts (1 to N, N to 1) are never trained.", DefaultValueFactory = _ => defaults.CountingRangesAvoidHeldOut };
         var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
         var logInterval = new Option<int>("--log-interval") { Description = "Steps between log lines.", DefaultValueFactory = _ => defaults.LogInterval };
         var evalInterval = new Option<int>("--eval-interval") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => defaults.EvalInterval };
@@ -51,7 +52,7 @@ internal static class TrainCommand
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
-            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, heldOut,
+            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, rangesAvoidHeldOut, heldOut,
             logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -76,6 +77,7 @@ internal static class TrainCommand
                 NumberPieceDigits = parse.GetValue(numberDigits),
                 TrainExamples = parse.GetValue(trainExamples),
                 CountingRangeWeight = parse.GetValue(rangeWeight),
+                CountingRangesAvoidHeldOut = parse.GetValue(rangesAvoidHeldOut),
                 HeldOutExamples = parse.GetValue(heldOut),
                 LogInterval = parse.GetValue(logInterval),
                 EvalInterval = parse.GetValue(evalInterval),

@@ -51,6 +51,11 @@ public sealed record TrainingOptions
     /// the other tasks 1; the demo model's recipe: 1); 0: none.</summary>
     public int CountingRangeWeight { get; init; } = 1;
 
+    /// <summary>Whether counting ranges also keep clear of the held-out N as their first or last number (so those numbers
+    /// appear in no training prompt at all). Off (the demo model's recipe): only the held-out prompts themselves,
+    /// <c>1 to N</c> and <c>N to 1</c>, are never trained.</summary>
+    public bool CountingRangesAvoidHeldOut { get; init; }
+
     /// <summary>Generated held-out examples (held-out loss and exact match).</summary>
     public int HeldOutExamples { get; init; } = 200;
 

@@ -42,11 +42,11 @@ public sealed class DemoCorpusTests
     }
 
     [Fact]
-    public void Counting_ranges_join_only_when_weighted_and_never_touch_a_held_out_N()
+    public void Counting_ranges_join_only_when_weighted_and_can_keep_clear_of_every_held_out_N()
     {
         Assert.Equal(DemoCorpus.Generate(300, seed: 7, DemoSplit.Train).Select(e => e.Prompt.Text + e.Response),
             DemoCorpus.Generate(300, seed: 7, DemoSplit.Train, countingRangeWeight: 0).Select(e => e.Prompt.Text + e.Response));
-        var ranges = DemoCorpus.Generate(600, seed: 7, DemoSplit.Train, countingRangeWeight: 2).Where(e => e.Task == "count-range").ToList();
+        var ranges = DemoCorpus.Generate(600, seed: 7, DemoSplit.Train, countingRangeWeight: 2, countingRangesAvoidHeldOut: true).Where(e => e.Task == "count-range").ToList();
         Assert.InRange(ranges.Count, 600 * 2 / 14 / 2, 600 * 2 / 14 * 2);
         foreach (var range in ranges)
         {
@@ -61,6 +61,20 @@ public sealed class DemoCorpusTests
         int Last(DemoExample e) => int.Parse(e.Answer.Split(", ")[^1]);
         Assert.Contains(ranges, r => First(r) > Last(r));
         Assert.Contains(ranges, r => First(r) < Last(r));
+    }
+
+    [Fact]
+    public void Counting_ranges_may_end_at_a_held_out_N_but_never_train_a_held_out_count_prompt()
+    {
+        var train = DemoCorpus.Generate(3000, seed: 7, DemoSplit.Train, countingRangeWeight: 2);
+        var ranges = train.Where(e => e.Task == "count-range").Select(e => e.Answer.Split(", ").Select(int.Parse).ToList()).ToList();
+        Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[^1]));
+        Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[0]));
+        Assert.DoesNotContain(ranges, r => Math.Min(r[0], r[^1]) == 1);
+        var trainedPrompts = train.Select(e => e.Messages[0].Content.Trim()).ToHashSet();
+        var heldOutCounts = DemoCorpus.EvaluationSet(perTask: 0, seed: 1).Where(e => e.Task.StartsWith("count-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2 * 2 * Enumerable.Range(1, CountingTask.MaxCount).Count(HeldOutRule.IsHeldOutCount), heldOutCounts.Count);
+        Assert.DoesNotContain(heldOutCounts, e => trainedPrompts.Contains(e.Messages[0].Content.Trim()));
     }
 
     [Fact]

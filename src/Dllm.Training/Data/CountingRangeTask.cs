@@ -3,12 +3,16 @@ namespace Dllm.Training.Data;
 /// <summary>
 /// Counting over a random range, up or down, in the counting task's words (<c>" Write the number from A to B "</c>):
 /// with thousands of ranges no answer's length can be learned by heart, so the model has to stop where the prompt's
-/// last number is written, which is what counting to an N it never saw needs. No range starts or ends at a held-out N
-/// (<see cref="HeldOutRule.IsHeldOutCount"/>), and none is <c>1 to N</c> or <c>N to 1</c> (those are
-/// <see cref="CountingTask"/>'s); the split of a range is by its key <c>A..B</c>. Part of the demo
-/// model's training data with the weight <see cref="TrainingOptions.CountingRangeWeight"/> (0 leaves it out); not part of the evaluation set.
+/// last number is written, which is what counting to an N it never saw needs. No range is <c>1 to N</c> or <c>N to 1</c>
+/// (those are <see cref="CountingTask"/>'s, so a held-out count's prompt is never trained); with
+/// <paramref name="avoidHeldOutCounts"/> no range starts or ends at a held-out N either
+/// (<see cref="HeldOutRule.IsHeldOutCount"/>), so those numbers never appear in any training prompt. The split of a range
+/// is by its key <c>A..B</c>. Part of the demo model's training data with the weight
+/// <see cref="TrainingOptions.CountingRangeWeight"/> (0 leaves it out); not part of the evaluation set.
 /// </summary>
-public sealed class CountingRangeTask : IDemoTask
+/// <param name="avoidHeldOutCounts">Keep the held-out N out of every range's ends
+/// (<see cref="TrainingOptions.CountingRangesAvoidHeldOut"/>).</param>
+public sealed class CountingRangeTask(bool avoidHeldOutCounts = false) : IDemoTask
 {
     /// <inheritdoc />
     public string Name => "count-range";
@@ -22,7 +26,7 @@ public sealed class CountingRangeTask : IDemoTask
             low = r.Next(2, CountingTask.MaxCount);
             high = r.Next(low + 1, CountingTask.MaxCount + 1);
         }
-        while (HeldOutRule.IsHeldOutCount(low) || HeldOutRule.IsHeldOutCount(high));
+        while (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(low) || HeldOutRule.IsHeldOutCount(high)));
         bool down = r.Next(2) == 0, seedSpacing = r.Next(2) == 0;
         var (from, to) = down ? (high, low) : (low, high);
         return ($"{from}..{to}", SingleTurn.Of(Name, CountingTask.RangePrompt(from, to, seedSpacing), CountingTask.RangeAnswer(from, to)));

@@ -22,12 +22,13 @@ public static class DemoCorpus
 
     /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>; with a positive
     /// <paramref name="countingRangeWeight"/>, <see cref="CountingRangeTask"/> joins the tasks with that weight (0: the
-    /// corpus is exactly the one without it).</summary>
-    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split, int countingRangeWeight = 0)
+    /// corpus is exactly the one without it); <paramref name="countingRangesAvoidHeldOut"/> keeps the held-out N out of the
+    /// ranges' ends (<see cref="TrainingOptions.CountingRangesAvoidHeldOut"/>).</summary>
+    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split, int countingRangeWeight = 0, bool countingRangesAvoidHeldOut = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfNegative(countingRangeWeight);
-        IReadOnlyList<(IDemoTask Task, int Weight)> tasks = countingRangeWeight == 0 ? Tasks : [.. Tasks, (new CountingRangeTask(), countingRangeWeight)];
+        IReadOnlyList<(IDemoTask Task, int Weight)> tasks = countingRangeWeight == 0 ? Tasks : [.. Tasks, (new CountingRangeTask(countingRangesAvoidHeldOut), countingRangeWeight)];
         var random = new Random(seed);
         var examples = new List<DemoExample>(count);
         for (int i = 0; i < count; i++)
