@@ -24,7 +24,7 @@ args=(train
   --block-size 32            # [BlockSize]: the engine's default
   --bpe-merges 1200          # [BpeMerges]
   --number-piece-digits 3    # [NumberPieceDigits]: numbers below 1,000 are one pre-token piece (one id each after BPE)
-  --counting-range-weight 1  # [CountingRangeWeight]: counting over random ranges "from A to B" (CountingRangeTask)
+  --counting-range-weight 2  # [CountingRangeWeight]: counting over random ranges "from A to B" (CountingRangeTask)
   --counting-ranges-avoid-held-out false  # [CountingRangesAvoidHeldOut]: ranges may start or end at a held-out N
   --train-examples 20000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20

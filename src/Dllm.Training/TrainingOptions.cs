@@ -48,8 +48,8 @@ public sealed record TrainingOptions
     public int TrainExamples { get; init; } = 20000;
 
     /// <summary>Sampling weight of counting over random ranges (<see cref="Data.CountingRangeTask"/>; counting up has 3,
-    /// the other tasks 1; the demo model's recipe: 1); 0: none.</summary>
-    public int CountingRangeWeight { get; init; } = 1;
+    /// the other tasks 1; the demo model's recipe: 2); 0: none.</summary>
+    public int CountingRangeWeight { get; init; } = 2;
 
     /// <summary>Whether counting ranges also keep clear of the held-out N as their first or last number (so those numbers
     /// appear in no training prompt at all). Off (the demo model's recipe): only the held-out prompts themselves,

@@ -71,6 +71,9 @@ public sealed class DemoCorpusTests
         Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[^1]));
         Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[0]));
         Assert.DoesNotContain(ranges, r => Math.Min(r[0], r[^1]) == 1);
+        // Both ends are drawn alike: a small number ends (and starts) about as many ranges as any other.
+        Assert.InRange(ranges.Count(r => r[^1] <= 12), ranges.Count * 11 / 127 / 2, ranges.Count * 11 / 127 * 2);
+        Assert.InRange(ranges.Count(r => r[0] <= 12), ranges.Count * 11 / 127 / 2, ranges.Count * 11 / 127 * 2);
         var trainedPrompts = train.Select(e => e.Messages[0].Content.Trim()).ToHashSet();
         var heldOutCounts = DemoCorpus.EvaluationSet(perTask: 0, seed: 1).Where(e => e.Task.StartsWith("count-", StringComparison.Ordinal)).ToList();
         Assert.Equal(2 * 2 * Enumerable.Range(1, CountingTask.MaxCount).Count(HeldOutRule.IsHeldOutCount), heldOutCounts.Count);

@@ -20,15 +20,17 @@ public sealed class CountingRangeTask(bool avoidHeldOutCounts = false) : IDemoTa
     /// <inheritdoc />
     public DemoExample Generate(Random random, DemoSplit split) => HeldOutRule.Draw(random, split, r =>
     {
-        int low, high;
+        // Both ends drawn alike from 2..MaxCount, so every number starts and ends ranges (up and down) equally often;
+        // a range whose low end is drawn first and whose high end above it skews high ends large, and the small N
+        // would then almost never be a stop.
+        int from, to;
         do
         {
-            low = r.Next(2, CountingTask.MaxCount);
-            high = r.Next(low + 1, CountingTask.MaxCount + 1);
+            from = r.Next(2, CountingTask.MaxCount + 1);
+            to = r.Next(2, CountingTask.MaxCount + 1);
         }
-        while (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(low) || HeldOutRule.IsHeldOutCount(high)));
-        bool down = r.Next(2) == 0, seedSpacing = r.Next(2) == 0;
-        var (from, to) = down ? (high, low) : (low, high);
+        while (from == to || (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(from) || HeldOutRule.IsHeldOutCount(to))));
+        bool seedSpacing = r.Next(2) == 0;
         return ($"{from}..{to}", SingleTurn.Of(Name, CountingTask.RangePrompt(from, to, seedSpacing), CountingTask.RangeAnswer(from, to)));
     });
 }
