@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Dllm.Checkpoints;
+using Dllm.Model;
 using Dllm.Native;
+using Dllm.Tokenization;
 using Dllm.Training.Data;
 using Dllm.Training.Evaluation;
 using Microsoft.Extensions.Logging;
@@ -40,9 +43,20 @@ internal static class EvalCommand
                 return Fail("--thresholds: expected comma-separated numbers in 0..1");
             if (!TryParseList(parse.GetValue(blockSizes)!, s => int.Parse(s, CultureInfo.InvariantCulture), out var blockList) || blockList.Any(b => b < 1))
                 return Fail("--block-sizes: expected comma-separated positive integers");
+            string model = parse.GetValue(modelPath)!;
+            if (!Directory.Exists(model))
+                return Fail($"--model-path {model}: no such directory (a trained checkpoint: config.json, model.safetensors, tokenizer.json)");
             TorchBackend.Initialize(new TorchBackendOptions { LibTorchDirectory = parse.GetValue(libTorchDir) }, logger);
             var examples = DemoCorpus.EvaluationSet(parse.GetValue(perTask), parse.GetValue(seed));
-            var rows = await DecodingSweep.RunAsync(parse.GetValue(modelPath)!, examples, parse.GetValue(device)!, thresholdList, blockList, logger, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<SweepRow> rows;
+            try
+            {
+                rows = await DecodingSweep.RunAsync(Path.GetFullPath(model), examples, parse.GetValue(device)!, thresholdList, blockList, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or CheckpointException or ModelConfigException or TokenizerException)
+            {
+                return Fail($"--model-path {model}: {ex.Message}");
+            }
             Console.Out.Write(ToMarkdown(rows));
             if (parse.GetValue(output) is { } path)
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
