@@ -88,7 +88,7 @@ internal sealed class BatchGeometry : IDisposable
     {
         bool sameStructure = _structure is not null && blockSize == _structureBlockSize && pageSize == _structurePageSize && requests.Count == _structure.Length;
         for (int r = 0; sameStructure && r < requests.Count; r++)
-            sameStructure = requests[r].Start == _structure![r].Start && SamePages(requests[r], _structure[r].Pages, pageSize);
+            sameStructure = requests[r].Start == _structure![r].Start && requests[r].Placeholders == _structure[r].Placeholders && SamePages(requests[r], _structure[r].Pages, pageSize);
         if (!sameStructure)
         {
             Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
@@ -132,12 +132,12 @@ internal sealed class BatchGeometry : IDisposable
 
     private void Remember(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        _structure = requests.Select(r => (r.PageTable.Take(r.PagesUsed(pageSize)).ToArray(), r.Start)).ToArray();
+        _structure = requests.Select(r => (r.PageTable.Take(r.PagesUsed(pageSize)).ToArray(), r.Start, r.Placeholders)).ToArray();
         _structureBlockSize = blockSize;
         _structurePageSize = pageSize;
     }
 
-    private (int[] Pages, int Start)[]? _structure;
+    private (int[] Pages, int Start, int Placeholders)[]? _structure;
     private int _structureBlockSize;
     private int _structurePageSize;
 

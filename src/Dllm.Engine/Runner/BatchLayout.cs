@@ -5,7 +5,8 @@ namespace Dllm.Runner;
 /// cache rows they read (each request's prefix, padded to <see cref="PrefixLength"/>) and write — the row of position p
 /// is <c>pageTable[p / pageSize] × pageSize + p % pageSize</c>, wherever the pages lie — and the boolean
 /// mask (<c>true</c> = may attend): a prefix key is visible iff it exists (padding is not), a new key is visible
-/// under the block-causal rule <c>floor(j/B) &lt;= floor(i/B)</c>.
+/// under the block-causal rule <c>floor(pos(j)/B) &lt;= floor(pos(i)/B)</c>; a request's placeholders
+/// (<see cref="ForwardRequest.Placeholders"/>) are visible only to each other.
 /// </summary>
 internal sealed class BatchLayout
 {
@@ -34,20 +35,25 @@ internal sealed class BatchLayout
         {
             var request = requests[r];
             var pages = request.PageTable;
-            if (request.Start + n > (long)pages.Count * pageSize)
-                throw new ArgumentException($"sequence {r} would reach position {request.Start + n}, beyond its {pages.Count} page(s) of {pageSize} positions", nameof(requests));
+            int placeholders = request.Placeholders;
+            if (placeholders < 0 || placeholders >= n)
+                throw new ArgumentException($"sequence {r} has {placeholders} placeholders of {n} new tokens (0..{n - 1})", nameof(requests));
+            if (request.Start + request.RealTokens > (long)pages.Count * pageSize)
+                throw new ArgumentException($"sequence {r} would reach position {request.Start + request.RealTokens}, beyond its {pages.Count} page(s) of {pageSize} positions", nameof(requests));
             long Row(int position) => (long)pages[position / pageSize] * pageSize + position % pageSize;
             for (int i = 0; i < n; i++)
             {
+                int position = request.PositionOf(i);
                 TokenIds[r * n + i] = request.TokenIds[i];
-                Positions[r * n + i] = request.Start + i;
-                WriteRows[r * n + i] = Row(request.Start + i);
+                Positions[r * n + i] = position;
+                WriteRows[r * n + i] = Row(position);
                 int row = (r * n + i) * (p + n);
                 for (int j = 0; j < request.Start; j++)
                     Mask[row + j] = true;
-                long queryBlock = (request.Start + i) / blockSize;
+                bool placeholder = i < placeholders;
+                long queryBlock = position / blockSize;
                 for (int j = 0; j < n; j++)
-                    Mask[row + p + j] = (request.Start + j) / blockSize <= queryBlock;
+                    Mask[row + p + j] = placeholder ? j < placeholders : j >= placeholders && request.PositionOf(j) / blockSize <= queryBlock;
             }
             // Padding rows read an existing row of the same sequence; the mask hides them.
             for (int j = 0; j < p; j++)

@@ -55,17 +55,21 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     }
 
     /// <summary>
-    /// The clean pass of each request's previous (resolved) block fused with the first step of its current
-    /// block: one forward over [resolved block, current block] that stores the K/V of both (the current
-    /// block's K/V are placeholders, overwritten by its own clean pass before anything reads them) and returns
-    /// the logits of the current block only, fp32 [R, B, V]. Exact: block-causal attention keeps the resolved
-    /// block blind to the current one, so its K/V equal those of a separate clean pass, and the current block
-    /// sees exactly the K/V it would read from the cache.
+    /// The clean pass of the requests' previous (resolved) blocks fused with the step of every request's current
+    /// block: one forward of two blocks per request that stores the K/V of the resolved blocks (the current blocks'
+    /// K/V are placeholders, overwritten by their own clean pass before anything reads them) and returns the logits
+    /// of the current blocks only, fp32 [R, B, V]. A request with no resolved block brings a copy of its current block
+    /// as placeholders (<see cref="ForwardRequest.Placeholders"/>), so the whole group is one forward of one shape.
+    /// Exact: block-causal attention keeps a resolved block blind to the current one, so its K/V equal those of a
+    /// separate clean pass, every current block sees exactly the K/V it would read from the cache, and no one sees
+    /// a placeholder.
     /// </summary>
     public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        var forward = requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. r.PendingCleanBlock!, .. r.Block!.Tokens])).ToList();
+        var forward = requests.Select(r => r.PendingCleanBlock is { } resolved
+            ? new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. resolved, .. r.Block!.Tokens])
+            : new ForwardRequest(r.PageTable!, r.BlockStart, [.. r.Block!.Tokens, .. r.Block.Tokens], Placeholders: blockSize)).ToList();
         using var logits = _forwards.Forward(forward, cache, blockSize, writeCache: true)!;
         return logits.narrow(1, blockSize, blockSize).contiguous();
     }
@@ -80,17 +84,19 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
 
     /// <summary>
     /// The device part of one denoising step of <paramref name="group"/> (one block size): the pending clean passes
-    /// (fused with the step when <paramref name="fuseCleanPass"/> and every request carries one), the forward, the logits
+    /// (fused with the step when <paramref name="fuseCleanPass"/>), the forward, the logits
     /// post-processing (mask id suppressed, the algorithms' adjustments) and the sampling, with ONE device-to-host copy.
     /// Leaves the requests' decoding state as it was, but for K/V stores (which a retry repeats exactly).
     /// </summary>
     public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
     {
         long start = Stopwatch.GetTimestamp();
-        // The fused clean pass pays only when every request of the group carries one (one forward instead
-        // of two); otherwise store the pending blocks in one batched clean pass and step everyone together.
-        bool fused = fuseCleanPass && group.All(r => r.PendingCleanBlock is not null);
+        // Fused, a step is one forward whatever resolved: the requests with a resolved block store it in the step's
+        // forward, the others fill its shape with placeholders (one weight read and one graph shape instead of an
+        // op-by-op clean pass of a varying batch and then the step). Unfused, the pending blocks are stored in one
+        // batched clean pass and everyone steps together.
         var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
+        bool fused = fuseCleanPass && pending.Count > 0;
         if (!fused && pending.Count > 0)
         {
             StorePendingBlocks(pending, blockSize);

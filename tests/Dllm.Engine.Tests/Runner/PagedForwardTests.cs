@@ -105,4 +105,46 @@ public class PagedForwardTests
         using var fromSecond = model.RunForward(b, cache, BlockSize, writeCache: false)!;
         Assert.True(ModelAssert.MaxAbsDifference(fromFirst, fromSecond) > 1e-3, "the two page tables hold different prefixes");
     }
+    [Fact]
+    public void A_fused_step_with_placeholders_steps_the_requests_without_a_resolved_block_and_stores_the_others_exactly()
+    {
+        var (config, weights, model) = Create(34);
+        using var _ = model;
+        int[] resolving = Tokens(32, 7), stepping = Tokens(32, 8);
+        using var cache = model.CreateCache(pages: 12, pageSize: PageSize);
+        int[] resolvingTable = [9, 2, 6, 4], steppingTable = [1, 10, 3, 8];
+        // The first has 8 cached positions and a resolved block at 8..15 whose K/V are not stored yet; the second has
+        // 16 cached positions and only its current block.
+        model.RunForward([new ForwardRequest(resolvingTable, 0, resolving[..8])], cache, BlockSize, writeCache: true, computeLogits: false);
+        model.RunForward([new ForwardRequest(steppingTable, 0, stepping[..16])], cache, BlockSize, writeCache: true, computeLogits: false);
+        using var plainStep = model.RunForward([new ForwardRequest(steppingTable, 16, stepping[16..24])], cache, BlockSize, writeCache: false)!;
+
+        using var fused = model.RunForward(
+            [
+                new ForwardRequest(resolvingTable, 8, resolving[8..24]),
+                new ForwardRequest(steppingTable, 16, [.. stepping[16..24], .. stepping[16..24]], Placeholders: BlockSize),
+            ], cache, BlockSize, writeCache: true)!;
+
+        // Both current blocks get their logits as a plain step would: no one saw a placeholder.
+        ModelAssert.Close(fused[0].narrow(0, BlockSize, BlockSize), ReferenceLLaDA2.ForwardRange(config, weights, resolving, BlockSize, 16, 24));
+        ModelAssert.Close(fused[1].narrow(0, BlockSize, BlockSize), ReferenceLLaDA2.ForwardRange(config, weights, stepping, BlockSize, 16, 24));
+        Assert.True(ModelAssert.MaxAbsDifference(fused[1].narrow(0, BlockSize, BlockSize), plainStep[0]) < 1e-5);
+        // The resolved block was stored, and the placeholders wrote nowhere but the current block's own rows, which its
+        // clean pass rewrites: after those, both sequences step on exactly as the reference does.
+        model.RunForward([new ForwardRequest(resolvingTable, 16, resolving[16..24])], cache, BlockSize, writeCache: true, computeLogits: false);
+        model.RunForward([new ForwardRequest(steppingTable, 16, stepping[16..24])], cache, BlockSize, writeCache: true, computeLogits: false);
+        using var next = model.RunForward(
+            [new ForwardRequest(resolvingTable, 24, resolving[24..]), new ForwardRequest(steppingTable, 24, stepping[24..])], cache, BlockSize, writeCache: false)!;
+        ModelAssert.Close(next[0], ReferenceLLaDA2.ForwardRange(config, weights, resolving, BlockSize, 24, 32));
+        ModelAssert.Close(next[1], ReferenceLLaDA2.ForwardRange(config, weights, stepping, BlockSize, 24, 32));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(16)]
+    public void Placeholders_outside_0_to_the_new_tokens_less_one_are_refused(int placeholders)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new BatchLayout([new ForwardRequest([0, 1], 0, Tokens(16, 9), placeholders)], BlockSize, PageSize));
+        Assert.Contains($"{placeholders} placeholders of 16 new tokens", error.Message);
+    }
 }

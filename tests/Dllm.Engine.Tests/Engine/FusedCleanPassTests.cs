@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using Dllm.Decoding;
+using Dllm.Testing;
+
+namespace Dllm.Tests.Engine;
+
+/// <summary>The fused clean pass: with it on, a step whose group mixes requests with and without a resolved block is
+/// still one forward (the others bring placeholders), no separate clean pass runs, and every request's ids are exactly
+/// those of the separate clean pass.</summary>
+public class FusedCleanPassTests
+{
+    private static int[] Ids(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
+    }
+
+    /// <summary>Six requests at once, prompts of different lengths (so their blocks resolve at different steps).</summary>
+    private static async Task<(List<int[]> Outputs, Dictionary<string, int> Forwards)> RunAsync(bool fuse)
+    {
+        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked) with { FuseCleanPass = fuse });
+        var forwards = new ConcurrentDictionary<string, int>();
+        engine.FaultInjection = (kind, _) => forwards.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        var requests = Enumerable.Range(0, 6).Select(i => engine.GenerateAsync(GenerateRequest.FromIds(Ids(5 + 13 * i, i),
+            new SamplingParams { MaxNewTokens = 40 + 16 * i, IgnoreEos = true })));
+        var results = await Task.WhenAll(requests);
+        return ([.. results.Select(r => r.OutputIds.ToArray())], new Dictionary<string, int>(forwards));
+    }
+
+    [Fact]
+    public async Task Mixed_groups_step_in_one_forward_and_give_the_ids_of_the_separate_clean_pass()
+    {
+        var (separateOutputs, separate) = await RunAsync(fuse: false);
+        var (fusedOutputs, fused) = await RunAsync(fuse: true);
+
+        Assert.Equal(separateOutputs, fusedOutputs);
+        Assert.True(separate.GetValueOrDefault("clean") > 0, "the separate path runs clean passes");
+        Assert.Equal(0, fused.GetValueOrDefault("clean"));
+        Assert.True(fused["step"] < separate["step"] + separate["clean"], $"fused {fused["step"]} forwards, separate {separate["step"]} + {separate["clean"]}");
+    }
+}
