@@ -38,7 +38,7 @@ internal static class LayerProfile
         string[] pieces =
         [
             "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GEMV kernel up to 2 rows per expert)", "experts: all-experts bmm", "attention (qkv … dense)",
-            "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
+            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)
         {
@@ -54,6 +54,7 @@ internal static class LayerProfile
             var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);
             var keys = randn([batch, config.NumKeyValueHeads, prefix + block, config.HeadDim], ScalarType.BFloat16, device);
             var tiny = zeros(1, ScalarType.Float32, device);
+            var newKeys = randn([batch, block, config.NumKeyValueHeads, config.HeadDim], ScalarType.BFloat16, device);
             columns.Add(
             [
                 Time(() => norm.Forward(x).Dispose()),
@@ -61,6 +62,7 @@ internal static class LayerProfile
                 Time(() => experts.Forward(x, chosen, weights, MoePath.GroupedGemm).Dispose()),
                 Time(() => experts.Forward(x, chosen, weights, MoePath.AllExperts).Dispose()),
                 Time(() => attention.Forward(x, geometry, rope, cos, sin, cache, writeCache: false).Dispose()),
+                Time(() => GatherCachedKeyValues(cache, layerIndex, geometry, newKeys)),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys, attn_mask: geometry.FoldedMask).Dispose()),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
@@ -73,6 +75,17 @@ internal static class LayerProfile
         for (int i = 0; i < pieces.Length; i++)
             Console.WriteLine($"| {pieces[i]} | {string.Join(" | ", columns.Select(c => c[i].ToString("F3")))} |");
         return 0;
+    }
+
+    /// <summary>What attention does with the cache before SDPA: the prefix rows of K and of V gathered by the batch's
+    /// read rows, each concatenated with the new tokens' (the copies a kernel reading the pages in place would save).</summary>
+    private static void GatherCachedKeyValues(KvCache cache, int layer, BatchGeometry geometry, Tensor newKeys)
+    {
+        using var scope = NewDisposeScope();
+        long b = geometry.BatchSize, p = geometry.PrefixLength;
+        var shape = new[] { b, p, newKeys.shape[2], newKeys.shape[3] };
+        cat([cache.Keys(layer).index_select(0, geometry.ReadRows!).view(shape), newKeys], 1);
+        cat([cache.Values(layer).index_select(0, geometry.ReadRows!).view(shape), newKeys], 1);
     }
 
     private static double Time(Action piece)

@@ -6,6 +6,7 @@
 # it prints are collected in OUT_DIR/summary.md, and all of it in OUT_DIR.tgz (one file to bring back). The native piece is
 # built into .gpu/native first when missing. Runs, in order of priority:
 #   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
+#   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
 #   chat-cold/-cached  16 conversations of 4 turns, prefix cache off / on
@@ -29,6 +30,7 @@ run() { # name args...
   grep -E '^\||^device' "$out/$name.log" | tee -a "$out/summary.md"
 }
 run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
+run layers-8192 --mode layer-profile --shape mini --prefixes 8192 --batches 1,16
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false
 run ttfb-cached --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true
