@@ -37,6 +37,8 @@ internal sealed record BenchOptions
     /// <summary>e2e: tokens every request's prompt starts with (a shared system prompt), before its own 64.</summary>
     public int SharedPrefix { get; init; }
     public double? GemvMaxRows { get; init; }
+    /// <summary>Attention reads the paged K/V cache in place with the native kernel (<c>Dllm.Model.PagedAttention</c>).</summary>
+    public bool PagedAttention { get; init; }
     public int? TokensPerRequest { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
@@ -70,6 +72,7 @@ internal sealed record BenchOptions
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },

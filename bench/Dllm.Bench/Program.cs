@@ -12,6 +12,7 @@ using TorchSharp;
 var options = BenchOptions.Parse(args);
 if (options.GemvMaxRows is double gemvMaxRows)
     GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
+PagedAttention.Enabled = options.PagedAttention;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")
@@ -29,6 +30,8 @@ if (options.Mode == "layer-profile")
     return LayerProfile.Run(options, device);
 if (options.Mode == "graph-check")
     return GraphCheck.Run(options, device, logger);
+if (options.Mode == "paged-attention-check")
+    return PagedAttentionCheck.Run(options, device);
 if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);

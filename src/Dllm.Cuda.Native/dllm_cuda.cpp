@@ -1,6 +1,7 @@
 // libdllm_cuda: the few things TorchSharp cannot do, as C functions on TorchSharp's tensor handles.
 //   - CUDA graphs: capture a whole forward issued op by op from C#, replay it with one launch;
-//   - torch's grouped GEMM (at::_grouped_mm) for the touched experts of a MoE layer, without a host sync.
+//   - torch's grouped GEMM (at::_grouped_mm) for the touched experts of a MoE layer, without a host sync;
+//   - kernels of our own: grouped GEMV, the MoE router, RMSNorm, and attention that reads the paged K/V cache in place.
 // A TorchSharp tensor handle is a heap-allocated at::Tensor* (LibTorchSharp's own convention); tensors returned
 // here are new at::Tensor objects that C# wraps and disposes like any TorchSharp tensor.
 // Built on the CUDA host against the same libtorch TorchSharp loads (build.sh); C# keeps a pure TorchSharp
@@ -14,6 +15,7 @@
 #include <ATen/ops/empty.h>
 
 #include <exception>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,10 +75,15 @@ extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, in
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
 
+extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
+                                           const void* cache_v, const int64_t* read_rows, const int32_t* prefix_len,
+                                           const uint8_t* new_mask, void* out, int batch, int n, int heads, int kv_heads,
+                                           int head_dim, int prefix, cudaStream_t stream);
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 4; }
+int dllm_cuda_abi_version() { return 5; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -215,6 +222,45 @@ int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
     int status = dllm_launch_rms_norm(input.data_ptr(), w.data_ptr(), result.data_ptr(), input.size(0), (int)groups, (int)width,
                                       input.stride(0), (float)eps, c10::cuda::getCurrentCUDAStream(input.device().index()).stream());
     TORCH_CHECK(status == 0, "rms_norm: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+// Attention over the paged cache in place (paged_attention.cu): q [B, n, H, D], k/v of the new tokens [B, n, KV, D],
+// the layer's cache K/V [rows, KV, D], all bf16; read_rows int64 [B * P] (cache row of each prefix position, P the
+// padded prefix), prefix_len int32 [B] (each request's cached length), new_mask bool/uint8 [B, n, n]. Returns
+// [B, n, H, D] bf16. D must be 32, 64 or 128.
+int dllm_cuda_paged_attention(void* q, void* k_new, void* v_new, void* cache_k, void* cache_v, void* read_rows,
+                              void* prefix_len, void* new_mask, void** out) {
+  return guarded([=] {
+    auto queries = static_cast<at::Tensor*>(q)->contiguous();
+    auto keys = static_cast<at::Tensor*>(k_new)->contiguous();
+    auto values = static_cast<at::Tensor*>(v_new)->contiguous();
+    const auto& ck = *static_cast<at::Tensor*>(cache_k);
+    const auto& cv = *static_cast<at::Tensor*>(cache_v);
+    const auto& rows = *static_cast<at::Tensor*>(read_rows);
+    const auto& lengths = *static_cast<at::Tensor*>(prefix_len);
+    const auto& mask = *static_cast<at::Tensor*>(new_mask);
+    TORCH_CHECK(queries.dim() == 4 && keys.dim() == 4 && values.sizes() == keys.sizes(), "paged_attention: q must be [B, n, H, D], k and v [B, n, KV, D]");
+    const int64_t batch = queries.size(0), n = queries.size(1), heads = queries.size(2), dim = queries.size(3), kv = keys.size(2);
+    TORCH_CHECK(keys.size(0) == batch && keys.size(1) == n && keys.size(3) == dim && heads % kv == 0, "paged_attention: q and k/v disagree");
+    TORCH_CHECK(dim == 32 || dim == 64 || dim == 128, "paged_attention: head dimension ", dim, " has no kernel (32, 64, 128)");
+    for (const at::Tensor* t : std::initializer_list<const at::Tensor*>{&queries, &keys, &values, &ck, &cv})
+      TORCH_CHECK(t->scalar_type() == at::kBFloat16 && t->is_cuda(), "paged_attention: q, k, v and the cache must be bf16 on CUDA");
+    TORCH_CHECK(ck.is_contiguous() && cv.is_contiguous() && ck.dim() == 3 && ck.size(1) == kv && ck.size(2) == dim && cv.sizes() == ck.sizes(),
+                "paged_attention: the cache K/V must be contiguous [rows, KV, D]");
+    TORCH_CHECK(rows.scalar_type() == at::kLong && rows.is_contiguous() && rows.numel() % batch == 0, "paged_attention: read_rows must be contiguous int64 [B * P]");
+    TORCH_CHECK(lengths.scalar_type() == at::kInt && lengths.is_contiguous() && lengths.numel() == batch, "paged_attention: prefix_len must be contiguous int32 [B]");
+    TORCH_CHECK((mask.scalar_type() == at::kBool || mask.scalar_type() == at::kByte) && mask.is_contiguous() && mask.numel() == batch * n * n,
+                "paged_attention: new_mask must be contiguous bool [B, n, n]");
+    c10::cuda::CUDAGuard device(queries.device());
+    auto result = at::empty(queries.sizes(), queries.options());
+    int status = dllm_launch_paged_attention(queries.data_ptr(), keys.data_ptr(), values.data_ptr(), ck.data_ptr(), cv.data_ptr(),
+                                             rows.data_ptr<int64_t>(), lengths.data_ptr<int32_t>(),
+                                             static_cast<const uint8_t*>(mask.data_ptr()), result.data_ptr(), (int)batch, (int)n,
+                                             (int)heads, (int)kv, (int)dim, (int)(rows.numel() / batch),
+                                             c10::cuda::getCurrentCUDAStream(queries.device().index()).stream());
+    TORCH_CHECK(status == 0, "paged_attention: kernel launch failed: ", status == -2 ? "no kernel for this head dimension" : cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
   });
 }

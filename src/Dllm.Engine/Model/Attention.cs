@@ -1,3 +1,4 @@
+using Dllm.Native;
 using Dllm.Runner;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ namespace Dllm.Model;
 /// <summary>
 /// LLaDA2 attention: fused QKV projection, per-head RMSNorm of Q and K (qk-norm) before partial RoPE,
 /// grouped-query attention over the cached prefix plus the new tokens (block-causal mask), output projection.
-/// GQA without copying K/V: the query heads sharing a KV head are folded into the sequence dimension.
+/// GQA without copying K/V: the query heads sharing a KV head are folded into the sequence dimension. On CUDA with
+/// <see cref="PagedAttention"/> on, one native kernel reads the cached prefix in place instead of the gather + SDPA.
 /// </summary>
 internal sealed class Attention : IDisposable
 {
@@ -48,6 +50,20 @@ internal sealed class Attention : IDisposable
         var v = qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
 
         Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
+        if (batch.NewKeyMask is not null)
+        {
+            // The paged-attention kernel reads the prefix from the cache in place (PagedAttention.Applies); the new
+            // tokens' rows, written first, lie past every prefix it reads.
+            ArgumentNullException.ThrowIfNull(cache);
+            if (writeCache)
+            {
+                cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
+                cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
+            }
+            var paged = CudaNative.PagedAttention(q.view(b, n, _heads, _headDim), keys, values, cache.Keys(_layer), cache.Values(_layer),
+                batch.ReadRows!, batch.PrefixLengths!, batch.NewKeyMask);
+            return nn.functional.linear(paged.view(b * n, _heads * _headDim), _dense).MoveToOuterDisposeScope();
+        }
         if (batch.ReadRows is not null)
         {
             ArgumentNullException.ThrowIfNull(cache);

@@ -175,6 +175,8 @@ public sealed class LLaDA2Model : IDisposable
                         previous.Dispose();
                 }
                 batch.FoldMask(groups);
+                if (PagedAttention.Applies(batch, cache, Config, DType, stage.Device))
+                    batch.DeriveKeyVisibility();
                 var (cos, sin) = _ropes[s].Lookup(batch.Positions);
                 // Activations cross to the next stage's device once per boundary.
                 hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);

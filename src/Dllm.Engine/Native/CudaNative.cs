@@ -6,7 +6,8 @@ namespace Dllm.Native;
 
 /// <summary>
 /// <c>libdllm_cuda.so</c> (src/Dllm.Cuda.Native): CUDA graphs and torch's grouped GEMM, which TorchSharp does not
-/// expose, as C functions on TorchSharp tensor handles. Optional: without it the engine runs op by op on
+/// expose, and kernels of the project's own (grouped GEMV, MoE router, RMSNorm, paged attention), as C functions on
+/// TorchSharp tensor handles. Optional: without it the engine runs op by op on
 /// TorchSharp alone. Looked up at <c>DLLM_CUDA_NATIVE</c> (a file), else next to the app.
 /// </summary>
 public static unsafe class CudaNative
@@ -17,7 +18,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 4;
+    private const int AbiVersion = 5;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -44,6 +45,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
+        public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
 
     private static Exports? Load()
@@ -81,6 +83,7 @@ public static unsafe class CudaNative
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
+            PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
     }
 
@@ -153,6 +156,21 @@ public static unsafe class CudaNative
     {
         nint result;
         Check(Library.RmsNorm(x.Handle, weight.Handle, eps, &result), "RMSNorm");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>Attention that reads the paged K/V cache in place (one kernel, no gathered copy of the prefix):
+    /// <paramref name="queries"/> [B, n, H, D], the new tokens' <paramref name="keys"/> and <paramref name="values"/>
+    /// [B, n, KV, D], the layer's cache [rows, KV, D], all bf16; <paramref name="readRows"/> int64 [B·P] (the cache row of
+    /// each prefix position), <paramref name="prefixLengths"/> int32 [B] (each request's cached length; keys past it are
+    /// padding), <paramref name="newKeyMask"/> bool [B, n, n] (which new keys each new token sees). D is 32, 64 or 128.
+    /// Returns [B, n, H, D].</summary>
+    internal static Tensor PagedAttention(Tensor queries, Tensor keys, Tensor values, Tensor cacheKeys, Tensor cacheValues,
+        Tensor readRows, Tensor prefixLengths, Tensor newKeyMask)
+    {
+        nint result;
+        Check(Library.PagedAttention(queries.Handle, keys.Handle, values.Handle, cacheKeys.Handle, cacheValues.Handle, readRows.Handle,
+            prefixLengths.Handle, newKeyMask.Handle, &result), "paged attention");
         return Tensor.UnsafeCreateTensor(result);
     }
 }

@@ -12,6 +12,8 @@ internal sealed class BatchGeometry : IDisposable
 {
     private readonly List<Tensor> _owned = [];
     private Tensor? _folded;
+    private Tensor? _prefixLengths;
+    private Tensor? _newKeyMask;
 
     /// <param name="layout">The host arrays.</param>
     /// <param name="device">Where the tensors live.</param>
@@ -170,10 +172,33 @@ internal sealed class BatchGeometry : IDisposable
     /// <summary>The mask as <see cref="FoldMask"/> tiled it (the mask itself without GQA folding).</summary>
     public Tensor? FoldedMask => _folded ?? Mask;
 
+    /// <summary>Derives from the mask what the paged-attention kernel reads (<see cref="PrefixLengths"/>,
+    /// <see cref="NewKeyMask"/>), once per forward on the device: a captured forward recomputes them from the reloaded
+    /// mask. Needs a prefix and a mask.</summary>
+    public void DeriveKeyVisibility()
+    {
+        if (Mask is null || PrefixLength == 0)
+            throw new InvalidOperationException("key visibility needs a prefix and a mask");
+        _prefixLengths?.Dispose();
+        _newKeyMask?.Dispose();
+        using var scope = NewDisposeScope();
+        // Every new token sees the same prefix keys: the first P columns of any query's row.
+        _prefixLengths = Mask.select(1, 0).select(1, 0).narrow(1, 0, PrefixLength).sum(1).to(ScalarType.Int32).DetachFromDisposeScope();
+        _newKeyMask = Mask.select(1, 0).narrow(2, PrefixLength, NewTokens).contiguous().DetachFromDisposeScope();
+    }
+
+    /// <summary>Each request's cached length, int32 [B] (after <see cref="DeriveKeyVisibility"/>; else null).</summary>
+    public Tensor? PrefixLengths => _prefixLengths;
+
+    /// <summary>Which new keys each new token sees, bool [B, n, n] (after <see cref="DeriveKeyVisibility"/>; else null).</summary>
+    public Tensor? NewKeyMask => _newKeyMask;
+
     public void Dispose()
     {
         foreach (var t in _owned)
             t.Dispose();
         _folded?.Dispose();
+        _prefixLengths?.Dispose();
+        _newKeyMask?.Dispose();
     }
 }

@@ -147,4 +147,34 @@ public class PagedForwardTests
         var error = Assert.Throws<ArgumentException>(() => new BatchLayout([new ForwardRequest([0, 1], 0, Tokens(16, 9), placeholders)], BlockSize, PageSize));
         Assert.Contains($"{placeholders} placeholders of 16 new tokens", error.Message);
     }
+    [Fact]
+    public void The_paged_kernels_inputs_are_each_requests_cached_length_and_which_new_keys_each_token_sees()
+    {
+        Torch.EnsureLoaded();
+        // Two requests: 16 cached positions and a plain block; 8 cached, then a resolved block and a current block.
+        // And one with placeholders: 16 cached, its block copied in front.
+        List<ForwardRequest> requests =
+        [
+            new([0, 1, 2, 3], 16, Tokens(16, 10)),
+            new([4, 5, 6, 7], 8, Tokens(16, 11)),
+            new([8, 9, 10, 11], 16, Tokens(16, 12), Placeholders: 8),
+        ];
+        using var inference = torch.inference_mode();
+        using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: 24), torch.CPU, alwaysMask: true);
+        geometry.DeriveKeyVisibility();
+
+        Assert.Equal([16, 8, 16], geometry.PrefixLengths!.data<int>().ToArray());
+        var mask = geometry.NewKeyMask!.data<bool>().ToArray();
+        Assert.Equal([3, 16, 16], geometry.NewKeyMask.shape);
+        bool Sees(int r, int i, int j) => mask[(r * 16 + i) * 16 + j];
+        for (int i = 0; i < 16; i++)
+        {
+            for (int j = 0; j < 16; j++)
+            {
+                Assert.Equal(j / BlockSize <= i / BlockSize, Sees(0, i, j)); // block-causal over two blocks
+                Assert.Equal(j / BlockSize <= i / BlockSize, Sees(1, i, j));
+                Assert.Equal(i < 8 ? j < 8 : j >= 8, Sees(2, i, j));        // placeholders see only each other
+            }
+        }
+    }
 }
