@@ -168,6 +168,14 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests that may wait at once (<see cref="DllmEngineOptions.MaxQueuedRequests"/>); null: no limit.</summary>
     public int? MaxQueuedRequests => Options.MaxQueuedRequests;
 
+    /// <summary>A test seam (see <see cref="ModelRunner.PlaceholderFusion"/>): whether mixed groups fuse their clean pass
+    /// with placeholders (null: when CUDA graphs are on).</summary>
+    internal bool? PlaceholderFusion
+    {
+        get => _runner.PlaceholderFusion;
+        set => _runner.PlaceholderFusion = value;
+    }
+
     /// <summary>A test seam (see <see cref="ModelRunner.FaultInjection"/>): called before every forward with its kind and request ids.</summary>
     internal Action<string, IReadOnlyList<string>>? FaultInjection
     {

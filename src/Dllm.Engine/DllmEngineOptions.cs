@@ -94,10 +94,10 @@ public record DllmEngineOptions
     /// step), large values (e.g. 100) a peaked one whose confident predictions commit several tokens per step.</summary>
     public double DummyLogitSharpness { get; set; } = 1.0;
 
-    /// <summary>Store resolved blocks' K/V in the same forward as the step of every running request of a block size
-    /// (exact; the requests with no resolved block fill the forward's shape with placeholders), so a step is one
-    /// forward of one shape; else in one batched clean pass before the step. On by default; false
-    /// (<c>--disable-fused-clean-pass</c>) always runs the separate clean pass.</summary>
+    /// <summary>Store resolved blocks' K/V in the same forward as the next blocks' step (exact): when every running
+    /// request of a block size has one, and with CUDA graphs also when only some have (the others fill the forward's
+    /// shape with placeholders, so a graphed step is always one forward); else in one batched clean pass before the
+    /// step. On by default; false (<c>--disable-fused-clean-pass</c>) always runs the separate clean pass.</summary>
     public bool FuseCleanPass { get; set; } = true;
 
     /// <summary>Replay denoising steps from CUDA graphs (SGLang's <c>--disable-cuda-graph</c> turns this off). Needs a

@@ -28,6 +28,18 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public KvCache Cache => cache;
 
     /// <summary>
+    /// Whether a step whose group mixes requests with and without a resolved block is still one fused forward, the
+    /// others bringing placeholders (<see cref="StepWithCleanPass"/>). By default when steps replay CUDA graphs: a
+    /// graphed step is bound by reading the weights, so one forward of twice the tokens costs less than a clean pass
+    /// run op by op and then the step. Op by op on a CPU the placeholders' compute is real (measured on CPU: 16 % fewer
+    /// tokens/s with them), so there the separate clean pass stays. Set it to force either (tests, benchmarks).
+    /// </summary>
+    internal bool? PlaceholderFusion { get; set; }
+
+    /// <summary>The effective <see cref="PlaceholderFusion"/>.</summary>
+    private bool FusesWithPlaceholders => PlaceholderFusion ?? _forwards.UsesCudaGraphs;
+
+    /// <summary>
     /// A test seam: called before every forward with its kind (<c>prefill</c>, <c>step</c>, <c>clean</c>), and by the
     /// scheduler after a step's sampling (<c>sample</c>), with the ids of its requests; an exception it throws is a
     /// failure at that point. Null (always, outside tests): no call.
@@ -91,12 +103,11 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
     {
         long start = Stopwatch.GetTimestamp();
-        // Fused, a step is one forward whatever resolved: the requests with a resolved block store it in the step's
-        // forward, the others fill its shape with placeholders (one weight read and one graph shape instead of an
-        // op-by-op clean pass of a varying batch and then the step). Unfused, the pending blocks are stored in one
-        // batched clean pass and everyone steps together.
+        // Fused, the requests with a resolved block store it in the step's forward. When only some have one, the others
+        // fill the forward's shape with placeholders where that pays (FusesWithPlaceholders); else the pending blocks
+        // are stored in one batched clean pass and everyone steps together.
         var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
-        bool fused = fuseCleanPass && pending.Count > 0;
+        bool fused = fuseCleanPass && pending.Count > 0 && (pending.Count == group.Count || FusesWithPlaceholders);
         if (!fused && pending.Count > 0)
         {
             StorePendingBlocks(pending, blockSize);

@@ -4,9 +4,9 @@ using Dllm.Testing;
 
 namespace Dllm.Tests.Engine;
 
-/// <summary>The fused clean pass: with it on, a step whose group mixes requests with and without a resolved block is
-/// still one forward (the others bring placeholders), no separate clean pass runs, and every request's ids are exactly
-/// those of the separate clean pass.</summary>
+/// <summary>The fused clean pass: with placeholders, a step whose group mixes requests with and without a resolved block
+/// is still one forward, no separate clean pass runs, and every request's ids are exactly those of the separate clean
+/// pass; without CUDA graphs (here, on the CPU) mixed groups keep the separate clean pass by default.</summary>
 public class FusedCleanPassTests
 {
     private static int[] Ids(int count, int seed)
@@ -16,9 +16,10 @@ public class FusedCleanPassTests
     }
 
     /// <summary>Six requests at once, prompts of different lengths (so their blocks resolve at different steps).</summary>
-    private static async Task<(List<int[]> Outputs, Dictionary<string, int> Forwards)> RunAsync(bool fuse)
+    private static async Task<(List<int[]> Outputs, Dictionary<string, int> Forwards)> RunAsync(bool fuse, bool? placeholders = null)
     {
         await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked) with { FuseCleanPass = fuse });
+        engine.PlaceholderFusion = placeholders;
         var forwards = new ConcurrentDictionary<string, int>();
         engine.FaultInjection = (kind, _) => forwards.AddOrUpdate(kind, 1, (_, n) => n + 1);
         var requests = Enumerable.Range(0, 6).Select(i => engine.GenerateAsync(GenerateRequest.FromIds(Ids(5 + 13 * i, i),
@@ -31,11 +32,15 @@ public class FusedCleanPassTests
     public async Task Mixed_groups_step_in_one_forward_and_give_the_ids_of_the_separate_clean_pass()
     {
         var (separateOutputs, separate) = await RunAsync(fuse: false);
-        var (fusedOutputs, fused) = await RunAsync(fuse: true);
+        var (fusedOutputs, fused) = await RunAsync(fuse: true, placeholders: true);
+        var (cpuOutputs, cpuDefault) = await RunAsync(fuse: true);
 
         Assert.Equal(separateOutputs, fusedOutputs);
+        Assert.Equal(separateOutputs, cpuOutputs);
         Assert.True(separate.GetValueOrDefault("clean") > 0, "the separate path runs clean passes");
         Assert.Equal(0, fused.GetValueOrDefault("clean"));
         Assert.True(fused["step"] < separate["step"] + separate["clean"], $"fused {fused["step"]} forwards, separate {separate["step"]} + {separate["clean"]}");
+        // Without graphs, a mixed group stores its blocks in a clean pass (fewer of them than with the fusion off).
+        Assert.InRange(cpuDefault.GetValueOrDefault("clean"), 1, separate["clean"] - 1);
     }
 }
