@@ -9,6 +9,7 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/_grouped_mm.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -75,10 +76,13 @@ extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, in
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
 
+extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors);
+extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads);
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
                                            const void* cache_v, const int64_t* read_rows, const int32_t* prefix_len,
                                            const uint8_t* new_mask, void* out, int batch, int n, int heads, int kv_heads,
-                                           int head_dim, int prefix, cudaStream_t stream);
+                                           int head_dim, int prefix, int splits, float* part_o, float* part_m,
+                                           float* part_l, cudaStream_t stream);
 
 extern "C" {
 
@@ -255,10 +259,24 @@ int dllm_cuda_paged_attention(void* q, void* k_new, void* v_new, void* cache_k, 
                 "paged_attention: new_mask must be contiguous bool [B, n, n]");
     c10::cuda::CUDAGuard device(queries.device());
     auto result = at::empty(queries.sizes(), queries.options());
+    const int prefix = (int)(rows.numel() / batch);
+    int multiprocessors = 0;
+    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, queries.device().index()));
+    const int splits = dllm_paged_attention_splits((int)batch, (int)n, (int)heads, (int)kv, prefix, multiprocessors);
+    at::Tensor part_o, part_m, part_l;
+    if (splits > 1) {
+      const int64_t rows_padded = dllm_paged_attention_rows_padded((int)n, (int)heads, (int)kv);
+      auto fp32 = queries.options().dtype(at::kFloat);
+      part_o = at::empty({batch, kv, splits, rows_padded, dim}, fp32);
+      part_m = at::empty({batch, kv, splits, rows_padded}, fp32);
+      part_l = at::empty({batch, kv, splits, rows_padded}, fp32);
+    }
     int status = dllm_launch_paged_attention(queries.data_ptr(), keys.data_ptr(), values.data_ptr(), ck.data_ptr(), cv.data_ptr(),
                                              rows.data_ptr<int64_t>(), lengths.data_ptr<int32_t>(),
                                              static_cast<const uint8_t*>(mask.data_ptr()), result.data_ptr(), (int)batch, (int)n,
-                                             (int)heads, (int)kv, (int)dim, (int)(rows.numel() / batch),
+                                             (int)heads, (int)kv, (int)dim, prefix, splits,
+                                             splits > 1 ? part_o.data_ptr<float>() : nullptr, splits > 1 ? part_m.data_ptr<float>() : nullptr,
+                                             splits > 1 ? part_l.data_ptr<float>() : nullptr,
                                              c10::cuda::getCurrentCUDAStream(queries.device().index()).stream());
     TORCH_CHECK(status == 0, "paged_attention: kernel launch failed: ", status == -2 ? "no kernel for this head dimension" : cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));

@@ -7,6 +7,9 @@
 // Visibility: a prefix key j is seen iff j < prefix_len[b] (the request's cached length; the rest is padding), a new
 // key j iff new_mask[b][i][j] (the batch layout's block-causal rule and placeholders), so it computes exactly what the
 // gather + masked SDPA path computes.
+// When (request, KV head, row tile) blocks would not fill the GPU (few requests), each block's key tiles are split over
+// `splits` blocks (flash-decoding): each writes its unnormalised output, running max and sum to a workspace, and a
+// second kernel combines them.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <mma.h>
@@ -51,6 +54,10 @@ struct Args {
   bf16* out;                  // [B, n, H, D]
   int n, heads, kv_heads, prefix;
   float scale;
+  int splits;                 // key-range splits per block (1: write out directly)
+  float* part_o;              // [B, KV, splits, row tiles * 64, D] when splits > 1
+  float* part_m;              // [B, KV, splits, row tiles * 64]
+  float* part_l;              // [B, KV, splits, row tiles * 64]
 };
 
 template <int D>
@@ -66,7 +73,7 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
   float* sL = reinterpret_cast<float*>(smem + Smem<D>::l);
   float* sAlpha = reinterpret_cast<float*>(smem + Smem<D>::alpha);
 
-  const int b = blockIdx.z, kv = blockIdx.y;
+  const int b = blockIdx.z / a.splits, split = blockIdx.z % a.splits, kv = blockIdx.y;
   const int groups = a.heads / a.kv_heads;
   const int folded = groups * a.n;  // query rows of this KV head
   const int row0 = blockIdx.x * kRows;
@@ -89,11 +96,13 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
     sM[r] = kNoScore;
     sL[r] = 0.0f;
   }
+  __syncthreads();  // a split with no tiles goes straight to writing what other threads initialised
 
   const int plen = a.prefix_len[b];
   const int prefix_tiles = (plen + kKeys - 1) / kKeys;
   const int tiles = prefix_tiles + (a.n + kKeys - 1) / kKeys;
-  for (int t = 0; t < tiles; ++t) {
+  const int tile_begin = (int)((int64_t)tiles * split / a.splits), tile_end = (int)((int64_t)tiles * (split + 1) / a.splits);
+  for (int t = tile_begin; t < tile_end; ++t) {
     const bool in_prefix = t < prefix_tiles;
     const int first = (in_prefix ? t : t - prefix_tiles) * kKeys;  // first key of the tile, within its part
     const int count = in_prefix ? min(kKeys, plen - first) : min(kKeys, a.n - first);
@@ -190,8 +199,23 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
     __syncwarp();
   }
 
-  // out = O / l, rounded to bf16.
   const float* wO = sO + warp * 16 * D;
+  if (a.splits > 1) {
+    // This split's unnormalised output, max and sum, for the combine kernel.
+    const int rows_padded = gridDim.x * kRows;
+    const int64_t part = ((int64_t)b * a.kv_heads + kv) * a.splits + split;
+    for (int e = lane; e < 16 * D; e += 32) {
+      int br = warp * 16 + e / D;
+      a.part_o[(part * rows_padded + row0 + br) * D + e % D] = wO[e];
+    }
+    if (lane < 16) {
+      int br = warp * 16 + lane;
+      a.part_m[part * rows_padded + row0 + br] = sM[br];
+      a.part_l[part * rows_padded + row0 + br] = sL[br];
+    }
+    return;
+  }
+  // out = O / l, rounded to bf16.
   for (int e = lane; e < 16 * D; e += 32) {
     int r = e / D, d = e % D, br = warp * 16 + r, fr = row0 + br;
     if (fr >= folded) continue;
@@ -201,27 +225,72 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
   }
 }
 
+// Combines the splits of one (request, KV head, folded row): one block of D threads per row.
+template <int D>
+__global__ void combine_splits_kernel(Args a, int rows_padded) {
+  const int fr = blockIdx.x, kv = blockIdx.y, b = blockIdx.z, d = threadIdx.x;
+  const int groups = a.heads / a.kv_heads;
+  if (fr >= groups * a.n) return;
+  const int64_t first = ((int64_t)b * a.kv_heads + kv) * a.splits;
+  float m = kNoScore;
+  for (int s = 0; s < a.splits; ++s) m = fmaxf(m, a.part_m[(first + s) * rows_padded + fr]);
+  float l = 0.0f, o = 0.0f;
+  for (int s = 0; s < a.splits; ++s) {
+    const int64_t at = (first + s) * rows_padded + fr;
+    const float w = __expf(a.part_m[at] - m);
+    l += a.part_l[at] * w;
+    o += a.part_o[at * D + d] * w;
+  }
+  const int g = fr / a.n, i = fr % a.n;
+  a.out[(((int64_t)b * a.n + i) * a.heads + (int64_t)kv * groups + g) * D + d] = __float2bfloat16(l > 0.0f ? o / l : 0.0f);
+}
+
 template <int D>
 int launch(const Args& a, int batch, cudaStream_t stream) {
   static const cudaError_t configured =
       cudaFuncSetAttribute(paged_attention_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Smem<D>::bytes);
   if (configured != cudaSuccess) return (int)configured;
   const int folded = a.heads / a.kv_heads * a.n;
-  dim3 grid((unsigned)((folded + kRows - 1) / kRows), (unsigned)a.kv_heads, (unsigned)batch);
+  const int row_tiles = (folded + kRows - 1) / kRows;
+  dim3 grid((unsigned)row_tiles, (unsigned)a.kv_heads, (unsigned)(batch * a.splits));
   paged_attention_kernel<D><<<grid, kThreads, Smem<D>::bytes, stream>>>(a);
+  if (a.splits > 1) {
+    cudaError_t launched = cudaGetLastError();
+    if (launched != cudaSuccess) return (int)launched;
+    combine_splits_kernel<D><<<dim3((unsigned)folded, (unsigned)a.kv_heads, (unsigned)batch), D, 0, stream>>>(a, row_tiles * kRows);
+  }
   return (int)cudaGetLastError();
 }
 
 }  // namespace
 
-// Returns 0, a CUDA error code, or -2 for a head dimension without a kernel (32, 64 and 128 have one).
+// How many key-range splits the launch for this batch needs: none while its blocks fill every SM once, else enough
+// for about one wave, at most one per two key tiles of the padded prefix.
+extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors) {
+  const int row_tiles = (heads / kv_heads * n + kRows - 1) / kRows;
+  const int blocks = row_tiles * kv_heads * batch;
+  if (blocks >= multiprocessors) return 1;
+  const int tiles = (prefix + kKeys - 1) / kKeys + (n + kKeys - 1) / kKeys;
+  const int wanted = (multiprocessors + blocks - 1) / blocks;
+  return wanted < tiles / 2 ? wanted : (tiles / 2 > 1 ? tiles / 2 : 1);
+}
+
+// Rows of the split workspace's m and l (and of O, times D) per (request, KV head, split).
+extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads) {
+  return (heads / kv_heads * n + kRows - 1) / kRows * kRows;
+}
+
+// Returns 0, a CUDA error code, or -2 for a head dimension without a kernel (32, 64 and 128 have one). With
+// splits > 1, part_o/part_m/part_l are the workspace (sizes above).
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
                                            const void* cache_v, const int64_t* read_rows, const int32_t* prefix_len,
                                            const uint8_t* new_mask, void* out, int batch, int n, int heads, int kv_heads,
-                                           int head_dim, int prefix, cudaStream_t stream) {
+                                           int head_dim, int prefix, int splits, float* part_o, float* part_m,
+                                           float* part_l, cudaStream_t stream) {
   Args a{static_cast<const bf16*>(q), static_cast<const bf16*>(k_new), static_cast<const bf16*>(v_new),
          static_cast<const bf16*>(cache_k), static_cast<const bf16*>(cache_v), read_rows, prefix_len, new_mask,
-         static_cast<bf16*>(out), n, heads, kv_heads, prefix, 1.0f / sqrtf((float)head_dim)};
+         static_cast<bf16*>(out), n, heads, kv_heads, prefix, 1.0f / sqrtf((float)head_dim), splits < 1 ? 1 : splits,
+         part_o, part_m, part_l};
   if (batch == 0 || n == 0) return 0;
   switch (head_dim) {
     case 32: return launch<32>(a, batch, stream);
