@@ -54,6 +54,9 @@ public static class DemoModelTrainer
         long parameters = new Dllm.Checkpoints.LLaDA2CheckpointLayout(config).ParameterCount;
         logger.TrainingStarted(parameters, config.VocabSize, vocabulary.Merges.Count, trainSequences.Count, heldOutSequences.Count, trainSequences.Max(s => s.Tokens.Length), device);
 
+        using var tf32 = Tf32Matmuls.On(options.Tf32, device);
+        if (tf32 is not null)
+            logger.Tf32Matmuls(device);
         torch.random.manual_seed(options.Seed);
         using var model = LLaDA2Model.LoadTrainable(config, new RandomWeightSource(options.Seed), device, loggerFactory.CreateLogger<LLaDA2Model>());
         var trainable = model.TrainableTensors;

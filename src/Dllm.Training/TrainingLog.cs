@@ -26,6 +26,9 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 5005, EventName = "ExactMatchMiss", Level = LogLevel.Information, Message = "step {Step}: {Task} miss: expected {Expected} got {Generated}")]
     public static partial void ExactMatchMiss(this ILogger logger, int step, string task, string expected, string generated);
 
+    [LoggerMessage(EventId = 5007, EventName = "Tf32Matmuls", Level = LogLevel.Information, Message = "float32 matmuls on {Device} use TF32 tensor cores (--tf32)")]
+    public static partial void Tf32Matmuls(this ILogger logger, TorchSharp.torch.Device device);
+
     [LoggerMessage(EventId = 5006, EventName = "DecodingSweepRow", Level = LogLevel.Information, Message = "threshold {Threshold} block {BlockSize}: {Scores}")]
     public static partial void DecodingSweepRow(this ILogger logger, double threshold, int blockSize, string scores);
 }

@@ -78,4 +78,8 @@ public sealed record TrainingOptions
 
     /// <summary>Stored dtype of the checkpoint: bfloat16 or float32.</summary>
     public string CheckpointDType { get; init; } = "bfloat16";
+
+    /// <summary>Let float32 matmuls on CUDA use TF32 tensor cores while training (faster, 10-bit mantissas in the
+    /// products); off in the demo model's recipe. No effect on a CPU.</summary>
+    public bool Tf32 { get; init; }
 }
