@@ -60,6 +60,23 @@ struct Args {
   float* part_l;              // [B, KV, splits, row tiles * 64]
 };
 
+using Accumulator = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
+
+// acc += A B over `steps` 16-deep slices: A 16 x 16 row-major tiles at a + k * a_step, B tiles (layout BLayout) at
+// b + k * b_step.
+template <typename BLayout, int Steps>
+__device__ __forceinline__ void mma_accumulate(Accumulator& acc, const bf16* a, int lda, int a_step, const bf16* b, int ldb,
+                                               int b_step) {
+#pragma unroll
+  for (int k = 0; k < Steps; ++k) {
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, BLayout> fb;
+    wmma::load_matrix_sync(fa, a + k * a_step, lda);
+    wmma::load_matrix_sync(fb, b + k * b_step, ldb);
+    wmma::mma_sync(acc, fa, fb, acc);
+  }
+}
+
 template <int D>
 __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
   extern __shared__ __align__(128) unsigned char smem[];
@@ -127,16 +144,10 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
     float* wS = sS + warp * 16 * kKeys;
 #pragma unroll
     for (int nt = 0; nt < kKeys / 16; ++nt) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+      Accumulator acc;
       wmma::fill_fragment(acc, 0.0f);
-#pragma unroll
-      for (int kt = 0; kt < D / 16; ++kt) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> qa;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> kb;
-        wmma::load_matrix_sync(qa, sQ + warp * 16 * D + kt * 16, D);
-        wmma::load_matrix_sync(kb, sK + nt * 16 * D + kt * 16, D);
-        wmma::mma_sync(acc, qa, kb, acc);
-      }
+      // B = K^T: element (d, key) of the tile at sK[key * D + d], column-major.
+      mma_accumulate<wmma::col_major, D / 16>(acc, sQ + warp * 16 * D, D, 16, sK + nt * 16 * D, D, 16);
       wmma::store_matrix_sync(wS + nt * 16, acc, kKeys, wmma::mem_row_major);
     }
     __syncwarp();
@@ -184,16 +195,9 @@ __global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
     __syncwarp();
 #pragma unroll
     for (int dt = 0; dt < D / 16; ++dt) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+      Accumulator acc;
       wmma::load_matrix_sync(acc, wO + dt * 16, D, wmma::mem_row_major);
-#pragma unroll
-      for (int kt = 0; kt < kKeys / 16; ++kt) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> pa;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> vb;
-        wmma::load_matrix_sync(pa, sP + warp * 16 * kKeys + kt * 16, kKeys);
-        wmma::load_matrix_sync(vb, sV + kt * 16 * D + dt * 16, D);
-        wmma::mma_sync(acc, pa, vb, acc);
-      }
+      mma_accumulate<wmma::row_major, kKeys / 16>(acc, sP + warp * 16 * kKeys, kKeys, 16, sV + dt * 16, D, 16 * D);
       wmma::store_matrix_sync(wO + dt * 16, acc, D, wmma::mem_row_major);
     }
     __syncwarp();
