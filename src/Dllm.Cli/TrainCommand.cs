@@ -49,12 +49,19 @@ internal static class TrainCommand
         var exactMatch = new Option<int>("--exact-match-per-task") { Description = "Held-out prompts per generated task in each exact-match evaluation (besides every held-out count and memorised prompt); -1: none.", DefaultValueFactory = _ => defaults.ExactMatchPerTask };
         var device = CommonOptions.Device();
         var dtype = new Option<string>("--checkpoint-dtype") { Description = "bfloat16 or float32 weights in the checkpoint.", DefaultValueFactory = _ => defaults.CheckpointDType };
+        var fullMask = new Option<double>("--full-mask-fraction") { Description = "Fraction of training blocks masked whole (t = 1), 0..1; 0: the plain objective.", DefaultValueFactory = _ => defaults.FullMaskFraction };
+        fullMask.Validators.Add(result =>
+        {
+            double fraction = result.GetValueOrDefault<double>();
+            if (fraction is < 0 or > 1 || double.IsNaN(fraction))
+                result.AddError($"--full-mask-fraction {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in 0..1 (the fraction of training blocks masked whole).");
+        });
         var tf32 = new Option<bool>("--tf32") { Description = "true: float32 matmuls on CUDA use TF32 tensor cores (faster; not the demo model's recipe).", DefaultValueFactory = _ => defaults.Tf32 };
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
             output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, rangesAvoidHeldOut, heldOut,
-            logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, tf32, libTorchDir,
+            logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, fullMask, tf32, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -86,6 +93,7 @@ internal static class TrainCommand
                 ExactMatchPerTask = parse.GetValue(exactMatch),
                 Device = parse.GetValue(device)!,
                 CheckpointDType = parse.GetValue(dtype)!,
+                FullMaskFraction = parse.GetValue(fullMask),
                 Tf32 = parse.GetValue(tf32),
             };
             var report = await DemoModelTrainer.RunAsync(options, logging, cancellationToken).ConfigureAwait(false);

@@ -76,7 +76,7 @@ public static class DemoModelTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var sequences = sampler.Next(random);
-            var batch = BlockDiffusionBatch.Build(sequences, options.BlockSize, config.MaskTokenId, config.EosTokenId, random);
+            var batch = BlockDiffusionBatch.Build(sequences, options.BlockSize, config.MaskTokenId, config.EosTokenId, random, options.FullMaskFraction);
             double lr = schedule.At(step), loss, norm;
             using (var scope = NewDisposeScope())
             {

@@ -79,6 +79,11 @@ public sealed record TrainingOptions
     /// <summary>Stored dtype of the checkpoint: bfloat16 or float32.</summary>
     public string CheckpointDType { get; init; } = "bfloat16";
 
+    /// <summary>Fraction of the training blocks masked whole (t = 1) instead of at a ratio drawn from U(ε, 1]: more
+    /// training on a block's first decoding step, where the answer's length and end are decided with nothing of the
+    /// block visible. 0 (the demo model's recipe): the plain objective. The held-out loss always uses the plain one.</summary>
+    public double FullMaskFraction { get; init; }
+
     /// <summary>Let float32 matmuls on CUDA use TF32 tensor cores while training (faster, 10-bit mantissas in the
     /// products); off in the demo model's recipe. No effect on a CPU.</summary>
     public bool Tf32 { get; init; }

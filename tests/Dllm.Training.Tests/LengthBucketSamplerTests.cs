@@ -48,4 +48,20 @@ public sealed class LengthBucketSamplerTests
         Assert.True(Visible(8 + 5, 8 + 0) && Visible(8 + 5, 8 + 7) && !Visible(8 + 5, 5)); // clean: block-causal over clean
         Assert.Equal(2 * 16, batch.TokenIds.Length);
     }
+    [Fact]
+    public void A_full_mask_fraction_masks_whole_blocks_and_zero_draws_the_plain_noise()
+    {
+        var sequences = Enumerable.Range(0, 40).Select(i => Sequence(i, 16)).ToArray();
+        var plain = BlockDiffusionBatch.Build(sequences, blockSize: 4, maskTokenId: 99, padTokenId: 98, new Random(5));
+        var zero = BlockDiffusionBatch.Build(sequences, blockSize: 4, maskTokenId: 99, padTokenId: 98, new Random(5), fullMaskFraction: 0);
+        Assert.Equal(plain.TokenIds, zero.TokenIds);
+        Assert.Equal(plain.Weights, zero.Weights);
+
+        var whole = BlockDiffusionBatch.Build(sequences, blockSize: 4, maskTokenId: 99, padTokenId: 98, new Random(5), fullMaskFraction: 1);
+        Assert.Equal(whole.ResponseTokens, whole.MaskedIndices.Length);                 // every response token masked
+        Assert.All(whole.Weights, w => Assert.Equal(1f, w));                            // at t = 1
+        var half = BlockDiffusionBatch.Build(sequences, blockSize: 4, maskTokenId: 99, padTokenId: 98, new Random(5), fullMaskFraction: 0.5);
+        Assert.InRange(half.Weights.Count(w => w == 1f), whole.MaskedIndices.Length / 4, whole.MaskedIndices.Length * 3 / 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BlockDiffusionBatch.Build(sequences, 4, 99, 98, new Random(5), fullMaskFraction: 1.5));
+    }
 }

@@ -53,10 +53,15 @@ public sealed class BlockDiffusionBatch
     /// <summary>Tokens the forward runs (B · 2L).</summary>
     public long ForwardTokens => TokenIds.Length;
 
-    /// <summary>Builds the batch; the noise comes from <paramref name="random"/>. Batch padding (EOS) gets no loss.</summary>
-    public static BlockDiffusionBatch Build(IReadOnlyList<TrainingSequence> sequences, int blockSize, int maskTokenId, int padTokenId, Random random)
+    /// <summary>Builds the batch; the noise comes from <paramref name="random"/>. Batch padding (EOS) gets no loss. With
+    /// <paramref name="fullMaskFraction"/> &gt; 0 that fraction of the blocks is masked whole (t = 1: the first step of
+    /// a block's decoding, where every position is still a mask); 0 draws exactly the noise it always did.</summary>
+    public static BlockDiffusionBatch Build(IReadOnlyList<TrainingSequence> sequences, int blockSize, int maskTokenId, int padTokenId, Random random,
+        double fullMaskFraction = 0)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequences.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(fullMaskFraction);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(fullMaskFraction, 1);
         int length = sequences.Max(s => s.Tokens.Length);
         var batch = new BlockDiffusionBatch(sequences.Count, length);
         var masked = new List<long>();
@@ -67,7 +72,8 @@ public sealed class BlockDiffusionBatch
         {
             var sequence = sequences[s];
             int offset = s * n;
-            double[] ratios = [.. Enumerable.Range(0, length / blockSize).Select(_ => MinimumRatio + (1 - MinimumRatio) * (1 - random.NextDouble()))];
+            double[] ratios = [.. Enumerable.Range(0, length / blockSize).Select(_ =>
+                fullMaskFraction > 0 && random.NextDouble() < fullMaskFraction ? 1.0 : MinimumRatio + (1 - MinimumRatio) * (1 - random.NextDouble()))];
             for (int i = 0; i < length; i++)
             {
                 long token = i < sequence.Tokens.Length ? sequence.Tokens[i] : padTokenId;

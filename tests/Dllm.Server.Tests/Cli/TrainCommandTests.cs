@@ -22,4 +22,15 @@ public sealed class TrainCommandTests
     [InlineData("1")]
     [InlineData("3")]
     public void Number_piece_digits_from_1_to_3_parse(string digits) => Assert.Empty(Parse("--number-piece-digits", digits).Errors);
+    [Theory]
+    [InlineData("-0.1")]
+    [InlineData("1.5")]
+    public void A_full_mask_fraction_outside_0_to_1_is_refused_naming_the_flag(string fraction)
+    {
+        var error = Assert.Single(Parse("--full-mask-fraction", fraction).Errors);
+        Assert.Equal($"--full-mask-fraction {fraction} is not in 0..1 (the fraction of training blocks masked whole).", error.Message);
+    }
+
+    [Fact]
+    public void A_full_mask_fraction_in_0_to_1_parses() => Assert.Empty(Parse("--full-mask-fraction", "0.25").Errors);
 }
