@@ -203,7 +203,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     internal Scheduling.IterationProfileSnapshot IterationProfile => _scheduler.Profile.Snapshot();
 
     /// <summary>CUDA graphs captured so far and the time their captures took (read by the end-to-end benchmark).</summary>
-    internal (int Count, TimeSpan Time) CudaGraphCaptures => _runner.CudaGraphCaptures;
+    internal (int Count, TimeSpan Time, int Evicted) CudaGraphCaptures => _runner.CudaGraphCaptures;
 
     /// <summary>The split of the steps' propose time (<see cref="Runner.ProposeProfile"/>), for benchmarks.</summary>
     internal Runner.ProposeProfileSnapshot ProposeProfile => _runner.Profile.Snapshot();

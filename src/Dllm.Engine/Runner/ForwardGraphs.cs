@@ -26,6 +26,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// <summary>Graphs captured so far (including freed ones).</summary>
     public int Captured { get; private set; }
 
+    /// <summary>Graphs freed to stay within <see cref="Capacity"/> (a shape used again after that is captured again).</summary>
+    public int Evicted { get; private set; }
+
     /// <summary>Time spent capturing them (warm-up and capture; the forward of the shape's first call included).</summary>
     public TimeSpan CaptureTime { get; private set; }
 
@@ -73,6 +76,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             var oldest = _graphs.MinBy(pair => pair.Value.LastUsed);
             oldest.Value.Dispose();
             _graphs.Remove(oldest.Key);
+            Evicted++;
             // A logits buffer lives as long as some graph of its batch size and token count.
             var size = (oldest.Key.BatchSize, oldest.Key.NewTokens);
             if (!_graphs.Keys.Any(k => (k.BatchSize, k.NewTokens) == size) && _logits.Remove(size, out var buffer))

@@ -50,6 +50,9 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <summary>Graphs captured so far (for benchmarks and logs).</summary>
     public int CudaGraphsCaptured => _graphs?.Captured ?? 0;
 
+    /// <summary>Graphs freed to stay within the capacity (for benchmarks: evictions in steady serving mean recaptures).</summary>
+    public int CudaGraphsEvicted => _graphs?.Evicted ?? 0;
+
     /// <summary>Time spent capturing them (for benchmarks: a capture inside a timed run is not steady serving).</summary>
     public TimeSpan CudaGraphCaptureTime => _graphs?.CaptureTime ?? TimeSpan.Zero;
 

@@ -22,8 +22,8 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Where <see cref="Propose"/>'s time goes: up to the logits, and after.</summary>
     public ProposeProfile Profile { get; } = new();
 
-    /// <summary>CUDA graphs captured so far and the time their captures took.</summary>
-    public (int Count, TimeSpan Time) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime);
+    /// <summary>CUDA graphs captured so far, the time their captures took, and how many were freed to stay within the capacity.</summary>
+    public (int Count, TimeSpan Time, int Evicted) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime, _forwards.CudaGraphsEvicted);
 
     public KvCache Cache => cache;
 
