@@ -10,7 +10,9 @@ namespace Dllm.Bench;
 /// 1. torch's grouped GEMM and our GEMV kernel through libdllm_cuda against one matmul per expert, on MoE-shaped inputs;
 /// 2. forwards replayed from CUDA graphs against the same forwards run eagerly over the same (padded) layout —
 ///    steps of two requests with different prefixes, a replay with new tokens, a fused clean pass that writes the
-///    cache, a step that reads what it wrote — for both capturable MoE paths. Same kernels, so they must agree.
+///    cache, a step that reads what it wrote, a smaller batch whose logits share the larger one's buffer and the larger
+///    one replayed after it, a fused step with placeholders — for both capturable MoE paths. Same kernels, so they
+///    must agree.
 /// (Whole-model logits of two different MoE paths are not compared: on random weights a bf16 rounding difference
 /// flips near-tied expert choices and moves logits a lot; the CPU tests compare the paths in fp32.)
 /// Exit code 1 beyond tolerance.
@@ -42,6 +44,9 @@ internal static class GraphCheck
             ("replayed step, new tokens", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
             ("fused clean pass (writes cache)", [new(2, 0, Tokens(2 * block))], true),
             ("step after the written block", [new(2, 2 * block, Tokens(block))], false),
+            ("another request of that shape (its logits share the two-request step's buffer)", [new(1, 64, Tokens(block))], false),
+            ("the two-request step again, after it", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
+            ("fused step, the second request with placeholders", [new(0, 320 - block, Tokens(2 * block)), new([1], 64, Tokens(2 * block), Placeholders: block)], true),
         ];
         Console.WriteLine($"| forward | MoE path | max |graph - eager| / max |logit| |");
         Console.WriteLine("|---|---|---:|");
@@ -61,9 +66,9 @@ internal static class GraphCheck
                 Console.WriteLine($"| {name} | {path} | {difference:E2} |");
             }
         }
-        // Three shapes per path (the second step replays the first one's graph).
-        Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 6)");
-        ok &= runner.CudaGraphsCaptured == 6;
+        // Four shapes per path: the second and sixth forwards replay the first one's graph, the fifth the fourth's.
+        Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 8)");
+        ok &= runner.CudaGraphsCaptured == 8;
         Console.WriteLine(ok ? "graph check: PASS" : "graph check: FAIL");
         return ok ? 0 : 1;
     }

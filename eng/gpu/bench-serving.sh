@@ -5,6 +5,7 @@
 # Every run is `eng/gpu/run.sh bench ...` with --json OUT_DIR/NAME.json and its log in OUT_DIR/NAME.log; the tables
 # it prints are collected in OUT_DIR/summary.md, and all of it in OUT_DIR.tgz (one file to bring back). The native piece is
 # built into .gpu/native first when missing. Runs, in order of priority:
+#   graph-check   graphed forwards == eager ones, native kernels == their reference (PASS/FAIL)
 #   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
 #   paged-check   the paged-attention kernel against the gather + SDPA path (values and GPU time per layer)
 #   step-paged    the step bench with the kernel on (--paged-attention true), 1024/8192-token prefixes, batch 1/16
@@ -31,6 +32,7 @@ run() { # name args...
   echo "exit $?" >> "$out/summary.md"
   grep -E '^\||^device' "$out/$name.log" | tee -a "$out/summary.md"
 }
+run graph-check --mode graph-check --shape mini-4
 run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
 run paged-check --mode paged-attention-check --shape mini --prefixes 1024,8192 --batches 1,16
 run step-paged --mode model --shape mini --prefixes 1024,8192 --batches 1,16 --prefills 1024 --iterations 30 --paged-attention true

@@ -11,15 +11,16 @@ internal sealed class CapturedForward : IDisposable
     private readonly BatchGeometry _geometry;
     private readonly CudaGraph _graph;
 
-    private CapturedForward(BatchGeometry geometry, CudaGraph graph)
+    private CapturedForward(BatchGeometry geometry, CudaGraph graph, Tensor logits)
     {
         _geometry = geometry;
         _graph = graph;
+        Logits = logits;
     }
 
     /// <summary>Captures <paramref name="model"/>'s forward over the shape of <paramref name="requests"/> with the prefix
     /// padded to <paramref name="prefixLength"/> (running it once eagerly as warm-up); the graph writes its logits into
-    /// <paramref name="logits"/>.</summary>
+    /// <paramref name="logits"/>, which it owns from then on (a view of a buffer other graphs share).</summary>
     public static CapturedForward Capture(LLaDA2Model model, IReadOnlyList<ForwardRequest> requests, int blockSize, int prefixLength,
         KvCache cache, bool writeCache, MoePath path, Tensor logits)
     {
@@ -27,7 +28,7 @@ internal sealed class CapturedForward : IDisposable
         try
         {
             var graph = CudaGraph.Capture(() => model.Forward(geometry, cache, writeCache, computeLogits: true, path, logits));
-            return new CapturedForward(geometry, graph);
+            return new CapturedForward(geometry, graph, logits);
         }
         catch
         {
@@ -44,6 +45,9 @@ internal sealed class CapturedForward : IDisposable
         _graph.Replay();
     }
 
+    /// <summary>Where each replay writes its fp32 logits [B, n, V].</summary>
+    public Tensor Logits { get; }
+
     /// <summary>When it was last replayed (for least-recently-used eviction).</summary>
     public long LastUsed { get; set; }
 
@@ -51,5 +55,6 @@ internal sealed class CapturedForward : IDisposable
     {
         _graph.Dispose();
         _geometry.Dispose();
+        Logits.Dispose();
     }
 }

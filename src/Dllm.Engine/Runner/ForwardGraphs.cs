@@ -6,8 +6,10 @@ namespace Dllm.Runner;
 /// <summary>
 /// The model's forwards captured as CUDA graphs, one per <see cref="ForwardShape"/>, captured on first use and
 /// replayed after. Prefixes are padded up to a multiple of <see cref="PrefixBucket"/> (the padding is masked), so one
-/// graph serves a request for several blocks. Graphs of the same batch size and token count share one logits buffer;
-/// the least recently used graph is freed beyond <see cref="Capacity"/>, with its buffer when no other graph uses it.
+/// graph serves a request for several blocks. Graphs of the same token count write their logits into the leading rows
+/// of one shared buffer (grown by doubling when a larger batch comes; graphs captured before keep the older one alive),
+/// so the logits memory follows the largest batch, not the number of batch sizes met (at 256 requests one
+/// [256, 32, vocabulary] fp32 buffer is 5 GB); the least recently used graph is freed beyond <see cref="Capacity"/>.
 /// </summary>
 internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposable
 {
@@ -18,7 +20,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     public const int PrefixBucket = 256;
 
     private readonly Dictionary<ForwardShape, CapturedForward> _graphs = [];
-    private readonly Dictionary<(int Batch, int Tokens), Tensor> _logits = [];
+    private readonly Dictionary<int, Tensor> _logits = []; // by token count: the newest (largest) buffer
     private long _clock;
 
     public int Capacity { get; } = Math.Max(1, capacity);
@@ -40,7 +42,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     public static int PaddedPrefix(int longestPrefix) => (longestPrefix + PrefixBucket - 1) / PrefixBucket * PrefixBucket;
 
     /// <summary>Runs the forward from its graph (capturing it first when new). Returns fp32 logits [B, n, V], a view
-    /// of a buffer that the next forward of the same batch size and token count overwrites.</summary>
+    /// of a buffer that the next forward of the same token count overwrites.</summary>
     public Tensor Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path)
     {
         int batch = requests.Count, tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
@@ -49,24 +51,28 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
         {
             EvictIfFull();
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, LogitsBuffer(batch, tokens));
+            graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, LogitsView(batch, tokens));
             CaptureTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             _graphs.Add(shape, graph);
             Captured++;
         }
         graph.LastUsed = ++_clock;
         graph.Replay(requests, blockSize, cache.PageSize);
-        return LogitsBuffer(batch, tokens).alias();
+        return graph.Logits.alias();
     }
 
-    private Tensor LogitsBuffer(int batch, int tokens)
+    /// <summary>The leading <paramref name="batch"/> rows of the shared buffer of <paramref name="tokens"/> tokens, a new
+    /// view the capturing graph owns.</summary>
+    private Tensor LogitsView(int batch, int tokens)
     {
-        if (!_logits.TryGetValue((batch, tokens), out var buffer))
+        if (!_logits.TryGetValue(tokens, out var buffer) || buffer.shape[0] < batch)
         {
-            buffer = empty([batch, tokens, model.Config.VocabSize], ScalarType.Float32, model.Device).DetachFromDisposeScope();
-            _logits.Add((batch, tokens), buffer);
+            long rows = Math.Max(batch, buffer is null ? 0 : 2 * buffer.shape[0]);
+            buffer?.Dispose(); // the graphs that write into it hold views of their own
+            buffer = empty([rows, tokens, model.Config.VocabSize], ScalarType.Float32, model.Device).DetachFromDisposeScope();
+            _logits[tokens] = buffer;
         }
-        return buffer;
+        return buffer.narrow(0, 0, batch).DetachFromDisposeScope();
     }
 
     private void EvictIfFull()
@@ -77,9 +83,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             oldest.Value.Dispose();
             _graphs.Remove(oldest.Key);
             Evicted++;
-            // A logits buffer lives as long as some graph of its batch size and token count.
-            var size = (oldest.Key.BatchSize, oldest.Key.NewTokens);
-            if (!_graphs.Keys.Any(k => (k.BatchSize, k.NewTokens) == size) && _logits.Remove(size, out var buffer))
+            // The shared buffer of a token count goes with its last graph.
+            int tokens = oldest.Key.NewTokens;
+            if (!_graphs.Keys.Any(k => k.NewTokens == tokens) && _logits.Remove(tokens, out var buffer))
                 buffer.Dispose();
         }
     }
