@@ -51,7 +51,16 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
         {
             EvictIfFull();
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, LogitsView(batch, tokens));
+            var logits = LogitsView(batch, tokens);
+            try
+            {
+                graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, logits);
+            }
+            catch
+            {
+                logits.Dispose();
+                throw;
+            }
             CaptureTime += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             _graphs.Add(shape, graph);
             Captured++;
