@@ -146,7 +146,7 @@ public sealed class LLaDA2Model : IDisposable
     /// Runs the new tokens of a batch that the runner prepared (<see cref="Runner.ForwardRunner"/>: a geometry already on
     /// the first stage's device) through the model. Attention: a new token sees its request's cached prefix and the new
     /// tokens of earlier or the same block. Issues only device work (no host syncs), so that it can be captured. Logits
-    /// go to <paramref name="logitsInto"/> ([B, n, V] fp32) when given (null is returned then).
+    /// go to <paramref name="logitsInto"/> ([B, n - logitsFrom, V] fp32) when given (null is returned then).
     /// </summary>
     /// <param name="first">The batch's ids, positions, cache rows and mask.</param>
     /// <param name="cache">K/V of the prefixes; with <paramref name="writeCache"/> the new tokens' K/V are stored.</param>
@@ -154,9 +154,14 @@ public sealed class LLaDA2Model : IDisposable
     /// <param name="computeLogits">Run the final norm and lm_head (not needed for a prefill).</param>
     /// <param name="path">How routed experts are computed (resolved: not <see cref="MoePath.Auto"/>).</param>
     /// <param name="logitsInto">A buffer for the logits, or null.</param>
-    /// <returns>fp32 logits [B, n, V], or null.</returns>
-    internal Tensor? Forward(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null)
+    /// <param name="logitsFrom">The first new token of each request whose logits are computed (a fused clean pass needs
+    /// only its current block's: the final norm and lm_head run on the rest alone).</param>
+    /// <returns>fp32 logits [B, n - logitsFrom, V], or null.</returns>
+    internal Tensor? Forward(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null,
+        int logitsFrom = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(logitsFrom);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(logitsFrom, first.NewTokens);
         using var scope = NewDisposeScope();
         int groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
         Tensor? hidden = null;
@@ -195,13 +200,15 @@ public sealed class LLaDA2Model : IDisposable
         }
         if (!computeLogits)
             return null;
-        var projected = nn.functional.linear(_finalNorm.Forward(hidden!), _lmHead);
+        int logitsTokens = first.NewTokens - logitsFrom;
+        var last = logitsFrom == 0 ? hidden! : hidden!.view(first.BatchSize, first.NewTokens, -1).narrow(1, logitsFrom, logitsTokens).reshape(first.BatchSize * logitsTokens, -1);
+        var projected = nn.functional.linear(_finalNorm.Forward(last), _lmHead);
         if (logitsInto is not null)
         {
             logitsInto.view(projected.shape).copy_(projected);
             return null;
         }
-        return projected.to(ScalarType.Float32).view(first.BatchSize, first.NewTokens, Config.VocabSize).MoveToOuterDisposeScope();
+        return projected.to(ScalarType.Float32).view(first.BatchSize, logitsTokens, Config.VocabSize).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -22,12 +22,12 @@ internal sealed class CapturedForward : IDisposable
     /// padded to <paramref name="prefixLength"/> (running it once eagerly as warm-up); the graph writes its logits into
     /// <paramref name="logits"/>, which it owns from then on (a view of a buffer other graphs share).</summary>
     public static CapturedForward Capture(LLaDA2Model model, IReadOnlyList<ForwardRequest> requests, int blockSize, int prefixLength,
-        KvCache cache, bool writeCache, MoePath path, Tensor logits)
+        KvCache cache, bool writeCache, MoePath path, Tensor logits, int logitsFrom)
     {
         var geometry = BatchGeometry.ForReloading(requests, blockSize, cache.PageSize, prefixLength, model.Device);
         try
         {
-            var graph = CudaGraph.Capture(() => model.Forward(geometry, cache, writeCache, computeLogits: true, path, logits));
+            var graph = CudaGraph.Capture(() => model.Forward(geometry, cache, writeCache, computeLogits: true, path, logits, logitsFrom));
             return new CapturedForward(geometry, graph, logits);
         }
         catch

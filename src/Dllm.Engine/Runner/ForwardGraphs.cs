@@ -6,7 +6,7 @@ namespace Dllm.Runner;
 /// <summary>
 /// The model's forwards captured as CUDA graphs, one per <see cref="ForwardShape"/>, captured on first use and
 /// replayed after. Prefixes are padded up to a multiple of <see cref="PrefixBucket"/> (the padding is masked), so one
-/// graph serves a request for several blocks. Graphs of the same token count write their logits into the leading rows
+/// graph serves a request for several blocks. Graphs with the same logits rows per request write them into the leading rows
 /// of one shared buffer (grown by doubling when a larger batch comes; graphs captured before keep the older one alive),
 /// so the logits memory follows the largest batch, not the number of batch sizes met (at 256 requests one
 /// [256, 32, vocabulary] fp32 buffer is 5 GB); the least recently used graph is freed beyond <see cref="Capacity"/>.
@@ -20,7 +20,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     public const int PrefixBucket = 256;
 
     private readonly Dictionary<ForwardShape, CapturedForward> _graphs = [];
-    private readonly Dictionary<int, Tensor> _logits = []; // by token count: the newest (largest) buffer
+    private readonly Dictionary<int, Tensor> _logits = []; // by logits rows per request: the newest (largest) buffer
     private long _clock;
 
     public int Capacity { get; } = Math.Max(1, capacity);
@@ -41,20 +41,20 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// <summary>The prefix length a graph for <paramref name="longestPrefix"/> is captured with.</summary>
     public static int PaddedPrefix(int longestPrefix) => (longestPrefix + PrefixBucket - 1) / PrefixBucket * PrefixBucket;
 
-    /// <summary>Runs the forward from its graph (capturing it first when new). Returns fp32 logits [B, n, V], a view
-    /// of a buffer that the next forward of the same token count overwrites.</summary>
-    public Tensor Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path)
+    /// <summary>Runs the forward from its graph (capturing it first when new). Returns fp32 logits [B, n - logitsFrom, V],
+    /// a view of a buffer that the next forward with as many logits rows per request overwrites.</summary>
+    public Tensor Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path, int logitsFrom = 0)
     {
         int batch = requests.Count, tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
-        var shape = new ForwardShape(batch, tokens, prefix, writeCache, path, cache.Id);
+        var shape = new ForwardShape(batch, tokens, prefix, writeCache, path, cache.Id, logitsFrom);
         if (!_graphs.TryGetValue(shape, out var graph))
         {
             EvictIfFull();
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var logits = LogitsView(batch, tokens);
+            var logits = LogitsView(batch, shape.LogitsTokens);
             try
             {
-                graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, logits);
+                graph = CapturedForward.Capture(model, requests, blockSize, prefix, cache, writeCache, path, logits, logitsFrom);
             }
             catch
             {
@@ -92,9 +92,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             oldest.Value.Dispose();
             _graphs.Remove(oldest.Key);
             Evicted++;
-            // The shared buffer of a token count goes with its last graph.
-            int tokens = oldest.Key.NewTokens;
-            if (!_graphs.Keys.Any(k => k.NewTokens == tokens) && _logits.Remove(tokens, out var buffer))
+            // A shared buffer goes with the last graph that writes into it.
+            int tokens = oldest.Key.LogitsTokens;
+            if (!_graphs.Keys.Any(k => k.LogitsTokens == tokens) && _logits.Remove(tokens, out var buffer))
                 buffer.Dispose();
         }
     }

@@ -79,8 +79,10 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <param name="writeCache">Store the new tokens' K/V at their positions (prefill, clean pass).</param>
     /// <param name="computeLogits">Run the final norm and lm_head (not needed for a prefill).</param>
     /// <param name="moePath">How routed experts are computed.</param>
-    /// <returns>fp32 logits [B, n, V], or null when <paramref name="computeLogits"/> is false.</returns>
-    public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto)
+    /// <param name="logitsFrom">The first new token of each request whose logits are computed.</param>
+    /// <returns>fp32 logits [B, n - logitsFrom, V], or null when <paramref name="computeLogits"/> is false.</returns>
+    public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto,
+        int logitsFrom = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(requests.Count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
@@ -99,9 +101,9 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
         var path = ResolveMoePath(moePath, (long)requests.Count * requests[0].TokenIds.Length);
         using var inference = inference_mode();
         if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
-            return _graphs.Run(requests, cache, blockSize, writeCache, path);
+            return _graphs.Run(requests, cache, blockSize, writeCache, path, logitsFrom);
         using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.PageSize), model.Device);
-        return model.Forward(batch, cache, writeCache, computeLogits, path);
+        return model.Forward(batch, cache, writeCache, computeLogits, path, logitsFrom: logitsFrom);
     }
 
     /// <inheritdoc />

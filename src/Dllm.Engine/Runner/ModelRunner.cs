@@ -82,8 +82,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         var forward = requests.Select(r => r.PendingCleanBlock is { } resolved
             ? new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. resolved, .. r.Block!.Tokens])
             : new ForwardRequest(r.PageTable!, r.BlockStart, [.. r.Block!.Tokens, .. r.Block.Tokens], Placeholders: blockSize)).ToList();
-        using var logits = _forwards.Forward(forward, cache, blockSize, writeCache: true)!;
-        return logits.narrow(1, blockSize, blockSize).contiguous();
+        return _forwards.Forward(forward, cache, blockSize, writeCache: true, logitsFrom: blockSize)!;
     }
 
     /// <summary>Stores the K/V of the blocks that resolved last step (the clean pass, not fused with a step).</summary>

@@ -177,4 +177,20 @@ public class PagedForwardTests
             }
         }
     }
+    [Fact]
+    public void Logits_from_a_later_token_are_the_full_forwards_last_rows()
+    {
+        var (_, _, model) = Create(35);
+        using var _ = model;
+        using var cache = model.CreateCache(pages: 8, pageSize: PageSize);
+        int[] sequence = Tokens(24, 13);
+        model.RunForward([new ForwardRequest([0, 1, 2], 0, sequence[..8])], cache, BlockSize, writeCache: true, computeLogits: false);
+        List<ForwardRequest> fused = [new([0, 1, 2], 8, sequence[8..24]), new([3, 4, 5], 0, Tokens(16, 14))];
+
+        using var full = model.RunForward(fused, cache, BlockSize, writeCache: false)!;
+        using var last = model.RunForward(fused, cache, BlockSize, writeCache: false, logitsFrom: BlockSize)!;
+
+        Assert.Equal([2, BlockSize, 64], last.shape);
+        Assert.True(ModelAssert.MaxAbsDifference(full.narrow(1, BlockSize, BlockSize), last) < 1e-5);
+    }
 }
