@@ -50,40 +50,38 @@ internal sealed class Attention : IDisposable
         var v = qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
 
         Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
-        if (batch.NewKeyMask is not null)
-        {
-            // The paged-attention kernel reads the prefix from the cache in place (PagedAttention.Applies); the new
-            // tokens' rows, written first, lie past every prefix it reads.
-            ArgumentNullException.ThrowIfNull(cache);
-            if (writeCache)
-            {
-                cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
-                cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
-            }
-            var paged = CudaNative.PagedAttention(q.view(b, n, _heads, _headDim), keys, values, cache.Keys(_layer), cache.Values(_layer),
-                batch.ReadRows!, batch.PrefixLengths!, batch.NewKeyMask);
-            return nn.functional.linear(paged.view(b * n, _heads * _headDim), _dense).MoveToOuterDisposeScope();
-        }
-        if (batch.ReadRows is not null)
-        {
-            ArgumentNullException.ThrowIfNull(cache);
-            var cachedK = cache.Keys(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
-            var cachedV = cache.Values(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
-            keys = cat([cachedK, keys], 1);
-            values = cat([cachedV, values], 1);
-        }
         if (writeCache)
         {
+            // The new tokens' rows lie past every prefix row read below (each request's positions from its Start on).
             ArgumentNullException.ThrowIfNull(cache);
             cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
             cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
         }
-        // [B, nkv, L, hd] keys/values; queries [B, nkv, groups·n, hd] (head h = kv·groups + g).
-        keys = keys.permute(0, 2, 1, 3);
-        values = values.permute(0, 2, 1, 3);
-        var queries = q.reshape(b, n, _kvHeads, groups, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, groups * n, _headDim);
-        var attended = nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: batch.FoldedMask);
-        var merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
+        Tensor merged;
+        if (batch.NewKeyMask is not null)
+        {
+            // The paged-attention kernel reads the prefix from the cache in place (PagedAttention.Applies).
+            ArgumentNullException.ThrowIfNull(cache);
+            merged = CudaNative.PagedAttention(q.view(b, n, _heads, _headDim), keys, values, cache.Keys(_layer), cache.Values(_layer),
+                batch.ReadRows!, batch.PrefixLengths!, batch.NewKeyMask).view(b * n, _heads * _headDim);
+        }
+        else
+        {
+            if (batch.ReadRows is not null)
+            {
+                ArgumentNullException.ThrowIfNull(cache);
+                var cachedK = cache.Keys(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
+                var cachedV = cache.Values(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
+                keys = cat([cachedK, keys], 1);
+                values = cat([cachedV, values], 1);
+            }
+            // [B, nkv, L, hd] keys/values; queries [B, nkv, groups·n, hd] (head h = kv·groups + g).
+            keys = keys.permute(0, 2, 1, 3);
+            values = values.permute(0, 2, 1, 3);
+            var queries = q.reshape(b, n, _kvHeads, groups, _headDim).permute(0, 2, 3, 1, 4).reshape(b, _kvHeads, groups * n, _headDim);
+            var attended = nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: batch.FoldedMask);
+            merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
+        }
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
     }
 

@@ -45,7 +45,7 @@ internal sealed class CapturedForward : IDisposable
         _graph.Replay();
     }
 
-    /// <summary>Where each replay writes its fp32 logits [B, n, V].</summary>
+    /// <summary>Where each replay writes its fp32 logits [B, n - logitsFrom, V].</summary>
     public Tensor Logits { get; }
 
     /// <summary>When it was last replayed (for least-recently-used eviction).</summary>
