@@ -62,7 +62,7 @@ internal static class LayerProfile
                 Time(() => experts.Forward(x, chosen, weights, MoePath.GroupedGemm).Dispose()),
                 Time(() => experts.Forward(x, chosen, weights, MoePath.AllExperts).Dispose()),
                 Time(() => attention.Forward(x, geometry, rope, cos, sin, cache, writeCache: false).Dispose()),
-                Time(() => GatherCachedKeyValues(cache, layerIndex, geometry, newKeys)),
+                Time(() => { using var scope = NewDisposeScope(); Attention.WithCachedPrefix(cache, layerIndex, geometry, newKeys, newKeys); }),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys, attn_mask: geometry.FoldedMask).Dispose()),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
@@ -75,17 +75,6 @@ internal static class LayerProfile
         for (int i = 0; i < pieces.Length; i++)
             Console.WriteLine($"| {pieces[i]} | {string.Join(" | ", columns.Select(c => c[i].ToString("F3")))} |");
         return 0;
-    }
-
-    /// <summary>What attention does with the cache before SDPA: the prefix rows of K and of V gathered by the batch's
-    /// read rows, each concatenated with the new tokens' (the copies a kernel reading the pages in place would save).</summary>
-    private static void GatherCachedKeyValues(KvCache cache, int layer, BatchGeometry geometry, Tensor newKeys)
-    {
-        using var scope = NewDisposeScope();
-        long b = geometry.BatchSize, p = geometry.PrefixLength;
-        var shape = new[] { b, p, newKeys.shape[2], newKeys.shape[3] };
-        cat([cache.Keys(layer).index_select(0, geometry.ReadRows!).view(shape), newKeys], 1);
-        cat([cache.Values(layer).index_select(0, geometry.ReadRows!).view(shape), newKeys], 1);
     }
 
     /// <summary>GPU ms of one run of <paramref name="piece"/>: captured <see cref="Repeats"/>× in a graph, replayed.</summary>

@@ -38,7 +38,7 @@ internal sealed class Attention : IDisposable
     public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache? cache, bool writeCache)
     {
         using var scope = NewDisposeScope();
-        long b = batch.BatchSize, n = batch.NewTokens, p = batch.PrefixLength, groups = _heads / _kvHeads;
+        long b = batch.BatchSize, n = batch.NewTokens, groups = _heads / _kvHeads;
         var qkv = nn.functional.linear(x, _qkv);
         // Q and K heads are adjacent: normalise and rotate them together (half the ops of doing each).
         var qk = qkv.narrow(1, 0, (_heads + _kvHeads) * _headDim).view(b * n, _heads + _kvHeads, _headDim);
@@ -70,10 +70,7 @@ internal sealed class Attention : IDisposable
             if (batch.ReadRows is not null)
             {
                 ArgumentNullException.ThrowIfNull(cache);
-                var cachedK = cache.Keys(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
-                var cachedV = cache.Values(_layer).index_select(0, batch.ReadRows).view(b, p, _kvHeads, _headDim);
-                keys = cat([cachedK, keys], 1);
-                values = cat([cachedV, values], 1);
+                (keys, values) = WithCachedPrefix(cache, _layer, batch, keys, values);
             }
             // [B, nkv, L, hd] keys/values; queries [B, nkv, groups·n, hd] (head h = kv·groups + g).
             keys = keys.permute(0, 2, 1, 3);
@@ -83,6 +80,18 @@ internal sealed class Attention : IDisposable
             merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
         }
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The gather path's keys and values: each request's cached prefix rows of <paramref name="layer"/>
+    /// (<see cref="BatchGeometry.ReadRows"/>, padded to the batch's prefix length) copied out of the cache and put in
+    /// front of the new tokens' <paramref name="keys"/> and <paramref name="values"/> ([B, n, KV, D]). Returns
+    /// [B, P + n, KV, D] each.</summary>
+    internal static (Tensor Keys, Tensor Values) WithCachedPrefix(KvCache cache, int layer, BatchGeometry batch, Tensor keys, Tensor values)
+    {
+        long[] shape = [batch.BatchSize, batch.PrefixLength, keys.shape[2], keys.shape[3]];
+        var cachedK = cache.Keys(layer).index_select(0, batch.ReadRows!).view(shape);
+        var cachedV = cache.Values(layer).index_select(0, batch.ReadRows!).view(shape);
+        return (cat([cachedK, keys], 1), cat([cachedV, values], 1));
     }
 
     /// <summary>The weights under their checkpoint names: the qk-norm rows of the first Q and K head stand for all
