@@ -6,8 +6,8 @@
 # it prints are collected in OUT_DIR/summary.md, and all of it in OUT_DIR.tgz (one file to bring back). The native piece is
 # built into .gpu/native first when missing. Runs, in order of priority:
 #   graph-check   graphed forwards == eager ones, native kernels == their reference (PASS/FAIL)
-#   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
 #   paged-check   the paged-attention kernel against the gather + SDPA path (values and GPU time per layer)
+#   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
 #   step-paged    the step bench with the kernel on (--paged-attention true), 1024/8192-token prefixes, batch 1/16
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
@@ -33,8 +33,8 @@ run() { # name args...
   grep -E '^\||^device' "$out/$name.log" | tee -a "$out/summary.md"
 }
 run graph-check --mode graph-check --shape mini-4
-run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
 run paged-check --mode paged-attention-check --shape mini --prefixes 1024,8192 --batches 1,16
+run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
 run step-paged --mode model --shape mini --prefixes 1024,8192 --batches 1,16 --prefills 1024 --iterations 30 --paged-attention true
 run layers-8192 --mode layer-profile --shape mini --prefixes 8192 --batches 1,16
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the CUDA bundle in .gpu/ (ignored by git, at most 64 MiB):
 #   .gpu/dotnet.tar.xz  the .NET runtime (host + Microsoft.NETCore.App + Microsoft.AspNetCore.App)
+#   .gpu/apps.tar.xz    the three programs below, packed together (they share most DLLs: about 4 MB against 22 MB
+#                       unpacked, so the bundle and the working tree stay under the device's 64 MiB); run.sh unpacks
+#                       it on first use:
 #   .gpu/app/           the framework-dependent dllm app, built with -p:DllmTorchBackend=external (and without the
 #                       embedded demo model, -p:DllmEmbedDemoModel=false, to stay under the carry limit: pass --model-path):
 #                       managed DLLs + libLibTorchSharp.so, no libtorch (the host's PyTorch provides it)
@@ -32,5 +35,8 @@ publish() { # project output-folder
 publish src/Dllm.Cli app
 [[ -d "$root/bench/Dllm.Bench" ]] && publish bench/Dllm.Bench bench
 publish samples/OpenAIClient openai-client
+programs=(app openai-client); [[ -d "$out/bench" ]] && programs+=(bench)
+tar -C "$out" -cf - "${programs[@]}" | xz -6 -T2 > "$out/apps.tar.xz"
+rm -rf "${programs[@]/#/$out/}"
 cp "$root/eng/gpu/run.sh" "$out/run.sh"
 du -sh "$out" | sed 's/^/pack: bundle size /'

@@ -8,6 +8,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 bundle="$root/.gpu"
 [[ -f "$bundle/dotnet.tar.xz" ]] || bundle="$(cd "$(dirname "$0")" && pwd)"   # run.sh copied into .gpu/
 which="${1:-app}"; shift || true
+# pack.sh ships the programs as one archive; unpack it the first time.
+[[ -d "$bundle/app" ]] || tar -C "$bundle" -xJf "$bundle/apps.tar.xz"
 case "$which" in
   app) dll="$bundle/app/dllm.dll" ;;
   bench) dll="$bundle/bench/Dllm.Bench.dll" ;;

@@ -31,6 +31,7 @@ args=(train
   --counting-ranges-avoid-held-out false  # [CountingRangesAvoidHeldOut]: ranges may start or end at a held-out N
   --train-examples 20000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
+  --deterministic true       # [Deterministic]: bit-reproducible on one GPU and bundle (deterministic algorithms)
   --device cuda --checkpoint-dtype bfloat16)
 # Extra flags replace the defaults above of the same name (dllm train takes each flag once).
 while (( $# >= 2 )); do

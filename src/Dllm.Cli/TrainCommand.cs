@@ -57,11 +57,12 @@ internal static class TrainCommand
                 result.AddError($"--full-mask-fraction {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in 0..1 (the fraction of training blocks masked whole).");
         });
         var tf32 = new Option<bool>("--tf32") { Description = "true: float32 matmuls on CUDA use TF32 tensor cores (faster; not the demo model's recipe).", DefaultValueFactory = _ => defaults.Tf32 };
+        var deterministic = new Option<bool>("--deterministic") { Description = "true: CUDA training is bit-reproducible (libtorch's deterministic algorithms, cuBLAS's fixed workspace); false: atomics in the backward, runs of one command differ.", DefaultValueFactory = _ => defaults.Deterministic };
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
             output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, rangesAvoidHeldOut, heldOut,
-            logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, fullMask, tf32, libTorchDir,
+            logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, fullMask, tf32, deterministic, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,6 +96,7 @@ internal static class TrainCommand
                 CheckpointDType = parse.GetValue(dtype)!,
                 FullMaskFraction = parse.GetValue(fullMask),
                 Tf32 = parse.GetValue(tf32),
+                Deterministic = parse.GetValue(deterministic),
             };
             var report = await DemoModelTrainer.RunAsync(options, logging, cancellationToken).ConfigureAwait(false);
             string reportPath = Path.Combine(report.OutputDirectory, "training_report.json");

@@ -57,6 +57,9 @@ public static class DemoModelTrainer
         using var tf32 = Tf32Matmuls.On(options.Tf32, device);
         if (tf32 is not null)
             logger.Tf32Matmuls(device);
+        using var deterministic = DeterministicAlgorithms.On(options.Deterministic, device);
+        if (deterministic is not null)
+            logger.DeterministicAlgorithms(device, deterministic.CublasWorkspace);
         torch.random.manual_seed(options.Seed);
         using var model = LLaDA2Model.LoadTrainable(config, new RandomWeightSource(options.Seed), device, loggerFactory.CreateLogger<LLaDA2Model>());
         var trainable = model.TrainableTensors;

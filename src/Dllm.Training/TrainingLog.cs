@@ -29,6 +29,9 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 5007, EventName = "Tf32Matmuls", Level = LogLevel.Information, Message = "float32 matmuls on {Device} use TF32 tensor cores (--tf32)")]
     public static partial void Tf32Matmuls(this ILogger logger, TorchSharp.torch.Device device);
 
+    [LoggerMessage(EventId = 5008, EventName = "DeterministicAlgorithms", Level = LogLevel.Information, Message = "training on {Device} is deterministic (--deterministic): libtorch's deterministic algorithms, cuBLAS workspace {CublasWorkspace}")]
+    public static partial void DeterministicAlgorithms(this ILogger logger, TorchSharp.torch.Device device, string cublasWorkspace);
+
     [LoggerMessage(EventId = 5006, EventName = "DecodingSweepRow", Level = LogLevel.Information, Message = "threshold {Threshold} block {BlockSize}: {Scores}")]
     public static partial void DecodingSweepRow(this ILogger logger, double threshold, int blockSize, string scores);
 }

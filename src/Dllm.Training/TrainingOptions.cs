@@ -87,4 +87,8 @@ public sealed record TrainingOptions
     /// <summary>Let float32 matmuls on CUDA use TF32 tensor cores while training (faster, 10-bit mantissas in the
     /// products); off in the demo model's recipe. No effect on a CPU.</summary>
     public bool Tf32 { get; init; }
+
+    /// <summary>Make CUDA training bit-reproducible (<see cref="DeterministicAlgorithms"/>): the same command, bundle and
+    /// GPU give the same weights. On in the demo model's recipe; CPU training is deterministic either way.</summary>
+    public bool Deterministic { get; init; } = true;
 }

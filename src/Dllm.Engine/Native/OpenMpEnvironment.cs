@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Dllm.Native;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Dllm.Native;
 /// the variable is set with libc's <c>setenv</c>, and only while libgomp is not loaded yet (that is, before
 /// <see cref="TorchBackend.Initialize"/> loads libtorch). A value the user set wins.
 /// </summary>
-internal static partial class OpenMpEnvironment
+internal static class OpenMpEnvironment
 {
     /// <summary>OpenMP's wait-policy variable.</summary>
     public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
@@ -20,22 +18,12 @@ internal static partial class OpenMpEnvironment
     /// </summary>
     public static string ApplyWaitPolicy(string? policy)
     {
-        if (NativeValue(WaitPolicyVariable) is string existing)
+        if (NativeEnvironment.Get(WaitPolicyVariable) is string existing)
             return $"{existing} (from {WaitPolicyVariable})";
         if (policy is null)
             return "OpenMP's default (spin, then sleep)";
-        if (SetEnv(WaitPolicyVariable, policy, overwrite: 0) != 0)
-            return $"OpenMP's default (setenv failed: errno {Marshal.GetLastPInvokeError()})";
-        Environment.SetEnvironmentVariable(WaitPolicyVariable, policy);
+        if (NativeEnvironment.TrySet(WaitPolicyVariable, policy, overwrite: false) is string failure)
+            return $"OpenMP's default ({failure})";
         return $"{policy} (set by Dllm)";
     }
-
-    /// <summary>A variable as native code (getenv) sees it.</summary>
-    internal static string? NativeValue(string name) => Marshal.PtrToStringUTF8(GetEnv(name));
-
-    [LibraryImport("libc.so.6", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int SetEnv(string name, string value, int overwrite);
-
-    [LibraryImport("libc.so.6", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr GetEnv(string name);
 }

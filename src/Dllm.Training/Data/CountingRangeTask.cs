@@ -20,16 +20,26 @@ public sealed class CountingRangeTask(bool avoidHeldOutCounts = false) : IDemoTa
     /// <inheritdoc />
     public DemoExample Generate(Random random, DemoSplit split) => HeldOutRule.Draw(random, split, r =>
     {
-        // Both ends drawn alike from 2..MaxCount, so every number starts and ends ranges (up and down) equally often;
-        // a range whose low end is drawn first and whose high end above it skews high ends large, and the small N
-        // would then almost never be a stop.
+        // The stop (the prompt's last number, where the answer must end) is drawn first, uniformly, and the start
+        // uniformly on its far side: so every number ends as many ranges counting up, and as many counting down, as any
+        // other. Drawing both ends alike instead gives a small stop few ranges counting up to it (only starts below it
+        // qualify: "2 to 6" .. "5 to 6"), and the small held-out counts were the ones that missed their stop.
         int from, to;
+        bool up = r.Next(2) == 0;
         do
         {
-            from = r.Next(2, CountingTask.MaxCount + 1);
-            to = r.Next(2, CountingTask.MaxCount + 1);
+            if (up)
+            {
+                to = r.Next(3, CountingTask.MaxCount + 1);
+                from = r.Next(2, to);
+            }
+            else
+            {
+                to = r.Next(2, CountingTask.MaxCount);
+                from = r.Next(to + 1, CountingTask.MaxCount + 1);
+            }
         }
-        while (from == to || (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(from) || HeldOutRule.IsHeldOutCount(to))));
+        while (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(from) || HeldOutRule.IsHeldOutCount(to)));
         bool seedSpacing = r.Next(2) == 0;
         return ($"{from}..{to}", SingleTurn.Of(Name, CountingTask.RangePrompt(from, to, seedSpacing), CountingTask.RangeAnswer(from, to)));
     });
