@@ -28,11 +28,12 @@ internal static class EvalCommand
         var thresholds = new Option<string>("--thresholds") { Description = "Comma-separated LowConfidence thresholds.", DefaultValueFactory = _ => string.Join(',', DecodingSweep.DefaultThresholds.Select(t => t.ToString(CultureInfo.InvariantCulture))) };
         var blockSizes = new Option<string>("--block-sizes") { Description = "Comma-separated block sizes.", DefaultValueFactory = _ => string.Join(',', DecodingSweep.DefaultBlockSizes) };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the rows as JSON." };
+        var misses = new Option<bool>("--show-misses") { Description = "true: log every answer that does not match, with the expected one." };
         var device = CommonOptions.Device();
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("eval", "Score a trained demo checkpoint on held-out prompts at several LowConfidence thresholds and block sizes.")
         {
-            modelPath, perTask, seed, thresholds, blockSizes, output, device, libTorchDir,
+            modelPath, perTask, seed, thresholds, blockSizes, output, misses, device, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,7 +52,7 @@ internal static class EvalCommand
             IReadOnlyList<SweepRow> rows;
             try
             {
-                rows = await DecodingSweep.RunAsync(Path.GetFullPath(model), examples, parse.GetValue(device)!, thresholdList, blockList, logger, cancellationToken).ConfigureAwait(false);
+                rows = await DecodingSweep.RunAsync(Path.GetFullPath(model), examples, parse.GetValue(device)!, thresholdList, blockList, logger, cancellationToken, parse.GetValue(misses)).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or CheckpointException or ModelConfigException or TokenizerException)
             {

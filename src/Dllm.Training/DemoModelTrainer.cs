@@ -119,7 +119,7 @@ public static class DemoModelTrainer
                     foreach (var score in exactMatch.Tasks)
                         logger.ExactMatch(step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
                     foreach (var (task, expected, generated) in exactMatch.Samples.Where(s => s.Expected != s.Generated))
-                        logger.ExactMatchMiss(step, task, Shorten(expected), Shorten(generated));
+                        logger.ExactMatchMiss(step, task, MissText.Shorten(expected), MissText.Shorten(generated));
                 }
                 watch.Restart();
             }
@@ -144,6 +144,4 @@ public static class DemoModelTrainer
         }
         return total / Math.Max(1, responseTokens);
     }
-
-    private static string Shorten(string text) => System.Text.Json.JsonSerializer.Serialize(text.Length <= 160 ? text : text[..80] + "…" + text[^80..]);
 }

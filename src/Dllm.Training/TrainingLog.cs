@@ -34,4 +34,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 5006, EventName = "DecodingSweepRow", Level = LogLevel.Information, Message = "threshold {Threshold} block {BlockSize}: {Scores}")]
     public static partial void DecodingSweepRow(this ILogger logger, double threshold, int blockSize, string scores);
+
+    [LoggerMessage(EventId = 5009, EventName = "DecodingSweepMiss", Level = LogLevel.Information, Message = "threshold {Threshold} block {BlockSize}: {Task} miss: expected {Expected} got {Generated}")]
+    public static partial void DecodingSweepMiss(this ILogger logger, double threshold, int blockSize, string task, string expected, string generated);
 }

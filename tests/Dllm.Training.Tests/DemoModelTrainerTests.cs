@@ -44,5 +44,9 @@ public sealed class DemoModelTrainerTests(ITestOutputHelper output)
         Assert.Equal(["arithmetic", "memorised"], exact.Tasks.Select(t => t.Task));
         Assert.Equal([3, 1], exact.Tasks.Select(t => t.Prompts));
         Assert.All(exact.Tasks, t => Assert.True(t.TokensPerForward > 0));
+        // Misses: exactly the examples scored wrong, each with its expected answer, in the set's order.
+        Assert.Equal(exact.Tasks.Sum(t => t.Prompts - t.Correct), exact.Misses.Count);
+        Assert.All(exact.Misses, m => Assert.NotEqual(m.Expected, m.Generated));
+        Assert.Equal(examples.Where(e => exact.Misses.Any(m => m.Expected == e.Answer)).Select(e => e.Answer), exact.Misses.Select(m => m.Expected));
     }
 }

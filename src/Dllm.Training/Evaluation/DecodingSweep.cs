@@ -15,9 +15,10 @@ public static class DecodingSweep
     /// <summary>The block sizes the docs' table uses.</summary>
     public static IReadOnlyList<int> DefaultBlockSizes { get; } = [16, 32];
 
-    /// <summary>Decodes <paramref name="examples"/> at every threshold × block size.</summary>
+    /// <summary>Decodes <paramref name="examples"/> at every threshold × block size; with <paramref name="logMisses"/> every
+    /// answer that does not match is logged with the one expected.</summary>
     public static async Task<IReadOnlyList<SweepRow>> RunAsync(string modelPath, IReadOnlyList<DemoExample> examples, string device,
-        IReadOnlyList<double> thresholds, IReadOnlyList<int> blockSizes, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyList<double> thresholds, IReadOnlyList<int> blockSizes, ILogger logger, CancellationToken cancellationToken, bool logMisses = false)
     {
         var rows = new List<SweepRow>();
         // One engine for every setting: each request carries its own threshold and block size.
@@ -28,6 +29,11 @@ public static class DecodingSweep
             {
                 var report = await ExactMatchEvaluator.EvaluateAsync(engine, examples, step: 0, threshold, blockSize, cancellationToken).ConfigureAwait(false);
                 logger.DecodingSweepRow(threshold, blockSize, string.Join(", ", report.Tasks.Select(t => $"{t.Task} {t.Accuracy:P0} ({t.TokensPerForward:F1} tok/fwd)")));
+                if (logMisses)
+                {
+                    foreach (var (task, expected, generated) in report.Misses)
+                        logger.DecodingSweepMiss(threshold, blockSize, task, MissText.Shorten(expected), MissText.Shorten(generated));
+                }
                 rows.Add(new SweepRow(threshold, blockSize, report.Tasks));
             }
         }

@@ -55,7 +55,8 @@ public static class ExactMatchEvaluator
         var samples = examples.Zip(results).GroupBy(p => p.First.Task)
             .Select(g => g.FirstOrDefault(p => p.Second.Answer != p.First.Answer, g.First()))
             .Select(p => (p.First.Task, p.First.Answer, p.Second.Answer)).ToList();
-        return new ExactMatchReport(step, scores, samples);
+        var misses = examples.Zip(results).Where(p => p.Second.Answer != p.First.Answer).Select(p => (p.First.Task, p.First.Answer, p.Second.Answer)).ToList();
+        return new ExactMatchReport(step, scores, samples, misses);
     }
 
     /// <summary>The output up to <c>&lt;|role_end|&gt;</c> or EOS, decoded with its control tokens.</summary>

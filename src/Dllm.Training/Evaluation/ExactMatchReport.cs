@@ -4,7 +4,9 @@ namespace Dllm.Training.Evaluation;
 /// <param name="Step">The training step of the checkpoint.</param>
 /// <param name="Tasks">One score per task.</param>
 /// <param name="Samples">One (task, expected, generated) triple per task for the log: a miss when there is one.</param>
-public sealed record ExactMatchReport(int Step, IReadOnlyList<TaskScore> Tasks, IReadOnlyList<(string Task, string Expected, string Generated)> Samples)
+/// <param name="Misses">Every (task, expected, generated) triple that did not match, in the evaluation set's order.</param>
+public sealed record ExactMatchReport(int Step, IReadOnlyList<TaskScore> Tasks, IReadOnlyList<(string Task, string Expected, string Generated)> Samples,
+    IReadOnlyList<(string Task, string Expected, string Generated)> Misses)
 {
     /// <summary>Correct / prompts over every task.</summary>
     public double Accuracy => Tasks.Sum(t => t.Prompts) == 0 ? 0 : (double)Tasks.Sum(t => t.Correct) / Tasks.Sum(t => t.Prompts);
