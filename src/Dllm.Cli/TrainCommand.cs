@@ -42,6 +42,7 @@ internal static class TrainCommand
         var trainExamples = new Option<int>("--train-examples") { Description = "Generated training examples.", DefaultValueFactory = _ => defaults.TrainExamples };
         var rangeWeight = new Option<int>("--counting-range-weight") { Description = "Sampling weight of counting over random ranges (counting up has 3, other tasks 1); 0: none.", DefaultValueFactory = _ => defaults.CountingRangeWeight };
         var rangesAvoidHeldOut = new Option<bool>("--counting-ranges-avoid-held-out") { Description = "true: no counting range starts or ends at a held-out N (those numbers then appear in no training prompt); false: only the held-out prompts (1 to N, N to 1) are never trained.", DefaultValueFactory = _ => defaults.CountingRangesAvoidHeldOut };
+        var rangesStopFirst = new Option<bool>("--counting-ranges-stop-first") { Description = "true: a counting range's stop is drawn first and its start beyond it, so every number ends as many ranges up and down; false: both ends drawn alike.", DefaultValueFactory = _ => defaults.CountingRangesStopFirst };
         var heldOut = new Option<int>("--held-out-examples") { Description = "Generated held-out examples.", DefaultValueFactory = _ => defaults.HeldOutExamples };
         var logInterval = new Option<int>("--log-interval") { Description = "Steps between log lines.", DefaultValueFactory = _ => defaults.LogInterval };
         var evalInterval = new Option<int>("--eval-interval") { Description = "Steps between held-out evaluations.", DefaultValueFactory = _ => defaults.EvalInterval };
@@ -56,12 +57,12 @@ internal static class TrainCommand
             if (fraction is < 0 or > 1 || double.IsNaN(fraction))
                 result.AddError($"--full-mask-fraction {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not in 0..1 (the fraction of training blocks masked whole).");
         });
-        var tf32 = new Option<bool>("--tf32") { Description = "true: float32 matmuls on CUDA use TF32 tensor cores (faster; not the demo model's recipe).", DefaultValueFactory = _ => defaults.Tf32 };
+        var tf32 = new Option<bool>("--tf32") { Description = "true: float32 matmuls on CUDA use TF32 tensor cores (faster; the demo model's recipe); false: full float32 products.", DefaultValueFactory = _ => defaults.Tf32 };
         var deterministic = new Option<bool>("--deterministic") { Description = "true: CUDA training is bit-reproducible (libtorch's deterministic algorithms, cuBLAS's fixed workspace); false: atomics in the backward, runs of one command differ.", DefaultValueFactory = _ => defaults.Deterministic };
         var libTorchDir = CommonOptions.LibTorchDir();
         var command = new Command("train", "Train the small LLaDA2 demo model on generated chat data and write it as a Hugging Face checkpoint.")
         {
-            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, rangesAvoidHeldOut, heldOut,
+            output, seed, shape, steps, batch, lr, warmup, minLr, decay, clip, blockSize, merges, numberDigits, trainExamples, rangeWeight, rangesAvoidHeldOut, rangesStopFirst, heldOut,
             logInterval, evalInterval, checkpointInterval, exactMatch, device, dtype, fullMask, tf32, deterministic, libTorchDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -87,6 +88,7 @@ internal static class TrainCommand
                 TrainExamples = parse.GetValue(trainExamples),
                 CountingRangeWeight = parse.GetValue(rangeWeight),
                 CountingRangesAvoidHeldOut = parse.GetValue(rangesAvoidHeldOut),
+                CountingRangesStopFirst = parse.GetValue(rangesStopFirst),
                 HeldOutExamples = parse.GetValue(heldOut),
                 LogInterval = parse.GetValue(logInterval),
                 EvalInterval = parse.GetValue(evalInterval),

@@ -42,8 +42,9 @@ public static class DemoModelTrainer
             _ => throw new ArgumentException($"checkpoint dtype '{options.CheckpointDType}' is not one of: bfloat16, float32.", nameof(options)),
         };
 
-        var train = DemoCorpus.Generate(options.TrainExamples, options.Seed, DemoSplit.Train, options.CountingRangeWeight, options.CountingRangesAvoidHeldOut);
-        var heldOut = DemoCorpus.Generate(options.HeldOutExamples, options.Seed + 1, DemoSplit.HeldOut, options.CountingRangeWeight, options.CountingRangesAvoidHeldOut);
+        var ranges = CountingRangeRecipe.Of(options);
+        var train = DemoCorpus.Generate(options.TrainExamples, options.Seed, DemoSplit.Train, ranges);
+        var heldOut = DemoCorpus.Generate(options.HeldOutExamples, options.Seed + 1, DemoSplit.HeldOut, ranges);
         var vocabulary = BpeTrainer.Train(train.Take(TokenizerExamples).Select(e => e.Prompt.Text + e.Response), options.BpeMerges,
             preTokenizerPattern: DemoPreTokenizer.Pattern(options.NumberPieceDigits));
         LladaTokenizer tokenizer = DemoTokenizerFiles.Write(options.OutputDirectory, vocabulary);

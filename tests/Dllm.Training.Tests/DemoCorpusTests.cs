@@ -45,8 +45,8 @@ public sealed class DemoCorpusTests
     public void Counting_ranges_join_only_when_weighted_and_can_keep_clear_of_every_held_out_N()
     {
         Assert.Equal(DemoCorpus.Generate(300, seed: 7, DemoSplit.Train).Select(e => e.Prompt.Text + e.Response),
-            DemoCorpus.Generate(300, seed: 7, DemoSplit.Train, countingRangeWeight: 0).Select(e => e.Prompt.Text + e.Response));
-        var ranges = DemoCorpus.Generate(600, seed: 7, DemoSplit.Train, countingRangeWeight: 2, countingRangesAvoidHeldOut: true).Where(e => e.Task == "count-range").ToList();
+            DemoCorpus.Generate(300, seed: 7, DemoSplit.Train, new CountingRangeRecipe(0)).Select(e => e.Prompt.Text + e.Response));
+        var ranges = DemoCorpus.Generate(600, seed: 7, DemoSplit.Train, new CountingRangeRecipe(2, AvoidHeldOut: true)).Where(e => e.Task == "count-range").ToList();
         Assert.InRange(ranges.Count, 600 * 2 / 14 / 2, 600 * 2 / 14 * 2);
         foreach (var range in ranges)
         {
@@ -66,18 +66,27 @@ public sealed class DemoCorpusTests
     [Fact]
     public void Counting_ranges_may_end_at_a_held_out_N_but_never_train_a_held_out_count_prompt()
     {
-        var train = DemoCorpus.Generate(12000, seed: 7, DemoSplit.Train, countingRangeWeight: 2);
+        var train = DemoCorpus.Generate(12000, seed: 7, DemoSplit.Train, new CountingRangeRecipe(2));
         var ranges = train.Where(e => e.Task == "count-range").Select(e => e.Answer.Split(", ").Select(int.Parse).ToList()).ToList();
         Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[^1]));
         Assert.Contains(ranges, r => HeldOutRule.IsHeldOutCount(r[0]));
         Assert.DoesNotContain(ranges, r => Math.Min(r[0], r[^1]) == 1);
-        // The stop is drawn first: a small number ends about as many ranges counting up as any other (drawing both ends
-        // alike, 2..12 would end about 0.7 % of the up ranges instead of 8 %), and as many counting down.
-        var upRanges = ranges.Where(r => r[0] < r[^1]).ToList();
-        var downRanges = ranges.Where(r => r[0] > r[^1]).ToList();
+        // Both ends drawn alike (the default): a small number ends (and starts) about as many ranges as any other.
+        Assert.InRange(ranges.Count(r => r[^1] <= 12), ranges.Count * 11 / 127 * 7 / 10, ranges.Count * 11 / 127 * 13 / 10);
+        Assert.InRange(ranges.Count(r => r[0] <= 12), ranges.Count * 11 / 127 * 7 / 10, ranges.Count * 11 / 127 * 13 / 10);
+        // Counting up, though, 2..12 end only about 0.7 % of the up ranges.
+        Assert.InRange(ranges.Count(r => r[0] < r[^1] && r[^1] <= 12), 0, ranges.Count(r => r[0] < r[^1]) * 2 / 100);
+
+        // The stop drawn first: a small number ends about as many ranges counting up as any other (8 %), and as many
+        // counting down.
+        var stopFirst = DemoCorpus.Generate(12000, seed: 7, DemoSplit.Train, new CountingRangeRecipe(2, StopFirst: true))
+            .Where(e => e.Task == "count-range").Select(e => e.Answer.Split(", ").Select(int.Parse).ToList()).ToList();
+        Assert.DoesNotContain(stopFirst, r => Math.Min(r[0], r[^1]) == 1);
+        var upRanges = stopFirst.Where(r => r[0] < r[^1]).ToList();
+        var downRanges = stopFirst.Where(r => r[0] > r[^1]).ToList();
         Assert.InRange(upRanges.Count(r => r[^1] <= 12), upRanges.Count * 10 / 126 * 7 / 10, upRanges.Count * 10 / 126 * 13 / 10);
         Assert.InRange(downRanges.Count(r => r[^1] <= 12), downRanges.Count * 11 / 126 * 7 / 10, downRanges.Count * 11 / 126 * 13 / 10);
-        Assert.InRange(upRanges.Count, ranges.Count * 4 / 10, ranges.Count * 6 / 10);
+        Assert.InRange(upRanges.Count, stopFirst.Count * 4 / 10, stopFirst.Count * 6 / 10);
         var trainedPrompts = train.Select(e => e.Messages[0].Content.Trim()).ToHashSet();
         var heldOutCounts = DemoCorpus.EvaluationSet(perTask: 0, seed: 1).Where(e => e.Task.StartsWith("count-", StringComparison.Ordinal)).ToList();
         Assert.Equal(2 * 2 * Enumerable.Range(1, CountingTask.MaxCount).Count(HeldOutRule.IsHeldOutCount), heldOutCounts.Count);

@@ -12,7 +12,8 @@ namespace Dllm.Training.Data;
 /// </summary>
 /// <param name="avoidHeldOutCounts">Keep the held-out N out of every range's ends
 /// (<see cref="TrainingOptions.CountingRangesAvoidHeldOut"/>).</param>
-public sealed class CountingRangeTask(bool avoidHeldOutCounts = false) : IDemoTask
+/// <param name="stopFirst">Draw the stop first (<see cref="TrainingOptions.CountingRangesStopFirst"/>).</param>
+public sealed class CountingRangeTask(bool avoidHeldOutCounts = false, bool stopFirst = false) : IDemoTask
 {
     /// <inheritdoc />
     public string Name => "count-range";
@@ -20,27 +21,40 @@ public sealed class CountingRangeTask(bool avoidHeldOutCounts = false) : IDemoTa
     /// <inheritdoc />
     public DemoExample Generate(Random random, DemoSplit split) => HeldOutRule.Draw(random, split, r =>
     {
-        // The stop (the prompt's last number, where the answer must end) is drawn first, uniformly, and the start
-        // uniformly on its far side: so every number ends as many ranges counting up, and as many counting down, as any
-        // other. Drawing both ends alike instead gives a small stop few ranges counting up to it (only starts below it
-        // qualify: "2 to 6" .. "5 to 6"), and the small held-out counts were the ones that missed their stop.
-        int from, to;
-        bool up = r.Next(2) == 0;
-        do
-        {
-            if (up)
-            {
-                to = r.Next(3, CountingTask.MaxCount + 1);
-                from = r.Next(2, to);
-            }
-            else
-            {
-                to = r.Next(2, CountingTask.MaxCount);
-                from = r.Next(to + 1, CountingTask.MaxCount + 1);
-            }
-        }
-        while (avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(from) || HeldOutRule.IsHeldOutCount(to)));
+        var (from, to) = stopFirst ? DrawStopFirst(r) : DrawEndsAlike(r);
         bool seedSpacing = r.Next(2) == 0;
         return ($"{from}..{to}", SingleTurn.Of(Name, CountingTask.RangePrompt(from, to, seedSpacing), CountingTask.RangeAnswer(from, to)));
     });
+
+    /// <summary>The stop (the prompt's last number, where the answer must end) drawn first, uniformly, then the start
+    /// uniformly on its far side: every number ends as many ranges counting up, and as many counting down, as any
+    /// other.</summary>
+    private (int From, int To) DrawStopFirst(Random r)
+    {
+        int from, to;
+        do
+        {
+            bool up = r.Next(2) == 0;
+            to = up ? r.Next(3, CountingTask.MaxCount + 1) : r.Next(2, CountingTask.MaxCount);
+            from = up ? r.Next(2, to) : r.Next(to + 1, CountingTask.MaxCount + 1);
+        }
+        while (Rejected(from, to));
+        return (from, to);
+    }
+
+    /// <summary>Both ends drawn alike from 2..MaxCount, so every number starts and ends as many ranges as any other;
+    /// counting up, a small number ends few of them (only the starts below it qualify: "2 to 6" .. "5 to 6").</summary>
+    private (int From, int To) DrawEndsAlike(Random r)
+    {
+        int from, to;
+        do
+        {
+            from = r.Next(2, CountingTask.MaxCount + 1);
+            to = r.Next(2, CountingTask.MaxCount + 1);
+        }
+        while (from == to || Rejected(from, to));
+        return (from, to);
+    }
+
+    private bool Rejected(int from, int to) => avoidHeldOutCounts && (HeldOutRule.IsHeldOutCount(from) || HeldOutRule.IsHeldOutCount(to));
 }

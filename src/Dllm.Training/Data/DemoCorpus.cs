@@ -20,15 +20,16 @@ public static class DemoCorpus
         (new MemorisedTask(), 1),
     ];
 
-    /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>; with a positive
-    /// <paramref name="countingRangeWeight"/>, <see cref="CountingRangeTask"/> joins the tasks with that weight (0: the
-    /// corpus is exactly the one without it); <paramref name="countingRangesAvoidHeldOut"/> keeps the held-out N out of the
-    /// ranges' ends (<see cref="TrainingOptions.CountingRangesAvoidHeldOut"/>).</summary>
-    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split, int countingRangeWeight = 0, bool countingRangesAvoidHeldOut = false)
+    /// <summary><paramref name="count"/> examples of <paramref name="split"/> from <paramref name="seed"/>; with
+    /// <paramref name="ranges"/> of positive weight, <see cref="CountingRangeTask"/> joins the tasks (null or weight 0:
+    /// the corpus is exactly the one without it).</summary>
+    public static IReadOnlyList<DemoExample> Generate(int count, int seed, DemoSplit split, CountingRangeRecipe? ranges = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegative(countingRangeWeight);
-        IReadOnlyList<(IDemoTask Task, int Weight)> tasks = countingRangeWeight == 0 ? Tasks : [.. Tasks, (new CountingRangeTask(countingRangesAvoidHeldOut), countingRangeWeight)];
+        ranges ??= CountingRangeRecipe.None;
+        ArgumentOutOfRangeException.ThrowIfNegative(ranges.Weight, nameof(ranges));
+        IReadOnlyList<(IDemoTask Task, int Weight)> tasks = ranges.Weight == 0 ? Tasks
+            : [.. Tasks, (new CountingRangeTask(ranges.AvoidHeldOut, ranges.StopFirst), ranges.Weight)];
         var random = new Random(seed);
         var examples = new List<DemoExample>(count);
         for (int i = 0; i < count; i++)
