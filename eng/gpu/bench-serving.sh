@@ -14,6 +14,8 @@
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
 #   chat-cold/-cached  16 conversations of 4 turns, prefix cache off / on
 #   long-8192     16 requests with 8192-token prompts
+#   shared-16-cold/-cached  16 requests after one 4096-token shared system prompt, prefix cache off / on
+#   long-16384    16 requests with 16384-token prompts
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUT_DIR [SECONDS]}"
@@ -43,5 +45,8 @@ run ttfb-cached --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared
 run chat-cold --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4 --radix-cache false
 run chat-cached --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4
 run long-8192 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 8192 --warm-pass true
+run shared-16-cold --mode e2e --shape mini --concurrency 16 --new-tokens 256 --shared-prefix 4096 --warm-pass true --radix-cache false
+run shared-16-cached --mode e2e --shape mini --concurrency 16 --new-tokens 256 --shared-prefix 4096 --warm-pass true
+run long-16384 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 16384 --warm-pass true
 echo "done in $(( $(date +%s) - start )) s" | tee -a "$out/summary.md"
 tar -C "$out" -czf "$out.tgz" . && echo "bench-serving: everything in $out.tgz"
