@@ -1,45 +1,68 @@
 // Attention that reads the K/V cache in place (issue 17, deliverable 3): B requests x n new tokens, grouped-query
 // heads, over each request's cached prefix (rows of the paged cache, found through the batch's read rows) and its own
-// new tokens, in one kernel, with no gathered copy of the prefix. Flash-attention style: one CUDA block per (request,
-// KV head, 64 query rows), the query rows of a KV head being its query heads' tokens (row r = g * n + i: head
-// kv * groups + g, token i); key tiles of 64 staged in shared memory, Q K^T and P V on tensor cores (WMMA bf16 16x16x16,
-// fp32 accumulators), an online softmax in fp32.
+// new tokens, in one kernel, with no gathered copy of the prefix.
+//
 // Visibility: a prefix key j is seen iff j < prefix_len[b] (the request's cached length; the rest is padding), a new
 // key j iff new_mask[b][i][j] (the batch layout's block-causal rule and placeholders), so it computes exactly what the
-// gather + masked SDPA path computes.
-// When (request, KV head, row tile) blocks would not fill the GPU (few requests), each block's key tiles are split over
-// `splits` blocks (flash-decoding): each writes its unnormalised output, running max and sum to a workspace, and a
-// second kernel combines them.
+// gather + masked SDPA path computes. A query row that sees no key gives zeros.
+//
+// Structure (flash attention 2 style):
+// - The query rows of a KV head are its query heads' tokens, folded: row r = g * n + i is head kv * groups + g, token
+//   i. One CUDA block takes all folded rows of a (request, KV head), up to 256 (more are cut into equal row tiles), so
+//   each K/V tile is read from memory once for all of them; each warp owns 16 rows.
+// - Keys go in tiles of 64: the prefix's tiles (the last one partial), then the new tokens' tiles. A tile's K and V
+//   are staged in shared memory with cp.async, double-buffered: tile t + 1 is in flight while tile t is computed, one
+//   barrier per tile. The cache rows of the prefix keys (read_rows) are fetched one tile further ahead, so no thread
+//   waits on a global load before it can issue a copy. Keys past a tile's end are zero-filled. For the tiles where
+//   some row misses some key (the last prefix tile, the new tokens' tiles), which keys each row sees is noted as bits
+//   in shared memory, also a tile ahead.
+// - Q K^T and P V run on tensor cores (mma.sync m16n8k16 bf16, fp32 accumulators, operands through ldmatrix); the
+//   scores, probabilities and output accumulator stay in registers, in the mma's accumulator layout, and the online
+//   softmax runs there in fp32 (base 2: scores are scaled by scale * log2(e)). P is rounded to bf16 for P V and the
+//   row sums add up the rounded values.
+// - When the blocks would not fill the GPU (few requests), each block's key tiles are split over `splits` blocks
+//   (flash decoding): each writes its unnormalised output, running max and sum to the workspace, and a second kernel
+//   combines them.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
-#include <mma.h>
 #include <cstdint>
 
 namespace {
 
-using namespace nvcuda;
 using bf16 = __nv_bfloat16;
 
-constexpr int kRows = 64;     // query rows per CUDA block
-constexpr int kKeys = 64;     // keys per tile
-constexpr int kWarps = 4;     // 16 query rows each
-constexpr int kThreads = kWarps * 32;
-constexpr float kNoScore = -1e30f;  // the running max before any key: finite, so exp() of differences never gives NaN
+constexpr int kWarpRows = 16;                    // query rows per warp: the mma's M
+constexpr int kMaxRows = 256;                    // query rows per block at most (16 warps)
+constexpr int kMaxThreads = kMaxRows / kWarpRows * 32;
+constexpr int kKeys = 64;                        // keys per tile
+constexpr int kStepKeys = 32;                    // keys per step of the math within a tile
+constexpr int kMinTilesPerSplit = 4;             // key tiles a split covers at least
+constexpr float kNoScore = -1e30f;  // the running max before any key: finite, so differences never give NaN
+constexpr float kLog2e = 1.4426950408889634f;
 
-__host__ __device__ constexpr size_t align128(size_t bytes) { return (bytes + 127) / 128 * 128; }
+// How the folded rows of a KV head are cut into blocks: as few as hold them all, with equal rows, a multiple of 16.
+struct RowTiling {
+  int tiles, rows;
+};
 
+__host__ __device__ inline RowTiling row_tiling(int folded) {
+  if (folded <= 0) return {0, 0};
+  const int tiles = (folded + kMaxRows - 1) / kMaxRows;
+  const int rows = ((folded + tiles - 1) / tiles + kWarpRows - 1) / kWarpRows * kWarpRows;
+  return {tiles, rows};
+}
+
+// Shared memory of a block with `rows` query rows: the read rows of two key tiles, the seen bits of two key tiles,
+// Q, then two stages of K and V, all bf16 rows padded by 16 bytes so that the 8 rows an ldmatrix reads fall in
+// different banks.
 template <int D>
 struct Smem {
-  static constexpr size_t q = 0;
-  static constexpr size_t k = q + align128(sizeof(bf16) * kRows * D);
-  static constexpr size_t v = k + align128(sizeof(bf16) * kKeys * D);
-  static constexpr size_t s = v + align128(sizeof(bf16) * kKeys * D);
-  static constexpr size_t p = s + align128(sizeof(float) * kRows * kKeys);
-  static constexpr size_t o = p + align128(sizeof(bf16) * kRows * kKeys);
-  static constexpr size_t m = o + align128(sizeof(float) * kRows * D);
-  static constexpr size_t l = m + align128(sizeof(float) * kRows);
-  static constexpr size_t alpha = l + align128(sizeof(float) * kRows);
-  static constexpr size_t bytes = alpha + align128(sizeof(float) * kRows);
+  static constexpr int stride = D + 8;  // bf16 per row
+  static constexpr size_t rows_bytes = 2 * kKeys * sizeof(int64_t);
+  __host__ __device__ static constexpr size_t seen_bytes(int rows) { return 2 * (size_t)rows * (kKeys / 32) * sizeof(uint32_t); }
+  static constexpr size_t bytes(int rows) {
+    return rows_bytes + seen_bytes(rows) + (size_t)(rows + 4 * kKeys) * stride * sizeof(bf16);
+  }
 };
 
 struct Args {
@@ -55,233 +78,369 @@ struct Args {
   int n, heads, kv_heads, prefix;
   float scale;
   int splits;                 // key-range splits per block (1: write out directly)
-  float* part_o;              // [B, KV, splits, row tiles * 64, D] when splits > 1
-  float* part_m;              // [B, KV, splits, row tiles * 64]
-  float* part_l;              // [B, KV, splits, row tiles * 64]
+  float* part_o;              // [B, KV, splits, rows_padded, D] when splits > 1
+  float* part_m;              // [B, KV, splits, rows_padded]: running max, base 2
+  float* part_l;              // [B, KV, splits, rows_padded]
 };
 
-using Accumulator = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
+// Shared memory is addressed with 32-bit shared-window addresses (dst, p below).
 
-// acc += A B over `steps` 16-deep slices: A 16 x 16 row-major tiles at a + k * a_step, B tiles (layout BLayout) at
-// b + k * b_step.
-template <typename BLayout, int Steps>
-__device__ __forceinline__ void mma_accumulate(Accumulator& acc, const bf16* a, int lda, int a_step, const bf16* b, int ldb,
-                                               int b_step) {
-#pragma unroll
-  for (int k = 0; k < Steps; ++k) {
-    wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> fa;
-    wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, BLayout> fb;
-    wmma::load_matrix_sync(fa, a + k * a_step, lda);
-    wmma::load_matrix_sync(fb, b + k * b_step, ldb);
-    wmma::mma_sync(acc, fa, fb, acc);
-  }
+// 16 bytes global -> shared, asynchronously; zeros when !valid (then nothing is read).
+__device__ __forceinline__ void copy16_async(uint32_t dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0) : "memory");
 }
 
+__device__ __forceinline__ void copy8_async(uint32_t dst, const void* src) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 8;\n" ::"r"(dst), "l"(src) : "memory");
+}
+
+__device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void wait_copies() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// Four 8x8 bf16 matrices from shared memory, lane l giving the address of row l % 8 of matrix l / 8; register k of
+// lane l holds row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of matrix k (transposed: column l / 4, rows 2 (l % 4)..).
+__device__ __forceinline__ void load_matrices(uint32_t (&r)[4], uint32_t p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(p)
+               : "memory");
+}
+
+__device__ __forceinline__ void load_matrices_transposed(uint32_t (&r)[4], uint32_t p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(p)
+               : "memory");
+}
+
+// c += a b: a 16 x 16 (row-major fragment), b 16 x 8 (column-major fragment), c 16 x 8 fp32. In c, lane l holds rows
+// l / 4 (c[0], c[1]) and l / 4 + 8 (c[2], c[3]), columns 2 (l % 4) and 2 (l % 4) + 1.
+__device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 2^x by the hardware's approximation (2^-inf = 0).
+__device__ __forceinline__ float exp2_approx(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// 2^(x - max) of two scores, rounded to bf16 and packed as an mma operand register; adds the rounded values to sum.
+__device__ __forceinline__ uint32_t probabilities(float x0, float x1, float max, float& sum) {
+  const __nv_bfloat162 p = __floats2bfloat162_rn(exp2_approx(x0 - max), exp2_approx(x1 - max));
+  sum += __low2float(p) + __high2float(p);
+  return *reinterpret_cast<const uint32_t*>(&p);
+}
+
+// Key tile t of a request: the prefix's tiles, then the new tokens'. first: its first key within its part.
+struct KeyTile {
+  bool prefix;
+  int first, count;
+};
+
+__device__ __forceinline__ KeyTile key_tile(int t, int prefix_tiles, int plen, int n) {
+  if (t < prefix_tiles) return {true, t * kKeys, min(kKeys, plen - t * kKeys)};
+  const int first = (t - prefix_tiles) * kKeys;
+  return {false, first, min(kKeys, n - first)};
+}
+
+// Grid (row tiles, KV, B * splits), 2 * rows threads (rows / 16 warps).
 template <int D>
-__global__ void __launch_bounds__(kThreads) paged_attention_kernel(Args a) {
-  extern __shared__ __align__(128) unsigned char smem[];
-  bf16* sQ = reinterpret_cast<bf16*>(smem + Smem<D>::q);
-  bf16* sK = reinterpret_cast<bf16*>(smem + Smem<D>::k);
-  bf16* sV = reinterpret_cast<bf16*>(smem + Smem<D>::v);
-  float* sS = reinterpret_cast<float*>(smem + Smem<D>::s);
-  bf16* sP = reinterpret_cast<bf16*>(smem + Smem<D>::p);
-  float* sO = reinterpret_cast<float*>(smem + Smem<D>::o);
-  float* sM = reinterpret_cast<float*>(smem + Smem<D>::m);
-  float* sL = reinterpret_cast<float*>(smem + Smem<D>::l);
-  float* sAlpha = reinterpret_cast<float*>(smem + Smem<D>::alpha);
+__global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, int rows) {
+  constexpr int S = Smem<D>::stride;
+  constexpr int kRowBytes = S * sizeof(bf16);
+  constexpr int kStageBytes = 2 * kKeys * kRowBytes;  // K, then V
+  constexpr int kChunks = D / 8;                       // 16-byte chunks per K/V/Q row
+  extern __shared__ __align__(16) unsigned char smem[];
+  int64_t* s_rows = reinterpret_cast<int64_t*>(smem);  // [2][kKeys]: tile t's at t % 2
+  uint32_t* s_seen = reinterpret_cast<uint32_t*>(smem + Smem<D>::rows_bytes);  // [2][rows][kKeys / 32]: likewise
+  bf16* s_q = reinterpret_cast<bf16*>(smem + Smem<D>::rows_bytes + Smem<D>::seen_bytes(rows));  // [rows][S]
+  const uint32_t rows_at = (uint32_t)__cvta_generic_to_shared(s_rows);
+  const uint32_t q_at = (uint32_t)__cvta_generic_to_shared(s_q);
+  const uint32_t kv_at = q_at + rows * kRowBytes;  // after Q: tile t's K/V stage at kv_at + t % 2 * kStageBytes
 
   const int b = blockIdx.z / a.splits, split = blockIdx.z % a.splits, kv = blockIdx.y;
-  const int groups = a.heads / a.kv_heads;
-  const int folded = groups * a.n;  // query rows of this KV head
-  const int row0 = blockIdx.x * kRows;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  constexpr int kChunk = 8;  // bf16 per 16-byte load
-  constexpr int kChunksPerRow = D / kChunk;
-
-  // Queries (zeros past the last row), output accumulator, running max and sum.
-  for (int c = threadIdx.x; c < kRows * kChunksPerRow; c += kThreads) {
-    int r = c / kChunksPerRow, d = (c % kChunksPerRow) * kChunk, fr = row0 + r;
-    uint4 value = make_uint4(0, 0, 0, 0);
-    if (fr < folded) {
-      int g = fr / a.n, i = fr % a.n;
-      value = *reinterpret_cast<const uint4*>(a.q + (((int64_t)b * a.n + i) * a.heads + (int64_t)kv * groups + g) * D + d);
-    }
-    *reinterpret_cast<uint4*>(sQ + r * D + d) = value;
-  }
-  for (int e = threadIdx.x; e < kRows * D; e += kThreads) sO[e] = 0.0f;
-  for (int r = threadIdx.x; r < kRows; r += kThreads) {
-    sM[r] = kNoScore;
-    sL[r] = 0.0f;
-  }
-  __syncthreads();  // a split with no tiles goes straight to writing what other threads initialised
+  const int groups = a.heads / a.kv_heads, folded = groups * a.n;
+  const int row0 = blockIdx.x * rows;
+  const int tid = threadIdx.x, threads = blockDim.x, warp = tid / 32, lane = tid % 32;
 
   const int plen = a.prefix_len[b];
   const int prefix_tiles = (plen + kKeys - 1) / kKeys;
   const int tiles = prefix_tiles + (a.n + kKeys - 1) / kKeys;
   const int tile_begin = (int)((int64_t)tiles * split / a.splits), tile_end = (int)((int64_t)tiles * (split + 1) / a.splits);
-  for (int t = tile_begin; t < tile_end; ++t) {
-    const bool in_prefix = t < prefix_tiles;
-    const int first = (in_prefix ? t : t - prefix_tiles) * kKeys;  // first key of the tile, within its part
-    const int count = in_prefix ? min(kKeys, plen - first) : min(kKeys, a.n - first);
-    __syncthreads();  // the previous tile's K/V are no longer read
-    for (int c = threadIdx.x; c < kKeys * kChunksPerRow; c += kThreads) {
-      int j = c / kChunksPerRow, d = (c % kChunksPerRow) * kChunk;
-      uint4 key = make_uint4(0, 0, 0, 0), value = key;
-      if (j < count) {
-        int64_t base = in_prefix ? (a.read_rows[(int64_t)b * a.prefix + first + j] * a.kv_heads + kv) * D
-                                 : (((int64_t)b * a.n + first + j) * a.kv_heads + kv) * D;
-        const bf16* ks = in_prefix ? a.cache_k : a.k_new;
-        const bf16* vs = in_prefix ? a.cache_v : a.v_new;
-        key = *reinterpret_cast<const uint4*>(ks + base + d);
-        value = *reinterpret_cast<const uint4*>(vs + base + d);
-      }
-      *reinterpret_cast<uint4*>(sK + j * D + d) = key;
-      *reinterpret_cast<uint4*>(sV + j * D + d) = value;
-    }
-    __syncthreads();
 
-    // S = Q K^T for this warp's 16 rows and the tile's 64 keys.
-    float* wS = sS + warp * 16 * kKeys;
-#pragma unroll
-    for (int nt = 0; nt < kKeys / 16; ++nt) {
-      Accumulator acc;
-      wmma::fill_fragment(acc, 0.0f);
-      // B = K^T: element (d, key) of the tile at sK[key * D + d], column-major.
-      mma_accumulate<wmma::col_major, D / 16>(acc, sQ + warp * 16 * D, D, 16, sK + nt * 16 * D, D, 16);
-      wmma::store_matrix_sync(wS + nt * 16, acc, kKeys, wmma::mem_row_major);
+  // Asynchronous copies: the cache rows of tile t's prefix keys; tile t's K and V (through those rows, zeros past
+  // the tile's end).
+  auto copy_rows = [&](int t) {
+    if (t >= tile_end || t >= prefix_tiles) return;
+    const KeyTile kt = key_tile(t, prefix_tiles, plen, a.n);
+    const int64_t* src = a.read_rows + (int64_t)b * a.prefix + kt.first;
+    for (int j = tid; j < kt.count; j += threads) copy8_async(rows_at + (t % 2 * kKeys + j) * 8, src + j);
+  };
+  auto copy_kv = [&](int t) {
+    const KeyTile kt = key_tile(t, prefix_tiles, plen, a.n);
+    const bf16* ks = kt.prefix ? a.cache_k : a.k_new;
+    const bf16* vs = kt.prefix ? a.cache_v : a.v_new;
+    const uint32_t k = kv_at + t % 2 * kStageBytes, v = k + kKeys * kRowBytes;
+    for (int c = tid; c < kKeys * kChunks; c += threads) {
+      const int j = c / kChunks, d = c % kChunks * 8;
+      const bool valid = j < kt.count;
+      int64_t at = 0;
+      if (valid) {
+        const int64_t row = kt.prefix ? s_rows[t % 2 * kKeys + j] : (int64_t)b * a.n + kt.first + j;
+        at = (row * a.kv_heads + kv) * D + d;
+      }
+      copy16_async(k + j * kRowBytes + d * 2, ks + at, valid);
+      copy16_async(v + j * kRowBytes + d * 2, vs + at, valid);
     }
-    __syncwarp();
+  };
+  // Which keys of tile t each row sees, a bit per key (key j: bit j % 32 of word j / 32), for the tiles where some
+  // row misses some key (the last prefix tile, the new tokens' tiles); a warp takes 32 keys of a row at a time.
+  auto note_seen = [&](int t) {
+    const KeyTile kt = key_tile(t, prefix_tiles, plen, a.n);
+    if (kt.prefix && kt.count == kKeys) return;
+    for (int c = tid; c < rows * kKeys; c += threads) {  // rows * kKeys / threads = 32 rounds for every thread
+      const int fr = row0 + c / kKeys, j = c % kKeys;
+      bool visible = j < kt.count;
+      if (visible && !kt.prefix) visible = a.new_mask[((int64_t)b * a.n + fr % a.n) * a.n + kt.first + j] != 0;
+      const uint32_t word = __ballot_sync(0xffffffffu, visible);
+      if (lane == 0) s_seen[t % 2 * rows * (kKeys / 32) + c / 32] = word;
+    }
+  };
 
-    // Online softmax: two lanes per row, 32 keys each.
-    {
-      const int r = lane / 2, half = lane % 2, br = warp * 16 + r, fr = row0 + br;
-      const int i = fr % a.n;
-      const bool row_valid = fr < folded;
-      const uint8_t* mask_row = a.new_mask + ((int64_t)b * a.n + i) * a.n;
-      float scores[32];
-      float tile_max = -INFINITY;
-#pragma unroll
-      for (int c = 0; c < 32; ++c) {
-        int j = half * 32 + c;
-        bool visible = row_valid && j < count && (in_prefix || mask_row[first + j] != 0);
-        scores[c] = visible ? wS[r * kKeys + j] * a.scale : -INFINITY;
-        tile_max = fmaxf(tile_max, scores[c]);
-      }
-      tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-      const float m_old = sM[br];
-      const float m_new = fmaxf(m_old, tile_max);
-      float sum = 0.0f;
-#pragma unroll
-      for (int c = 0; c < 32; ++c) {
-        float p = scores[c] == -INFINITY ? 0.0f : __expf(scores[c] - m_new);
-        bf16 rounded = __float2bfloat16(p);
-        sP[br * kKeys + half * 32 + c] = rounded;
-        sum += __bfloat162float(rounded);  // the sum of what P V adds up
-      }
-      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-      __syncwarp();
-      if (half == 0) {
-        const float alpha = __expf(m_old - m_new);
-        sAlpha[br] = alpha;
-        sL[br] = sL[br] * alpha + sum;
-        sM[br] = m_new;
-      }
-    }
-    __syncwarp();
-
-    // O = alpha O + P V.
-    float* wO = sO + warp * 16 * D;
-    for (int e = lane; e < 16 * D; e += 32) wO[e] *= sAlpha[warp * 16 + e / D];
-    __syncwarp();
-#pragma unroll
-    for (int dt = 0; dt < D / 16; ++dt) {
-      Accumulator acc;
-      wmma::load_matrix_sync(acc, wO + dt * 16, D, wmma::mem_row_major);
-      mma_accumulate<wmma::row_major, kKeys / 16>(acc, sP + warp * 16 * kKeys, kKeys, 16, sV + dt * 16, D, 16 * D);
-      wmma::store_matrix_sync(wO + dt * 16, acc, D, wmma::mem_row_major);
-    }
-    __syncwarp();
+  // The queries (zeros past the last row) and the first tile's rows, then its K/V and the next tile's rows.
+  for (int c = tid; c < rows * kChunks; c += threads) {
+    const int r = c / kChunks, d = c % kChunks * 8, fr = row0 + r;
+    const bool valid = fr < folded;
+    int64_t at = 0;
+    if (valid) at = (((int64_t)b * a.n + fr % a.n) * a.heads + (int64_t)kv * groups + fr / a.n) * D + d;
+    copy16_async(q_at + r * kRowBytes + d * 2, a.q + at, valid);
+  }
+  copy_rows(tile_begin);
+  commit_copies();
+  if (tile_begin < tile_end) note_seen(tile_begin);
+  wait_copies();
+  __syncthreads();
+  if (tile_begin < tile_end) {
+    copy_kv(tile_begin);
+    copy_rows(tile_begin + 1);
+    commit_copies();
   }
 
-  const float* wO = sO + warp * 16 * D;
-  if (a.splits > 1) {
-    // This split's unnormalised output, max and sum, for the combine kernel.
-    const int rows_padded = gridDim.x * kRows;
-    const int64_t part = ((int64_t)b * a.kv_heads + kv) * a.splits + split;
-    for (int e = lane; e < 16 * D; e += 32) {
-      int br = warp * 16 + e / D;
-      a.part_o[(part * rows_padded + row0 + br) * D + e % D] = wO[e];
+  // This lane's two rows of the warp's 16, in the accumulator layout: wr + lane / 4 and 8 below.
+  const int wr = warp * kWarpRows, quad = lane % 4;
+  // ldmatrix addresses of this lane: Q as the A operand (16 rows x 16 d), K as B = K^T (16 keys, as two 8-key
+  // fragments, x 16 d), V as B, transposed (16 keys x 16 d, as two 8-d fragments).
+  const uint32_t q_lane = q_at + (wr + lane % 16) * kRowBytes + lane / 16 * 16;
+  const uint32_t k_lane = (lane / 16 * 8 + lane % 8) * kRowBytes + lane / 8 % 2 * 16;
+  const uint32_t v_lane = (lane % 16) * kRowBytes + lane / 16 * 16;
+  const float scale = a.scale * kLog2e;
+
+  float o[D / 8][4] = {};             // output accumulator: 16 rows x D, 8 columns per fragment
+  float m[2] = {kNoScore, kNoScore};  // running max of this lane's two rows (the same over the lane's quad)
+  float l[2] = {0.0f, 0.0f};          // running sum of this lane's part of its two rows
+
+  for (int t = tile_begin; t < tile_end; ++t) {
+    wait_copies();
+    __syncthreads();  // tile t's K/V, seen bits and tile t + 1's rows are in; no warp still reads tile t - 1's
+    if (t + 1 < tile_end) {
+      copy_kv(t + 1);
+      copy_rows(t + 2);
+      commit_copies();
+      note_seen(t + 1);
     }
-    if (lane < 16) {
-      int br = warp * 16 + lane;
-      a.part_m[part * rows_padded + row0 + br] = sM[br];
-      a.part_l[part * rows_padded + row0 + br] = sL[br];
+    const KeyTile kt = key_tile(t, prefix_tiles, plen, a.n);
+    const bool masked = !kt.prefix || kt.count < kKeys;
+    const uint32_t stage = kv_at + t % 2 * kStageBytes, k = stage + k_lane, v = stage + kKeys * kRowBytes + v_lane;
+    const uint32_t* seen_rows = s_seen + (t % 2 * rows + wr + lane / 4) * (kKeys / 32);
+
+    // The tile's keys in steps of 32 (scores of 16 rows x 32 keys: 16 registers a lane, beside O's D / 2), none
+    // past the tile's end.
+#pragma unroll 1
+    for (int k0 = 0; k0 < kt.count; k0 += kStepKeys) {
+      // The keys this lane's scores see: bit 8 f + e % 2 + 4 (e / 2) for element e of score fragment f.
+      uint32_t seen = ~0u;
+      if (masked) {
+        const uint32_t upper = seen_rows[k0 / 32] >> (quad * 2), lower = seen_rows[8 * (kKeys / 32) + k0 / 32] >> (quad * 2);
+        seen = (upper & 0x03030303u) | (lower & 0x03030303u) << 4;
+      }
+
+      // s = Q K^T, 8 keys per fragment.
+      float s[kStepKeys / 8][4] = {};
+#pragma unroll
+      for (int dk = 0; dk < D / 16; ++dk) {
+        uint32_t qa[4];
+        load_matrices(qa, q_lane + dk * 32);
+#pragma unroll
+        for (int kp = 0; kp < kStepKeys / 16; ++kp) {
+          uint32_t kb[4];
+          load_matrices(kb, k + (k0 + kp * 16) * kRowBytes + dk * 32);
+          mma(s[2 * kp], qa, kb[0], kb[1]);
+          mma(s[2 * kp + 1], qa, kb[2], kb[3]);
+        }
+      }
+
+      // Scaled; -inf for the keys not seen.
+#pragma unroll
+      for (int f = 0; f < kStepKeys / 8; ++f) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[f][e] = seen >> (8 * f + e % 2 + 4 * (e / 2)) & 1u ? s[f][e] * scale : -INFINITY;
+      }
+
+      // Online softmax: the new running max (over the quad that holds a row), then O and l rescaled to it.
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        float step_max = -INFINITY;
+#pragma unroll
+        for (int f = 0; f < kStepKeys / 8; ++f) step_max = fmaxf(step_max, fmaxf(s[f][2 * h], s[f][2 * h + 1]));
+        step_max = fmaxf(step_max, __shfl_xor_sync(0xffffffffu, step_max, 1));
+        step_max = fmaxf(step_max, __shfl_xor_sync(0xffffffffu, step_max, 2));
+        const float m_new = fmaxf(m[h], step_max);
+        const float alpha = exp2_approx(m[h] - m_new);
+        m[h] = m_new;
+        l[h] *= alpha;
+#pragma unroll
+        for (int f = 0; f < D / 8; ++f) {
+          o[f][2 * h] *= alpha;
+          o[f][2 * h + 1] *= alpha;
+        }
+      }
+
+      // O += P V, 16 keys at a time: the score fragments of keys 16 kk.. are in the A operand's layout.
+#pragma unroll
+      for (int kk = 0; kk < kStepKeys / 16; ++kk) {
+        uint32_t pa[4];
+        pa[0] = probabilities(s[2 * kk][0], s[2 * kk][1], m[0], l[0]);
+        pa[1] = probabilities(s[2 * kk][2], s[2 * kk][3], m[1], l[1]);
+        pa[2] = probabilities(s[2 * kk + 1][0], s[2 * kk + 1][1], m[0], l[0]);
+        pa[3] = probabilities(s[2 * kk + 1][2], s[2 * kk + 1][3], m[1], l[1]);
+#pragma unroll
+        for (int dp = 0; dp < D / 16; ++dp) {
+          uint32_t vb[4];
+          load_matrices_transposed(vb, v + (k0 + kk * 16) * kRowBytes + dp * 32);
+          mma(o[2 * dp], pa, vb[0], vb[1]);
+          mma(o[2 * dp + 1], pa, vb[2], vb[3]);
+        }
+      }
+    }
+  }
+
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    l[h] += __shfl_xor_sync(0xffffffffu, l[h], 1);
+    l[h] += __shfl_xor_sync(0xffffffffu, l[h], 2);
+  }
+  if (a.splits > 1) {
+    // This split's unnormalised output, max and sum, for the combine kernel (padded rows too: it skips them).
+    const int rows_padded = gridDim.x * rows;
+    const int64_t at = (((int64_t)b * a.kv_heads + kv) * a.splits + split) * rows_padded + row0 + wr + lane / 4;
+#pragma unroll
+    for (int f = 0; f < D / 8; ++f) {
+      const int d = f * 8 + quad * 2;
+      *reinterpret_cast<float2*>(a.part_o + at * D + d) = make_float2(o[f][0], o[f][1]);
+      *reinterpret_cast<float2*>(a.part_o + (at + 8) * D + d) = make_float2(o[f][2], o[f][3]);
+    }
+    if (quad == 0) {
+      a.part_m[at] = m[0];
+      a.part_l[at] = l[0];
+      a.part_m[at + 8] = m[1];
+      a.part_l[at + 8] = l[1];
     }
     return;
   }
-  // out = O / l, rounded to bf16.
-  for (int e = lane; e < 16 * D; e += 32) {
-    int r = e / D, d = e % D, br = warp * 16 + r, fr = row0 + br;
+  // out = O / l in bf16, staged in the warp's own Q rows (no other warp reads them) for 16-byte stores.
+  const float inv0 = l[0] > 0.0f ? 1.0f / l[0] : 0.0f, inv1 = l[1] > 0.0f ? 1.0f / l[1] : 0.0f;
+  bf16* staged = s_q + wr * S;
+  __syncwarp();
+#pragma unroll
+  for (int f = 0; f < D / 8; ++f) {
+    const int d = f * 8 + quad * 2;
+    *reinterpret_cast<__nv_bfloat162*>(staged + lane / 4 * S + d) = __floats2bfloat162_rn(o[f][0] * inv0, o[f][1] * inv0);
+    *reinterpret_cast<__nv_bfloat162*>(staged + (lane / 4 + 8) * S + d) = __floats2bfloat162_rn(o[f][2] * inv1, o[f][3] * inv1);
+  }
+  __syncwarp();
+  for (int c = lane; c < kWarpRows * kChunks; c += 32) {
+    const int r = c / kChunks, d = c % kChunks * 8, fr = row0 + wr + r;
     if (fr >= folded) continue;
-    int g = fr / a.n, i = fr % a.n;
-    float l = sL[br];
-    a.out[(((int64_t)b * a.n + i) * a.heads + (int64_t)kv * groups + g) * D + d] = __float2bfloat16(l > 0.0f ? wO[e] / l : 0.0f);
+    const int64_t at = (((int64_t)b * a.n + fr % a.n) * a.heads + (int64_t)kv * groups + fr / a.n) * D + d;
+    *reinterpret_cast<uint4*>(a.out + at) = *reinterpret_cast<const uint4*>(staged + r * S + d);
   }
 }
 
-// Combines the splits of one (request, KV head, folded row): one block of D threads per row.
+// Combines the splits of each (request, KV head, folded row): D / 4 threads a row, 4 values each.
+// Grid (ceil(folded * D / 4 / 128), KV, B), 128 threads.
 template <int D>
-__global__ void combine_splits_kernel(Args a, int rows_padded) {
-  const int fr = blockIdx.x, kv = blockIdx.y, b = blockIdx.z, d = threadIdx.x;
+__global__ void __launch_bounds__(128) combine_splits_kernel(Args a, int rows_padded) {
+  const int kv = blockIdx.y, b = blockIdx.z;
+  const int item = blockIdx.x * blockDim.x + threadIdx.x, fr = item / (D / 4), d = item % (D / 4) * 4;
   const int groups = a.heads / a.kv_heads;
   if (fr >= groups * a.n) return;
-  const int64_t first = ((int64_t)b * a.kv_heads + kv) * a.splits;
+  const int64_t first = ((int64_t)b * a.kv_heads + kv) * a.splits * rows_padded + fr;  // split 0; split s at + s * rows_padded
   float m = kNoScore;
-  for (int s = 0; s < a.splits; ++s) m = fmaxf(m, a.part_m[(first + s) * rows_padded + fr]);
-  float l = 0.0f, o = 0.0f;
+  for (int s = 0; s < a.splits; ++s) m = fmaxf(m, a.part_m[first + (int64_t)s * rows_padded]);
+  float l = 0.0f;
+  float4 o = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   for (int s = 0; s < a.splits; ++s) {
-    const int64_t at = (first + s) * rows_padded + fr;
-    const float w = __expf(a.part_m[at] - m);
+    const int64_t at = first + (int64_t)s * rows_padded;
+    const float w = exp2f(a.part_m[at] - m);
+    const float4 part = *reinterpret_cast<const float4*>(a.part_o + at * D + d);
     l += a.part_l[at] * w;
-    o += a.part_o[at * D + d] * w;
+    o.x += part.x * w;
+    o.y += part.y * w;
+    o.z += part.z * w;
+    o.w += part.w * w;
   }
+  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+  const __nv_bfloat162 lo = __floats2bfloat162_rn(o.x * inv, o.y * inv), hi = __floats2bfloat162_rn(o.z * inv, o.w * inv);
+  uint2 packed;
+  packed.x = *reinterpret_cast<const uint32_t*>(&lo);
+  packed.y = *reinterpret_cast<const uint32_t*>(&hi);
   const int g = fr / a.n, i = fr % a.n;
-  a.out[(((int64_t)b * a.n + i) * a.heads + (int64_t)kv * groups + g) * D + d] = __float2bfloat16(l > 0.0f ? o / l : 0.0f);
+  *reinterpret_cast<uint2*>(a.out + (((int64_t)b * a.n + i) * a.heads + (int64_t)kv * groups + g) * D + d) = packed;
 }
 
 template <int D>
 int launch(const Args& a, int batch, cudaStream_t stream) {
-  static const cudaError_t configured =
-      cudaFuncSetAttribute(paged_attention_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Smem<D>::bytes);
+  static const cudaError_t configured = cudaFuncSetAttribute(
+      paged_attention_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)Smem<D>::bytes(kMaxRows));
   if (configured != cudaSuccess) return (int)configured;
   const int folded = a.heads / a.kv_heads * a.n;
-  const int row_tiles = (folded + kRows - 1) / kRows;
-  dim3 grid((unsigned)row_tiles, (unsigned)a.kv_heads, (unsigned)(batch * a.splits));
-  paged_attention_kernel<D><<<grid, kThreads, Smem<D>::bytes, stream>>>(a);
+  const RowTiling tiling = row_tiling(folded);
+  dim3 grid((unsigned)tiling.tiles, (unsigned)a.kv_heads, (unsigned)(batch * a.splits));
+  paged_attention_kernel<D><<<grid, tiling.rows / kWarpRows * 32, Smem<D>::bytes(tiling.rows), stream>>>(a, tiling.rows);
   if (a.splits > 1) {
     cudaError_t launched = cudaGetLastError();
     if (launched != cudaSuccess) return (int)launched;
-    combine_splits_kernel<D><<<dim3((unsigned)folded, (unsigned)a.kv_heads, (unsigned)batch), D, 0, stream>>>(a, row_tiles * kRows);
+    const unsigned row_blocks = (unsigned)((folded * (D / 4) + 127) / 128);
+    combine_splits_kernel<D><<<dim3(row_blocks, (unsigned)a.kv_heads, (unsigned)batch), 128, 0, stream>>>(
+        a, tiling.tiles * tiling.rows);
   }
   return (int)cudaGetLastError();
 }
 
 }  // namespace
 
-// How many key-range splits the launch for this batch needs: none while its blocks fill every SM once, else enough
-// for about one wave, at most one per two key tiles of the padded prefix.
+// How many key-range splits the launch for this batch needs: none while its blocks fill every SM's block slots (two
+// blocks of up to 128 rows fit an SM, one of more), else about one wave of blocks, each split covering at least
+// kMinTilesPerSplit key tiles of the padded prefix.
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors) {
-  const int row_tiles = (heads / kv_heads * n + kRows - 1) / kRows;
-  const int blocks = row_tiles * kv_heads * batch;
-  if (blocks >= multiprocessors) return 1;
+  const RowTiling tiling = row_tiling(heads / kv_heads * n);
+  const int blocks = tiling.tiles * kv_heads * batch;
+  if (blocks <= 0) return 1;
+  const int slots = (tiling.rows <= kMaxRows / 2 ? 2 : 1) * multiprocessors;
   const int tiles = (prefix + kKeys - 1) / kKeys + (n + kKeys - 1) / kKeys;
-  const int wanted = (multiprocessors + blocks - 1) / blocks;
-  return wanted < tiles / 2 ? wanted : (tiles / 2 > 1 ? tiles / 2 : 1);
+  const int splits = min(slots / blocks, tiles / kMinTilesPerSplit);
+  return splits > 1 ? splits : 1;
 }
 
 // Rows of the split workspace's m and l (and of O, times D) per (request, KV head, split).
 extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads) {
-  return (heads / kv_heads * n + kRows - 1) / kRows * kRows;
+  const RowTiling tiling = row_tiling(heads / kv_heads * n);
+  return tiling.tiles * tiling.rows;
 }
 
 // Returns 0, a CUDA error code, or -2 for a head dimension without a kernel (32, 64 and 128 have one). With
