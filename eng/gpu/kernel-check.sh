@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # Kernel-level GPU checks of the native piece, on the CUDA host (no .NET, no libtorch needed):
 #   bash eng/gpu/kernel-check.sh [small]
-# builds src/Dllm.Cuda.Native/checks/paged_attention_check.cu with the kernel it checks and runs it: values against a
-# naive fp32 reference over edge cases (PASS/FAIL per row, exit code 1 when any fails), then, unless `small`, the
-# kernel's GPU time at the serving shapes and at each split count. The engine-level check of the same kernel against
-# the gather + SDPA path is `bench --mode paged-attention-check` (bench-serving.sh runs it).
+# builds and runs, each with the kernels it checks:
+# - src/Dllm.Cuda.Native/checks/paged_attention_check.cu: values against a naive fp32 reference over edge cases
+#   (PASS/FAIL per row), then, unless `small`, the kernel's GPU time at the serving shapes and at each split count;
+# - src/Dllm.Cuda.Native/checks/grouped_mma_check.cu: grouped_mma.cu's values against an fp32 reference over uneven
+#   group sizes, edge shapes and the MoE layer's serving shapes (PASS/FAIL per row), the shapes it refuses, then,
+#   unless `small`, its GPU time and bytes per second at the serving shapes beside grouped_gemv.cu's.
+# Both run even when the first fails; the exit code is 1 when any row of either fails. The engine-level check of the
+# paged-attention kernel against the gather + SDPA path is `bench --mode paged-attention-check` (bench-serving.sh
+# runs it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+native="$root/src/Dllm.Cuda.Native"
 nvcc="$(command -v nvcc || echo "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc")"
+arch="${DLLM_CUDA_ARCH:-native}"
 out="$(mktemp -d)"
-"$nvcc" -O3 -std=c++17 -arch="${DLLM_CUDA_ARCH:-native}" "$root/src/Dllm.Cuda.Native/checks/paged_attention_check.cu" \
-  "$root/src/Dllm.Cuda.Native/paged_attention.cu" -o "$out/paged_attention_check" -lstdc++ -lm
-"$out/paged_attention_check" "$@"
+"$nvcc" -O3 -std=c++17 -arch="$arch" "$native/checks/paged_attention_check.cu" "$native/paged_attention.cu" \
+  -o "$out/paged_attention_check" -lstdc++ -lm
+"$nvcc" -O3 -std=c++17 -arch="$arch" "$native/checks/grouped_mma_check.cu" "$native/grouped_mma.cu" \
+  "$native/grouped_gemv.cu" -o "$out/grouped_mma_check" -lstdc++ -lm
+status=0
+echo "== paged attention"
+"$out/paged_attention_check" "$@" || status=1
+echo "== grouped mma"
+"$out/grouped_mma_check" "$@" || status=1
+exit "$status"

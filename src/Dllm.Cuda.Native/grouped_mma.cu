@@ -1,0 +1,256 @@
+// A grouped matrix product on tensor cores for the routed experts of a MoE layer at 2-64 (and more) rows per expert,
+// where the work is streaming each touched expert's weights from memory once. Not yet part of libdllm_cuda.so (build.sh)
+// nor of the engine: it is wired in once eng/gpu/kernel-check.sh has shown it right and faster on the GPU (issue 17).
+//   out[m, n] = sum_k a[m, k] * w[g, n, k]   for rows m in [ends[g-1], ends[g]) of group g (ends[-1] = 0)
+// a [M, K] bf16 row-major, w [G, N, K] bf16 row-major (each expert's rows as stored), ends int32 [G] on the device,
+// out [M, N] bf16 (rows outside every group are left as they are). fp32 accumulation. K and N multiples of 64.
+//
+// Structure:
+// - The product is computed transposed, out^T[n, m] = w[g] a^T, so that the weights are the mma's A operand (16 output
+//   columns per fragment) and the tokens its B operand (8 per fragment): rows are padded to 8, not 16.
+// - One CUDA block of 4 warps takes (row slot, run of N tiles, group); a tile is 128 output columns (32 per warp), so
+//   the grid is sized from M, G, N only (capturable, no host sync) and a block whose group has no rows for it exits at
+//   once. A group's rows are cut into passes of at most 64 (equal, multiples of 8); pass p is taken by the block of
+//   slot p % slots, and the blocks of one tile's slots are neighbours in launch order, so they run together and read
+//   the weights once from memory (the later readers hit L2). A slot with more passes than slots loops over them.
+// - A block streams its stages, (pass, N tile, K tile of 64) in order, through a 4-stage cp.async pipeline: each stage
+//   is the weights' 128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's
+//   token rows x 64 (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 108
+//   KB of shared memory, two blocks fit an SM, ~96 KB of weights in flight per SM. One barrier per stage.
+// - Per K step of 16, a warp loads its two 16 x 16 weight fragments once and applies them to every 8-row column tile
+//   of the pass (up to 8: 64 fp32 accumulators a lane), so the weights are read from shared memory once per block.
+// - After a tile's last K stage, the accumulators are written as bf16 pairs (a shuffle with the neighbour lane pairs
+//   adjacent columns), only for the pass's valid rows and columns, and reset; the pipeline does not stop.
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <cstdint>
+
+namespace {
+
+using bf16 = __nv_bfloat16;
+
+constexpr int kThreads = 128;                     // 4 warps
+constexpr int kWarps = kThreads / 32;
+constexpr int kTileN = 128;                       // output columns (weight rows) per tile
+constexpr int kWarpN = kTileN / kWarps;           // 32 per warp: two 16-row A fragments
+constexpr int kTileK = 64;                        // K per stage
+constexpr int kMaxRows = 64;                      // token rows per pass: 8 column tiles of 8
+constexpr int kStages = 4;
+constexpr int kMaxSlots = 4;
+constexpr int kStride = kTileK + 8;               // bf16 per shared row (144 bytes: 8 ldmatrix rows hit all banks)
+constexpr int kRowBytes = kStride * (int)sizeof(bf16);
+constexpr int kWBytes = kTileN * kRowBytes;       // 18432
+constexpr int kABytes = kMaxRows * kRowBytes;     // 9216
+constexpr int kStageBytes = kWBytes + kABytes;
+constexpr int kSmemBytes = kStages * kStageBytes;  // 110592
+constexpr int kTargetBytesPerBlock = 256 * 1024;   // weight bytes a block streams at least (more tiles when K is short)
+
+// 16 bytes global -> shared, asynchronously; zeros when !valid (then nothing is read).
+__device__ __forceinline__ void copy16_async(uint32_t dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0) : "memory");
+}
+
+// 16 bytes of weights global -> shared; asks L2 for the whole 256-byte segment (the row's next K tile).
+__device__ __forceinline__ void copy16_stream(uint32_t dst, const void* src) {
+  asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16;\n" ::"r"(dst), "l"(src) : "memory");
+}
+
+__device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int Pending>
+__device__ __forceinline__ void wait_copies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory");
+}
+
+// Four 8x8 bf16 matrices from shared memory, lane l giving the address of row l % 8 of matrix l / 8; register k of
+// lane l holds row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of matrix k.
+__device__ __forceinline__ void load_matrices(uint32_t (&r)[4], uint32_t p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(p)
+               : "memory");
+}
+
+// c += a b: a 16 x 16 (row-major fragment), b 16 x 8 (column-major fragment), c 16 x 8 fp32. In c, lane l holds rows
+// l / 4 (c[0], c[1]) and l / 4 + 8 (c[2], c[3]), columns 2 (l % 4) and 2 (l % 4) + 1.
+__device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// A stage of a block: its pass's first row and row count, its tile's first output column, its first k.
+struct Stage {
+  int first, count, n0, k0;
+  bool last_k;
+};
+
+// Grid (slots, ceil(N tiles / tiles_per_block), G), kThreads threads, kSmemBytes of shared memory.
+__global__ void __launch_bounds__(kThreads, 2)
+    grouped_mma_kernel(const bf16* __restrict__ a, const bf16* __restrict__ w, const int* __restrict__ ends,
+                       bf16* __restrict__ out, int N, int K, int M, int tiles_per_block) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int slot = blockIdx.x, slots = gridDim.x, g = blockIdx.z;
+  const int end = min(__ldg(ends + g), M);
+  const int begin = g == 0 ? 0 : __ldg(ends + g - 1);
+  if (begin >= end) return;
+  const int rows = end - begin;
+  const int passes = (rows + kMaxRows - 1) / kMaxRows;
+  if (slot >= passes) return;
+  const int my_passes = (passes - slot + slots - 1) / slots;
+  // Equal passes, rounded up to whole column tiles: at most kMaxRows, and (passes - 1) * pass_rows < rows, so none is
+  // empty.
+  const int pass_rows = ((rows + passes - 1) / passes + 7) / 8 * 8;
+  const int n_tiles = (N + kTileN - 1) / kTileN;
+  const int tile0 = blockIdx.y * tiles_per_block;
+  const int my_tiles = min(tiles_per_block, n_tiles - tile0);  // >= 1 by the grid
+  const int k_tiles = K / kTileK;
+  const int stages = my_passes * my_tiles * k_tiles;
+
+  auto stage_at = [&](int s) {
+    const int kt = s % k_tiles, rest = s / k_tiles;
+    const int t = rest % my_tiles, i = rest / my_tiles;
+    const int first = begin + (slot + i * slots) * pass_rows;
+    return Stage{first, min(pass_rows, end - first), (tile0 + t) * kTileN, kt * kTileK, kt == k_tiles - 1};
+  };
+
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+  const uint32_t smem_at = (uint32_t)__cvta_generic_to_shared(smem);
+  const bf16* w_group = w + (size_t)g * N * K;
+
+  // Stage s into buffer s % kStages: the weights' tile rows below N (a half tile past N stays unread: its warps skip
+  // it), the pass's rows rounded up to 16 (zeros past the last; an ldmatrix reads 16 rows).
+  auto load = [&](int s) {
+    const Stage st = stage_at(s);
+    const uint32_t w_dst = smem_at + (uint32_t)(s % kStages) * kStageBytes, a_dst = w_dst + kWBytes;
+    const int chunk = tid % 8;  // 16-byte chunk of a row's 128 bytes (kThreads % 8 == 0: the same in both loops)
+#pragma unroll
+    for (int i = 0; i < kTileN * 8 / kThreads; ++i) {
+      const int r = tid / 8 + i * (kThreads / 8);
+      if (st.n0 + r < N)
+        copy16_stream(w_dst + r * kRowBytes + chunk * 16, w_group + (size_t)(st.n0 + r) * K + st.k0 + chunk * 8);
+    }
+    const int padded = (st.count + 15) / 16 * 16;
+    for (int c = tid; c < padded * 8; c += kThreads) {
+      const int r = c / 8;
+      const bool valid = r < st.count;
+      const bf16* src = valid ? a + (size_t)(st.first + r) * K + st.k0 + chunk * 8 : a;
+      copy16_async(a_dst + r * kRowBytes + chunk * 16, src, valid);
+    }
+  };
+
+  // ldmatrix addresses of this lane within a stage: the weights as A (16 columns x 16 k: rows lane % 16, k half
+  // lane / 16), the tokens as B (16 rows as two 8-row fragments x 16 k: row lane / 16 * 8 + lane % 8, k half
+  // lane / 8 % 2).
+  const uint32_t w_lane = (uint32_t)((warp * kWarpN + lane % 16) * kRowBytes + lane / 16 * 16);
+  const uint32_t a_lane = (uint32_t)(kWBytes + (lane / 16 * 8 + lane % 8) * kRowBytes + lane / 8 % 2 * 16);
+  const int quad = lane % 4, pair_row = lane / 4;
+  const bool odd = pair_row & 1;
+
+  float acc[2][kMaxRows / 8][4] = {};  // [16-column fragment][8-row column tile][c]
+
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < stages) load(s);
+    commit_copies();
+  }
+#pragma unroll 1
+  for (int s = 0; s < stages; ++s) {
+    wait_copies<kStages - 2>();
+    __syncthreads();  // stage s is in for every thread; no warp still reads stage s - 1's buffer, which load refills
+    if (s + kStages - 1 < stages) load(s + kStages - 1);
+    commit_copies();
+
+    const Stage st = stage_at(s);
+    const int n_warp = st.n0 + warp * kWarpN;
+    if (n_warp >= N) continue;  // a half tile past N (N % 64 == 0): warp-uniform, no barrier skipped
+    const int tiles = (st.count + 7) / 8;
+    const uint32_t stage = smem_at + (uint32_t)(s % kStages) * kStageBytes;
+#pragma unroll
+    for (int ks = 0; ks < kTileK / 16; ++ks) {
+      uint32_t wa[2][4];
+      load_matrices(wa[0], stage + w_lane + ks * 32);
+      load_matrices(wa[1], stage + w_lane + 16 * kRowBytes + ks * 32);
+#pragma unroll
+      for (int tp = 0; tp < kMaxRows / 16; ++tp) {
+        if (2 * tp < tiles) {
+          uint32_t tb[4];
+          load_matrices(tb, stage + a_lane + tp * 16 * kRowBytes + ks * 32);
+          mma(acc[0][2 * tp], wa[0], tb[0], tb[1]);
+          mma(acc[1][2 * tp], wa[1], tb[0], tb[1]);
+          if (2 * tp + 1 < tiles) {
+            mma(acc[0][2 * tp + 1], wa[0], tb[2], tb[3]);
+            mma(acc[1][2 * tp + 1], wa[1], tb[2], tb[3]);
+          }
+        }
+      }
+    }
+    if (!st.last_k) continue;
+
+    // The tile is done: lane l holds columns n_warp + 16 f + l / 4 (+ 8) of rows 8 t + 2 (l % 4) (+ 1). The lane pair
+    // (l, l ^ 4) holds adjacent columns: the even one writes row 2 (l % 4) of both, the odd one row 2 (l % 4) + 1.
+#pragma unroll
+    for (int f = 0; f < 2; ++f) {
+#pragma unroll
+      for (int t = 0; t < kMaxRows / 8; ++t) {
+        if (t < tiles) {  // warp-uniform: every lane takes part in the shuffles
+          float* c = acc[f][t];
+          const float lo = __shfl_xor_sync(0xffffffffu, odd ? c[0] : c[1], 4);
+          const float hi = __shfl_xor_sync(0xffffffffu, odd ? c[2] : c[3], 4);
+          const int row = 8 * t + 2 * quad + (odd ? 1 : 0);
+          if (row < st.count) {
+            const int n = n_warp + 16 * f + (pair_row & ~1);
+            bf16* o = out + (size_t)(st.first + row) * N + n;
+            *reinterpret_cast<__nv_bfloat162*>(o) = odd ? __floats2bfloat162_rn(lo, c[1]) : __floats2bfloat162_rn(c[0], lo);
+            *reinterpret_cast<__nv_bfloat162*>(o + 8) = odd ? __floats2bfloat162_rn(hi, c[3]) : __floats2bfloat162_rn(c[2], hi);
+          }
+        }
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[f][t][e] = 0.0f;
+      }
+    }
+  }
+}
+
+cudaError_t configure() {
+  cudaError_t status = cudaFuncSetAttribute(grouped_mma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+  if (status != cudaSuccess) return status;
+  // Two blocks an SM need the largest shared-memory carveout; a hint, so its failure is not fatal.
+  if (cudaFuncSetAttribute(grouped_mma_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                           (int)cudaSharedmemCarveoutMaxShared) != cudaSuccess)
+    (void)cudaGetLastError();
+  return cudaSuccess;
+}
+
+}  // namespace
+
+// Returns 0, a CUDA error code, or -2 for an unsupported shape (K or N not a positive multiple of 64, more than 65535
+// groups) or misaligned pointers (a and w need 16 bytes, out 4). M is a's row count: rows past it are never touched,
+// whatever ends says. Nothing is read from the device on the host: the grid depends on M, G, N and K only.
+extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, void* out, int groups, int N, int K,
+                                       int M, cudaStream_t stream) {
+  if (N <= 0 || K <= 0 || N % 64 != 0 || K % kTileK != 0 || groups < 0 || groups > 65535 || M < 0) return -2;
+  if (groups == 0 || M == 0) return 0;
+  if ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(w)) % 16 != 0 || reinterpret_cast<uintptr_t>(out) % 4 != 0)
+    return -2;
+  static const cudaError_t configured = configure();
+  if (configured != cudaSuccess) return (int)configured;
+  const int n_tiles = (N + kTileN - 1) / kTileN;
+  // Tiles per block: enough that a block streams kTargetBytesPerBlock of weights (K = 2048: 1, K = 512: 2), so that
+  // the pipeline's fill and drain are a small part of a block's time.
+  const int tile_bytes = kTileN * K * (int)sizeof(bf16);
+  int per_block = kTargetBytesPerBlock / tile_bytes;
+  per_block = per_block < 1 ? 1 : per_block > n_tiles ? n_tiles : per_block;
+  const int n_blocks = (n_tiles + per_block - 1) / per_block;
+  if (n_blocks > 65535) return -2;
+  // Row slots: enough for a group of 4x the mean rows to run all its passes at once (1 up to 16 rows per group on
+  // average, 4 above 48), at most kMaxSlots; a larger group's slots loop over its passes. A slot without a pass exits
+  // at once, after reading ends.
+  const int64_t wanted = (4 * (int64_t)M + (int64_t)groups * kMaxRows - 1) / ((int64_t)groups * kMaxRows);
+  const int slots = wanted < 1 ? 1 : wanted > kMaxSlots ? kMaxSlots : (int)wanted;
+  dim3 grid((unsigned)slots, (unsigned)n_blocks, (unsigned)groups);
+  grouped_mma_kernel<<<grid, kThreads, kSmemBytes, stream>>>(static_cast<const bf16*>(a), static_cast<const bf16*>(w), ends,
+                                                              static_cast<bf16*>(out), N, K, M, per_block);
+  return (int)cudaGetLastError();
+}
