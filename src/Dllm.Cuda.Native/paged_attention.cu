@@ -27,7 +27,11 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "tensor_core_ptx.cuh"
+
 namespace {
+
+using namespace dllm_ptx;
 
 using bf16 = __nv_bfloat16;
 
@@ -83,43 +87,9 @@ struct Args {
   float* part_l;              // [B, KV, splits, rows_padded]
 };
 
-// Shared memory is addressed with 32-bit shared-window addresses (dst, p below).
-
-// 16 bytes global -> shared, asynchronously; zeros when !valid (then nothing is read).
-__device__ __forceinline__ void copy16_async(uint32_t dst, const void* src, bool valid) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0) : "memory");
-}
-
+// 8 bytes global -> shared, asynchronously (a read row).
 __device__ __forceinline__ void copy8_async(uint32_t dst, const void* src) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 8;\n" ::"r"(dst), "l"(src) : "memory");
-}
-
-__device__ __forceinline__ void commit_copies() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-__device__ __forceinline__ void wait_copies() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
-
-// Four 8x8 bf16 matrices from shared memory, lane l giving the address of row l % 8 of matrix l / 8; register k of
-// lane l holds row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of matrix k (transposed: column l / 4, rows 2 (l % 4)..).
-__device__ __forceinline__ void load_matrices(uint32_t (&r)[4], uint32_t p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(p)
-               : "memory");
-}
-
-__device__ __forceinline__ void load_matrices_transposed(uint32_t (&r)[4], uint32_t p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(p)
-               : "memory");
-}
-
-// c += a b: a 16 x 16 (row-major fragment), b 16 x 8 (column-major fragment), c 16 x 8 fp32. In c, lane l holds rows
-// l / 4 (c[0], c[1]) and l / 4 + 8 (c[2], c[3]), columns 2 (l % 4) and 2 (l % 4) + 1.
-__device__ __forceinline__ void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 // 2^x by the hardware's approximation (2^-inf = 0).
@@ -223,7 +193,7 @@ __global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, in
   copy_rows(tile_begin);
   commit_copies();
   if (tile_begin < tile_end) note_seen(tile_begin);
-  wait_copies();
+  wait_copies<0>();
   __syncthreads();
   if (tile_begin < tile_end) {
     copy_kv(tile_begin);
@@ -245,7 +215,7 @@ __global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, in
   float l[2] = {0.0f, 0.0f};          // running sum of this lane's part of its two rows
 
   for (int t = tile_begin; t < tile_end; ++t) {
-    wait_copies();
+    wait_copies<0>();
     __syncthreads();  // tile t's K/V, seen bits and tile t + 1's rows are in; no warp still reads tile t - 1's
     if (t + 1 < tile_end) {
       copy_kv(t + 1);
