@@ -119,7 +119,8 @@ public static class DemoModelTrainer
                     exactMatch = await ExactMatchEvaluator.EvaluateAsync(directory, evaluationSet, options.Device, step, null, cancellationToken);
                     foreach (var score in exactMatch.Tasks)
                         logger.ExactMatch(step, score.Task, score.Correct, score.Prompts, score.Accuracy, score.TokensPerForward);
-                    foreach (var (task, expected, generated) in exactMatch.Samples.Where(s => s.Expected != s.Generated))
+                    // The first miss of each task: a sample for the log (dllm eval --show-misses lists them all).
+                    foreach (var (task, expected, generated) in exactMatch.Misses.DistinctBy(m => m.Task))
                         logger.ExactMatchMiss(step, task, MissText.Shorten(expected), MissText.Shorten(generated));
                 }
                 watch.Restart();

@@ -4,8 +4,8 @@ namespace Dllm.Native;
 
 /// <summary>
 /// libtorch's global deterministic-algorithms mode (<c>torch.use_deterministic_algorithms</c> in Python), which TorchSharp
-/// declares but does not implement. Reached through the C++ exports of the one <c>libtorch_cpu.so</c> in the process:
-/// <c>at::globalContext()</c> and <c>at::Context::setDeterministicAlgorithms(bool, bool)</c> /
+/// declares but does not implement. Reached through the C++ exports of the one <c>libtorch_cpu.so</c> in the process
+/// (<see cref="TorchBackendReport.LibTorchMapped"/>): <c>at::globalContext()</c> and <c>at::Context::setDeterministicAlgorithms(bool, bool)</c> /
 /// <c>deterministicAlgorithms()</c> (Itanium C++ ABI: a member function takes the object as its first argument).
 /// </summary>
 internal static unsafe class LibTorchDeterminism
@@ -35,7 +35,8 @@ internal static unsafe class LibTorchDeterminism
 
     private static Exports Resolve()
     {
-        string library = LoadedLibraries.Find("libtorch_cpu.so")
+        // The one libtorch_cpu.so that TorchBackend.Initialize loaded and checked.
+        string library = TorchBackend.Report?.LibTorchMapped
             ?? throw new TorchBackendException("libtorch is not loaded yet: call TorchBackend.Initialize before switching deterministic algorithms.");
         nint handle = NativeLibrary.Load(library);
         nint Export(string name) => NativeLibrary.TryGetExport(handle, name, out nint address) ? address

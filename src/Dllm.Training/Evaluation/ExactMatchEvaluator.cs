@@ -52,11 +52,8 @@ public static class ExactMatchEvaluator
             g.Count(),
             g.Count(p => p.Second.Answer == p.First.Answer),
             (double)g.Sum(p => p.Second.Result.CompletionTokens) / Math.Max(1, g.Sum(p => p.Second.Result.DenoisingSteps)))).OrderBy(s => s.Task).ToList();
-        var samples = examples.Zip(results).GroupBy(p => p.First.Task)
-            .Select(g => g.FirstOrDefault(p => p.Second.Answer != p.First.Answer, g.First()))
-            .Select(p => (p.First.Task, p.First.Answer, p.Second.Answer)).ToList();
         var misses = examples.Zip(results).Where(p => p.Second.Answer != p.First.Answer).Select(p => (p.First.Task, p.First.Answer, p.Second.Answer)).ToList();
-        return new ExactMatchReport(step, scores, samples, misses);
+        return new ExactMatchReport(step, scores, misses);
     }
 
     /// <summary>The output up to <c>&lt;|role_end|&gt;</c> or EOS, decoded with its control tokens.</summary>
