@@ -34,6 +34,8 @@ internal sealed class EngineFlags
             nameof(DllmEngineOptions.MaxRunningRequests), (o, v) => o.MaxRunningRequests = v!.Value);
         Add(new Option<int?>("--max-queued-requests") { Description = $"Requests that may wait for a slot; beyond it a request gets 503 with Retry-After (default {Defaults.MaxQueuedRequests})." },
             nameof(DllmEngineOptions.MaxQueuedRequests), (o, v) => o.MaxQueuedRequests = v);
+        Add(new Option<int?>("--max-prefill-tokens") { Description = $"New tokens one prefill forward computes at most: prompts admitted together share a forward up to this many (default {Defaults.MaxPrefillTokens}); a longer one is prefilled alone." },
+            nameof(DllmEngineOptions.MaxPrefillTokens), (o, v) => o.MaxPrefillTokens = v!.Value);
         Add(new Option<int?>("--context-length") { Description = "Longest prompt + generation per request (default: the model's, at most 8192)." },
             nameof(DllmEngineOptions.ContextLength), (o, v) => o.ContextLength = v);
         Add(new Option<int?>("--max-total-tokens") { Description = "Tokens the paged K/V pool holds (pages of the block size); requests wait for pages, one larger than the pool is refused (default: --mem-fraction-static on CUDA when given, else max-running-requests x context-length)." },

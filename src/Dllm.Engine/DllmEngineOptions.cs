@@ -11,6 +11,9 @@ public record DllmEngineOptions
     /// <summary>The default of <see cref="MaxQueuedRequests"/>.</summary>
     public const int DefaultMaxQueuedRequests = 1024;
 
+    /// <summary>The default of <see cref="MaxPrefillTokens"/> (SGLang's).</summary>
+    public const int DefaultMaxPrefillTokens = 16384;
+
     /// <summary>An HF model directory: config.json, safetensors, tokenizer.json (<c>--model-path</c>).</summary>
     public required string ModelPath { get; set; }
 
@@ -36,6 +39,13 @@ public record DllmEngineOptions
     /// <summary>Requests that may wait at once (<c>--max-queued-requests</c>, at least 1); one more is refused with a
     /// <see cref="DllmQueueFullException"/>. Default 1024; null: no limit.</summary>
     public int? MaxQueuedRequests { get; set; } = DefaultMaxQueuedRequests;
+
+    /// <summary>
+    /// New tokens one prefill forward computes at most (SGLang's <c>--max-prefill-tokens</c>, at least 1; default 16384):
+    /// requests admitted together whose prompts have as many uncached tokens share one forward up to this many tokens in
+    /// all, which reads the weights once for all of them; a longer prompt is prefilled alone.
+    /// </summary>
+    public int MaxPrefillTokens { get; set; } = DefaultMaxPrefillTokens;
 
     /// <summary>Longest prompt + generation per request (<c>--context-length</c>); null: min(model max, 8192).</summary>
     public int? ContextLength { get; set; }

@@ -29,6 +29,7 @@ public static class DllmEngineOptionsValidator
         int blockSize = CheckAlgorithm(options, name, errors);
         AtLeastOne(options.MaxRunningRequests, name(nameof(options.MaxRunningRequests)), errors);
         AtLeastOne(options.MaxQueuedRequests, name(nameof(options.MaxQueuedRequests)), errors);
+        AtLeastOne(options.MaxPrefillTokens, name(nameof(options.MaxPrefillTokens)), errors);
         if (options.ContextLength is int context)
             CheckContextLength(context, blockSize, checkModelPath ? options.ModelPath : null, name(nameof(options.ContextLength)), errors);
         AtLeastOne(options.MaxTotalTokens, name(nameof(options.MaxTotalTokens)), errors);

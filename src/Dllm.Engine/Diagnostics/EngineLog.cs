@@ -80,4 +80,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1304, EventName = "RequestRetracted", Level = LogLevel.Information, Message = "Request {Id} retracted to give request {For} its next K/V page: {Pages} pages released, {Tokens} output tokens kept; it waits at the head of the queue")]
     public static partial void RequestRetracted(this ILogger logger, string id, string @for, int pages, int tokens);
+
+    [LoggerMessage(EventId = 1305, EventName = "BatchedPrefillFailed", Level = LogLevel.Warning, Message = "A batched prefill of {Count} requests failed ({Error}); prefilling them one at a time")]
+    public static partial void BatchedPrefillFailed(this ILogger logger, int count, string error);
 }

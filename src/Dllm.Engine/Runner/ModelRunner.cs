@@ -49,14 +49,18 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Calls <see cref="FaultInjection"/>, when set, for a point of kind <paramref name="kind"/>.</summary>
     public void Inject(string kind, IEnumerable<EngineRequest> requests) => FaultInjection?.Invoke(kind, requests.Select(r => r.Id).ToList());
 
-    /// <summary>Stores the K/V of the whole blocks of <paramref name="tokens"/> (the request's known tokens: its prompt, then
-    /// the output of its resolved blocks when it was retracted) from <paramref name="start"/> (the end of its cached prefix)
-    /// to <paramref name="length"/> (one forward, block-causal, over the cached prefix).</summary>
-    public void Prefill(EngineRequest request, int[] tokens, int blockSize, int start, int length)
+    /// <summary>Stores the K/V of each pending request's known tokens from the end of its cached prefix to the start of its
+    /// current block (<see cref="PendingPrefill"/>), all in one forward (block-causal, over each one's cached prefix):
+    /// every request of <paramref name="batch"/> has the same block size and count of new tokens
+    /// (<see cref="PrefillBatches"/>). No forward when there is nothing to compute.</summary>
+    public void Prefill(IReadOnlyList<PendingPrefill> batch)
     {
-        Inject("prefill", [request]);
-        if (length > start)
-            _forwards.Forward([new ForwardRequest(request.PageTable!, start, tokens[start..length])], cache, blockSize, writeCache: true, computeLogits: false);
+        Inject("prefill", batch.Select(p => p.Request));
+        if (batch[0].NewTokens > 0)
+        {
+            var requests = batch.Select(p => new ForwardRequest(p.Request.PageTable!, p.Cached, p.Tokens[p.Cached..p.Prefix])).ToList();
+            _forwards.Forward(requests, cache, batch[0].BlockSize, writeCache: true, computeLogits: false);
+        }
     }
 
     /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>

@@ -17,11 +17,13 @@ namespace Dllm.Scheduling;
 /// request whose block resolved the page of its next block, retracting the most recently admitted other request when
 /// the pool has none left (<see cref="Grow"/>), admits waiting requests in queue order while the K/V pool has the pages
 /// of each one's known tokens and current block (<see cref="PageManager"/>; a request that does not fit waits, and so do
-/// the ones behind it) and prefills them from the end of their cached prefix, runs one denoising step for all running
+/// the ones behind it) and prefills them from the end of their cached prefix, together in batched forwards
+/// (<see cref="PrefillBatches"/>), runs one denoising step for all running
 /// blocks together (one forward per block size), stores the K/V of the blocks that resolved, applies the finish rules
 /// and streams each resolved block to its request. A request that ends, however it ends, releases its pages at once
 /// (<see cref="RequestEnder"/>).
-/// <para>Failure isolation: a failed prefill fails that request only; a failed batched step (forward, logits
+/// <para>Failure isolation: a failed batched prefill is retried one request at a time, and a failed prefill of one
+/// request fails that request only; a failed batched step (forward, logits
 /// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
 /// <see cref="DllmGenerationException"/> (logged once by <see cref="RequestEnder"/>, with the request id), and the
 /// others continue with the output they would have had (seeded generators are rewound before the retry).</para>
@@ -39,13 +41,15 @@ internal sealed class Scheduler : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
     private readonly bool _fuseCleanPass;
+    private readonly int _maxPrefillTokens;
     private readonly EngineTelemetry _telemetry;
     private readonly RequestEnder _ender;
     private volatile bool _stopping;
     private int _waitingCount;
 
-    public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null)
+    public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null, int maxPrefillTokens = DllmEngineOptions.DefaultMaxPrefillTokens)
     {
+        _maxPrefillTokens = maxPrefillTokens;
         _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
         _maxQueued = maxQueued;
@@ -230,15 +234,20 @@ internal sealed class Scheduler : IDisposable
 
     /// <summary>Admits waiting requests in queue order while there is room: a running place and the pages of the next
     /// one's known tokens and current block (its cached prefix shared); prefills each one's known tokens (its prompt, and
-    /// the output of its resolved blocks when it was retracted) from the end of its cached prefix.</summary>
+    /// the output of its resolved blocks when it was retracted) from the end of its cached prefix, the admitted requests
+    /// together in batched forwards (<see cref="PrefillBatches"/>). A request that could share pages another admitted
+    /// request's prefill writes is reserved after that prefill (<see cref="PendingPrefill.Feeds"/>).</summary>
     private void Admit()
     {
+        var pending = new List<PendingPrefill>();
         bool admitted = false;
         while (_running.HasRoom && _waiting.TryPeek(out var request))
         {
             int blockSize = request.Algorithm.BlockSize;
             int[] tokens = request.KnownTokens();
             int prefix = tokens.Length / blockSize * blockSize;
+            if (pending.Exists(p => p.Feeds(tokens, prefix, _pages.PageSize)))
+                PrefillPending(pending);
             request.BlockStart = prefix;
             if (_pages.TryReserve(request, tokens, prefix) is not int cached)
                 break; // waits for the pages of requests that end
@@ -246,20 +255,55 @@ internal sealed class Scheduler : IDisposable
             admitted = true;
             Interlocked.Decrement(ref _waitingCount);
             _running.Add(request);
+            pending.Add(new PendingPrefill(request, tokens, cached, prefix));
+        }
+        PrefillPending(pending);
+        if (admitted)
+            _pages.Publish();
+    }
+
+    /// <summary>Prefills the pending requests in batched forwards and empties the list.</summary>
+    private void PrefillPending(List<PendingPrefill> pending)
+    {
+        foreach (var batch in PrefillBatches.Split(pending, _maxPrefillTokens))
+            PrefillBatch(batch);
+        pending.Clear();
+    }
+
+    /// <summary>One batched prefill; when it fails, its requests are prefilled one at a time, so only a request whose own
+    /// prefill fails ends. Each prefilled request's pages enter the prefix cache and its first block starts.</summary>
+    private void PrefillBatch(List<PendingPrefill> batch)
+    {
+        try
+        {
+            _runner.Prefill(batch);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (batch.Count == 1)
+            {
+                _ender.Fail(batch[0].Request, e, "prefill");
+                return;
+            }
+            _logger.BatchedPrefillFailed(batch.Count, e.GetType().Name);
+            foreach (var one in batch)
+                PrefillBatch([one]);
+            return;
+        }
+        foreach (var prefilled in batch)
+        {
+            var request = prefilled.Request;
             try
             {
-                _runner.Prefill(request, tokens, blockSize, cached, prefix);
-                _pages.OnPrefilled(request, tokens, prefix);
-                _telemetry.OnPrefill(request, prefix);
-                request.StartBlock(new BlockState(blockSize, _runner.Model.Config.MaskTokenId, tokens.AsSpan(prefix)));
+                _pages.OnPrefilled(request, prefilled.Tokens, prefilled.Prefix);
+                _telemetry.OnPrefill(request, prefilled.Prefix);
+                request.StartBlock(new BlockState(prefilled.BlockSize, _runner.Model.Config.MaskTokenId, prefilled.Tokens.AsSpan(prefilled.Prefix)));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 _ender.Fail(request, e, "prefill");
             }
         }
-        if (admitted)
-            _pages.Publish();
     }
 
     /// <summary>

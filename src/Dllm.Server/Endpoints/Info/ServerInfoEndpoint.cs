@@ -42,6 +42,7 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
             ["block_size"] = engine?.BlockSize,
             ["max_running_requests"] = engineOptions.MaxRunningRequests,
             ["max_queued_requests"] = engineOptions.MaxQueuedRequests,
+            ["max_prefill_tokens"] = engineOptions.MaxPrefillTokens,
             ["request_timeout"] = options.Value.RequestTimeout?.TotalSeconds,
             ["context_length"] = engine?.ContextLength ?? engineOptions.ContextLength,
             ["max_total_tokens"] = engine?.MaxTotalTokens ?? engineOptions.MaxTotalTokens,
