@@ -36,7 +36,11 @@ internal sealed record BenchOptions
     public bool RadixCache { get; init; } = true;
     /// <summary>e2e: tokens every request's prompt starts with (a shared system prompt), before its own 64.</summary>
     public int SharedPrefix { get; init; }
+    /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
     public double? GemvMaxRows { get; init; }
+    /// <summary>Sets <c>GroupedMatmul.MmaMaxRowsPerGroup</c> (rows per expert up to which the tensor-core kernel runs;
+    /// 0: off).</summary>
+    public double? MmaMaxRows { get; init; }
     /// <summary>Attention reads the paged K/V cache in place with the native kernel (<c>Dllm.Model.PagedAttention</c>).</summary>
     public bool PagedAttention { get; init; }
     public int? TokensPerRequest { get; init; }
@@ -72,6 +76,7 @@ internal sealed record BenchOptions
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },

@@ -7,7 +7,8 @@ namespace Dllm.Bench;
 
 /// <summary>
 /// Checks the native piece on a real GPU (CI has none):
-/// 1. torch's grouped GEMM and our GEMV kernel through libdllm_cuda against one matmul per expert, on MoE-shaped inputs;
+/// 1. the grouped expert product through libdllm_cuda (our GEMV and tensor-core kernels, torch's grouped GEMM, as
+///    <c>GroupedMatmul.Choose</c> picks them by rows per expert) against one matmul per expert, on MoE-shaped inputs;
 /// 2. forwards replayed from CUDA graphs against the same forwards run eagerly over the same (padded) layout —
 ///    steps of two requests with different prefixes, a replay with new tokens, a fused clean pass that writes the
 ///    cache, a step that reads what it wrote, a smaller batch whose logits share the larger one's buffer and the larger
@@ -76,11 +77,12 @@ internal static class GraphCheck
     private static bool CheckGroupedGemm(torch.Device device)
     {
         bool ok = true;
-        // 4096 rows over 256 groups (a batch-16 step) take torch's grouped GEMM, 200 rows our GEMV kernel.
-        foreach (int pairs in new[] { 4096, 200 })
+        const int experts = 256;
+        // By default: 200 rows over 256 experts (a batch-1 step) take our GEMV kernel, 4096 (batch 16, 16 per expert)
+        // our tensor-core kernel, also for a down-projection shape, and 32768 (128 per expert) torch's grouped GEMM.
+        foreach (var (pairs, hidden, width) in new[] { (200, 2048, 1024), (4096, 2048, 1024), (32768, 2048, 1024), (4096, 512, 2048) })
         {
             using var scope = torch.NewDisposeScope();
-            const int experts = 256, hidden = 2048, width = 1024;
             torch.cuda.manual_seed_all(3);
             var rows = torch.randn([pairs, hidden], torch.ScalarType.BFloat16, device);
             var weights = torch.randn([experts + 1, width, hidden], torch.ScalarType.BFloat16, device).mul_(0.02);
@@ -89,7 +91,7 @@ internal static class GraphCheck
             var native = GroupedMatmul.Run(rows, weights, ends);
             var perExpert = GroupedMatmul.PerGroup(rows, weights, ends);
             double difference = Relative(native, perExpert);
-            string kernel = pairs <= GroupedMatmul.GemvMaxRowsPerGroup * experts ? "GEMV kernel" : "grouped GEMM";
+            var kernel = GroupedMatmul.Choose(pairs, experts, width, hidden, device, rows.dtype);
             Console.WriteLine($"{kernel} ({pairs} rows over {experts} experts, [{hidden}→{width}]): max |native - per expert| / max = {difference:E2} (tolerance {GemmTolerance:E0})");
             ok &= difference < GemmTolerance;
         }

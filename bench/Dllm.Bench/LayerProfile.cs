@@ -37,7 +37,7 @@ internal static class LayerProfile
         var columns = new List<double[]>();
         string[] pieces =
         [
-            "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GEMV kernel up to 2 rows per expert)", "experts: all-experts bmm", "attention (qkv … dense)",
+            "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GroupedMatmul.Choose's kernel)", "experts: all-experts bmm", "attention (qkv … dense)",
             "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)

@@ -12,6 +12,8 @@ using TorchSharp;
 var options = BenchOptions.Parse(args);
 if (options.GemvMaxRows is double gemvMaxRows)
     GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
+if (options.MmaMaxRows is double mmaMaxRows)
+    GroupedMatmul.MmaMaxRowsPerGroup = mmaMaxRows;
 PagedAttention.Enabled = options.PagedAttention;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");

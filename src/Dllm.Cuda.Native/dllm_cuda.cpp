@@ -1,7 +1,8 @@
 // libdllm_cuda: the few things TorchSharp cannot do, as C functions on TorchSharp's tensor handles.
 //   - CUDA graphs: capture a whole forward issued op by op from C#, replay it with one launch;
 //   - torch's grouped GEMM (at::_grouped_mm) for the touched experts of a MoE layer, without a host sync;
-//   - kernels of our own: grouped GEMV, the MoE router, RMSNorm, and attention that reads the paged K/V cache in place.
+//   - kernels of our own: grouped GEMV and a grouped tensor-core product for the touched experts (few and middling
+//     rows per expert), the MoE router, RMSNorm, and attention that reads the paged K/V cache in place.
 // A TorchSharp tensor handle is a heap-allocated at::Tensor* (LibTorchSharp's own convention); tensors returned
 // here are new at::Tensor objects that C# wraps and disposes like any TorchSharp tensor.
 // Built on the CUDA host against the same libtorch TorchSharp loads (build.sh); C# keeps a pure TorchSharp
@@ -64,10 +65,38 @@ int guarded(F&& body) {
   return -1;
 }
 
+// A grouped product of our own kernels: rows ends[g-1]..ends[g] of a [M, K] times w[g]^T, w [G, N, K] (each expert's
+// rows as stored; G may exceed the groups of ends, the first ones are used), ends int32 [G], all contiguous, a and w
+// bf16. Checks the operands, allocates the result [M, N] (rows outside every group are left unset) and calls
+// launch(a, w, ends, result, stream) on the current stream of a's device (capturable); launch returns 0, a CUDA error,
+// or -2 for shapes the kernel does not take (reported as the message `unsupported`).
+template <typename Launch>
+void run_grouped(const char* name, const char* unsupported, void* a, void* w, void* ends, void** out, Launch&& launch) {
+  const auto& x = *static_cast<at::Tensor*>(a);
+  const auto& weights = *static_cast<at::Tensor*>(w);
+  const auto& bounds = *static_cast<at::Tensor*>(ends);
+  TORCH_CHECK(x.dim() == 2 && weights.dim() == 3 && bounds.dim() == 1, name, ": a [M, K], w [G, N, K], ends [G]");
+  TORCH_CHECK(x.scalar_type() == at::kBFloat16 && weights.scalar_type() == at::kBFloat16, name, ": bf16 only");
+  TORCH_CHECK(bounds.scalar_type() == at::kInt, name, ": ends must be int32");
+  TORCH_CHECK(x.is_contiguous() && weights.is_contiguous() && bounds.is_contiguous(), name, ": contiguous tensors only");
+  TORCH_CHECK(x.is_cuda() && weights.device() == x.device() && bounds.device() == x.device(), name,
+              ": a, w and ends must be on one CUDA device");
+  TORCH_CHECK(weights.size(2) == x.size(1) && bounds.size(0) <= weights.size(0), name, ": shapes do not match");
+  c10::cuda::CUDAGuard device(x.device());  // a layer split puts later layers on other GPUs
+  auto result = at::empty({x.size(0), weights.size(1)}, x.options());
+  int status = launch(x, weights, bounds, result, c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
+  TORCH_CHECK(status != -2, unsupported, " (N = ", weights.size(1), ", K = ", weights.size(2), ")");
+  TORCH_CHECK(status == 0, name, ": kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+  *out = new at::Tensor(std::move(result));
+}
+
 }  // namespace
 
 extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
                                         int K, cudaStream_t stream);
+
+extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, void* out, int groups, int N,
+                                       int K, int M, cudaStream_t stream);
 
 extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, int tokens, int groups, int topk_groups,
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
@@ -87,7 +116,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 5; }
+int dllm_cuda_abi_version() { return 6; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -164,26 +193,30 @@ int dllm_cuda_grouped_mm(void* a, void* b, void* offsets, void** out) {
   });
 }
 
-// out = grouped matrix-vector products for few tokens per group: rows ends[g-1]..ends[g] of a [M, K] times w[g]^T,
-// w [G, N, K] contiguous bf16 (each expert's rows as stored), ends int32 [G]. Returns [M, N] (rows outside every
-// group are left unset). Runs on the current stream (capturable).
+// out = grouped matrix-vector products for few tokens per group (grouped_gemv.cu): rows ends[g-1]..ends[g] of a [M, K]
+// times w[g]^T, w [G, N, K] contiguous bf16 (each expert's rows as stored), ends int32 [G]. Returns [M, N] (rows
+// outside every group are left unset). Runs on the current stream (capturable).
 int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
   return guarded([=] {
-    const auto& x = *static_cast<at::Tensor*>(a);
-    const auto& weights = *static_cast<at::Tensor*>(w);
-    const auto& bounds = *static_cast<at::Tensor*>(ends);
-    TORCH_CHECK(x.dim() == 2 && weights.dim() == 3 && bounds.dim() == 1, "grouped_gemv: a [M, K], w [G, N, K], ends [G]");
-    TORCH_CHECK(x.scalar_type() == at::kBFloat16 && weights.scalar_type() == at::kBFloat16, "grouped_gemv: bf16 only");
-    TORCH_CHECK(bounds.scalar_type() == at::kInt, "grouped_gemv: ends must be int32");
-    TORCH_CHECK(x.is_contiguous() && weights.is_contiguous() && bounds.is_contiguous(), "grouped_gemv: contiguous tensors only");
-    TORCH_CHECK(weights.size(2) == x.size(1) && bounds.size(0) <= weights.size(0), "grouped_gemv: shapes do not match");
-    c10::cuda::CUDAGuard device(x.device());  // a layer split puts later layers on other GPUs
-    auto result = at::empty({x.size(0), weights.size(1)}, x.options());
-    int status = dllm_launch_grouped_gemv(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
-                                          (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2),
-                                          c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
-    TORCH_CHECK(status == 0, "grouped_gemv: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
-    *out = new at::Tensor(std::move(result));
+    run_grouped("grouped_gemv", "grouped_gemv: unsupported shape", a, w, ends, out,
+                [](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
+                  return dllm_launch_grouped_gemv(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
+                                                  (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), stream);
+                });
+  });
+}
+
+// out = the same grouped product on tensor cores, for 2-64 (and more) tokens per group (grouped_mma.cu); same operands
+// and result as dllm_cuda_grouped_gemv. N and K must be multiples of 64.
+int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void** out) {
+  return guarded([=] {
+    run_grouped("grouped_mma", "grouped_mma: N and K must be multiples of 64, a and w 16-byte aligned, at most 65535 groups",
+                a, w, ends, out,
+                [](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
+                  return dllm_launch_grouped_mma(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
+                                                 (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), (int)x.size(0),
+                                                 stream);
+                });
   });
 }
 

@@ -11,20 +11,42 @@ internal static class GroupedMatmul
     /// (measured crossover, docs/benchmarks.md, session 2; settable for that measurement).</summary>
     public static double GemvMaxRowsPerGroup { get; set; } = 2.0;
 
+    /// <summary>Up to this many rows per group on average (and above <see cref="GemvMaxRowsPerGroup"/>), the native
+    /// tensor-core kernel is used instead of torch's grouped GEMM. The predicted crossover, not yet measured
+    /// (docs/benchmarks.md); settable for that measurement. 0 turns the kernel off.</summary>
+    public static double MmaMaxRowsPerGroup { get; set; } = 64.0;
+
+    /// <summary>The kernel for <paramref name="rows"/> rows over <paramref name="groups"/> groups, each group's matrix
+    /// [<paramref name="n"/>, <paramref name="k"/>], for tensors on <paramref name="device"/> of <paramref name="dtype"/>.</summary>
+    internal static GroupedKernel Choose(long rows, long groups, long n, long k, Device device, ScalarType dtype) =>
+        Choose(rows, groups, n, k, native: CudaNative.Serves(device) && dtype == ScalarType.BFloat16);
+
+    /// <summary>The rule of <see cref="Choose(long, long, long, long, Device, ScalarType)"/>, given whether the native
+    /// kernels serve the tensors (<c>libdllm_cuda.so</c> loaded, CUDA, bf16).</summary>
+    internal static GroupedKernel Choose(long rows, long groups, long n, long k, bool native)
+    {
+        if (!native)
+            return GroupedKernel.PerGroup;
+        if (rows <= GemvMaxRowsPerGroup * groups)
+            return GroupedKernel.Gemv;
+        if (rows <= MmaMaxRowsPerGroup * groups && n % 64 == 0 && k % 64 == 0)
+            return GroupedKernel.TensorCoreMma;
+        return GroupedKernel.TorchGroupedMm;
+    }
+
     /// <param name="a">[M, K], rows sorted by group (contiguous).</param>
     /// <param name="weights">[G', N, K] with G' ≥ G: each group's matrix as stored (output column n is row weights[g, n]).</param>
     /// <param name="ends">int32 [G]: cumulative row counts.</param>
     /// <returns>[M, N].</returns>
-    public static Tensor Run(Tensor a, Tensor weights, Tensor ends)
-    {
-        if (CudaNative.Serves(a.device) && a.dtype == ScalarType.BFloat16)
+    public static Tensor Run(Tensor a, Tensor weights, Tensor ends) =>
+        Choose(a.shape[0], ends.shape[0], weights.shape[1], weights.shape[2], a.device, a.dtype) switch
         {
-            return a.shape[0] <= GemvMaxRowsPerGroup * ends.shape[0]
-                ? CudaNative.GroupedGemv(a, weights, ends)
-                : CudaNative.GroupedMm(a, weights.narrow(0, 0, ends.shape[0]).transpose(1, 2), ends);
-        }
-        return PerGroup(a, weights, ends);
-    }
+            // The native kernels take the first G matrices of weights as they are.
+            GroupedKernel.Gemv => CudaNative.GroupedGemv(a, weights, ends),
+            GroupedKernel.TensorCoreMma => CudaNative.GroupedMma(a, weights, ends),
+            GroupedKernel.TorchGroupedMm => CudaNative.GroupedMm(a, weights.narrow(0, 0, ends.shape[0]).transpose(1, 2), ends),
+            _ => PerGroup(a, weights, ends),
+        };
 
     /// <summary>One matmul per non-empty group (reads the ends back to the host): the reference and the CPU path.</summary>
     internal static Tensor PerGroup(Tensor a, Tensor weights, Tensor ends)

@@ -16,7 +16,8 @@ public enum MoePath
     GroupedByExpert,
 
     /// <summary>(token, expert) pairs sorted by expert and multiplied by a grouped GEMM over the touched experts only:
-    /// no padding and no host sync (capturable). Torch's grouped GEMM through <c>libdllm_cuda.so</c> on CUDA bf16; a
-    /// per-expert loop elsewhere (correct, slow: for tests and CPU).</summary>
+    /// no padding and no host sync (capturable). Through <c>libdllm_cuda.so</c> on CUDA bf16: our GEMV or tensor-core
+    /// kernel or torch's grouped GEMM by rows per expert (<c>GroupedMatmul.Choose</c>); a per-expert loop elsewhere
+    /// (correct, slow: for tests and CPU).</summary>
     GroupedGemm,
 }

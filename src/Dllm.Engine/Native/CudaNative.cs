@@ -6,8 +6,8 @@ namespace Dllm.Native;
 
 /// <summary>
 /// <c>libdllm_cuda.so</c> (src/Dllm.Cuda.Native): CUDA graphs and torch's grouped GEMM, which TorchSharp does not
-/// expose, and kernels of the project's own (grouped GEMV, MoE router, RMSNorm, paged attention), as C functions on
-/// TorchSharp tensor handles. Optional: without it the engine runs op by op on
+/// expose, and kernels of the project's own (grouped GEMV and a grouped tensor-core product for the MoE experts, MoE
+/// router, RMSNorm, paged attention), as C functions on TorchSharp tensor handles. Optional: without it the engine runs op by op on
 /// TorchSharp alone. Looked up at <c>DLLM_CUDA_NATIVE</c> (a file), else next to the app.
 /// </summary>
 public static unsafe class CudaNative
@@ -18,7 +18,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 5;
+    private const int AbiVersion = 6;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -43,6 +43,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, void> GraphAbort;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
+        public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMma;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
@@ -81,6 +82,7 @@ public static unsafe class CudaNative
             GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
+            GroupedMma = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
@@ -138,6 +140,17 @@ public static unsafe class CudaNative
     {
         nint result;
         Check(Library.GroupedGemv(a.Handle, weights.Handle, ends.Handle, &result), "grouped GEMV");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>The same grouped product on tensor cores, for a few to some tens of rows per group (a kernel of our
+    /// own that streams each group's weights once): rows <c>ends[g-1]..ends[g]</c> of <paramref name="a"/> [M, K] times
+    /// <paramref name="weights"/>[g]ᵀ, weights [G, N, K] contiguous bf16 with N and K multiples of 64;
+    /// <paramref name="ends"/> int32 [G]. Returns [M, N].</summary>
+    internal static Tensor GroupedMma(Tensor a, Tensor weights, Tensor ends)
+    {
+        nint result;
+        Check(Library.GroupedMma(a.Handle, weights.Handle, ends.Handle, &result), "grouped tensor-core product");
         return Tensor.UnsafeCreateTensor(result);
     }
 
