@@ -42,7 +42,7 @@ internal sealed record BenchOptions
     /// 0: off).</summary>
     public double? MmaMaxRows { get; init; }
     /// <summary>Attention reads the paged K/V cache in place with the native kernel (<c>Dllm.Model.PagedAttention</c>).</summary>
-    public bool PagedAttention { get; init; }
+    public bool? PagedAttention { get; init; }
     public int? TokensPerRequest { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>

@@ -14,7 +14,8 @@ if (options.GemvMaxRows is double gemvMaxRows)
     GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
 if (options.MmaMaxRows is double mmaMaxRows)
     GroupedMatmul.MmaMaxRowsPerGroup = mmaMaxRows;
-PagedAttention.Enabled = options.PagedAttention;
+if (options.PagedAttention is bool paged)
+    PagedAttention.Enabled = paged;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

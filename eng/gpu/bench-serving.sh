@@ -7,8 +7,10 @@
 # built into .gpu/native first when missing. Runs, in order of priority:
 #   graph-check   graphed forwards == eager ones, native kernels == their reference (PASS/FAIL)
 #   paged-check   the paged-attention kernel against the gather + SDPA path (values and GPU time per layer)
-#   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench)
-#   step-paged    the step bench with the kernel on (--paged-attention true), 1024/8192-token prefixes, batch 1/16
+#   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench; the engine's defaults)
+#   step-before   the step bench with torch's grouped GEMM for 3+ rows per expert and the gather + SDPA attention
+#                 (--mma-max-rows 0 --paged-attention false: the engine before the two kernels), 1024/8192, batch 1/4/16
+#   step-gather   the step bench with the tensor-core expert kernel but the gather + SDPA attention (--paged-attention false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
@@ -37,14 +39,15 @@ run() { # name args...
 run graph-check --mode graph-check --shape mini-4
 run paged-check --mode paged-attention-check --shape mini --prefixes 1024,8192 --batches 1,16
 run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
-run step-paged --mode model --shape mini --prefixes 1024,8192 --batches 1,16 --prefills 1024 --iterations 30 --paged-attention true
-run layers-8192 --mode layer-profile --shape mini --prefixes 8192 --batches 1,16
+run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false
 run ttfb-cached --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true
+run long-8192 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 8192 --warm-pass true
+run step-gather --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --paged-attention false
+run layers-8192 --mode layer-profile --shape mini --prefixes 8192 --batches 1,16
 run chat-cold --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4 --radix-cache false
 run chat-cached --mode e2e --shape mini --concurrency 16 --new-tokens 128 --turns 4
-run long-8192 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 8192 --warm-pass true
 run shared-16-cold --mode e2e --shape mini --concurrency 16 --new-tokens 256 --shared-prefix 4096 --warm-pass true --radix-cache false
 run shared-16-cached --mode e2e --shape mini --concurrency 16 --new-tokens 256 --shared-prefix 4096 --warm-pass true
 run long-16384 --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 16384 --warm-pass true
