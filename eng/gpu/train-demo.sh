@@ -29,7 +29,7 @@ args=(train
   --number-piece-digits 3    # [NumberPieceDigits]: numbers below 1,000 are one pre-token piece (one id each after BPE)
   --counting-range-weight 4  # [CountingRangeWeight]: counting over random ranges "from A to B" (CountingRangeTask)
   --counting-ranges-avoid-held-out false  # [CountingRangesAvoidHeldOut]: ranges may start or end at a held-out N
-  --counting-ranges-stop-first false      # [CountingRangesStopFirst]: both ends of a range drawn alike
+  --counting-ranges-stop-first true       # [CountingRangesStopFirst]: a range's stop drawn first, its start beyond
   --train-examples 40000 --held-out-examples 200
   --eval-interval 250 --checkpoint-interval 1000 --exact-match-per-task 20
   --tf32 true                # [Tf32]: float32 matmuls on TF32 tensor cores (510,000 forward tokens/s on an H200)

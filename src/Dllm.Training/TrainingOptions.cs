@@ -57,9 +57,9 @@ public sealed record TrainingOptions
     public bool CountingRangesAvoidHeldOut { get; init; }
 
     /// <summary>Whether a counting range's stop (its last number, where the answer must end) is drawn first, uniformly, and
-    /// its start uniformly on the far side, so every number ends as many ranges up and down as any other; off (the demo
-    /// model's recipe): both ends drawn alike from 2..128, so a small number ends few ranges counting up.</summary>
-    public bool CountingRangesStopFirst { get; init; }
+    /// its start uniformly on the far side, so every number ends as many ranges up and down as any other (on: the demo
+    /// model's recipe); off: both ends drawn alike from 2..128, so a small number ends few ranges counting up.</summary>
+    public bool CountingRangesStopFirst { get; init; } = true;
 
     /// <summary>Generated held-out examples (held-out loss and exact match).</summary>
     public int HeldOutExamples { get; init; } = 200;
