@@ -56,6 +56,14 @@ public class EngineLimitsTests
     }
 
     [Fact]
+    public async Task A_prefill_token_limit_below_one_is_refused_at_creation()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxPrefillTokens = 0 }));
+
+        Assert.Contains("MaxPrefillTokens must be at least 1 (got 0).", error.Message);
+    }
+
+    [Fact]
     public async Task A_single_prompt_queued_after_a_large_batch_is_admitted_within_the_first_admissions()
     {
         await using var engine = await TestEngines.CreateAsync(TinyModels.Peaked, maxRunningRequests: 1);

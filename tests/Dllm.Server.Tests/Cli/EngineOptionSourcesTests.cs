@@ -38,6 +38,7 @@ public sealed class EngineOptionSourcesTests : IDisposable
             [nameof(DllmEngineOptions.AlgorithmSettings)] = ("block_size=16", new Dictionary<string, double> { ["block_size"] = 16 }),
             [nameof(DllmEngineOptions.MaxRunningRequests)] = ("7", 7),
             [nameof(DllmEngineOptions.MaxQueuedRequests)] = ("9", 9),
+            [nameof(DllmEngineOptions.MaxPrefillTokens)] = ("2048", 2048),
             [nameof(DllmEngineOptions.ContextLength)] = ("512", 512),
             [nameof(DllmEngineOptions.MaxTotalTokens)] = ("4096", 4096),
             [nameof(DllmEngineOptions.MemFractionStatic)] = ("0.8", 0.8),
