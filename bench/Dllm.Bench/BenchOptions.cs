@@ -34,6 +34,9 @@ internal sealed record BenchOptions
     public bool CudaGraphs { get; init; } = true;
     /// <summary>The engine's prefix cache (<c>--radix-cache false</c>: the engine's <c>--disable-radix-cache</c>).</summary>
     public bool RadixCache { get; init; } = true;
+    /// <summary>e2e: steps wait for the device after their forward, so "to logits" holds the device's forward time and
+    /// "sample + copy" the sampling alone (<c>--sync-profile true</c>).</summary>
+    public bool SyncProfile { get; init; }
     /// <summary>e2e: tokens every request's prompt starts with (a shared system prompt), before its own 64.</summary>
     public int SharedPrefix { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
@@ -80,6 +83,7 @@ internal sealed record BenchOptions
                 "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
+                "--sync-profile" => options with { SyncProfile = bool.Parse(value) },
                 "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--cpu-threads" => options with { CpuThreads = int.Parse(value) },

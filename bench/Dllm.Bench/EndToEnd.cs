@@ -47,6 +47,7 @@ internal static class EndToEnd
                 AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
             }, logging);
+            engine.SyncProfile = options.SyncProfile;
             await engine.GenerateAsync(Request(0, 32)); // warm-up (it also caches the shared prefix)
             foreach (int concurrency in options.Concurrency)
             {

@@ -38,7 +38,7 @@ internal static class LayerProfile
         string[] pieces =
         [
             "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GroupedMatmul.Choose's kernel)", "experts: all-experts bmm", "attention (qkv … dense)",
-            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "one tiny kernel",
+            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "greedy proposals over fp32 logits [T, V] (TokenSampler: max, logsumexp)", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)
         {
@@ -54,6 +54,7 @@ internal static class LayerProfile
             var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);
             var keys = randn([batch, config.NumKeyValueHeads, prefix + block, config.HeadDim], ScalarType.BFloat16, device);
             var tiny = zeros(1, ScalarType.Float32, device);
+            var logits = randn([tokens, config.VocabSize], ScalarType.Float32, device);
             var newKeys = randn([batch, block, config.NumKeyValueHeads, config.HeadDim], ScalarType.BFloat16, device);
             columns.Add(
             [
@@ -67,6 +68,7 @@ internal static class LayerProfile
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
                 Time(() => { using var logits = nn.functional.linear(x, lmHead); logits.to(ScalarType.Float32).Dispose(); }),
+                Time(() => { using var step = NewDisposeScope(); var (max, _) = logits.max(-1); max.sub_(logits.logsumexp(-1)).exp_(); }),
                 Time(() => tiny.add_(1)),
             ]);
         }

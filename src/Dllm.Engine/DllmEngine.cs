@@ -208,6 +208,13 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>The split of the steps' propose time (<see cref="Runner.ProposeProfile"/>), for benchmarks.</summary>
     internal Runner.ProposeProfileSnapshot ProposeProfile => _runner.Profile.Snapshot();
 
+    /// <summary>Benchmarks only: steps wait for the device after their forward (<see cref="Runner.ProposeProfile.SyncAfterForward"/>).</summary>
+    internal bool SyncProfile
+    {
+        get => _runner.Profile.SyncAfterForward;
+        set => _runner.Profile.SyncAfterForward = value;
+    }
+
     /// <summary>Generates for one prompt.</summary>
     /// <exception cref="ArgumentException">Invalid request (the message names the field).</exception>
     /// <exception cref="DllmQueueFullException">The waiting queue is full; nothing ran.</exception>

@@ -3,6 +3,7 @@ using Dllm.Decoding;
 using Dllm.Model;
 using Dllm.Scheduling;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Dllm.Runner;
 
@@ -118,6 +119,8 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
                 request.PendingCleanBlock = null;
         }
         using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
+        if (Profile.SyncAfterForward && logits.device.type == DeviceType.CUDA)
+            torch.cuda.synchronize(logits.device);
         long logitsReady = Stopwatch.GetTimestamp();
         foreach (var request in group)
             request.PendingCleanBlock = null;

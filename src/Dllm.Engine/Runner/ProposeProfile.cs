@@ -14,6 +14,12 @@ internal sealed class ProposeProfile
 {
     private long _forward, _sample;
 
+    /// <summary>Benchmarks only: the step waits for the device once its logits are enqueued, so that
+    /// <see cref="ProposeProfileSnapshot.Forward"/> holds the device's forward time and
+    /// <see cref="ProposeProfileSnapshot.Sample"/> the sampling alone (it costs the overlap of the host's sampling work
+    /// with the forward). Off by default.</summary>
+    public bool SyncAfterForward { get; set; }
+
     /// <summary>Adds one call: it started at <paramref name="start"/>, had its logits at <paramref name="logits"/> and
     /// ended now (Stopwatch timestamps).</summary>
     public void Add(long start, long logits)
