@@ -40,15 +40,24 @@ constexpr int kTileN = 128;                       // output columns (weight rows
 constexpr int kWarpN = kTileN / kWarps;           // 32 per warp: two 16-row A fragments
 constexpr int kTileK = 64;                        // K per stage
 constexpr int kMaxRows = 64;                      // token rows per pass: 8 column tiles of 8
-constexpr int kStages = 4;
+// The pipeline depth and the weight bytes a block streams are compile-time knobs that eng/gpu/kernel-tune.sh varies
+// (-DDLLM_MMA_STAGES=N, -DDLLM_MMA_BLOCK_KB=N); the library is built with the defaults.
+#ifndef DLLM_MMA_STAGES
+#define DLLM_MMA_STAGES 4
+#endif
+#ifndef DLLM_MMA_BLOCK_KB
+#define DLLM_MMA_BLOCK_KB 256
+#endif
+constexpr int kStages = DLLM_MMA_STAGES;
+static_assert(kStages >= 2, "the pipeline needs two stages at least");
 constexpr int kMaxSlots = 4;
 constexpr int kStride = kTileK + 8;               // bf16 per shared row (144 bytes: 8 ldmatrix rows hit all banks)
 constexpr int kRowBytes = kStride * (int)sizeof(bf16);
 constexpr int kWBytes = kTileN * kRowBytes;       // 18432
 constexpr int kABytes = kMaxRows * kRowBytes;     // 9216
 constexpr int kStageBytes = kWBytes + kABytes;
-constexpr int kSmemBytes = kStages * kStageBytes;  // 110592
-constexpr int kTargetBytesPerBlock = 256 * 1024;   // weight bytes a block streams at least (more tiles when K is short)
+constexpr int kSmemBytes = kStages * kStageBytes;  // 110592 with 4 stages
+constexpr int kTargetBytesPerBlock = DLLM_MMA_BLOCK_KB * 1024;  // weight bytes a block streams at least (more tiles when K is short)
 
 // 16 bytes of weights global -> shared; asks L2 for the whole 256-byte segment (the row's next K tile).
 __device__ __forceinline__ void copy16_stream(uint32_t dst, const void* src) {
