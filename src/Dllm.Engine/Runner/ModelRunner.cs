@@ -38,7 +38,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     internal bool? PlaceholderFusion { get; set; }
 
     /// <summary>The effective <see cref="PlaceholderFusion"/>.</summary>
-    private bool FusesWithPlaceholders => PlaceholderFusion ?? _forwards.UsesCudaGraphs;
+    public bool FusesWithPlaceholders => PlaceholderFusion ?? _forwards.UsesCudaGraphs;
 
     /// <summary>
     /// A test seam: called before every forward with its kind (<c>prefill</c>, <c>step</c>, <c>clean</c>), and by the
@@ -72,30 +72,37 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     }
 
     /// <summary>
-    /// The clean pass of the requests' previous (resolved) blocks fused with the step of every request's current
-    /// block: one forward of two blocks per request that stores the K/V of the resolved blocks (the current blocks'
-    /// K/V are placeholders, overwritten by their own clean pass before anything reads them) and returns the logits
-    /// of the current blocks only, fp32 [R, B, V]. A request with no resolved block brings a copy of its current block
-    /// as placeholders (<see cref="ForwardRequest.Placeholders"/>), so the whole group is one forward of one shape.
-    /// Exact: block-causal attention keeps a resolved block blind to the current one, so its K/V equal those of a
-    /// separate clean pass, every current block sees exactly the K/V it would read from the cache, and no one sees
-    /// a placeholder.
+    /// The clean pass of the requests' pending tokens (<see cref="EngineRequest.PendingCleanTokens"/>: a resolved block,
+    /// or a deferred prefill's tail) fused with the step of every request's current block: one forward per request of
+    /// its pending tokens and its block that stores the K/V of the pending tokens (the current blocks' K/V are
+    /// placeholders, overwritten by their own clean pass before anything reads them) and returns the logits of the
+    /// current blocks only, fp32 [R, B, V]. Every request's pending tokens are as many (L); a request with none brings L
+    /// copies of its current block's tokens as placeholders (<see cref="ForwardRequest.Placeholders"/>), so the whole
+    /// group is one forward of one shape. Exact: block-causal attention keeps the pending tokens blind to the current
+    /// block, so their K/V equal those of a separate clean pass, every current block sees exactly the K/V it would read
+    /// from the cache, and no one sees a placeholder.
     /// </summary>
     public torch.Tensor StepWithCleanPass(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
-        var forward = requests.Select(r => r.PendingCleanBlock is { } resolved
-            ? new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, [.. resolved, .. r.Block!.Tokens])
-            : new ForwardRequest(r.PageTable!, r.BlockStart, [.. r.Block!.Tokens, .. r.Block.Tokens], Placeholders: blockSize)).ToList();
-        return _forwards.Forward(forward, cache, blockSize, writeCache: true, logitsFrom: blockSize)!;
+        int pending = requests.Max(r => r.PendingCleanTokens?.Length ?? 0);
+        var forward = requests.Select(r => r.PendingCleanTokens is { } clean
+            ? new ForwardRequest(r.PageTable!, r.BlockStart - clean.Length, [.. clean, .. r.Block!.Tokens])
+            : new ForwardRequest(r.PageTable!, r.BlockStart, [.. Enumerable.Repeat(r.Block!.Tokens, pending / blockSize + 1).SelectMany(t => t)],
+                Placeholders: pending)).ToList();
+        return _forwards.Forward(forward, cache, blockSize, writeCache: true, logitsFrom: pending)!;
     }
 
-    /// <summary>Stores the K/V of the blocks that resolved last step (the clean pass, not fused with a step).</summary>
+    /// <summary>Stores the K/V of the requests' pending tokens (the clean pass, not fused with a step): one forward per
+    /// count of pending tokens.</summary>
     public void StorePendingBlocks(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("clean", requests);
-        _forwards.Forward(requests.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - blockSize, r.PendingCleanBlock!)).ToList(),
-            cache, blockSize, writeCache: true, computeLogits: false);
+        foreach (var same in requests.GroupBy(r => r.PendingCleanTokens!.Length))
+        {
+            _forwards.Forward(same.Select(r => new ForwardRequest(r.PageTable!, r.BlockStart - r.PendingCleanTokens!.Length, r.PendingCleanTokens!)).ToList(),
+                cache, blockSize, writeCache: true, computeLogits: false);
+        }
     }
 
     /// <summary>
@@ -110,20 +117,21 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         // Fused, the requests with a resolved block store it in the step's forward. When only some have one, the others
         // fill the forward's shape with placeholders where that pays (FusesWithPlaceholders); else the pending blocks
         // are stored in one batched clean pass and everyone steps together.
-        var pending = group.Where(r => r.PendingCleanBlock is not null).ToList();
-        bool fused = fuseCleanPass && pending.Count > 0 && (pending.Count == group.Count || FusesWithPlaceholders);
+        var pending = group.Where(r => r.PendingCleanTokens is not null).ToList();
+        bool fused = fuseCleanPass && pending.Count > 0 && pending.All(r => r.PendingCleanTokens!.Length == pending[0].PendingCleanTokens!.Length)
+            && (pending.Count == group.Count || FusesWithPlaceholders);
         if (!fused && pending.Count > 0)
         {
             StorePendingBlocks(pending, blockSize);
             foreach (var request in pending)
-                request.PendingCleanBlock = null;
+                request.PendingCleanTokens = null;
         }
         using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
         if (Profile.SyncAfterForward && logits.device.type == DeviceType.CUDA)
             torch.cuda.synchronize(logits.device);
         long logitsReady = Stopwatch.GetTimestamp();
         foreach (var request in group)
-            request.PendingCleanBlock = null;
+            request.PendingCleanTokens = null;
         // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
         using (var maskColumn = logits.select(-1, model.Config.MaskTokenId))
             maskColumn.fill_(double.NegativeInfinity);

@@ -91,16 +91,18 @@ internal sealed class EngineRequest : IDisposable
     public void RestartBlock()
     {
         Block = null;
-        PendingCleanBlock = null;
+        PendingCleanTokens = null;
         DenoisingSteps = _blockStartSteps;
         Steps?.Discard();
         if (_blockStartGenerator is not null)
             Generator!.set_state(_blockStartGenerator);
     }
 
-    /// <summary>The tokens of the block that resolved last, whose K/V are not cached yet (stored by the clean
-    /// pass fused with the next step), or null.</summary>
-    public int[]? PendingCleanBlock { get; set; }
+    /// <summary>The tokens right before the current block whose K/V are not in the cache yet, stored by the next clean
+    /// pass (fused with the next step, or run before it), or null: the block that resolved last, or, just after
+    /// admission, a short uncached tail of the known tokens left to the first step's forward (whole blocks; the
+    /// scheduler's deferred prefill).</summary>
+    public int[]? PendingCleanTokens { get; set; }
 
     /// <summary>Generated ids kept so far.</summary>
     public List<int> OutputIds { get; } = [];

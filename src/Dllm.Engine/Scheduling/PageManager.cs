@@ -117,7 +117,7 @@ internal sealed class PageManager(PagePool pool, int contextLength, bool prefixC
             return;
         if (!failed && Caches(request) && request.Block is not null)
         {
-            int clean = request.BlockStart - (request.PendingCleanBlock?.Length ?? 0);
+            int clean = request.BlockStart - (request.PendingCleanTokens?.Length ?? 0);
             int[] tokens = request.KnownTokens();
             int pages = Math.Min(clean, tokens.Length) / PageSize;
             pool.Index.Insert(table, tokens, pages, request.Algorithm.BlockSize);

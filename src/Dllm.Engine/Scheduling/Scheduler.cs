@@ -247,7 +247,7 @@ internal sealed class Scheduler : IDisposable
             int[] tokens = request.KnownTokens();
             int prefix = tokens.Length / blockSize * blockSize;
             if (pending.Exists(p => p.Feeds(tokens, prefix, _pages.PageSize)))
-                PrefillPending(pending);
+                PrefillPending(pending, deferShortTails: false); // their pages in the prefix cache before this one reserves
             request.BlockStart = prefix;
             if (_pages.TryReserve(request, tokens, prefix) is not int cached)
                 break; // waits for the pages of requests that end
@@ -262,13 +262,43 @@ internal sealed class Scheduler : IDisposable
             _pages.Publish();
     }
 
-    /// <summary>Prefills the pending requests in batched forwards and empties the list.</summary>
-    private void PrefillPending(List<PendingPrefill> pending)
+    /// <summary>Prefills the pending requests in batched forwards, or leaves short tails to the next step's forward
+    /// (<see cref="Defers"/>), and empties the list.</summary>
+    private void PrefillPending(List<PendingPrefill> pending, bool deferShortTails = true)
     {
         foreach (var batch in PrefillBatches.Split(pending, _maxPrefillTokens))
-            PrefillBatch(batch);
+        {
+            if (deferShortTails && Defers(batch[0]))
+            {
+                foreach (var deferred in batch)
+                {
+                    deferred.Request.PendingCleanTokens = deferred.Tokens[deferred.Cached..deferred.Prefix];
+                    Start(deferred, prefilled: false);
+                }
+            }
+            else
+            {
+                PrefillBatch(batch);
+            }
+        }
         pending.Clear();
     }
+
+    /// <summary>The most blocks of uncached known tokens a request may leave to its first step's forward.</summary>
+    internal const int DeferredPrefillMaxBlocks = 4;
+
+    /// <summary>
+    /// Whether <paramref name="prefill"/>'s tokens are left to its first step (SGLang's mixed chunk): stored by the clean
+    /// pass fused with that step (<see cref="ModelRunner.StepWithCleanPass"/>) instead of a prefill forward of their own —
+    /// when they are a short tail (at most <see cref="DeferredPrefillMaxBlocks"/> blocks after a cached prefix, e.g. a
+    /// new chat turn), steps fuse with placeholders (CUDA graphs: a forward is bound by reading the weights, so a few
+    /// more tokens in the step's forward cost little, against a whole prefill forward), and every running request of its
+    /// block size with tokens pending has as many, so that the next step stays one forward. A later request admitted
+    /// while it runs finds those pages in the prefix cache once it ends (like the output blocks).
+    /// </summary>
+    private bool Defers(PendingPrefill prefill) =>
+        _fuseCleanPass && _runner.FusesWithPlaceholders && prefill.NewTokens > 0 && prefill.NewTokens <= DeferredPrefillMaxBlocks * prefill.BlockSize
+        && _running.Snapshot().All(r => r.Algorithm.BlockSize != prefill.BlockSize || r.PendingCleanTokens is null || r.PendingCleanTokens.Length == prefill.NewTokens);
 
     /// <summary>One batched prefill; when it fails, its requests are prefilled one at a time, so only a request whose own
     /// prefill fails ends. Each prefilled request's pages enter the prefix cache and its first block starts.</summary>
@@ -291,18 +321,24 @@ internal sealed class Scheduler : IDisposable
             return;
         }
         foreach (var prefilled in batch)
+            Start(prefilled, prefilled: true);
+    }
+
+    /// <summary>Starts an admitted request's first block; when its known tokens were <paramref name="prefilled"/>, their
+    /// pages enter the prefix cache first.</summary>
+    private void Start(PendingPrefill admitted, bool prefilled)
+    {
+        var request = admitted.Request;
+        try
         {
-            var request = prefilled.Request;
-            try
-            {
-                _pages.OnPrefilled(request, prefilled.Tokens, prefilled.Prefix);
-                _telemetry.OnPrefill(request, prefilled.Prefix);
-                request.StartBlock(new BlockState(prefilled.BlockSize, _runner.Model.Config.MaskTokenId, prefilled.Tokens.AsSpan(prefilled.Prefix)));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                _ender.Fail(request, e, "prefill");
-            }
+            if (prefilled)
+                _pages.OnPrefilled(request, admitted.Tokens, admitted.Prefix);
+            _telemetry.OnPrefill(request, admitted.Prefix);
+            request.StartBlock(new BlockState(admitted.BlockSize, _runner.Model.Config.MaskTokenId, admitted.Tokens.AsSpan(admitted.Prefix)));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _ender.Fail(request, e, "prefill");
         }
     }
 
@@ -397,7 +433,7 @@ internal sealed class Scheduler : IDisposable
         request.Updates.Writer.TryWrite(request.NextUpdate(output.Delta, output.NewIds, finish: null));
         // A finished request needs no clean pass at all; a continuing one stores its K/V before (or, fused, with)
         // its next step.
-        request.PendingCleanBlock = block.Tokens;
+        request.PendingCleanTokens = block.Tokens;
         request.BlockStart += block.Tokens.Length;
         request.StartBlock(new BlockState(block.Tokens.Length, block.MaskTokenId, []));
     }
