@@ -14,10 +14,11 @@
 //   once. A group's rows are cut into passes of at most 64 (equal, multiples of 8); pass p is taken by the block of
 //   slot p % slots, and the blocks of one tile's slots are neighbours in launch order, so they run together and read
 //   the weights once from memory (the later readers hit L2). A slot with more passes than slots loops over them.
-// - A block streams its stages, (pass, N tile, K tile of 64) in order, through a 4-stage cp.async pipeline: each stage
-//   is the weights' 128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's
-//   token rows x 64 (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 108
-//   KB of shared memory, two blocks fit an SM, ~96 KB of weights in flight per SM. One barrier per stage.
+// - A block streams its stages, (pass, N tile, K tile of 64) in order, through a cp.async pipeline of kStages buffers
+//   (2 by default: the next stage's copies in flight while the current one is multiplied): each stage is the weights'
+//   128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's token rows x 64
+//   (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 54 KB of shared memory
+//   (2 stages) three blocks fit an SM (by registers). One barrier per stage.
 // - Per K step of 16, a warp loads its two 16 x 16 weight fragments once and applies them to every 8-row column tile
 //   of the pass (up to 8: 64 fp32 accumulators a lane), so the weights are read from shared memory once per block.
 // - After a tile's last K stage, the accumulators are written as bf16 pairs (a shuffle with the neighbour lane pairs
@@ -41,12 +42,14 @@ constexpr int kWarpN = kTileN / kWarps;           // 32 per warp: two 16-row A f
 constexpr int kTileK = 64;                        // K per stage
 constexpr int kMaxRows = 64;                      // token rows per pass: 8 column tiles of 8
 // The pipeline depth and the weight bytes a block streams are compile-time knobs that eng/gpu/kernel-tune.sh varies
-// (-DDLLM_MMA_STAGES=N, -DDLLM_MMA_BLOCK_KB=N); the library is built with the defaults.
+// (-DDLLM_MMA_STAGES=N, -DDLLM_MMA_BLOCK_KB=N); the library is built with the defaults, the fastest of that sweep on an
+// H200 (docs/benchmarks.md, session 9): 2 stages (55 KB of shared memory, so three blocks an SM instead of two) and
+// 128 KB a block, 5-9 % faster than 4 stages / 256 KB at 4-16 rows per expert and 17 % at 64.
 #ifndef DLLM_MMA_STAGES
-#define DLLM_MMA_STAGES 4
+#define DLLM_MMA_STAGES 2
 #endif
 #ifndef DLLM_MMA_BLOCK_KB
-#define DLLM_MMA_BLOCK_KB 256
+#define DLLM_MMA_BLOCK_KB 128
 #endif
 constexpr int kStages = DLLM_MMA_STAGES;
 static_assert(kStages >= 2, "the pipeline needs two stages at least");
@@ -56,7 +59,7 @@ constexpr int kRowBytes = kStride * (int)sizeof(bf16);
 constexpr int kWBytes = kTileN * kRowBytes;       // 18432
 constexpr int kABytes = kMaxRows * kRowBytes;     // 9216
 constexpr int kStageBytes = kWBytes + kABytes;
-constexpr int kSmemBytes = kStages * kStageBytes;  // 110592 with 4 stages
+constexpr int kSmemBytes = kStages * kStageBytes;  // 55296 with 2 stages, 110592 with 4
 constexpr int kTargetBytesPerBlock = DLLM_MMA_BLOCK_KB * 1024;  // weight bytes a block streams at least (more tiles when K is short)
 
 // 16 bytes of weights global -> shared; asks L2 for the whole 256-byte segment (the row's next K tile).
@@ -200,7 +203,7 @@ __global__ void __launch_bounds__(kThreads, 2)
 cudaError_t configure() {
   cudaError_t status = cudaFuncSetAttribute(grouped_mma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
   if (status != cudaSuccess) return status;
-  // Two blocks an SM need the largest shared-memory carveout; a hint, so its failure is not fatal.
+  // Several blocks an SM need the largest shared-memory carveout; a hint, so its failure is not fatal.
   if (cudaFuncSetAttribute(grouped_mma_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
                            (int)cudaSharedmemCarveoutMaxShared) != cudaSuccess)
     (void)cudaGetLastError();
@@ -221,8 +224,8 @@ extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* 
   static const cudaError_t configured = configure();
   if (configured != cudaSuccess) return (int)configured;
   const int n_tiles = (N + kTileN - 1) / kTileN;
-  // Tiles per block: enough that a block streams kTargetBytesPerBlock of weights (K = 2048: 1, K = 512: 2), so that
-  // the pipeline's fill and drain are a small part of a block's time.
+  // Tiles per block: enough that a block streams kTargetBytesPerBlock of weights (at 128 KB: one tile at K = 512 and at
+  // K = 2048), so that the pipeline's fill and drain are a small part of a block's time.
   const int tile_bytes = kTileN * K * (int)sizeof(bf16);
   int per_block = kTargetBytesPerBlock / tile_bytes;
   per_block = per_block < 1 ? 1 : per_block > n_tiles ? n_tiles : per_block;
