@@ -12,8 +12,9 @@ internal static class GroupedMatmul
     public static double GemvMaxRowsPerGroup { get; set; } = 2.0;
 
     /// <summary>Up to this many rows per group on average (and above <see cref="GemvMaxRowsPerGroup"/>), the native
-    /// tensor-core kernel is used instead of torch's grouped GEMM. The predicted crossover, not yet measured
-    /// (docs/benchmarks.md); settable for that measurement. 0 turns the kernel off.</summary>
+    /// tensor-core kernel is used instead of torch's grouped GEMM: faster at 4 and 16 rows per expert on an H200 (the
+    /// step bench, docs/benchmarks.md, session 9); the upper bound is predicted, not measured against torch. Settable for
+    /// that measurement; 0 turns the kernel off.</summary>
     public static double MmaMaxRowsPerGroup { get; set; } = 64.0;
 
     /// <summary>The kernel for <paramref name="rows"/> rows over <paramref name="groups"/> groups, each group's matrix
