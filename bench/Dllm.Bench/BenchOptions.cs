@@ -47,6 +47,9 @@ internal sealed record BenchOptions
     /// <summary>Attention reads the paged K/V cache in place with the native kernel (<c>Dllm.Model.PagedAttention</c>).</summary>
     public bool? PagedAttention { get; init; }
     public int? TokensPerRequest { get; init; }
+    /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
+    /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
+    public int? PageSize { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
     public string OmpWaitPolicy { get; init; } = "PASSIVE";
@@ -77,6 +80,7 @@ internal sealed record BenchOptions
                 "--gpus" => options with { Gpus = int.Parse(value) },
                 "--device-map" => options with { DeviceMap = value },
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
+                "--page-size" => options with { PageSize = int.Parse(value) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

@@ -97,11 +97,16 @@ foreach (int prefix in options.Prefixes)
 {
     foreach (int batch in options.Batches)
     {
-        using var cache = model.CreateCache(batch, prefix + Math.Max(options.BlockSize, options.TokensPerRequest ?? 0));
+        int positions = prefix + Math.Max(options.BlockSize, options.TokensPerRequest ?? 0);
+        // One page per sequence, or (--page-size) the engine's layout: small pages, a sequence's scattered over the pool.
+        int pageSize = options.PageSize ?? positions, pagesEach = (positions + pageSize - 1) / pageSize;
+        using var cache = model.CreateCache(batch * pagesEach, pageSize);
+        var shuffled = Enumerable.Range(0, batch * pagesEach).OrderBy(_ => random.Next()).ToArray();
+        int[][] tables = [.. Enumerable.Range(0, batch).Select(s => shuffled[(s * pagesEach)..((s + 1) * pagesEach)])];
         for (int slot = 0; slot < batch && prefix > 0; slot++)
-            forwards.Forward([new ForwardRequest(slot, 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
+            forwards.Forward([new ForwardRequest(tables[slot], 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
         // A step's new tokens per request: one block, or e.g. two (a fused clean pass + the next block's step).
-        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, RandomTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
+        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(tables[s], prefix, RandomTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
         var times = new List<double>();
         for (int i = 0; i < options.Iterations + 3; i++)
         {
