@@ -27,7 +27,7 @@ internal static class GraphCheck
     {
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
-        bool ok = CheckGroupedGemm(device) & CheckRouter(config, device) & CheckRmsNorm(device);
+        bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         if (runner.EnableCudaGraphs() is string why)
@@ -97,6 +97,29 @@ internal static class GraphCheck
         }
         return ok;
     }
+
+    /// <summary>The expert layout kernel against the stable sort by tensor ops: the same tensors, exactly.</summary>
+    private static bool CheckExpertLayout(torch.Device device)
+    {
+        bool ok = true;
+        const int experts = 256, k = 8;
+        using var expertIds = torch.arange(experts, dtype: torch.ScalarType.Int64, device: device);
+        foreach (int tokens in new[] { 1, 16, 512, 2048, 16384 })
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(tokens);
+            // k distinct experts per token, as the router gives them.
+            var chosen = torch.rand([tokens, experts], device: device).topk(k, dim: 1).indexes;
+            var native = ExpertLayout.Of(chosen, expertIds);
+            var reference = ExpertLayout.WithTensorOps(chosen, expertIds);
+            bool same = Same(native.Ends, reference.Ends) && Same(native.TokenOfRow, reference.TokenOfRow) && Same(native.RowOfPair, reference.RowOfPair);
+            Console.WriteLine($"expert layout kernel vs stable sort ({tokens} tokens x {k} over {experts} experts): {(same ? "same" : "DIFFERENT")}");
+            ok &= same;
+        }
+        return ok;
+    }
+
+    private static bool Same(torch.Tensor a, torch.Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     private static bool CheckRmsNorm(torch.Device device)
     {

@@ -23,11 +23,14 @@ echo "build: libtorch $torch_root, CUDA headers $cuda_include, cxx11 abi $abi"
 start=$(date +%s)
 nvcc="$(command -v nvcc || echo "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc")"
 arch="${DLLM_CUDA_ARCH:-native}"
-for kernel in grouped_gemv grouped_mma moe_router rms_norm paged_attention; do
+kernels=(grouped_gemv grouped_mma moe_router moe_align rms_norm paged_attention)
+objects=()
+for kernel in "${kernels[@]}"; do
   "$nvcc" -O3 -std=c++17 -Xcompiler -fPIC -arch="$arch" -c "$here/$kernel.cu" -o "$out/$kernel.o"
+  objects+=("$out/$kernel.o")
 done
 "${CXX:-g++}" -std=c++17 -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$abi" \
   -isystem "$torch_root/include" -isystem "$torch_root/include/torch/csrc/api/include" -isystem "$cuda_include" \
-  "$here/dllm_cuda.cpp" "$out/grouped_gemv.o" "$out/grouped_mma.o" "$out/moe_router.o" "$out/rms_norm.o" "$out/paged_attention.o" -o "$out/libdllm_cuda.so" \
+  "$here/dllm_cuda.cpp" "${objects[@]}" -o "$out/libdllm_cuda.so" \
   -Wl,--no-as-needed -L"$torch_lib" -lc10 -lc10_cuda -ltorch_cpu -ltorch_cuda
 echo "build: $out/libdllm_cuda.so in $(( $(date +%s) - start )) s"

@@ -2,7 +2,8 @@
 //   - CUDA graphs: capture a whole forward issued op by op from C#, replay it with one launch;
 //   - torch's grouped GEMM (at::_grouped_mm) for the touched experts of a MoE layer, without a host sync;
 //   - kernels of our own: grouped GEMV and a grouped tensor-core product for the touched experts (few and middling
-//     rows per expert), the MoE router, RMSNorm, and attention that reads the paged K/V cache in place.
+//     rows per expert), the MoE router, the routed pairs' layout by expert, RMSNorm, and attention that reads the
+//     paged K/V cache in place.
 // A TorchSharp tensor handle is a heap-allocated at::Tensor* (LibTorchSharp's own convention); tensors returned
 // here are new at::Tensor objects that C# wraps and disposes like any TorchSharp tensor.
 // Built on the CUDA host against the same libtorch TorchSharp loads (build.sh); C# keeps a pure TorchSharp
@@ -102,6 +103,9 @@ extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, in
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
                                       cudaStream_t stream);
 
+extern "C" int dllm_launch_moe_align(const int64_t* experts, int pairs, int k, int num_experts, int32_t* ends,
+                                     int64_t* token_of_row, int64_t* row_of_pair, cudaStream_t stream);
+
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
 
@@ -116,7 +120,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 6; }
+int dllm_cuda_abi_version() { return 7; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -240,6 +244,32 @@ int dllm_cuda_moe_router(void* logits, void* bias, int groups, int topk_groups, 
     TORCH_CHECK(status == 0, "moe_router: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *experts_out = new at::Tensor(std::move(experts));
     *weights_out = new at::Tensor(std::move(weights));
+  });
+}
+
+// The routed pairs laid out by expert (moe_align.cu), as a stable sort of the pairs by expert would: experts [T, k]
+// int64 (values in [0, num_experts)). Returns ends [num_experts] int32 (inclusive cumulative pairs per expert),
+// token_of_row [T * k] int64 (each sorted row's token) and row_of_pair [T * k] int64 (each pair's sorted row).
+int dllm_cuda_moe_align(void* experts, int num_experts, void** ends_out, void** token_of_row_out, void** row_of_pair_out) {
+  return guarded([=] {
+    const auto& chosen = *static_cast<at::Tensor*>(experts);
+    TORCH_CHECK(chosen.dim() == 2 && chosen.scalar_type() == at::kLong && chosen.is_contiguous() && chosen.is_cuda(),
+                "moe_align: experts must be contiguous int64 [T, k] on CUDA");
+    TORCH_CHECK(num_experts >= 1 && num_experts <= 512, "moe_align: ", num_experts, " experts (1 to 512 supported)");
+    c10::cuda::CUDAGuard device(chosen.device());
+    const int64_t pairs = chosen.numel();
+    TORCH_CHECK(pairs <= INT32_MAX, "moe_align: too many pairs");
+    auto ends = at::empty({num_experts}, chosen.options().dtype(at::kInt));
+    auto token_of_row = at::empty({pairs}, chosen.options());
+    auto row_of_pair = at::empty({pairs}, chosen.options());
+    if (pairs == 0) ends.zero_();
+    int status = dllm_launch_moe_align(chosen.data_ptr<int64_t>(), (int)pairs, (int)chosen.size(1), num_experts, ends.data_ptr<int32_t>(),
+                                       token_of_row.data_ptr<int64_t>(), row_of_pair.data_ptr<int64_t>(),
+                                       c10::cuda::getCurrentCUDAStream(chosen.device().index()).stream());
+    TORCH_CHECK(status == 0, "moe_align: kernel launch failed: ", status == -2 ? "unsupported shape" : cudaGetErrorString((cudaError_t)status));
+    *ends_out = new at::Tensor(std::move(ends));
+    *token_of_row_out = new at::Tensor(std::move(token_of_row));
+    *row_of_pair_out = new at::Tensor(std::move(row_of_pair));
   });
 }
 

@@ -94,14 +94,13 @@ internal sealed class MoeExperts : IDisposable
         using var scope = NewDisposeScope();
         long tokens = x.shape[0], hidden = x.shape[1], k = experts.shape[1];
         // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
-        var (sortedExpert, order) = experts.reshape(-1).sort(stable: true);
-        var ends = searchsorted(sortedExpert, _expertIds, out_int32: true, right: true);
-        var rows = x.index_select(0, order.div(k, RoundingMode.floor));
-        var gateUp = GroupedMatmul.Run(rows, _gateUp, ends);                        // [T·k, 2F]
+        var layout = ExpertLayout.Of(experts, _expertIds);
+        var rows = x.index_select(0, layout.TokenOfRow);
+        var gateUp = GroupedMatmul.Run(rows, _gateUp, layout.Ends);                 // [T·k, 2F]
         var activated = SwiGluMlp.Activate(gateUp, _width);
-        var outputs = GroupedMatmul.Run(activated, _down, ends);                    // [T·k, H], sorted pairs
+        var outputs = GroupedMatmul.Run(activated, _down, layout.Ends);             // [T·k, H], sorted pairs
         // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
-        var byToken = outputs.index_select(0, order.sort().Indices).view(tokens, k, hidden);
+        var byToken = outputs.index_select(0, layout.RowOfPair).view(tokens, k, hidden);
         var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
         AddSharedExpert(x, result);
         return result.MoveToOuterDisposeScope();

@@ -7,7 +7,8 @@ namespace Dllm.Native;
 /// <summary>
 /// <c>libdllm_cuda.so</c> (src/Dllm.Cuda.Native): CUDA graphs and torch's grouped GEMM, which TorchSharp does not
 /// expose, and kernels of the project's own (grouped GEMV and a grouped tensor-core product for the MoE experts, MoE
-/// router, RMSNorm, paged attention), as C functions on TorchSharp tensor handles. Optional: without it the engine runs op by op on
+/// router, the routed pairs' layout by expert, RMSNorm, paged attention), as C functions on TorchSharp tensor handles.
+/// Optional: without it the engine runs op by op on
 /// TorchSharp alone. Looked up at <c>DLLM_CUDA_NATIVE</c> (a file), else next to the app.
 /// </summary>
 public static unsafe class CudaNative
@@ -18,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 6;
+    private const int AbiVersion = 7;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -45,6 +46,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMma;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
+        public required delegate* unmanaged<nint, int, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
@@ -84,6 +86,7 @@ public static unsafe class CudaNative
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
             GroupedMma = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
+            MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
@@ -161,6 +164,16 @@ public static unsafe class CudaNative
         nint experts, weights;
         Check(Library.MoeRouter(logits.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router");
         return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
+    }
+
+    /// <summary>The routed pairs of a MoE layer laid out by expert in one kernel, as a stable sort by expert would:
+    /// <paramref name="experts"/> [T, k] int64 (values below <paramref name="numExperts"/>, at most 512). Returns the
+    /// inclusive cumulative pairs per expert (int32 [E]), each sorted row's token and each pair's sorted row (int64 [T·k]).</summary>
+    internal static (Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair) MoeAlign(Tensor experts, int numExperts)
+    {
+        nint ends, tokenOfRow, rowOfPair;
+        Check(Library.MoeAlign(experts.Handle, numExperts, &ends, &tokenOfRow, &rowOfPair), "MoE expert layout");
+        return (Tensor.UnsafeCreateTensor(ends), Tensor.UnsafeCreateTensor(tokenOfRow), Tensor.UnsafeCreateTensor(rowOfPair));
     }
 
     /// <summary>RMSNorm of bf16 rows in one kernel, rounded like the op-by-op path: <paramref name="x"/> [T, D] or

@@ -1,0 +1,40 @@
+using Dllm.Native;
+using static TorchSharp.torch;
+
+namespace Dllm.Model;
+
+/// <summary>
+/// The routed (token, slot) pairs of a MoE layer, p = token·k + j, ordered by expert as a stable sort orders them: the
+/// grouped expert product reads the rows of expert e at sorted rows <c>Ends[e-1] .. Ends[e]-1</c>.
+/// </summary>
+/// <param name="Ends">int32 [E]: inclusive cumulative pairs per expert.</param>
+/// <param name="TokenOfRow">int64 [T·k]: the token of the pair at each sorted row (the rows to gather).</param>
+/// <param name="RowOfPair">int64 [T·k]: the sorted row of each pair (the outputs back in pair order).</param>
+internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair)
+{
+    /// <summary>The layout of <paramref name="experts"/> [T, k] int64 over <paramref name="expertIds"/> (0..E-1, int64):
+    /// one kernel where the native piece serves the device (<see cref="CudaNative.MoeAlign"/>), else a stable sort,
+    /// searchsorted and the inverse permutation as tensor ops. Both give the same tensors (bench graph-check).</summary>
+    public static ExpertLayout Of(Tensor experts, Tensor expertIds)
+    {
+        int numExperts = (int)expertIds.shape[0];
+        if (CudaNative.Serves(experts.device) && numExperts <= MaxNativeExperts)
+        {
+            var (ends, tokenOfRow, rowOfPair) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
+            return new ExpertLayout(ends, tokenOfRow, rowOfPair);
+        }
+        return WithTensorOps(experts, expertIds);
+    }
+
+    /// <summary>The most experts the kernel lays out.</summary>
+    internal const int MaxNativeExperts = 512;
+
+    /// <summary>The layout by tensor ops (the CPU path, and the reference of the kernel).</summary>
+    internal static ExpertLayout WithTensorOps(Tensor experts, Tensor expertIds)
+    {
+        long k = experts.shape[1];
+        var (sortedExpert, order) = experts.reshape(-1).sort(stable: true);
+        var ends = searchsorted(sortedExpert, expertIds, out_int32: true, right: true);
+        return new ExpertLayout(ends, order.div(k, RoundingMode.floor), order.sort().Indices);
+    }
+}
