@@ -46,6 +46,8 @@ internal sealed record BenchOptions
     public double? MmaMaxRows { get; init; }
     /// <summary>Attention reads the paged K/V cache in place with the native kernel (<c>Dllm.Model.PagedAttention</c>).</summary>
     public bool? PagedAttention { get; init; }
+    /// <summary>The routed pairs' layout by the native kernel (<c>Dllm.Model.ExpertLayout.KernelEnabled</c>).</summary>
+    public bool? MoeAlignKernel { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -85,6 +87,7 @@ internal sealed record BenchOptions
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
+                "--moe-align-kernel" => options with { MoeAlignKernel = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

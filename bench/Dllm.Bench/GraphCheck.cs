@@ -110,7 +110,7 @@ internal static class GraphCheck
             torch.manual_seed(tokens);
             // k distinct experts per token, as the router gives them.
             var chosen = torch.rand([tokens, experts], device: device).topk(k, dim: 1).indexes;
-            var native = ExpertLayout.Of(chosen, expertIds);
+            var native = ExpertLayout.WithKernel(chosen, experts);
             var reference = ExpertLayout.WithTensorOps(chosen, expertIds);
             bool same = Same(native.Ends, reference.Ends) && Same(native.TokenOfRow, reference.TokenOfRow) && Same(native.RowOfPair, reference.RowOfPair);
             Console.WriteLine($"expert layout kernel vs stable sort ({tokens} tokens x {k} over {experts} experts): {(same ? "same" : "DIFFERENT")}");

@@ -16,6 +16,8 @@ if (options.MmaMaxRows is double mmaMaxRows)
     GroupedMatmul.MmaMaxRowsPerGroup = mmaMaxRows;
 if (options.PagedAttention is bool paged)
     PagedAttention.Enabled = paged;
+if (options.MoeAlignKernel is bool align)
+    ExpertLayout.KernelEnabled = align;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

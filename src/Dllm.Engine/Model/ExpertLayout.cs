@@ -12,18 +12,24 @@ namespace Dllm.Model;
 /// <param name="RowOfPair">int64 [T·k]: the sorted row of each pair (the outputs back in pair order).</param>
 internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair)
 {
+    /// <summary>Whether the layout kernel is used where it can be (the bench's <c>--moe-align-kernel true</c>). Off until
+    /// it has shown on the GPU that it gives the tensor ops' layout exactly (bench graph-check) and pays (the step
+    /// bench).</summary>
+    public static bool KernelEnabled { get; set; }
+
     /// <summary>The layout of <paramref name="experts"/> [T, k] int64 over <paramref name="expertIds"/> (0..E-1, int64):
-    /// one kernel where the native piece serves the device (<see cref="CudaNative.MoeAlign"/>), else a stable sort,
-    /// searchsorted and the inverse permutation as tensor ops. Both give the same tensors (bench graph-check).</summary>
-    public static ExpertLayout Of(Tensor experts, Tensor expertIds)
+    /// one kernel where it is enabled and the native piece serves the device (<see cref="WithKernel"/>), else a stable
+    /// sort, searchsorted and the inverse permutation as tensor ops (<see cref="WithTensorOps"/>).</summary>
+    public static ExpertLayout Of(Tensor experts, Tensor expertIds) =>
+        KernelEnabled && CudaNative.Serves(experts.device) && expertIds.shape[0] <= MaxNativeExperts
+            ? WithKernel(experts, (int)expertIds.shape[0])
+            : WithTensorOps(experts, expertIds);
+
+    /// <summary>The layout by the native kernel (<see cref="CudaNative.MoeAlign"/>).</summary>
+    internal static ExpertLayout WithKernel(Tensor experts, int numExperts)
     {
-        int numExperts = (int)expertIds.shape[0];
-        if (CudaNative.Serves(experts.device) && numExperts <= MaxNativeExperts)
-        {
-            var (ends, tokenOfRow, rowOfPair) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
-            return new ExpertLayout(ends, tokenOfRow, rowOfPair);
-        }
-        return WithTensorOps(experts, expertIds);
+        var (ends, tokenOfRow, rowOfPair) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
+        return new ExpertLayout(ends, tokenOfRow, rowOfPair);
     }
 
     /// <summary>The most experts the kernel lays out.</summary>
