@@ -18,7 +18,7 @@ namespace Dllm.Scheduling;
 /// the pool has none left (<see cref="Grow"/>), admits waiting requests in queue order while the K/V pool has the pages
 /// of each one's known tokens and current block (<see cref="PageManager"/>; a request that does not fit waits, and so do
 /// the ones behind it) and prefills them from the end of their cached prefix, together in batched forwards
-/// (<see cref="PrefillBatches"/>), runs one denoising step for all running
+/// (<see cref="Prefiller"/>), runs one denoising step for all running
 /// blocks together (one forward per block size), stores the K/V of the blocks that resolved, applies the finish rules
 /// and streams each resolved block to its request. A request that ends, however it ends, releases its pages at once
 /// (<see cref="RequestEnder"/>).
@@ -41,7 +41,7 @@ internal sealed class Scheduler : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _thread;
     private readonly bool _fuseCleanPass;
-    private readonly int _maxPrefillTokens;
+    private readonly Prefiller _prefiller;
     private readonly EngineTelemetry _telemetry;
     private readonly RequestEnder _ender;
     private volatile bool _stopping;
@@ -49,7 +49,6 @@ internal sealed class Scheduler : IDisposable
 
     public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null, int maxPrefillTokens = DllmEngineOptions.DefaultMaxPrefillTokens)
     {
-        _maxPrefillTokens = maxPrefillTokens;
         _telemetry = telemetry;
         _fuseCleanPass = fuseCleanPass;
         _maxQueued = maxQueued;
@@ -59,6 +58,7 @@ internal sealed class Scheduler : IDisposable
         _pages = pages;
         _running = new RunningRequests(maxRunning);
         _ender = new RequestEnder(pages, _running, telemetry, logger);
+        _prefiller = new Prefiller(runner, pages, _running, _ender, telemetry, logger, fuseCleanPass, maxPrefillTokens);
         _pages.Publish();
         _thread = new Thread(Loop) { IsBackground = true, Name = "dllm-scheduler" };
         _thread.Start();
@@ -235,8 +235,8 @@ internal sealed class Scheduler : IDisposable
     /// <summary>Admits waiting requests in queue order while there is room: a running place and the pages of the next
     /// one's known tokens and current block (its cached prefix shared); prefills each one's known tokens (its prompt, and
     /// the output of its resolved blocks when it was retracted) from the end of its cached prefix, the admitted requests
-    /// together in batched forwards (<see cref="PrefillBatches"/>). A request that could share pages another admitted
-    /// request's prefill writes is reserved after that prefill (<see cref="PendingPrefill.Feeds"/>).</summary>
+    /// together (<see cref="Prefiller"/>). A request that could share pages another admitted request's prefill writes is
+    /// reserved after that prefill (<see cref="PendingPrefill.Feeds"/>).</summary>
     private void Admit()
     {
         var pending = new List<PendingPrefill>();
@@ -247,7 +247,7 @@ internal sealed class Scheduler : IDisposable
             int[] tokens = request.KnownTokens();
             int prefix = tokens.Length / blockSize * blockSize;
             if (pending.Exists(p => p.Feeds(tokens, prefix, _pages.PageSize)))
-                PrefillPending(pending, deferShortTails: false); // their pages in the prefix cache before this one reserves
+                _prefiller.Prefill(pending, deferShortTails: false); // their pages in the prefix cache before this one reserves
             request.BlockStart = prefix;
             if (_pages.TryReserve(request, tokens, prefix) is not int cached)
                 break; // waits for the pages of requests that end
@@ -257,89 +257,9 @@ internal sealed class Scheduler : IDisposable
             _running.Add(request);
             pending.Add(new PendingPrefill(request, tokens, cached, prefix));
         }
-        PrefillPending(pending);
+        _prefiller.Prefill(pending);
         if (admitted)
             _pages.Publish();
-    }
-
-    /// <summary>Prefills the pending requests in batched forwards, or leaves short tails to the next step's forward
-    /// (<see cref="Defers"/>), and empties the list.</summary>
-    private void PrefillPending(List<PendingPrefill> pending, bool deferShortTails = true)
-    {
-        foreach (var batch in PrefillBatches.Split(pending, _maxPrefillTokens))
-        {
-            if (deferShortTails && Defers(batch[0]))
-            {
-                foreach (var deferred in batch)
-                {
-                    deferred.Request.PendingCleanTokens = deferred.Tokens[deferred.Cached..deferred.Prefix];
-                    Start(deferred, prefilled: false);
-                }
-            }
-            else
-            {
-                PrefillBatch(batch);
-            }
-        }
-        pending.Clear();
-    }
-
-    /// <summary>The most blocks of uncached known tokens a request may leave to its first step's forward.</summary>
-    internal const int DeferredPrefillMaxBlocks = 4;
-
-    /// <summary>
-    /// Whether <paramref name="prefill"/>'s tokens are left to its first step (SGLang's mixed chunk): stored by the clean
-    /// pass fused with that step (<see cref="ModelRunner.StepWithCleanPass"/>) instead of a prefill forward of their own —
-    /// when they are a short tail (at most <see cref="DeferredPrefillMaxBlocks"/> blocks after a cached prefix, e.g. a
-    /// new chat turn), steps fuse with placeholders (CUDA graphs: a forward is bound by reading the weights, so a few
-    /// more tokens in the step's forward cost little, against a whole prefill forward), and every running request of its
-    /// block size with tokens pending has as many, so that the next step stays one forward. A later request admitted
-    /// while it runs finds those pages in the prefix cache once it ends (like the output blocks).
-    /// </summary>
-    private bool Defers(PendingPrefill prefill) =>
-        _fuseCleanPass && _runner.FusesWithPlaceholders && prefill.NewTokens > 0 && prefill.NewTokens <= DeferredPrefillMaxBlocks * prefill.BlockSize
-        && _running.Snapshot().All(r => r.Algorithm.BlockSize != prefill.BlockSize || r.PendingCleanTokens is null || r.PendingCleanTokens.Length == prefill.NewTokens);
-
-    /// <summary>One batched prefill; when it fails, its requests are prefilled one at a time, so only a request whose own
-    /// prefill fails ends. Each prefilled request's pages enter the prefix cache and its first block starts.</summary>
-    private void PrefillBatch(List<PendingPrefill> batch)
-    {
-        try
-        {
-            _runner.Prefill(batch);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            if (batch.Count == 1)
-            {
-                _ender.Fail(batch[0].Request, e, "prefill");
-                return;
-            }
-            _logger.BatchedPrefillFailed(batch.Count, e.GetType().Name);
-            foreach (var one in batch)
-                PrefillBatch([one]);
-            return;
-        }
-        foreach (var prefilled in batch)
-            Start(prefilled, prefilled: true);
-    }
-
-    /// <summary>Starts an admitted request's first block; when its known tokens were <paramref name="prefilled"/>, their
-    /// pages enter the prefix cache first.</summary>
-    private void Start(PendingPrefill admitted, bool prefilled)
-    {
-        var request = admitted.Request;
-        try
-        {
-            if (prefilled)
-                _pages.OnPrefilled(request, admitted.Tokens, admitted.Prefix);
-            _telemetry.OnPrefill(request, admitted.Prefix);
-            request.StartBlock(new BlockState(admitted.BlockSize, _runner.Model.Config.MaskTokenId, admitted.Tokens.AsSpan(admitted.Prefix)));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            _ender.Fail(request, e, "prefill");
-        }
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public class DeferredPrefillTests
     [Fact]
     public async Task A_tail_longer_than_the_limit_is_prefilled_in_a_forward_of_its_own()
     {
-        int blocks = Dllm.Scheduling.Scheduler.DeferredPrefillMaxBlocks + 1;
+        int blocks = Dllm.Scheduling.Prefiller.DeferredPrefillMaxBlocks + 1;
         var (results, forwards) = await RunAsync(placeholders: true, Request(Ids(blocks * 32 + 5, 2)));
 
         Assert.Equal(1, forwards.GetValueOrDefault("prefill"));
