@@ -11,12 +11,6 @@ public class BatchedPrefillTests
 {
     private const string Gate = "gate";
 
-    private static int[] Ids(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
-    }
-
     private static GenerateRequest Request(string id, int[] ids) =>
         GenerateRequest.FromIds(ids, new SamplingParams { MaxNewTokens = 40, IgnoreEos = true }) with { RequestId = id };
 
@@ -45,7 +39,7 @@ public class BatchedPrefillTests
                 queued.Wait(TimeSpan.FromSeconds(30));
             fault?.Invoke(ids);
         };
-        var gate = engine.GenerateAsync(Request(Gate, Ids(40, 99)));
+        var gate = engine.GenerateAsync(Request(Gate, TestPrompts.Ids(40, 99)));
         while (prefills.IsEmpty)
             await Task.Delay(5);
         var running = requests.Select(r => engine.GenerateAsync(r)).ToList();
@@ -75,7 +69,7 @@ public class BatchedPrefillTests
     public async Task Prompts_admitted_together_share_prefill_forwards_and_each_gives_its_solo_output(int maxPrefillTokens, string forwards)
     {
         // 70, 75 and 80 ids: two whole blocks (64 positions) to prefill each, the rest in the first block; 100: three.
-        var requests = new[] { Request("a", Ids(70, 1)), Request("b", Ids(80, 2)), Request("c", Ids(100, 3)), Request("d", Ids(75, 4)) };
+        var requests = new[] { Request("a", TestPrompts.Ids(70, 1)), Request("b", TestPrompts.Ids(80, 2)), Request("c", TestPrompts.Ids(100, 3)), Request("d", TestPrompts.Ids(75, 4)) };
         var solo = await SoloAsync(requests);
         await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random, maxRunningRequests: 5) with { MaxPrefillTokens = maxPrefillTokens });
         var prefills = new ConcurrentQueue<string[]>();
@@ -91,7 +85,7 @@ public class BatchedPrefillTests
     [Fact]
     public async Task A_failing_prefill_in_a_batch_ends_only_its_request_and_the_others_give_their_solo_output()
     {
-        var requests = new[] { Request("a", Ids(70, 1)), Request("poison", Ids(70, 5)), Request("b", Ids(80, 2)) };
+        var requests = new[] { Request("a", TestPrompts.Ids(70, 1)), Request("poison", TestPrompts.Ids(70, 5)), Request("b", TestPrompts.Ids(80, 2)) };
         var solo = await SoloAsync([requests[0], requests[2]]);
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random, maxRunningRequests: 4);
         var prefills = new ConcurrentQueue<string[]>();
@@ -113,9 +107,9 @@ public class BatchedPrefillTests
     [Fact]
     public async Task A_request_that_shares_a_prefix_with_one_admitted_beside_it_is_prefilled_after_it_and_reuses_its_pages()
     {
-        int[] first = Ids(100, 1);
-        int[] sharing = [.. first[..64], .. Ids(36, 6)]; // the same two first blocks, then its own
-        int[] other = Ids(40, 7); // one block to prefill, as the sharing one has left (from position 64)
+        int[] first = TestPrompts.Ids(100, 1);
+        int[] sharing = [.. first[..64], .. TestPrompts.Ids(36, 6)]; // the same two first blocks, then its own
+        int[] other = TestPrompts.Ids(40, 7); // one block to prefill, as the sharing one has left (from position 64)
         var requests = new[] { Request("first", first), Request("sharing", sharing), Request("other", other) };
         await using var engine = await TestEngines.CreateAsync(TinyModels.Random, maxRunningRequests: 4);
         var prefills = new ConcurrentQueue<string[]>();

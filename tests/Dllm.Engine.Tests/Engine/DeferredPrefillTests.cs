@@ -9,12 +9,6 @@ namespace Dllm.Tests.Engine;
 /// prefilled as before; a follow-up turn finds the whole conversation in the prefix cache.</summary>
 public class DeferredPrefillTests
 {
-    private static int[] Ids(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
-    }
-
     private static GenerateRequest Request(int[] ids, int tokens = 48) =>
         GenerateRequest.FromIds(ids, new SamplingParams { MaxNewTokens = tokens, IgnoreEos = true });
 
@@ -36,7 +30,7 @@ public class DeferredPrefillTests
     [InlineData(100)] // three
     public async Task A_short_prompt_tail_is_stored_by_the_first_step_with_the_ids_of_a_separate_prefill(int promptTokens)
     {
-        var request = Request(Ids(promptTokens, 1));
+        var request = Request(TestPrompts.Ids(promptTokens, 1));
 
         var (separate, separateForwards) = await RunAsync(placeholders: false, request);
         var (deferred, deferredForwards) = await RunAsync(placeholders: true, request);
@@ -51,7 +45,7 @@ public class DeferredPrefillTests
     public async Task A_tail_longer_than_the_limit_is_prefilled_in_a_forward_of_its_own()
     {
         int blocks = Dllm.Scheduling.Prefiller.DeferredPrefillMaxBlocks + 1;
-        var (results, forwards) = await RunAsync(placeholders: true, Request(Ids(blocks * 32 + 5, 2)));
+        var (results, forwards) = await RunAsync(placeholders: true, Request(TestPrompts.Ids(blocks * 32 + 5, 2)));
 
         Assert.Equal(1, forwards.GetValueOrDefault("prefill"));
         Assert.Equal(48, results[0].CompletionTokens);
@@ -60,9 +54,9 @@ public class DeferredPrefillTests
     [Fact]
     public async Task A_follow_up_turn_reuses_the_deferred_tail_and_the_output_from_the_prefix_cache()
     {
-        int[] first = Ids(70, 3);
+        int[] first = TestPrompts.Ids(70, 3);
         var (separate, _) = await RunAsync(placeholders: false, Request(first, 64));
-        int[] followUp = [.. first, .. separate[0].OutputIds, .. Ids(20, 4)];
+        int[] followUp = [.. first, .. separate[0].OutputIds, .. TestPrompts.Ids(20, 4)];
 
         var (withSeparate, _) = await RunAsync(placeholders: false, Request(first, 64), Request(followUp));
         var (withDeferred, _) = await RunAsync(placeholders: true, Request(first, 64), Request(followUp));
@@ -77,7 +71,7 @@ public class DeferredPrefillTests
     public async Task Requests_admitted_beside_running_ones_with_blocks_pending_give_the_ids_of_the_separate_path()
     {
         // Prompts of different lengths arriving together: tails of 0 to 3 blocks beside requests whose blocks resolve.
-        var requests = Enumerable.Range(0, 6).Select(i => Request(Ids(10 + 19 * i, 10 + i), 40 + 8 * i)).ToArray();
+        var requests = Enumerable.Range(0, 6).Select(i => Request(TestPrompts.Ids(10 + 19 * i, 10 + i), 40 + 8 * i)).ToArray();
         async Task<List<int[]>> Together(bool placeholders)
         {
             await using var engine = await TestEngines.CreateAsync(TinyModels.Peaked);

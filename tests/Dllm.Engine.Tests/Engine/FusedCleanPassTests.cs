@@ -9,12 +9,6 @@ namespace Dllm.Tests.Engine;
 /// pass; without CUDA graphs (here, on the CPU) mixed groups keep the separate clean pass by default.</summary>
 public class FusedCleanPassTests
 {
-    private static int[] Ids(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
-    }
-
     /// <summary>Six requests at once, prompts of different lengths (so their blocks resolve at different steps).</summary>
     private static async Task<(List<int[]> Outputs, Dictionary<string, int> Forwards)> RunAsync(bool fuse, bool? placeholders = null)
     {
@@ -22,7 +16,7 @@ public class FusedCleanPassTests
         engine.PlaceholderFusion = placeholders;
         var forwards = new ConcurrentDictionary<string, int>();
         engine.FaultInjection = (kind, _) => forwards.AddOrUpdate(kind, 1, (_, n) => n + 1);
-        var requests = Enumerable.Range(0, 6).Select(i => engine.GenerateAsync(GenerateRequest.FromIds(Ids(5 + 13 * i, i),
+        var requests = Enumerable.Range(0, 6).Select(i => engine.GenerateAsync(GenerateRequest.FromIds(TestPrompts.Ids(5 + 13 * i, i),
             new SamplingParams { MaxNewTokens = 40 + 16 * i, IgnoreEos = true })));
         var results = await Task.WhenAll(requests);
         return ([.. results.Select(r => r.OutputIds.ToArray())], new Dictionary<string, int>(forwards));

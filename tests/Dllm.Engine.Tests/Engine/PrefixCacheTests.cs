@@ -10,14 +10,8 @@ public class PrefixCacheTests
 {
     private static SamplingParams Greedy(int maxNewTokens) => new() { MaxNewTokens = maxNewTokens, IgnoreEos = true };
 
-    private static int[] Ids(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(100, 1500)).ToArray();
-    }
-
-    private static readonly int[] System = Ids(100, 1); // three whole blocks and 4 tokens
-    private static readonly int[] FirstPrompt = [.. System, .. Ids(20, 2)]; // 120 tokens: 3 whole blocks
+    private static readonly int[] System = TestPrompts.Ids(100, 1); // three whole blocks and 4 tokens
+    private static readonly int[] FirstPrompt = [.. System, .. TestPrompts.Ids(20, 2)]; // 120 tokens: 3 whole blocks
 
     /// <summary>The conversation, one request after the other, with the cache statistics after each.</summary>
     private static async Task<List<(GenerationResult Result, KvCacheStats Stats)>> ConverseAsync(DllmEngine engine)
@@ -30,8 +24,8 @@ public class PrefixCacheTests
             return result;
         }
         var first = await Run(FirstPrompt, 70);            // blocks at 96, 128, 160: the first two get their clean pass
-        await Run([.. System, .. Ids(12, 3)], 40);         // the same system prompt
-        int[] secondTurn = [.. FirstPrompt, .. first.OutputIds, .. Ids(9, 4)]; // 199 tokens: 6 whole blocks
+        await Run([.. System, .. TestPrompts.Ids(12, 3)], 40);         // the same system prompt
+        int[] secondTurn = [.. FirstPrompt, .. first.OutputIds, .. TestPrompts.Ids(9, 4)]; // 199 tokens: 6 whole blocks
         await Run(secondTurn, 50);
         await Run(secondTurn, 50);                          // the same prompt again
         return steps;
