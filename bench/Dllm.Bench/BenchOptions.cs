@@ -52,6 +52,9 @@ internal sealed record BenchOptions
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
     public int? PageSize { get; init; }
+    /// <summary>Step bench: the fraction of each block's tokens that are the mask id, as in a block being denoised (a
+    /// block starts all masks); 0 (default): random ids (<c>--mask-fraction 0.5</c>).</summary>
+    public double MaskFraction { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
     public string OmpWaitPolicy { get; init; } = "PASSIVE";
@@ -83,6 +86,7 @@ internal sealed record BenchOptions
                 "--device-map" => options with { DeviceMap = value },
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--page-size" => options with { PageSize = int.Parse(value) },
+                "--mask-fraction" => options with { MaskFraction = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

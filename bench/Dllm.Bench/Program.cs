@@ -108,7 +108,10 @@ foreach (int prefix in options.Prefixes)
         for (int slot = 0; slot < batch && prefix > 0; slot++)
             forwards.Forward([new ForwardRequest(tables[slot], 0, RandomTokens(prefix))], cache, options.BlockSize, writeCache: true, computeLogits: false);
         // A step's new tokens per request: one block, or e.g. two (a fused clean pass + the next block's step).
-        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(tables[s], prefix, RandomTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
+        // The block's tokens: random ids, or (--mask-fraction) partly the mask id, as a block being denoised is; mask
+        // tokens' hidden states are alike, so they route alike (the experts' rows skew).
+        int[] BlockTokens(int count) => [.. RandomTokens(count).Select(t => options.MaskFraction > 0 && random.NextDouble() < options.MaskFraction ? config.MaskTokenId : t)];
+        var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(tables[s], prefix, BlockTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
         var times = new List<double>();
         for (int i = 0; i < options.Iterations + 3; i++)
         {
