@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dllm.Decoding;
 using Dllm.Model;
 using Dllm.Native;
 using Dllm.Runner;
@@ -38,7 +39,7 @@ internal static class LayerProfile
         string[] pieces =
         [
             "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GroupedMatmul.Choose's kernel)", "experts: all-experts bmm", "attention (qkv … dense)",
-            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "greedy proposals over fp32 logits [T, V] (TokenSampler: max, logsumexp)", "one tiny kernel",
+            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "greedy proposals over fp32 logits [T, V] (TokenSampler.ProposeGreedy)", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)
         {
@@ -54,7 +55,9 @@ internal static class LayerProfile
             var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);
             var keys = randn([batch, config.NumKeyValueHeads, prefix + block, config.HeadDim], ScalarType.BFloat16, device);
             var tiny = zeros(1, ScalarType.Float32, device);
-            var logits = randn([tokens, config.VocabSize], ScalarType.Float32, device);
+            var logits = randn([batch, block, config.VocabSize], ScalarType.Float32, device);
+            var proposals = empty([2, batch, block], ScalarType.Float32, device);
+            int[] everyRow = [.. Enumerable.Range(0, batch)];
             var newKeys = randn([batch, block, config.NumKeyValueHeads, config.HeadDim], ScalarType.BFloat16, device);
             columns.Add(
             [
@@ -68,7 +71,7 @@ internal static class LayerProfile
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
                 Time(() => { using var logits = nn.functional.linear(x, lmHead); logits.to(ScalarType.Float32).Dispose(); }),
-                Time(() => { using var step = NewDisposeScope(); var (max, _) = logits.max(-1); max.sub_(logits.logsumexp(-1)).exp_(); }),
+                Time(() => { using var step = NewDisposeScope(); TokenSampler.ProposeGreedy(logits, everyRow, proposals); }),
                 Time(() => tiny.add_(1)),
             ]);
         }

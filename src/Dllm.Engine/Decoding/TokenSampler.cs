@@ -56,7 +56,9 @@ public sealed class TokenSampler
         return ToHost(output, rows, blockSize);
     }
 
-    private static void ProposeGreedy(Tensor logits, int[] rows, Tensor output)
+    /// <summary>The greedy proposals of <paramref name="rows"/> of <paramref name="logits"/> [R, B, V] into
+    /// <paramref name="output"/> [2, R, B] (row 0 token ids, row 1 confidences), on the logits' device.</summary>
+    internal static void ProposeGreedy(Tensor logits, int[] rows, Tensor output)
     {
         if (rows.Length == 0)
             return;
