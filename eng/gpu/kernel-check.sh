@@ -31,4 +31,6 @@ echo "== paged attention"
 "$out/paged_attention_check" "$@" || status=1
 echo "== grouped mma"
 "$out/grouped_mma_check" "$@" || status=1
+echo "== moe align"
+"$out/moe_align_check" "$@" || status=1
 exit "$status"
