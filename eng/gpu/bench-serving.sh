@@ -15,7 +15,7 @@
 #   step-sustained  the 1024 x 16 step 300 times in a row (as long as an e2e run: do sustained clocks slow it?)
 #   step-masked   the step bench with half of each block the mask id (--mask-fraction 0.5), as in serving: does the
 #                 routing of alike mask tokens skew the experts' rows and slow the step?
-#   step-align    the step bench with the routed pairs laid out by the moe_align kernel (--moe-align-kernel true)
+#   step-noalign  the step bench with the routed pairs laid out by tensor ops, not the moe_align kernel (--moe-align-kernel false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
@@ -47,7 +47,7 @@ run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 -
 run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run step-sustained --mode model --shape mini --prefixes 1024 --batches 16 --iterations 300
 run step-masked --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --mask-fraction 0.5
-run step-align --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel true
+run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel false
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false

@@ -12,10 +12,10 @@ namespace Dllm.Model;
 /// <param name="RowOfPair">int64 [T·k]: the sorted row of each pair (the outputs back in pair order).</param>
 internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair)
 {
-    /// <summary>Whether the layout kernel is used where it can be (the bench's <c>--moe-align-kernel true</c>). Off until
-    /// it has shown on the GPU that it gives the tensor ops' layout exactly (bench graph-check) and pays (the step
-    /// bench).</summary>
-    public static bool KernelEnabled { get; set; }
+    /// <summary>Whether the layout kernel is used where it can be: on (it gives the tensor ops' layout exactly, bench
+    /// graph-check, and takes 1.3–1.5 ms off an H200 step, docs/benchmarks.md, session 10); the bench's
+    /// <c>--moe-align-kernel false</c> turns it off for a before/after row.</summary>
+    public static bool KernelEnabled { get; set; } = true;
 
     /// <summary>The layout of <paramref name="experts"/> [T, k] int64 over <paramref name="expertIds"/> (0..E-1, int64):
     /// one kernel where it is enabled and the native piece serves the device (<see cref="WithKernel"/>), else a stable
