@@ -17,6 +17,7 @@
 #include <c10/cuda/CUDAStream.h>
 #include <ATen/ops/empty.h>
 
+#include <algorithm>
 #include <exception>
 #include <initializer_list>
 #include <mutex>
@@ -96,15 +97,19 @@ void run_grouped(const char* name, const char* unsupported, void* a, void* w, vo
 extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
                                         int K, cudaStream_t stream);
 
-extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, void* out, int groups, int N,
-                                       int K, int M, cudaStream_t stream);
+extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, const int* pass_table,
+                                       int table_entries, void* out, int groups, int N, int K, int M,
+                                       cudaStream_t stream);
+extern "C" int dllm_grouped_mma_rows_per_pass();
 
 extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, int tokens, int groups, int topk_groups,
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
                                       cudaStream_t stream);
 
 extern "C" int dllm_launch_moe_align(const int64_t* experts, int pairs, int k, int num_experts, int32_t* ends,
-                                     int64_t* token_of_row, int64_t* row_of_pair, cudaStream_t stream);
+                                     int64_t* token_of_row, int64_t* row_of_pair, int32_t* pass_table,
+                                     int table_entries, int rows_per_pass, cudaStream_t stream);
+extern "C" int dllm_moe_align_table_entries(int pairs, int num_experts, int rows_per_pass);
 
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
@@ -120,7 +125,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 7; }
+int dllm_cuda_abi_version() { return 8; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -211,13 +216,25 @@ int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
 }
 
 // out = the same grouped product on tensor cores, for 2-64 (and more) tokens per group (grouped_mma.cu); same operands
-// and result as dllm_cuda_grouped_gemv. N and K must be multiples of 64.
-int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void** out) {
+// and result as dllm_cuda_grouped_gemv. N and K must be multiples of 64. passes (may be null; a table without entries
+// counts as none): the pass table of dllm_cuda_moe_align for these ends, int32 on a's device, so that each 64-row pass
+// gets a block of its own.
+int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void* passes, void** out) {
   return guarded([=] {
-    run_grouped("grouped_mma", "grouped_mma: N and K must be multiples of 64, a and w 16-byte aligned, at most 65535 groups",
+    const at::Tensor* table = static_cast<at::Tensor*>(passes);
+    if (table != nullptr && table->numel() == 0) table = nullptr;
+    if (table != nullptr) {
+      TORCH_CHECK(table->dim() == 1 && table->scalar_type() == at::kInt && table->is_contiguous() &&
+                      table->device() == static_cast<at::Tensor*>(a)->device(),
+                  "grouped_mma: the pass table must be contiguous int32 [entries] on a's device");
+    }
+    run_grouped("grouped_mma",
+                "grouped_mma: N and K must be multiples of 64, a and w 16-byte aligned, at most 65535 groups and table entries",
                 a, w, ends, out,
-                [](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
-                  return dllm_launch_grouped_mma(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
+                [table](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
+                  return dllm_launch_grouped_mma(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(),
+                                                 table != nullptr ? table->data_ptr<int>() : nullptr,
+                                                 table != nullptr ? (int)table->numel() : 0, result.data_ptr(),
                                                  (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), (int)x.size(0),
                                                  stream);
                 });
@@ -249,8 +266,11 @@ int dllm_cuda_moe_router(void* logits, void* bias, int groups, int topk_groups, 
 
 // The routed pairs laid out by expert (moe_align.cu), as a stable sort of the pairs by expert would: experts [T, k]
 // int64 (values in [0, num_experts)). Returns ends [num_experts] int32 (inclusive cumulative pairs per expert),
-// token_of_row [T * k] int64 (each sorted row's token) and row_of_pair [T * k] int64 (each pair's sorted row).
-int dllm_cuda_moe_align(void* experts, int num_experts, void** ends_out, void** token_of_row_out, void** row_of_pair_out) {
+// token_of_row [T * k] int64 (each sorted row's token), row_of_pair [T * k] int64 (each pair's sorted row) and the pass
+// table of dllm_cuda_grouped_mma for those ends (int32, its size fixed by T * k and num_experts; no entries when the
+// pairs are too many for one, then the grouped product runs without).
+int dllm_cuda_moe_align(void* experts, int num_experts, void** ends_out, void** token_of_row_out, void** row_of_pair_out,
+                        void** passes_out) {
   return guarded([=] {
     const auto& chosen = *static_cast<at::Tensor*>(experts);
     TORCH_CHECK(chosen.dim() == 2 && chosen.scalar_type() == at::kLong && chosen.is_contiguous() && chosen.is_cuda(),
@@ -262,14 +282,19 @@ int dllm_cuda_moe_align(void* experts, int num_experts, void** ends_out, void** 
     auto ends = at::empty({num_experts}, chosen.options().dtype(at::kInt));
     auto token_of_row = at::empty({pairs}, chosen.options());
     auto row_of_pair = at::empty({pairs}, chosen.options());
+    const int rows_per_pass = dllm_grouped_mma_rows_per_pass();
+    const int entries = std::max(0, dllm_moe_align_table_entries((int)pairs, num_experts, rows_per_pass));
+    auto passes = at::empty({entries}, chosen.options().dtype(at::kInt));
     if (pairs == 0) ends.zero_();
     int status = dllm_launch_moe_align(chosen.data_ptr<int64_t>(), (int)pairs, (int)chosen.size(1), num_experts, ends.data_ptr<int32_t>(),
                                        token_of_row.data_ptr<int64_t>(), row_of_pair.data_ptr<int64_t>(),
+                                       entries > 0 ? passes.data_ptr<int32_t>() : nullptr, entries, rows_per_pass,
                                        c10::cuda::getCurrentCUDAStream(chosen.device().index()).stream());
     TORCH_CHECK(status == 0, "moe_align: kernel launch failed: ", status == -2 ? "unsupported shape" : cudaGetErrorString((cudaError_t)status));
     *ends_out = new at::Tensor(std::move(ends));
     *token_of_row_out = new at::Tensor(std::move(token_of_row));
     *row_of_pair_out = new at::Tensor(std::move(row_of_pair));
+    *passes_out = new at::Tensor(std::move(passes));
   });
 }
 

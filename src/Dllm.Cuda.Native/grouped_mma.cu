@@ -14,6 +14,9 @@
 //   once. A group's rows are cut into passes of at most 64 (equal, multiples of 8); pass p is taken by the block of
 //   slot p % slots, and the blocks of one tile's slots are neighbours in launch order, so they run together and read
 //   the weights once from memory (the later readers hit L2). A slot with more passes than slots loops over them.
+//   Given a pass table (moe_align.cu writes one beside the layout: an entry per pass), the grid is one block per (run
+//   of tiles, table entry) instead, so every pass has a block of its own however skewed the groups are (the mask
+//   tokens of a diffusion block route alike: at 16 rows per expert on average, a few experts get hundreds).
 // - A block streams its stages, (pass, N tile, K tile of 64) in order, through a cp.async pipeline of kStages buffers
 //   (2 by default: the next stage's copies in flight while the current one is multiplied): each stage is the weights'
 //   128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's token rows x 64
@@ -73,24 +76,33 @@ struct Stage {
   bool last_k;
 };
 
-// Grid (slots, ceil(N tiles / tiles_per_block), G), kThreads threads, kSmemBytes of shared memory.
+// Without a pass table: grid (slots, ceil(N tiles / tiles_per_block), G), a block per (row slot, run of tiles, group).
+// With one (pass_table, from moe_align.cu: entry = pass << 16 | group, -1 past the used entries): grid
+// (ceil(N tiles / tiles_per_block), entries), a block per (run of tiles, pass), so a hot group's passes run side by
+// side. kThreads threads, kSmemBytes of shared memory.
 __global__ void __launch_bounds__(kThreads, 2)
     grouped_mma_kernel(const bf16* __restrict__ a, const bf16* __restrict__ w, const int* __restrict__ ends,
-                       bf16* __restrict__ out, int N, int K, int M, int tiles_per_block) {
+                       const int* __restrict__ pass_table, bf16* __restrict__ out, int N, int K, int M,
+                       int tiles_per_block) {
   extern __shared__ __align__(16) unsigned char smem[];
-  const int slot = blockIdx.x, slots = gridDim.x, g = blockIdx.z;
+  const int entry = pass_table != nullptr ? __ldg(pass_table + blockIdx.y) : 0;
+  if (entry < 0) return;
+  const int g = pass_table != nullptr ? entry & 0xffff : (int)blockIdx.z;
   const int end = min(__ldg(ends + g), M);
   const int begin = g == 0 ? 0 : __ldg(ends + g - 1);
   if (begin >= end) return;
   const int rows = end - begin;
   const int passes = (rows + kMaxRows - 1) / kMaxRows;
+  // With the table every pass has a slot of its own.
+  const int slot = pass_table != nullptr ? entry >> 16 : (int)blockIdx.x;
+  const int slots = pass_table != nullptr ? passes : (int)gridDim.x;
   if (slot >= passes) return;
   const int my_passes = (passes - slot + slots - 1) / slots;
   // Equal passes, rounded up to whole column tiles: at most kMaxRows, and (passes - 1) * pass_rows < rows, so none is
   // empty.
   const int pass_rows = ((rows + passes - 1) / passes + 7) / 8 * 8;
   const int n_tiles = (N + kTileN - 1) / kTileN;
-  const int tile0 = blockIdx.y * tiles_per_block;
+  const int tile0 = (pass_table != nullptr ? blockIdx.x : blockIdx.y) * tiles_per_block;
   const int my_tiles = min(tiles_per_block, n_tiles - tile0);  // >= 1 by the grid
   const int k_tiles = K / kTileK;
   const int stages = my_passes * my_tiles * k_tiles;
@@ -212,13 +224,22 @@ cudaError_t configure() {
 
 }  // namespace
 
+// Rows a pass of the kernel takes at most: the unit of moe_align.cu's pass table.
+extern "C" int dllm_grouped_mma_rows_per_pass() { return kMaxRows; }
+
 // Returns 0, a CUDA error code, or -2 for an unsupported shape (K or N not a positive multiple of 64, more than 65535
-// groups) or misaligned pointers (a and w need 16 bytes, out 4). M is a's row count: rows past it are never touched,
-// whatever ends says. Nothing is read from the device on the host: the grid depends on M, G, N and K only.
-extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, void* out, int groups, int N, int K,
-                                       int M, cudaStream_t stream) {
+// groups, more than 65535 table entries) or misaligned pointers (a and w need 16 bytes, out 4). M is a's row count:
+// rows past it are never touched, whatever ends says. pass_table (may be null) holds table_entries entries of
+// `pass << 16 | group` for every pass of dllm_grouped_mma_rows_per_pass() rows of every group, in any order, then -1:
+// each pass gets a block of its own, however skewed the groups (without it a group of more than 4x the mean rows has
+// its passes looped over by a few blocks). Nothing is read from the device on the host: the grid depends on M, G, N, K
+// and table_entries only.
+extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, const int* pass_table,
+                                       int table_entries, void* out, int groups, int N, int K, int M,
+                                       cudaStream_t stream) {
   if (N <= 0 || K <= 0 || N % 64 != 0 || K % kTileK != 0 || groups < 0 || groups > 65535 || M < 0) return -2;
-  if (groups == 0 || M == 0) return 0;
+  if (pass_table != nullptr && (table_entries < 0 || table_entries > 65535)) return -2;
+  if (groups == 0 || M == 0 || (pass_table != nullptr && table_entries == 0)) return 0;
   if ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(w)) % 16 != 0 || reinterpret_cast<uintptr_t>(out) % 4 != 0)
     return -2;
   static const cudaError_t configured = configure();
@@ -231,13 +252,20 @@ extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* 
   per_block = per_block < 1 ? 1 : per_block > n_tiles ? n_tiles : per_block;
   const int n_blocks = (n_tiles + per_block - 1) / per_block;
   if (n_blocks > 65535) return -2;
-  // Row slots: enough for a group of 4x the mean rows to run all its passes at once (1 up to 16 rows per group on
-  // average, 4 above 48), at most kMaxSlots; a larger group's slots loop over its passes. A slot without a pass exits
-  // at once, after reading ends.
-  const int64_t wanted = (4 * (int64_t)M + (int64_t)groups * kMaxRows - 1) / ((int64_t)groups * kMaxRows);
-  const int slots = wanted < 1 ? 1 : wanted > kMaxSlots ? kMaxSlots : (int)wanted;
-  dim3 grid((unsigned)slots, (unsigned)n_blocks, (unsigned)groups);
+  dim3 grid;
+  if (pass_table != nullptr) {
+    // The runs of tiles of one pass are neighbours in launch order, and the passes of one group too (the table lists
+    // them in a row), so the blocks reading one weight tile run together; the unused entries come last.
+    grid = dim3((unsigned)n_blocks, (unsigned)table_entries, 1);
+  } else {
+    // Row slots: enough for a group of 4x the mean rows to run all its passes at once (1 up to 16 rows per group on
+    // average, 4 above 48), at most kMaxSlots; a larger group's slots loop over its passes. A slot without a pass exits
+    // at once, after reading ends.
+    const int64_t wanted = (4 * (int64_t)M + (int64_t)groups * kMaxRows - 1) / ((int64_t)groups * kMaxRows);
+    const int slots = wanted < 1 ? 1 : wanted > kMaxSlots ? kMaxSlots : (int)wanted;
+    grid = dim3((unsigned)slots, (unsigned)n_blocks, (unsigned)groups);
+  }
   grouped_mma_kernel<<<grid, kThreads, kSmemBytes, stream>>>(static_cast<const bf16*>(a), static_cast<const bf16*>(w), ends,
-                                                              static_cast<bf16*>(out), N, K, M, per_block);
+                                                              pass_table, static_cast<bf16*>(out), N, K, M, per_block);
   return (int)cudaGetLastError();
 }

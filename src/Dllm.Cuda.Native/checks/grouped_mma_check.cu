@@ -3,11 +3,14 @@
 // fp32), over edge cases (group sizes 0, 1, 2, 15, 16, 17, 33, 64, 65, 100, 129; empty groups first and last; all rows
 // in one group; one group; rows past the last group's end, which must stay untouched; K and N of 64, partial N tiles,
 // K not a multiple of 128), the serving shapes of LLaDA2.0-mini's MoE layer (256 experts, gate+up N = 1024 K = 2048,
-// down N = 2048 K = 512, M = 256 b rows for b = 1, 4, 16, 64, routed top-8 over skewed expert popularity), and the
-// shapes it refuses (-2). A row prints PASS when every output row inside a group is finite, every row outside is
-// untouched and the largest difference is under 1 % of the largest output. Then, unless `small`, the GPU time of the
-// kernel and of grouped_gemv.cu at the serving shapes, with the bytes they must move (touched experts' weights + a +
-// out) per second and the time those bytes take at 4.8 TB/s.
+// down N = 2048 K = 512, M = 256 b rows for b = 1, 4, 16, 64, routed top-8 over skewed expert popularity, and "masked"
+// ones where half of each block's tokens, the mask id, route among 10 hot experts as alike tokens do), and the shapes it
+// refuses (-2). Every case runs twice: on the grid sized from the mean rows, and with a pass table built here on the
+// host (as moe_align.cu builds it on the device: an entry per 64-row pass of each group, then -1), which must give the
+// same outputs bit for bit. A row prints PASS when every output row inside a group is finite, every row outside is
+// untouched, the largest difference is under 1 % of the largest output and the two runs agree. Then, unless `small`,
+// the GPU time of the kernel with and without the table and of grouped_gemv.cu at the serving shapes, with the bytes
+// they must move (touched experts' weights + a + out) per second and the time those bytes take at 4.8 TB/s.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <algorithm>
@@ -19,7 +22,9 @@
 #include <string>
 #include <vector>
 
-extern "C" int dllm_launch_grouped_mma(const void*, const void*, const int*, void*, int, int, int, int, cudaStream_t);
+extern "C" int dllm_launch_grouped_mma(const void*, const void*, const int*, const int*, int, void*, int, int, int, int,
+                                       cudaStream_t);
+extern "C" int dllm_grouped_mma_rows_per_pass();
 extern "C" int dllm_launch_grouped_gemv(const void*, const void*, const int*, void*, int, int, int, cudaStream_t);
 
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d: %s\n", #x, __LINE__, cudaGetErrorString(e_)); exit(1); } } while (0)
@@ -76,8 +81,9 @@ uint32_t rng() { rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_
 double uniform() { return (rng() + 0.5) / 4294967296.0; }  // in (0, 1)
 
 // Rows per expert of 32 b tokens routed top-8 over `experts` experts of skewed popularity (log-normal, sigma 0.5: the
-// most popular expert gets ~3x the mean).
-std::vector<int> routed(int b, int experts) {
+// most popular expert gets ~3x the mean); with `masked`, the first half of the tokens (a block's mask tokens, alike)
+// take 8 of the first 10 experts instead (about 13 b rows each).
+std::vector<int> routed(int b, int experts, bool masked = false) {
   std::vector<double> cum(experts);
   double total = 0;
   for (int e = 0; e < experts; ++e) {
@@ -88,9 +94,10 @@ std::vector<int> routed(int b, int experts) {
   std::vector<int> sizes(experts, 0);
   for (int t = 0; t < 32 * b; ++t) {
     int chosen[8], count = 0;
+    const bool mask_token = masked && t < 16 * b;
     while (count < 8) {
       const double x = uniform() * total;
-      int e = (int)(std::lower_bound(cum.begin(), cum.end(), x) - cum.begin());
+      int e = mask_token ? (int)(rng() % 10) : (int)(std::lower_bound(cum.begin(), cum.end(), x) - cum.begin());
       e = std::min(e, experts - 1);
       bool seen = false;
       for (int i = 0; i < count; ++i) seen |= chosen[i] == e;
@@ -103,6 +110,17 @@ std::vector<int> routed(int b, int experts) {
 
 float tof(uint16_t u) { uint32_t x = (uint32_t)u << 16; float f; memcpy(&f, &x, 4); return f; }
 
+// The pass table for groups of these sizes over `rows` rows in all, as moe_align.cu defines it: `pass << 16 | group`
+// for every pass of every group in group order, then -1 up to rows / R + min(groups, rows) entries.
+std::vector<int> pass_table(const std::vector<int>& sizes, int rows) {
+  const int R = dllm_grouped_mma_rows_per_pass(), G = (int)sizes.size();
+  std::vector<int> table;
+  for (int g = 0; g < G; ++g)
+    for (int p = 0; p * R < sizes[g]; ++p) table.push_back(p << 16 | g);
+  table.resize((size_t)(rows / R + std::min(G, rows)), -1);
+  return table;
+}
+
 void run(const Case& c, bool small) {
   const int G = (int)c.sizes.size(), N = c.N, K = c.K, M = c.M;
   std::vector<int> ends(G);
@@ -110,32 +128,42 @@ void run(const Case& c, bool small) {
   for (int g = 0; g < G; ++g) { total += c.sizes[g]; ends[g] = total; touched += c.sizes[g] > 0; largest = std::max(largest, c.sizes[g]); }
   if (total > M) { printf("%s: sizes sum to %d > M = %d\n", c.name.c_str(), total, M); exit(1); }
   const size_t na = (size_t)M * K, nw = (size_t)G * N * K, no = (size_t)M * N;
-  bf16 *a, *w, *out; float* ref; int* d_ends;
+  const std::vector<int> table = pass_table(c.sizes, total);
+  const int entries = (int)table.size();
+  bf16 *a, *w, *out, *out_table; float* ref; int *d_ends, *d_table;
   CK(cudaMalloc(&a, std::max<size_t>(na, 8) * 2)); CK(cudaMalloc(&w, nw * 2)); CK(cudaMalloc(&out, std::max<size_t>(no, 8) * 2));
-  CK(cudaMalloc(&ref, std::max<size_t>(no, 8) * 4)); CK(cudaMalloc(&d_ends, G * 4));
+  CK(cudaMalloc(&out_table, std::max<size_t>(no, 8) * 2));
+  CK(cudaMalloc(&ref, std::max<size_t>(no, 8) * 4)); CK(cudaMalloc(&d_ends, G * 4)); CK(cudaMalloc(&d_table, std::max(entries, 1) * 4));
   fill<<<1024, 256>>>(a, na, 11 + M, 1.0f); fill<<<4096, 256>>>(w, nw, 7 + K + N, 0.05f);
   CK(cudaMemcpy(d_ends, ends.data(), G * 4, cudaMemcpyHostToDevice));
+  if (entries > 0) CK(cudaMemcpy(d_table, table.data(), entries * 4, cudaMemcpyHostToDevice));
   CK(cudaMemset(out, 0xff, no * 2));  // bf16 0xffff: NaN, the mark of an untouched output
+  CK(cudaMemset(out_table, 0xff, no * 2));
   CK(cudaMemset(ref, 0, no * 4));
-  int st = dllm_launch_grouped_mma(a, w, d_ends, out, G, N, K, M, 0);
+  int st = dllm_launch_grouped_mma(a, w, d_ends, nullptr, 0, out, G, N, K, M, 0);
   if (st) { printf("%s: launch returned %d\n", c.name.c_str(), st); exit(1); }
+  st = dllm_launch_grouped_mma(a, w, d_ends, d_table, entries, out_table, G, N, K, M, 0);
+  if (st) { printf("%s: launch with the pass table returned %d\n", c.name.c_str(), st); exit(1); }
   CK(cudaDeviceSynchronize());
   reference<<<dim3((unsigned)(N / 64), (unsigned)G), 256>>>(a, w, d_ends, ref, N, K);
   CK(cudaDeviceSynchronize());
-  std::vector<uint16_t> hn(no); std::vector<float> hr(no);
+  std::vector<uint16_t> hn(no), ht(no); std::vector<float> hr(no);
   CK(cudaMemcpy(hn.data(), out, no * 2, cudaMemcpyDeviceToHost));
+  CK(cudaMemcpy(ht.data(), out_table, no * 2, cudaMemcpyDeviceToHost));
   CK(cudaMemcpy(hr.data(), ref, no * 4, cudaMemcpyDeviceToHost));
-  double dn = 0, mx = 0; size_t bad = 0, touched_outside = 0;
+  double dn = 0, mx = 0; size_t bad = 0, touched_outside = 0, table_differs = 0;
   for (size_t e = 0; e < no; ++e) {
+    table_differs += hn[e] != ht[e];
     if (e / N >= (size_t)total) { touched_outside += hn[e] != 0xffff; continue; }
     const float k = tof(hn[e]), r = hr[e];
     if (!std::isfinite(k)) { ++bad; continue; }
     dn = std::max(dn, (double)fabsf(k - r)); mx = std::max(mx, (double)fabsf(r));
   }
-  const bool ok = bad == 0 && touched_outside == 0 && (total == 0 || dn <= 1e-2 * mx);
+  const bool ok = bad == 0 && touched_outside == 0 && (total == 0 || dn <= 1e-2 * mx) && table_differs == 0;
   failures += ok ? 0 : 1;
   printf("%-30s G=%3d N=%4d K=%4d M=%5d rows %5d (touched %3d, largest %4d) | max|ref|=%.4f max|kernel-ref|=%.6f nonfinite=%zu "
-         "outside-touched=%zu %s\n", c.name.c_str(), G, N, K, M, total, touched, largest, mx, dn, bad, touched_outside, ok ? "PASS" : "FAIL");
+         "outside-touched=%zu with-table-differs=%zu %s\n", c.name.c_str(), G, N, K, M, total, touched, largest, mx, dn, bad,
+         touched_outside, table_differs, ok ? "PASS" : "FAIL");
 
   if (c.time && !small) {
     const double bytes = (double)touched * N * K * 2 + (double)total * K * 2 + (double)total * N * 2;
@@ -148,13 +176,15 @@ void run(const Case& c, bool small) {
       CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1)); CK(cudaGetLastError());
       return ms / reps;
     };
-    const float t_mma = timed([&] { return dllm_launch_grouped_mma(a, w, d_ends, out, G, N, K, M, 0); });
+    const float t_mma = timed([&] { return dllm_launch_grouped_mma(a, w, d_ends, nullptr, 0, out, G, N, K, M, 0); });
+    const float t_table = timed([&] { return dllm_launch_grouped_mma(a, w, d_ends, d_table, entries, out, G, N, K, M, 0); });
     const float t_gemv = timed([&] { return dllm_launch_grouped_gemv(a, w, d_ends, out, G, N, K, 0); });
-    printf("  time %-23s %8.1f MB: grouped_mma %.4f ms (%6.0f GB/s), grouped_gemv %.4f ms (%6.0f GB/s), 4.8 TB/s floor %.4f ms\n",
-           c.name.c_str(), bytes / 1e6, t_mma, bytes / t_mma / 1e6, t_gemv, bytes / t_gemv / 1e6, bytes / 4.8e9);
+    printf("  time %-23s %8.1f MB: grouped_mma %.4f ms (%6.0f GB/s), with the pass table %.4f ms (%6.0f GB/s), grouped_gemv %.4f ms "
+           "(%6.0f GB/s), 4.8 TB/s floor %.4f ms\n", c.name.c_str(), bytes / 1e6, t_mma, bytes / t_mma / 1e6, t_table,
+           bytes / t_table / 1e6, t_gemv, bytes / t_gemv / 1e6, bytes / 4.8e9);
     CK(cudaEventDestroy(e0)); CK(cudaEventDestroy(e1));
   }
-  cudaFree(a); cudaFree(w); cudaFree(out); cudaFree(ref); cudaFree(d_ends);
+  cudaFree(a); cudaFree(w); cudaFree(out); cudaFree(out_table); cudaFree(ref); cudaFree(d_ends); cudaFree(d_table);
 }
 
 int main(int argc, char** argv) {
@@ -168,7 +198,17 @@ int main(int argc, char** argv) {
                              {"M=0", 4, 128, 128, 0, 0}, {"groups=0", 0, 128, 128, 8, 0}};
   printf("SMs %d; refused/empty launches:", sms);
   for (const Refused& r : refused) {
-    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, nullptr, r.groups, r.N, r.K, r.M, 0);
+    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, nullptr, 0, nullptr, r.groups, r.N, r.K, r.M, 0);
+    const bool ok = got == r.want;
+    failures += ok ? 0 : 1;
+    printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");
+  }
+  // A pass table of more entries than a grid's y can hold is refused; one of no entries launches nothing.
+  int dummy_table = -1;
+  struct RefusedTable { const char* name; int entries, want; };
+  const RefusedTable refused_tables[] = {{"table entries=65536", 65536, -2}, {"table entries=-1", -1, -2}, {"table entries=0", 0, 0}};
+  for (const RefusedTable& r : refused_tables) {
+    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, &dummy_table, r.entries, nullptr, 4, 128, 128, 8, 0);
     const bool ok = got == r.want;
     failures += ok ? 0 : 1;
     printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");
@@ -204,6 +244,11 @@ int main(int argc, char** argv) {
     const std::vector<int> sizes = routed(b, 256);
     cases.push_back({"serving gate+up b=" + std::to_string(b), 1024, 2048, 256 * b, sizes, true});
     cases.push_back({"serving down b=" + std::to_string(b), 2048, 512, 256 * b, sizes, true});
+  }
+  for (int b : {4, 16, 64}) {
+    const std::vector<int> sizes = routed(b, 256, true);
+    cases.push_back({"masked gate+up b=" + std::to_string(b), 1024, 2048, 256 * b, sizes, true});
+    cases.push_back({"masked down b=" + std::to_string(b), 2048, 512, 256 * b, sizes, true});
   }
   for (const Case& c : cases) run(c, small);
   printf("%s: %d failed\n", failures == 0 ? "PASS" : "FAIL", failures);

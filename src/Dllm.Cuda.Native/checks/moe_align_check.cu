@@ -7,7 +7,10 @@
 // expert (the first, a middle one, the last), E = 1, E = 512, k = 1, k = 6 over 64 experts; pairs = 0 (must return 0
 // and write nothing); and the inputs it refuses (E = 0, E = 513, k = 0, pairs not a multiple of k, pairs = -1: -2).
 // Every output buffer is filled with 0xff bytes before the launch and has 64 guard elements past its end, which must
-// stay untouched. A row prints PASS when the three outputs equal the reference, the guards are intact, and (a check of
+// stay untouched. Every case runs without and with the pass table (grouped_mma.cu's work list: an entry
+// `pass << 16 | expert` for each pass of 64 rows, or of 1 or 7 in some cases, of each expert's rows, experts in order,
+// then -1 up to dllm_moe_align_table_entries), the table compared exactly with one built here from the reference's
+// ends. A row prints PASS when the outputs equal the reference, the guards are intact, and (a check of
 // its own, for the diagnosis when they are not) the kernel's outputs are a layout at all: row_of_pair a permutation,
 // token_of_row[row_of_pair[p]] == p / k, and each pair's row inside its expert's range of ends. Then, unless `small`,
 // the kernel's GPU time (CUDA events, 200 launches after 20 of warm-up, µs a launch) for T = 1, 16, 64, 512 and 16384
@@ -23,7 +26,9 @@
 #include <vector>
 
 extern "C" int dllm_launch_moe_align(const int64_t* experts, int pairs, int k, int num_experts, int32_t* ends,
-                                     int64_t* token_of_row, int64_t* row_of_pair, cudaStream_t stream);
+                                     int64_t* token_of_row, int64_t* row_of_pair, int32_t* pass_table,
+                                     int table_entries, int rows_per_pass, cudaStream_t stream);
+extern "C" int dllm_moe_align_table_entries(int pairs, int num_experts, int rows_per_pass);
 
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d: %s\n", #x, __LINE__, cudaGetErrorString(e_)); exit(1); } } while (0)
 
@@ -37,6 +42,7 @@ struct Case {
   int tokens, k, E;
   std::vector<int64_t> experts;  // [tokens * k]
   bool time;
+  int rows_per_pass = 64;        // of the pass table
 };
 
 // k distinct uniform experts for each of `tokens` tokens (a top-k's routing).
@@ -86,31 +92,48 @@ void reference(const std::vector<int64_t>& experts, int k, int E, std::vector<in
   for (int e = 0; e < E; ++e) { total += counts[e]; ends[e] = (int32_t)total; }
 }
 
+// The pass table for those ends, from its definition: each expert's passes in order, then -1 up to `entries`.
+std::vector<int32_t> reference_table(const std::vector<int32_t>& ends, int rows_per_pass, int entries) {
+  std::vector<int32_t> table;
+  for (size_t e = 0; e < ends.size(); ++e) {
+    const int rows = ends[e] - (e == 0 ? 0 : ends[e - 1]);
+    for (int p = 0; p * rows_per_pass < rows; ++p) table.push_back(p << 16 | (int32_t)e);
+  }
+  if ((int)table.size() > entries) { printf("the reference table has %zu entries, more than %d\n", table.size(), entries); exit(1); }
+  table.resize(entries, -1);
+  return table;
+}
+
 struct Buffers {
   int64_t* experts = nullptr;
   int32_t* ends = nullptr;
   int64_t* token_of_row = nullptr;
   int64_t* row_of_pair = nullptr;
-  size_t pairs = 0, E = 0;
-  void alloc(size_t p, size_t e) {
-    pairs = p; E = e;
+  int32_t* pass_table = nullptr;
+  size_t pairs = 0, E = 0, entries = 0;
+  void alloc(size_t p, size_t e, size_t table_entries) {
+    pairs = p; E = e; entries = table_entries;
     CK(cudaMalloc(&experts, std::max<size_t>(p, 1) * 8));
     CK(cudaMalloc(&ends, (e + kGuard) * 4));
     CK(cudaMalloc(&token_of_row, (p + kGuard) * 8));
     CK(cudaMalloc(&row_of_pair, (p + kGuard) * 8));
+    CK(cudaMalloc(&pass_table, (table_entries + kGuard) * 4));
   }
   void poison(cudaStream_t s) {
     CK(cudaMemsetAsync(ends, 0xff, (E + kGuard) * 4, s));
     CK(cudaMemsetAsync(token_of_row, 0xff, (pairs + kGuard) * 8, s));
     CK(cudaMemsetAsync(row_of_pair, 0xff, (pairs + kGuard) * 8, s));
+    CK(cudaMemsetAsync(pass_table, 0x7f, (entries + kGuard) * 4, s));  // not -1: an unwritten -1 entry must show
   }
-  void release() { cudaFree(experts); cudaFree(ends); cudaFree(token_of_row); cudaFree(row_of_pair); }
+  void release() { cudaFree(experts); cudaFree(ends); cudaFree(token_of_row); cudaFree(row_of_pair); cudaFree(pass_table); }
 };
 
 // Copies the outputs (with their guards) back and compares them with the reference; prints the verdict fields and
 // returns whether the row passes.
+// With ref_table (not null), the pass table too (its guards must keep their 0x7f bytes); without, the table buffer must be
+// untouched.
 bool verify(const Buffers& b, const std::vector<int64_t>& experts, int k, int E, const std::vector<int32_t>& ref_ends,
-            const std::vector<int64_t>& ref_tor, const std::vector<int64_t>& ref_rop) {
+            const std::vector<int64_t>& ref_tor, const std::vector<int64_t>& ref_rop, const std::vector<int32_t>* ref_table) {
   const size_t pairs = experts.size();
   std::vector<int32_t> ends(E + kGuard);
   std::vector<int64_t> tor(pairs + kGuard), rop(pairs + kGuard);
@@ -139,9 +162,19 @@ bool verify(const Buffers& b, const std::vector<int64_t>& experts, int k, int E,
     const int64_t lo = e == 0 ? 0 : ends[e - 1], hi = ends[e];
     if (tor[r] != (int64_t)p / k || r < lo || r >= hi) ++not_layout;
   }
-  const bool ok = bad_ends == 0 && bad_tor == 0 && bad_rop == 0 && guards == 0 && not_layout == 0;
-  printf("| ends %zu wrong (first %ld) token_of_row %zu (first %ld) row_of_pair %zu (first %ld) guards-touched %zu not-a-layout %zu %s",
-         bad_ends, first_ends, bad_tor, first_tor, bad_rop, first_rop, guards, not_layout, ok ? "PASS" : "FAIL");
+  std::vector<int32_t> table(b.entries + kGuard);
+  CK(cudaMemcpy(table.data(), b.pass_table, table.size() * 4, cudaMemcpyDeviceToHost));
+  size_t bad_table = 0;
+  long first_table = -1;
+  for (size_t q = 0; q < table.size(); ++q) {
+    const bool want_written = ref_table != nullptr && q < b.entries;
+    const bool wrong = want_written ? table[q] != (*ref_table)[q] : table[q] != 0x7f7f7f7f;
+    if (wrong && !bad_table++) first_table = (long)q;
+  }
+  const bool ok = bad_ends == 0 && bad_tor == 0 && bad_rop == 0 && guards == 0 && not_layout == 0 && bad_table == 0;
+  printf("| ends %zu wrong (first %ld) token_of_row %zu (first %ld) row_of_pair %zu (first %ld) guards-touched %zu not-a-layout %zu "
+         "pass table %zu wrong (first %ld) %s",
+         bad_ends, first_ends, bad_tor, first_tor, bad_rop, first_rop, guards, not_layout, bad_table, first_table, ok ? "PASS" : "FAIL");
   return ok;
 }
 
@@ -157,26 +190,39 @@ void run(const Case& c, bool small, cudaStream_t stream) {
     touched += n > 0;
     largest = std::max(largest, n);
   }
+  const int entries = dllm_moe_align_table_entries(pairs, E, c.rows_per_pass);
+  if (entries < 0) { printf("%s: no pass table for %d pairs\n", c.name.c_str(), pairs); exit(1); }
+  const std::vector<int32_t> ref_table = reference_table(ref_ends, c.rows_per_pass, entries);
   Buffers b;
-  b.alloc(pairs, E);
+  b.alloc(pairs, E, entries);
   CK(cudaMemcpyAsync(b.experts, c.experts.data(), (size_t)pairs * 8, cudaMemcpyHostToDevice, stream));
-  b.poison(stream);
-  auto launch = [&] { return dllm_launch_moe_align(b.experts, pairs, k, E, b.ends, b.token_of_row, b.row_of_pair, stream); };
-  printf("%-30s T=%5d k=%d E=%3d pairs=%6d (experts touched %3d, largest %6d) ", c.name.c_str(), c.tokens, k, E, pairs, touched, largest);
-  const int st = launch();
-  bool ok;
-  if (st != 0) {
-    printf("| launch returned %d FAIL", st);
-    ok = false;
-  } else {
-    CK(cudaStreamSynchronize(stream));
-    CK(cudaGetLastError());
-    ok = verify(b, c.experts, k, E, ref_ends, ref_tor, ref_rop);
+  auto launch_with = [&](bool table) {
+    return dllm_launch_moe_align(b.experts, pairs, k, E, b.ends, b.token_of_row, b.row_of_pair, table ? b.pass_table : nullptr,
+                                 table ? entries : 0, c.rows_per_pass, stream);
+  };
+  auto launch = [&] { return launch_with(true); };
+  bool ok = true;
+  int st = 0;
+  for (bool table : {false, true}) {
+    b.poison(stream);
+    printf("%-30s T=%5d k=%d E=%3d pairs=%6d (experts touched %3d, largest %6d) %s ", c.name.c_str(), c.tokens, k, E, pairs,
+           touched, largest, (table ? "table of " + std::to_string(entries) + " (" + std::to_string(c.rows_per_pass) + " rows a pass)" : std::string("no table")).c_str());
+    st = launch_with(table);
+    bool row_ok;
+    if (st != 0) {
+      printf("| launch returned %d FAIL", st);
+      row_ok = false;
+    } else {
+      CK(cudaStreamSynchronize(stream));
+      CK(cudaGetLastError());
+      row_ok = verify(b, c.experts, k, E, ref_ends, ref_tor, ref_rop, table ? &ref_table : nullptr);
+    }
+    failures += row_ok ? 0 : 1;
+    ok &= row_ok;
+    printf("\n");
   }
-  failures += ok ? 0 : 1;
-  printf("\n");
 
-  if (c.time && !small && st == 0) {
+  if (c.time && !small && ok) {
     cudaEvent_t e0, e1; CK(cudaEventCreate(&e0)); CK(cudaEventCreate(&e1));
     const int warmup = 20, reps = 200;
     for (int i = 0; i < warmup; ++i) if (launch()) { printf("launch failed\n"); exit(1); }
@@ -186,8 +232,8 @@ void run(const Case& c, bool small, cudaStream_t stream) {
     for (int r = 0; r < reps; ++r) launch();
     CK(cudaEventRecord(e1, stream));
     CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1)); CK(cudaGetLastError());
-    printf("  time %-25s %8.2f us a launch (%d launches) ", c.name.c_str(), ms * 1000.0 / reps, reps);
-    const bool again = verify(b, c.experts, k, E, ref_ends, ref_tor, ref_rop);
+    printf("  time %-25s %8.2f us a launch with the pass table (%d launches) ", c.name.c_str(), ms * 1000.0 / reps, reps);
+    const bool again = verify(b, c.experts, k, E, ref_ends, ref_tor, ref_rop, &ref_table);
     failures += again ? 0 : 1;
     printf("\n");
     CK(cudaEventDestroy(e0)); CK(cudaEventDestroy(e1));
@@ -209,10 +255,32 @@ int main(int argc, char** argv) {
                              {"pairs=7 k=6", 7, 6, 64},  {"pairs=-1", -1, 1, 256},    {"pairs=-8 k=8", -8, 8, 256}};
   printf("SMs %d; refused inputs:", sms);
   for (const Refused& r : refused) {
-    const int got = dllm_launch_moe_align(nullptr, r.pairs, r.k, r.E, nullptr, nullptr, nullptr, stream);
+    const int got = dllm_launch_moe_align(nullptr, r.pairs, r.k, r.E, nullptr, nullptr, nullptr, nullptr, 0, 64, stream);
     const bool ok = got == -2;
     failures += ok ? 0 : 1;
     printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");
+  }
+  // A pass table shorter than the bound, of rows_per_pass < 1, or of pass indices past 15 bits: -2, nothing launched.
+  struct RefusedTable { const char* name; int pairs, k, E, entries, rows_per_pass; };
+  const RefusedTable refused_tables[] = {{"table 263 < 264 entries", 512, 8, 256, 263, 64},
+                                         {"table rows_per_pass=0", 512, 8, 256, 1000, 0},
+                                         {"table of 2^21 pairs, 1 row a pass", 1 << 21, 8, 256, 1 << 22, 1}};
+  int32_t dummy = 0;
+  for (const RefusedTable& r : refused_tables) {
+    const int got = dllm_launch_moe_align(nullptr, r.pairs, r.k, r.E, nullptr, nullptr, nullptr, &dummy, r.entries, r.rows_per_pass, stream);
+    const bool ok = got == -2;
+    failures += ok ? 0 : 1;
+    printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");
+  }
+  // The table's size: pairs / R + min(E, pairs); -1 when a pass index would not fit.
+  struct Size { int pairs, E, R, want; };
+  const Size sizes[] = {{0, 256, 64, 0}, {8, 256, 64, 8}, {256, 256, 64, 260}, {4096, 256, 64, 320}, {65536, 256, 64, 1280},
+                        {32767 * 64, 256, 64, 32767 + 256}, {32767 * 64 + 1, 256, 64, -1}, {100, 512, 7, 114}};
+  for (const Size& z : sizes) {
+    const int got = dllm_moe_align_table_entries(z.pairs, z.E, z.R);
+    const bool ok = got == z.want;
+    failures += ok ? 0 : 1;
+    printf(" entries(%d pairs, E=%d, R=%d) -> %d %s;", z.pairs, z.E, z.R, got, ok ? "PASS" : "FAIL");
   }
   printf("\n");
   CK(cudaStreamSynchronize(stream));
@@ -221,9 +289,9 @@ int main(int argc, char** argv) {
   // pairs = 0: returns 0 and writes nothing (all of each poisoned buffer, guards included, stays 0xff).
   for (int E : {1, 256, 512}) {
     Buffers b;
-    b.alloc(0, E);
+    b.alloc(0, E, 0);
     b.poison(stream);
-    const int got = dllm_launch_moe_align(b.experts, 0, 8, E, b.ends, b.token_of_row, b.row_of_pair, stream);
+    const int got = dllm_launch_moe_align(b.experts, 0, 8, E, b.ends, b.token_of_row, b.row_of_pair, b.pass_table, 0, 64, stream);
     CK(cudaStreamSynchronize(stream));
     CK(cudaGetLastError());
     std::vector<int32_t> ends(E + kGuard);
@@ -267,6 +335,10 @@ int main(int argc, char** argv) {
   cases.push_back({"top-6 of 64 T=1", 1, 6, 64, distinct(1, 6, 64), false});
   cases.push_back({"top-6 of 64 T=333", 333, 6, 64, distinct(333, 6, 64), false});
   cases.push_back({"top-6 of 64 T=8192", 8192, 6, 64, distinct(8192, 6, 64), false});
+  // Other pass sizes: one row a pass (an entry per pair), and 7.
+  cases.push_back({"top-8 of 256 T=64, 1 row a pass", 64, 8, 256, distinct(64, 8, 256), false, 1});
+  cases.push_back({"skewed T=2048, 7 rows a pass", 2048, 8, 256, skewed(2048, 8, 256, {0, 41, 200}), false, 7});
+  cases.push_back({"all to expert 511 T=1000, 7 rows", 1000, 8, 512, constant(1000, 8, 511), false, 7});
   for (const Case& c : cases) run(c, small, stream);
   CK(cudaStreamDestroy(stream));
   printf("%s: %d failed\n", failures == 0 ? "PASS" : "FAIL", failures);

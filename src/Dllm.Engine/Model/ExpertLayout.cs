@@ -10,7 +10,9 @@ namespace Dllm.Model;
 /// <param name="Ends">int32 [E]: inclusive cumulative pairs per expert.</param>
 /// <param name="TokenOfRow">int64 [T·k]: the token of the pair at each sorted row (the rows to gather).</param>
 /// <param name="RowOfPair">int64 [T·k]: the sorted row of each pair (the outputs back in pair order).</param>
-internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair)
+/// <param name="Passes">int32: the tensor-core expert kernel's work list for these ends (an entry per 64-row pass of each
+/// expert's rows, so a hot expert's passes run side by side), where the layout kernel made one; else null.</param>
+internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair, Tensor? Passes = null)
 {
     /// <summary>Whether the layout kernel is used where it can be: on (it gives the tensor ops' layout exactly, bench
     /// graph-check, and takes 1.3–1.5 ms off an H200 step, docs/benchmarks.md, session 10); the bench's
@@ -28,8 +30,8 @@ internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOf
     /// <summary>The layout by the native kernel (<see cref="CudaNative.MoeAlign"/>).</summary>
     internal static ExpertLayout WithKernel(Tensor experts, int numExperts)
     {
-        var (ends, tokenOfRow, rowOfPair) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
-        return new ExpertLayout(ends, tokenOfRow, rowOfPair);
+        var (ends, tokenOfRow, rowOfPair, passes) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
+        return new ExpertLayout(ends, tokenOfRow, rowOfPair, passes);
     }
 
     /// <summary>The most experts the kernel lays out.</summary>

@@ -38,13 +38,15 @@ internal static class GroupedMatmul
     /// <param name="a">[M, K], rows sorted by group (contiguous).</param>
     /// <param name="weights">[G', N, K] with G' ≥ G: each group's matrix as stored (output column n is row weights[g, n]).</param>
     /// <param name="ends">int32 [G]: cumulative row counts.</param>
+    /// <param name="passes">The layout kernel's pass table for <paramref name="ends"/> (<see cref="ExpertLayout.Passes"/>),
+    /// if any: the tensor-core kernel then gives every pass of a group a block of its own.</param>
     /// <returns>[M, N].</returns>
-    public static Tensor Run(Tensor a, Tensor weights, Tensor ends) =>
+    public static Tensor Run(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null) =>
         Choose(a.shape[0], ends.shape[0], weights.shape[1], weights.shape[2], a.device, a.dtype) switch
         {
             // The native kernels take the first G matrices of weights as they are.
             GroupedKernel.Gemv => CudaNative.GroupedGemv(a, weights, ends),
-            GroupedKernel.TensorCoreMma => CudaNative.GroupedMma(a, weights, ends),
+            GroupedKernel.TensorCoreMma => CudaNative.GroupedMma(a, weights, ends, passes),
             GroupedKernel.TorchGroupedMm => CudaNative.GroupedMm(a, weights.narrow(0, 0, ends.shape[0]).transpose(1, 2), ends),
             _ => PerGroup(a, weights, ends),
         };

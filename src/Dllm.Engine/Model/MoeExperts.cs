@@ -96,9 +96,9 @@ internal sealed class MoeExperts : IDisposable
         // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
         var layout = ExpertLayout.Of(experts, _expertIds);
         var rows = x.index_select(0, layout.TokenOfRow);
-        var gateUp = GroupedMatmul.Run(rows, _gateUp, layout.Ends);                 // [T·k, 2F]
+        var gateUp = GroupedMatmul.Run(rows, _gateUp, layout.Ends, layout.Passes);  // [T·k, 2F]
         var activated = SwiGluMlp.Activate(gateUp, _width);
-        var outputs = GroupedMatmul.Run(activated, _down, layout.Ends);             // [T·k, H], sorted pairs
+        var outputs = GroupedMatmul.Run(activated, _down, layout.Ends, layout.Passes); // [T·k, H], sorted pairs
         // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
         var byToken = outputs.index_select(0, layout.RowOfPair).view(tokens, k, hidden);
         var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);

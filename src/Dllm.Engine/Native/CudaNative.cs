@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 7;
+    private const int AbiVersion = 8;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -44,9 +44,9 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, void> GraphAbort;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
-        public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMma;
+        public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> GroupedMma;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
-        public required delegate* unmanaged<nint, int, nint*, nint*, nint*, int> MoeAlign;
+        public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
@@ -84,9 +84,9 @@ public static unsafe class CudaNative
             GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
-            GroupedMma = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
+            GroupedMma = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
-            MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
+            MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
@@ -149,11 +149,13 @@ public static unsafe class CudaNative
     /// <summary>The same grouped product on tensor cores, for a few to some tens of rows per group (a kernel of our
     /// own that streams each group's weights once): rows <c>ends[g-1]..ends[g]</c> of <paramref name="a"/> [M, K] times
     /// <paramref name="weights"/>[g]ᵀ, weights [G, N, K] contiguous bf16 with N and K multiples of 64;
-    /// <paramref name="ends"/> int32 [G]. Returns [M, N].</summary>
-    internal static Tensor GroupedMma(Tensor a, Tensor weights, Tensor ends)
+    /// <paramref name="ends"/> int32 [G]; <paramref name="passes"/>, when given, the pass table <see cref="MoeAlign"/>
+    /// made with these ends (each 64-row pass of a group gets a block of its own, however skewed the groups). Returns
+    /// [M, N].</summary>
+    internal static Tensor GroupedMma(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null)
     {
         nint result;
-        Check(Library.GroupedMma(a.Handle, weights.Handle, ends.Handle, &result), "grouped tensor-core product");
+        Check(Library.GroupedMma(a.Handle, weights.Handle, ends.Handle, passes?.Handle ?? 0, &result), "grouped tensor-core product");
         return Tensor.UnsafeCreateTensor(result);
     }
 
@@ -168,12 +170,15 @@ public static unsafe class CudaNative
 
     /// <summary>The routed pairs of a MoE layer laid out by expert in one kernel, as a stable sort by expert would:
     /// <paramref name="experts"/> [T, k] int64 (values below <paramref name="numExperts"/>, at most 512). Returns the
-    /// inclusive cumulative pairs per expert (int32 [E]), each sorted row's token and each pair's sorted row (int64 [T·k]).</summary>
-    internal static (Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair) MoeAlign(Tensor experts, int numExperts)
+    /// inclusive cumulative pairs per expert (int32 [E]), each sorted row's token and each pair's sorted row (int64 [T·k]),
+    /// and the pass table of <see cref="GroupedMma"/> for those ends (int32, its size fixed by T·k and E: an entry per
+    /// 64-row pass of each expert's rows, then -1; no entries when the pairs are too many for one).</summary>
+    internal static (Tensor Ends, Tensor TokenOfRow, Tensor RowOfPair, Tensor Passes) MoeAlign(Tensor experts, int numExperts)
     {
-        nint ends, tokenOfRow, rowOfPair;
-        Check(Library.MoeAlign(experts.Handle, numExperts, &ends, &tokenOfRow, &rowOfPair), "MoE expert layout");
-        return (Tensor.UnsafeCreateTensor(ends), Tensor.UnsafeCreateTensor(tokenOfRow), Tensor.UnsafeCreateTensor(rowOfPair));
+        nint ends, tokenOfRow, rowOfPair, passes;
+        Check(Library.MoeAlign(experts.Handle, numExperts, &ends, &tokenOfRow, &rowOfPair, &passes), "MoE expert layout");
+        return (Tensor.UnsafeCreateTensor(ends), Tensor.UnsafeCreateTensor(tokenOfRow), Tensor.UnsafeCreateTensor(rowOfPair),
+            Tensor.UnsafeCreateTensor(passes));
     }
 
     /// <summary>RMSNorm of bf16 rows in one kernel, rounded like the op-by-op path: <paramref name="x"/> [T, D] or
