@@ -48,6 +48,8 @@ internal sealed record BenchOptions
     public bool? PagedAttention { get; init; }
     /// <summary>The routed pairs' layout by the native kernel (<c>Dllm.Model.ExpertLayout.KernelEnabled</c>).</summary>
     public bool? MoeAlignKernel { get; init; }
+    /// <summary>The layout kernel's pass table for the tensor-core expert kernel (<c>Dllm.Model.ExpertLayout.PassTableEnabled</c>).</summary>
+    public bool? PassTable { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -92,6 +94,7 @@ internal sealed record BenchOptions
                 "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
                 "--moe-align-kernel" => options with { MoeAlignKernel = bool.Parse(value) },
+                "--pass-table" => options with { PassTable = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

@@ -18,6 +18,8 @@ if (options.PagedAttention is bool paged)
     PagedAttention.Enabled = paged;
 if (options.MoeAlignKernel is bool align)
     ExpertLayout.KernelEnabled = align;
+if (options.PassTable is bool table)
+    ExpertLayout.PassTableEnabled = table;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

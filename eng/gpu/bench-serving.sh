@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 17's serving measurements on the CUDA host, in one call (docs/benchmarks.md records the rows):
 #   bash eng/gpu/pack.sh                        # on the development machine
-#   bash eng/gpu/bench-serving.sh OUT_DIR [SECONDS]   # on the CUDA host; stops starting runs when SECONDS (default 540) are spent
+#   bash eng/gpu/bench-serving.sh OUT_DIR [SECONDS] [NAME...]   # on the CUDA host; stops starting runs when SECONDS
+#                                                               # (default 540) are spent; with NAMEs, only those runs
 # Every run is `eng/gpu/run.sh bench ...` with --json OUT_DIR/NAME.json and its log in OUT_DIR/NAME.log; the tables
 # it prints are collected in OUT_DIR/summary.md, and all of it in OUT_DIR.tgz (one file to bring back). The native piece is
 # built into .gpu/native first when missing. Runs, in order of priority:
@@ -15,6 +16,9 @@
 #   step-sustained  the 1024 x 16 step 300 times in a row (as long as an e2e run: do sustained clocks slow it?)
 #   step-masked   the step bench with half of each block the mask id (--mask-fraction 0.5), as in serving: does the
 #                 routing of alike mask tokens skew the experts' rows and slow the step?
+#   step-masked-grid  step-masked without the pass table (--pass-table false: the tensor-core expert kernel's grid sized
+#                 from the mean rows, a hot expert's passes looped over by one block): the before of the pass table
+#   step-grid     the step bench without the pass table (random blocks)
 #   step-noalign  the step bench with the routed pairs laid out by tensor ops, not the moe_align kernel (--moe-align-kernel false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
@@ -27,6 +31,7 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUT_DIR [SECONDS]}"
 budget="${2:-540}"
+only=" ${*:3} "
 mkdir -p "$out"
 start=$(date +%s)
 root="$(cd "$here/../.." && pwd)"
@@ -35,6 +40,7 @@ root="$(cd "$here/../.." && pwd)"
 left() { echo $(( budget - ($(date +%s) - start) )); }
 run() { # name args...
   local name=$1; shift
+  [[ "$only" == "  " || "$only" == *" $name "* ]] || return 0
   if (( $(left) < 30 )); then echo "=== $name skipped: out of time" | tee -a "$out/summary.md"; return; fi
   echo "=== $name: bench $*" | tee -a "$out/summary.md"
   timeout $(( $(left) - 5 )) bash "$here/run.sh" bench "$@" --json "$out/$name.json" > "$out/$name.log" 2>&1
@@ -47,6 +53,8 @@ run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 -
 run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run step-sustained --mode model --shape mini --prefixes 1024 --batches 16 --iterations 300
 run step-masked --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --mask-fraction 0.5
+run step-masked-grid --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --mask-fraction 0.5 --pass-table false
+run step-grid --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --pass-table false
 run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel false
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true

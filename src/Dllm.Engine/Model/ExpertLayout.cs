@@ -19,6 +19,10 @@ internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOf
     /// <c>--moe-align-kernel false</c> turns it off for a before/after row.</summary>
     public static bool KernelEnabled { get; set; } = true;
 
+    /// <summary>Whether a layout by the kernel carries its pass table (<see cref="Passes"/>) to the tensor-core expert
+    /// kernel: on; the bench's <c>--pass-table false</c> drops it for a before/after row.</summary>
+    public static bool PassTableEnabled { get; set; } = true;
+
     /// <summary>The layout of <paramref name="experts"/> [T, k] int64 over <paramref name="expertIds"/> (0..E-1, int64):
     /// one kernel where it is enabled and the native piece serves the device (<see cref="WithKernel"/>), else a stable
     /// sort, searchsorted and the inverse permutation as tensor ops (<see cref="WithTensorOps"/>).</summary>
@@ -31,7 +35,7 @@ internal sealed record ExpertLayout(Tensor Ends, Tensor TokenOfRow, Tensor RowOf
     internal static ExpertLayout WithKernel(Tensor experts, int numExperts)
     {
         var (ends, tokenOfRow, rowOfPair, passes) = CudaNative.MoeAlign(experts.contiguous(), numExperts);
-        return new ExpertLayout(ends, tokenOfRow, rowOfPair, passes);
+        return new ExpertLayout(ends, tokenOfRow, rowOfPair, PassTableEnabled ? passes : null);
     }
 
     /// <summary>The most experts the kernel lays out.</summary>
