@@ -41,6 +41,8 @@ internal sealed record BenchOptions
     public int SharedPrefix { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
     public double? GemvMaxRows { get; init; }
+    /// <summary>Sets <c>GroupedMatmul.GemvMinDepth</c> (the shortest dot product the GEMV kernel takes).</summary>
+    public long? GemvMinDepth { get; init; }
     /// <summary>Sets <c>GroupedMatmul.MmaMaxRowsPerGroup</c> (rows per expert up to which the tensor-core kernel runs;
     /// 0: off).</summary>
     public double? MmaMaxRows { get; init; }
@@ -50,6 +52,8 @@ internal sealed record BenchOptions
     public bool? MoeAlignKernel { get; init; }
     /// <summary>The layout kernel's pass table for the tensor-core expert kernel (<c>Dllm.Model.ExpertLayout.PassTableEnabled</c>).</summary>
     public bool? PassTable { get; init; }
+    /// <summary>The attention's qk-norm, rotary embedding and K/V store as one kernel (<c>Dllm.Model.QkRopeStore.Enabled</c>).</summary>
+    public bool? FusedRope { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -91,10 +95,12 @@ internal sealed record BenchOptions
                 "--mask-fraction" => options with { MaskFraction = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                "--gemv-min-depth" => options with { GemvMinDepth = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--mma-max-rows" => options with { MmaMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--paged-attention" => options with { PagedAttention = bool.Parse(value) },
                 "--moe-align-kernel" => options with { MoeAlignKernel = bool.Parse(value) },
                 "--pass-table" => options with { PassTable = bool.Parse(value) },
+                "--fused-rope" => options with { FusedRope = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

@@ -27,7 +27,8 @@ internal static class GraphCheck
     {
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
-        bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device);
+        bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device)
+            & CheckQkRopeStore(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         if (runner.EnableCudaGraphs() is string why)
@@ -79,8 +80,9 @@ internal static class GraphCheck
         bool ok = true;
         const int experts = 256;
         // By default: 200 rows over 256 experts (a batch-1 step) take our GEMV kernel, 4096 (batch 16, 16 per expert)
-        // our tensor-core kernel, also for a down-projection shape, and 32768 (128 per expert) torch's grouped GEMM.
-        foreach (var (pairs, hidden, width) in new[] { (200, 2048, 1024), (4096, 2048, 1024), (32768, 2048, 1024), (4096, 512, 2048) })
+        // our tensor-core kernel, also for a down-projection shape (which takes it at batch 1 too: short dot products), and
+        // 32768 (128 per expert) torch's grouped GEMM.
+        foreach (var (pairs, hidden, width) in new[] { (200, 2048, 1024), (4096, 2048, 1024), (32768, 2048, 1024), (4096, 512, 2048), (200, 512, 2048) })
         {
             using var scope = torch.NewDisposeScope();
             torch.cuda.manual_seed_all(3);
@@ -147,6 +149,40 @@ internal static class GraphCheck
     }
 
     private static bool Same(torch.Tensor a, torch.Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    /// <summary>The qk-norm + rotary + K/V store kernel against the op path (the norm kernel, the rotation's ops, the
+    /// index copies): the same Q/K heads and the same cache, bit for bit.</summary>
+    private static bool CheckQkRopeStore(torch.Device device)
+    {
+        bool ok = true;
+        const int queryHeads = 16, kvHeads = 4, headDim = 128, cacheRows = 4096;
+        foreach (var (tokens, rotary, norm) in new[] { (32, 64, true), (512, 64, true), (512, 128, true), (77, 64, false) })
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(tokens + rotary);
+            var qkv = torch.randn([tokens, (queryHeads + 2 * kvHeads) * headDim], torch.ScalarType.BFloat16, device);
+            using var qkNorm = new RmsNorm(torch.rand([queryHeads + kvHeads, headDim], torch.ScalarType.BFloat16, device).add_(0.5), 1e-6);
+            using var rope = new RotaryEmbedding(rotary, 600000.0, 8192, device);
+            var positions = torch.randint(8192, [tokens], torch.ScalarType.Int64, device);
+            var (cos, sin) = rope.Lookup(positions);
+            var rows = torch.randperm(cacheRows, torch.ScalarType.Int64, device).narrow(0, 0, tokens);
+            var keysOps = torch.zeros([cacheRows, kvHeads, headDim], torch.ScalarType.BFloat16, device);
+            var valuesOps = torch.zeros_like(keysOps);
+            var keysKernel = torch.zeros_like(keysOps);
+            var valuesKernel = torch.zeros_like(keysOps);
+
+            var qk = qkv.narrow(1, 0, (queryHeads + kvHeads) * headDim).view(tokens, queryHeads + kvHeads, headDim);
+            var reference = rope.Apply(norm ? qkNorm.Forward(qk) : qk, cos, sin);
+            keysOps.index_copy_(0, rows, reference.narrow(1, queryHeads, kvHeads).contiguous());
+            valuesOps.index_copy_(0, rows, qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim).contiguous());
+            var fused = Dllm.Native.CudaNative.QkRopeStore(qkv, norm ? qkNorm.Weight : null, qkNorm.Eps, cos, sin, rotary, queryHeads, kvHeads,
+                rows, keysKernel, valuesKernel);
+            bool same = Same(fused, reference) && Same(keysKernel, keysOps) && Same(valuesKernel, valuesOps);
+            Console.WriteLine($"qk-norm + rotary + K/V store kernel vs ops ({tokens} tokens, rotary {rotary} of {headDim}, qk-norm {(norm ? "on" : "off")}): {(same ? "same" : "DIFFERENT")}");
+            ok &= same;
+        }
+        return ok;
+    }
 
     private static bool CheckRmsNorm(torch.Device device)
     {

@@ -12,6 +12,8 @@ using TorchSharp;
 var options = BenchOptions.Parse(args);
 if (options.GemvMaxRows is double gemvMaxRows)
     GroupedMatmul.GemvMaxRowsPerGroup = gemvMaxRows;
+if (options.GemvMinDepth is long gemvMinDepth)
+    GroupedMatmul.GemvMinDepth = gemvMinDepth;
 if (options.MmaMaxRows is double mmaMaxRows)
     GroupedMatmul.MmaMaxRowsPerGroup = mmaMaxRows;
 if (options.PagedAttention is bool paged)
@@ -20,6 +22,8 @@ if (options.MoeAlignKernel is bool align)
     ExpertLayout.KernelEnabled = align;
 if (options.PassTable is bool table)
     ExpertLayout.PassTableEnabled = table;
+if (options.FusedRope is bool fusedRope)
+    QkRopeStore.Enabled = fusedRope;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

@@ -114,6 +114,11 @@ extern "C" int dllm_moe_align_table_entries(int pairs, int num_experts, int rows
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
 
+extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, const void* norm_weight, float eps,
+                                         const float* cos, const float* sin, int rotary, void* out, int64_t tokens,
+                                         int q_heads, int kv_heads, int width, const int64_t* write_rows, void* cache_k,
+                                         void* cache_v, cudaStream_t stream);
+
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors);
 extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads);
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
@@ -125,7 +130,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 8; }
+int dllm_cuda_abi_version() { return 9; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -314,6 +319,58 @@ int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
     int status = dllm_launch_rms_norm(input.data_ptr(), w.data_ptr(), result.data_ptr(), input.size(0), (int)groups, (int)width,
                                       input.stride(0), (float)eps, c10::cuda::getCurrentCUDAStream(input.device().index()).stream());
     TORCH_CHECK(status == 0, "rms_norm: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+// The qk-norm, rotary embedding and K/V cache store of an attention layer in one kernel (qk_rope_store.cu): qkv
+// [T, (Hq + 2 KV) * D] bf16 (contiguous inside a token), norm_weight [Hq + KV, D] bf16 or null (no qk-norm), cos/sin
+// [T, R] fp32 (any shape of T * R contiguous values), write_rows int64 [T] or null (no store), cache_k/cache_v
+// [rows, KV, D] bf16 (ignored without write_rows). Returns the normed, rotated Q and K heads [T, Hq + KV, D] bf16.
+int dllm_cuda_qk_rope_store(void* qkv, void* norm_weight, double eps, void* cos, void* sin, int rotary, int q_heads,
+                            int kv_heads, void* write_rows, void* cache_k, void* cache_v, void** out) {
+  return guarded([=] {
+    const auto& projected = *static_cast<at::Tensor*>(qkv);
+    const auto& cosines = *static_cast<at::Tensor*>(cos);
+    const auto& sines = *static_cast<at::Tensor*>(sin);
+    TORCH_CHECK(projected.dim() == 2 && projected.scalar_type() == at::kBFloat16 && projected.stride(1) == 1 && projected.is_cuda(),
+                "qk_rope_store: qkv must be bf16 [T, (Hq + 2 KV) * D] on CUDA, contiguous inside a token");
+    TORCH_CHECK(q_heads >= 1 && kv_heads >= 1 && projected.size(1) % (q_heads + 2 * kv_heads) == 0,
+                "qk_rope_store: qkv's width is not (Hq + 2 KV) * D");
+    const int64_t tokens = projected.size(0);
+    const int width = (int)(projected.size(1) / (q_heads + 2 * kv_heads));
+    TORCH_CHECK(cosines.scalar_type() == at::kFloat && sines.scalar_type() == at::kFloat && cosines.is_contiguous() &&
+                    sines.is_contiguous() && cosines.numel() == tokens * rotary && sines.numel() == tokens * rotary &&
+                    cosines.device() == projected.device() && sines.device() == projected.device(),
+                "qk_rope_store: cos and sin must be contiguous fp32 [T, rotary] on qkv's device");
+    const at::Tensor* weight = static_cast<at::Tensor*>(norm_weight);
+    if (weight != nullptr) {
+      TORCH_CHECK(weight->scalar_type() == at::kBFloat16 && weight->is_contiguous() && weight->numel() == (int64_t)(q_heads + kv_heads) * width &&
+                      weight->device() == projected.device(),
+                  "qk_rope_store: the norm weight must be contiguous bf16 [Hq + KV, D] on qkv's device");
+    }
+    const at::Tensor* rows = static_cast<at::Tensor*>(write_rows);
+    if (rows != nullptr) {
+      const auto& keys = *static_cast<at::Tensor*>(cache_k);
+      const auto& values = *static_cast<at::Tensor*>(cache_v);
+      TORCH_CHECK(rows->scalar_type() == at::kLong && rows->is_contiguous() && rows->numel() == tokens && rows->device() == projected.device(),
+                  "qk_rope_store: write_rows must be contiguous int64 [T] on qkv's device");
+      TORCH_CHECK(keys.scalar_type() == at::kBFloat16 && values.scalar_type() == at::kBFloat16 && keys.is_contiguous() &&
+                      values.is_contiguous() && keys.dim() == 3 && keys.sizes().equals(values.sizes()) && keys.size(1) == kv_heads &&
+                      keys.size(2) == width && keys.device() == projected.device() && values.device() == projected.device(),
+                  "qk_rope_store: the cache must be contiguous bf16 [rows, KV, D] on qkv's device");
+    }
+    c10::cuda::CUDAGuard device(projected.device());
+    auto result = at::empty({tokens, q_heads + kv_heads, width}, projected.options());
+    int status = dllm_launch_qk_rope_store(
+        projected.data_ptr(), projected.stride(0), weight != nullptr ? weight->data_ptr() : nullptr, (float)eps,
+        cosines.data_ptr<float>(), sines.data_ptr<float>(), rotary, result.data_ptr(), tokens, q_heads, kv_heads, width,
+        rows != nullptr ? rows->data_ptr<int64_t>() : nullptr,
+        rows != nullptr ? static_cast<at::Tensor*>(cache_k)->data_ptr() : nullptr,
+        rows != nullptr ? static_cast<at::Tensor*>(cache_v)->data_ptr() : nullptr,
+        c10::cuda::getCurrentCUDAStream(projected.device().index()).stream());
+    TORCH_CHECK(status != -2, "qk_rope_store: unsupported shape (D = ", width, ", rotary = ", rotary, "; D at most 256, rotary even, at most D)");
+    TORCH_CHECK(status == 0, "qk_rope_store: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
   });
 }

@@ -6,6 +6,8 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "rms_norm_row.cuh"
+
 namespace {
 
 constexpr int kWarps = 8;
@@ -19,20 +21,9 @@ __global__ void rms_norm_kernel(const __nv_bfloat16* __restrict__ x, const __nv_
   const int64_t token = row / groups;
   const int group = (int)(row % groups);
   const __nv_bfloat16* in = x + token * token_stride + (int64_t)group * width;
-  const __nv_bfloat16* w = weight + (int64_t)group * width;
   __nv_bfloat16* out = y + row * width;
-  float sum = 0.0f;
-  for (int i = lane; i < width; i += 32) {
-    float v = __bfloat162float(in[i]);
-    sum = fmaf(v, v, sum);
-  }
-#pragma unroll
-  for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-  const float scale = rsqrtf(sum / (float)width + eps);
-  for (int i = lane; i < width; i += 32) {
-    __nv_bfloat16 normalized = __float2bfloat16(__bfloat162float(in[i]) * scale);
-    out[i] = __float2bfloat16(__bfloat162float(w[i]) * __bfloat162float(normalized));
-  }
+  dllm_norm::rms_norm_row(in, weight + (int64_t)group * width, width, eps, lane,
+                          [out](int i, __nv_bfloat16 v) { out[i] = v; });
 }
 
 }  // namespace

@@ -40,21 +40,24 @@ internal sealed class Attention : IDisposable
         using var scope = NewDisposeScope();
         long b = batch.BatchSize, n = batch.NewTokens, groups = _heads / _kvHeads;
         var qkv = nn.functional.linear(x, _qkv);
-        // Q and K heads are adjacent: normalise and rotate them together (half the ops of doing each).
-        var qk = qkv.narrow(1, 0, (_heads + _kvHeads) * _headDim).view(b * n, _heads + _kvHeads, _headDim);
-        if (_qkNorm is not null)
-            qk = _qkNorm.Forward(qk);
-        qk = rope.Apply(qk, cos, sin);
+        if (writeCache)
+            ArgumentNullException.ThrowIfNull(cache);
+        // The new tokens' cache rows lie past every prefix row read below (each request's positions from its Start on).
+        bool fused = QkRopeStore.Applies(qkv, _headDim);
+        // Q and K heads are adjacent: normalise and rotate them together (half the ops of doing each); the kernel also
+        // stores K and V.
+        var qk = fused
+            ? CudaNative.QkRopeStore(qkv, _qkNorm?.Weight, _qkNorm?.Eps ?? 0, cos, sin, rope.RotaryDim, _heads, _kvHeads,
+                writeCache ? batch.WriteRows : null, writeCache ? cache!.Keys(_layer) : null, writeCache ? cache!.Values(_layer) : null)
+            : NormedRotated(qkv, b * n, rope, cos, sin);
         var q = qk.narrow(1, 0, _heads);
         var k = qk.narrow(1, _heads, _kvHeads);
         var v = qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
 
         Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
-        if (writeCache)
+        if (writeCache && !fused)
         {
-            // The new tokens' rows lie past every prefix row read below (each request's positions from its Start on).
-            ArgumentNullException.ThrowIfNull(cache);
-            cache.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
+            cache!.Keys(_layer).index_copy_(0, batch.WriteRows, k.contiguous());
             cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
         }
         Tensor merged;
@@ -80,6 +83,15 @@ internal sealed class Attention : IDisposable
             merged = attended.view(b, _kvHeads, groups, n, _headDim).permute(0, 3, 1, 2, 4).reshape(b * n, _heads * _headDim);
         }
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The op path's normed (qk-norm) and rotated Q and K heads of <paramref name="qkv"/>: [T, nq + nkv, hd].</summary>
+    private Tensor NormedRotated(Tensor qkv, long tokens, RotaryEmbedding rope, Tensor cos, Tensor sin)
+    {
+        var qk = qkv.narrow(1, 0, (_heads + _kvHeads) * _headDim).view(tokens, _heads + _kvHeads, _headDim);
+        if (_qkNorm is not null)
+            qk = _qkNorm.Forward(qk);
+        return rope.Apply(qk, cos, sin);
     }
 
     /// <summary>The gather path's keys and values: each request's cached prefix rows of <paramref name="layer"/>

@@ -17,6 +17,12 @@ internal static class GroupedMatmul
     /// that measurement; 0 turns the kernel off.</summary>
     public static double MmaMaxRowsPerGroup { get; set; } = 64.0;
 
+    /// <summary>The GEMV kernel runs only where each output is a dot product at least this long (K): at K = 512, the
+    /// down projection of LLaDA2.0-mini's experts, the tensor-core kernel is faster even at one row per expert (0.087
+    /// against 0.097 ms a layer on an H200, kernel-check, docs/benchmarks.md, session 11), at K = 2048 it is not (0.180
+    /// against 0.163). Settable for that measurement; 0 gives the GEMV kernel every depth.</summary>
+    public static long GemvMinDepth { get; set; } = 1024;
+
     /// <summary>The kernel for <paramref name="rows"/> rows over <paramref name="groups"/> groups, each group's matrix
     /// [<paramref name="n"/>, <paramref name="k"/>], for tensors on <paramref name="device"/> of <paramref name="dtype"/>.</summary>
     internal static GroupedKernel Choose(long rows, long groups, long n, long k, Device device, ScalarType dtype) =>
@@ -28,9 +34,10 @@ internal static class GroupedMatmul
     {
         if (!native)
             return GroupedKernel.PerGroup;
-        if (rows <= GemvMaxRowsPerGroup * groups)
+        bool mmaTakes = MmaMaxRowsPerGroup > 0 && n % 64 == 0 && k % 64 == 0;
+        if (rows <= GemvMaxRowsPerGroup * groups && (k >= GemvMinDepth || !mmaTakes))
             return GroupedKernel.Gemv;
-        if (rows <= MmaMaxRowsPerGroup * groups && n % 64 == 0 && k % 64 == 0)
+        if (rows <= Math.Max(MmaMaxRowsPerGroup, GemvMaxRowsPerGroup) * groups && mmaTakes)
             return GroupedKernel.TensorCoreMma;
         return GroupedKernel.TorchGroupedMm;
     }

@@ -9,16 +9,19 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
 {
     public Tensor Weight { get; } = weight;
 
+    /// <summary>The epsilon added to the mean square.</summary>
+    public double Eps { get; } = eps;
+
     /// <summary>Normalises the last dimension; on CUDA bf16 with libdllm_cuda.so in one kernel with the same rounding
     /// (unless <paramref name="allowNative"/> is false), else in eight ops.</summary>
     public Tensor Forward(Tensor x, bool allowNative = true)
     {
         if (allowNative && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device) && RowsContiguous(x))
-            return CudaNative.RmsNorm(x, Weight, eps);
+            return CudaNative.RmsNorm(x, Weight, Eps);
         using var scope = NewDisposeScope();
         bool fp32 = x.dtype == ScalarType.Float32;
         var xf = fp32 ? x : x.to(ScalarType.Float32);
-        var normalized = xf.mul(xf.square().mean([-1], keepdim: true).add_(eps).rsqrt_());
+        var normalized = xf.mul(xf.square().mean([-1], keepdim: true).add_(Eps).rsqrt_());
         return Weight.mul(fp32 ? normalized : normalized.to(x.dtype)).MoveToOuterDisposeScope();
     }
 

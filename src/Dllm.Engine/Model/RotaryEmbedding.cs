@@ -27,6 +27,9 @@ internal sealed class RotaryEmbedding : IDisposable
         _sin = angles.sin().mul(sign).to(ScalarType.Float32).to(device).MoveToOuterDisposeScope();
     }
 
+    /// <summary>The rotated leading dimensions of each head.</summary>
+    public int RotaryDim => _rotaryDim;
+
     /// <summary>cos/sin rows for <paramref name="positions"/> ([N] int64), shaped [N, 1, rotaryDim] to broadcast over heads.</summary>
     public (Tensor Cos, Tensor Sin) Lookup(Tensor positions) =>
         (_cos.index_select(0, positions).unsqueeze(1), _sin.index_select(0, positions).unsqueeze(1));

@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 8;
+    private const int AbiVersion = 9;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -48,6 +48,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
         public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
+        public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
 
@@ -88,6 +89,7 @@ public static unsafe class CudaNative
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
             MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
+            QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
     }
@@ -187,6 +189,21 @@ public static unsafe class CudaNative
     {
         nint result;
         Check(Library.RmsNorm(x.Handle, weight.Handle, eps, &result), "RMSNorm");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>An attention layer's qk-norm, rotary embedding and K/V cache store in one kernel, rounded as the op path
+    /// rounds: <paramref name="qkv"/> [T, (Hq + 2 KV)·D] bf16 (contiguous inside a token), <paramref name="normWeight"/>
+    /// [Hq + KV, D] bf16 or null (no qk-norm), <paramref name="cos"/> and <paramref name="sin"/> T·R contiguous fp32
+    /// values (<paramref name="rotary"/> = R, even, at most D ≤ 256); with <paramref name="writeRows"/> (int64 [T]) the
+    /// rotated K heads and the V heads go to those rows of <paramref name="cacheKeys"/> and <paramref name="cacheValues"/>
+    /// ([rows, KV, D] bf16). Returns the normed, rotated Q and K heads [T, Hq + KV, D].</summary>
+    internal static Tensor QkRopeStore(Tensor qkv, Tensor? normWeight, double eps, Tensor cos, Tensor sin, int rotary, int queryHeads,
+        int kvHeads, Tensor? writeRows, Tensor? cacheKeys, Tensor? cacheValues)
+    {
+        nint result;
+        Check(Library.QkRopeStore(qkv.Handle, normWeight?.Handle ?? 0, eps, cos.Handle, sin.Handle, rotary, queryHeads, kvHeads,
+            writeRows?.Handle ?? 0, cacheKeys?.Handle ?? 0, cacheValues?.Handle ?? 0, &result), "qk-norm, rotary embedding and K/V store");
         return Tensor.UnsafeCreateTensor(result);
     }
 

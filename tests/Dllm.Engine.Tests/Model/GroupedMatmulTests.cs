@@ -61,6 +61,21 @@ public class GroupedMatmulTests
         });
 
     [Fact]
+    public void Short_dot_products_take_the_tensor_core_kernel_even_at_one_row_per_group() =>
+        WithThresholds(2.0, 64.0, () =>
+        {
+            Assert.Equal(1024, GroupedMatmul.GemvMinDepth);
+            Assert.Equal(GroupedKernel.TensorCoreMma, Native(200, n: 2048, k: 512));   // the experts' down projection
+            Assert.Equal(GroupedKernel.TensorCoreMma, Native(0, n: 2048, k: 512));
+            Assert.Equal(GroupedKernel.Gemv, Native(200, n: 1024, k: 1024));           // as deep as the bound: GEMV
+            Assert.Equal(GroupedKernel.Gemv, Native(200, n: 1000, k: 520));            // not for the tensor-core kernel
+        });
+
+    [Fact]
+    public void Short_dot_products_keep_the_GEMV_kernel_when_the_tensor_core_kernel_is_off() =>
+        WithThresholds(2.0, 0.0, () => Assert.Equal(GroupedKernel.Gemv, Native(200, n: 2048, k: 512)));
+
+    [Fact]
     public void Zero_turns_the_tensor_core_kernel_off() =>
         WithThresholds(2.0, 0.0, () =>
         {
