@@ -40,7 +40,8 @@ constexpr int kMaxRows = 256;                    // query rows per block at most
 constexpr int kMaxThreads = kMaxRows / kWarpRows * 32;
 constexpr int kKeys = 64;                        // keys per tile
 constexpr int kStepKeys = 32;                    // keys per step of the math within a tile
-constexpr int kMinTilesPerSplit = 4;             // key tiles a split covers at least
+constexpr int kMinTilesPerSplit = 2;             // key tiles a split covers at least
+constexpr int kMaxSplits = 32;                   // splits at most (the combine's cost grows with them)
 constexpr float kNoScore = -1e30f;  // the running max before any key: finite, so differences never give NaN
 constexpr float kLog2e = 1.4426950408889634f;
 
@@ -396,14 +397,15 @@ int launch(const Args& a, int batch, cudaStream_t stream) {
 
 // How many key-range splits the launch for this batch needs: none while its blocks fill every SM's block slots (two
 // blocks of up to 128 rows fit an SM, one of more), else about one wave of blocks, each split covering at least
-// kMinTilesPerSplit key tiles of the padded prefix.
+// kMinTilesPerSplit key tiles of the padded prefix, at most kMaxSplits (on an H200, kernel-check's sweep, session 10:
+// 1,024 x 1 takes 28.4 us in 4 splits, 24.0 in 8; 8,192 x 1 36.6 us in 32, 46.5 in 64).
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors) {
   const RowTiling tiling = row_tiling(heads / kv_heads * n);
   const int blocks = tiling.tiles * kv_heads * batch;
   if (blocks <= 0) return 1;
   const int slots = (tiling.rows <= kMaxRows / 2 ? 2 : 1) * multiprocessors;
   const int tiles = (prefix + kKeys - 1) / kKeys + (n + kKeys - 1) / kKeys;
-  const int splits = min(slots / blocks, tiles / kMinTilesPerSplit);
+  const int splits = min(min(slots / blocks, tiles / kMinTilesPerSplit), kMaxSplits);
   return splits > 1 ? splits : 1;
 }
 
