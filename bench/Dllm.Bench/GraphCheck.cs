@@ -1,3 +1,4 @@
+using Dllm.Decoding;
 using Dllm.Model;
 using Dllm.Runner;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ internal static class GraphCheck
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
         bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device)
-            & CheckQkRopeStore(device);
+            & CheckQkRopeStore(device) & CheckGreedyPropose(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         if (runner.EnableCudaGraphs() is string why)
@@ -180,6 +181,33 @@ internal static class GraphCheck
             bool same = Same(fused, reference) && Same(keysKernel, keysOps) && Same(valuesKernel, valuesOps);
             Console.WriteLine($"qk-norm + rotary + K/V store kernel vs ops ({tokens} tokens, rotary {rotary} of {headDim}, qk-norm {(norm ? "on" : "off")}): {(same ? "same" : "DIFFERENT")}");
             ok &= same;
+        }
+        return ok;
+    }
+
+    /// <summary>The one-pass greedy kernel against torch's reductions (TokenSampler's op path): the same tokens (ties
+    /// included: some rows hold their maximum twice), confidences within 1e-4 relative.</summary>
+    private static bool CheckGreedyPropose(torch.Device device)
+    {
+        bool ok = true;
+        foreach (var (rows, vocab) in new[] { (32, 157184), (512, 157184), (7, 1001) })
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(rows);
+            var logits = torch.randn([rows, 1, vocab], torch.ScalarType.Float32, device).mul_(3.0);
+            logits.select(-1, 5).fill_(double.NegativeInfinity);     // the mask id
+            logits[0, 0, 100] = logits[0, 0].max() + 1.0;               // a tie at 100 and 90: the lower index wins
+            logits[0, 0, 90] = logits[0, 0, 100].clone();
+            var ops = torch.empty([2, rows, 1], torch.ScalarType.Float32, device);
+            var kernel = torch.empty([2, rows, 1], torch.ScalarType.Float32, device);
+            int[] every = [.. Enumerable.Range(0, rows)];
+            TokenSampler.ProposeGreedy(logits, every, ops);
+            TokenSampler.ProposeGreedy(logits, every, kernel, native: true);
+            bool sameTokens = Same(ops[0], kernel[0]);
+            double confidence = ops[1].sub(kernel[1]).abs().div(ops[1]).max().item<float>();
+            bool tie = kernel[0, 0, 0].item<float>() == 90;
+            Console.WriteLine($"greedy kernel vs torch's reductions ({rows} rows x {vocab}): tokens {(sameTokens ? "same" : "DIFFERENT")}, tie to the lower index {(tie ? "yes" : "NO")}, max relative confidence difference {confidence:E2} (tolerance 1E-04)");
+            ok &= sameTokens && tie && confidence < 1e-4;
         }
         return ok;
     }

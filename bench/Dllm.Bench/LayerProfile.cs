@@ -39,7 +39,7 @@ internal static class LayerProfile
         string[] pieces =
         [
             "RMSNorm [T, H]", "router", "experts: GroupedGemm path (GroupedMatmul.Choose's kernel)", "experts: all-experts bmm", "attention (qkv … dense)",
-            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "greedy proposals over fp32 logits [T, V] (TokenSampler.ProposeGreedy)", "one tiny kernel",
+            "of it: cached K/V gather + cat (index_select of the prefix rows, both K and V)", "SDPA with mask", "SDPA without mask", "whole MoE layer (attention + grouped GEMM)", "lm_head → fp32", "greedy proposals over fp32 logits [T, V] (TokenSampler.ProposeGreedy)", "the same, one kernel (greedy_propose.cu)", "one tiny kernel",
         ];
         foreach (int batch in options.Batches)
         {
@@ -72,6 +72,7 @@ internal static class LayerProfile
                 Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
                 Time(() => { using var logits = nn.functional.linear(x, lmHead); logits.to(ScalarType.Float32).Dispose(); }),
                 Time(() => { using var step = NewDisposeScope(); TokenSampler.ProposeGreedy(logits, everyRow, proposals); }),
+                Time(() => { using var step = NewDisposeScope(); TokenSampler.ProposeGreedy(logits, everyRow, proposals, native: true); }),
                 Time(() => tiny.add_(1)),
             ]);
         }

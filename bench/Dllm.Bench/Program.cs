@@ -24,6 +24,8 @@ if (options.PassTable is bool table)
     ExpertLayout.PassTableEnabled = table;
 if (options.FusedRope is bool fusedRope)
     QkRopeStore.Enabled = fusedRope;
+if (options.NativeGreedy is bool nativeGreedy)
+    Dllm.Decoding.TokenSampler.NativeGreedyEnabled = nativeGreedy;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

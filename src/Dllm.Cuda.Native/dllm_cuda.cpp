@@ -119,6 +119,8 @@ extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, 
                                          int q_heads, int kv_heads, int width, const int64_t* write_rows, void* cache_k,
                                          void* cache_v, cudaStream_t stream);
 
+extern "C" int dllm_launch_greedy_propose(const float* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream);
+
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors);
 extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads);
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
@@ -130,7 +132,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 9; }
+int dllm_cuda_abi_version() { return 10; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -372,6 +374,25 @@ int dllm_cuda_qk_rope_store(void* qkv, void* norm_weight, double eps, void* cos,
     TORCH_CHECK(status != -2, "qk_rope_store: unsupported shape (D = ", width, ", rotary = ", rotary, "; D at most 256, rotary even, at most D)");
     TORCH_CHECK(status == 0, "qk_rope_store: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
+  });
+}
+
+// The greedy proposals of a step in one pass (greedy_propose.cu): logits [N, V] fp32 contiguous; writes each row's
+// argmax (as fp32) into out[0] and its softmax probability into out[1], out [2, N] fp32 contiguous on the same device.
+int dllm_cuda_greedy_propose(void* logits, void* out) {
+  return guarded([=] {
+    const auto& scores = *static_cast<at::Tensor*>(logits);
+    auto& proposals = *static_cast<at::Tensor*>(out);
+    TORCH_CHECK(scores.dim() == 2 && scores.scalar_type() == at::kFloat && scores.is_contiguous() && scores.is_cuda(),
+                "greedy_propose: logits must be contiguous fp32 [N, V] on CUDA");
+    TORCH_CHECK(proposals.dim() == 2 && proposals.size(0) == 2 && proposals.size(1) == scores.size(0) &&
+                    proposals.scalar_type() == at::kFloat && proposals.is_contiguous() && proposals.device() == scores.device(),
+                "greedy_propose: out must be contiguous fp32 [2, N] on the logits' device");
+    c10::cuda::CUDAGuard device(scores.device());
+    int status = dllm_launch_greedy_propose(scores.data_ptr<float>(), scores.size(0), scores.size(1), proposals.data_ptr<float>(),
+                                            c10::cuda::getCurrentCUDAStream(scores.device().index()).stream());
+    TORCH_CHECK(status != -2, "greedy_propose: unsupported vocabulary (", scores.size(1), "; 1 to 2^24)");
+    TORCH_CHECK(status == 0, "greedy_propose: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
   });
 }
 

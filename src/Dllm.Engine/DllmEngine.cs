@@ -65,7 +65,7 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             var cache = model.CreateCache(pages, BlockSize);
             _logger.KvCacheAllocated(pages, BlockSize, (long)pages * BlockSize, sizedBy, cache.BytesAllocated / 1e9, options.DisableRadixCache ? "off" : "on");
             _pages = new PageManager(new PagePool(pages, BlockSize), ContextLength, prefixCaching: !options.DisableRadixCache, loggerFactory.CreateLogger("Dllm.Scheduler"));
-            _runner = new ModelRunner(model, cache, new TokenSampler());
+            _runner = new ModelRunner(model, cache, new TokenSampler { NativeGreedy = model.DType == TorchSharp.torch.ScalarType.BFloat16 });
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
                 if (_runner.EnableCudaGraphs() is string why)

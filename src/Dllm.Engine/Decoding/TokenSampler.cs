@@ -21,6 +21,16 @@ public sealed class TokenSampler
     /// <summary>Largest vocabulary whose ids are exact in fp32 (the transfer layout).</summary>
     public const long MaxVocabularySize = 1L << 24;
 
+    /// <summary>Whether a step whose requests are all greedy takes its proposals from the native one-pass kernel on CUDA
+    /// (<see cref="Native.CudaNative.GreedyPropose"/>) instead of torch's reductions: the same tokens, confidences that
+    /// may differ in their last bits (another summation order). The engine sets it for bf16 models; fp32 ones, the
+    /// reference runs, keep torch's reductions.</summary>
+    internal bool NativeGreedy { get; init; }
+
+    /// <summary>The switch of <see cref="NativeGreedy"/> for every sampler (default true; the bench's
+    /// <c>--native-greedy false</c> measures the op path).</summary>
+    internal static bool NativeGreedyEnabled { get; set; } = true;
+
     /// <summary>The per-request generator for <see cref="SamplingParams.Seed"/> (a CPU generator, as TorchSharp
     /// has no device generators), or null for an unseeded request. Create it once per request and pass it to every
     /// <see cref="Propose"/> of that request so its draws continue one reproducible stream.</summary>
@@ -47,7 +57,7 @@ public sealed class TokenSampler
         using var scope = NewDisposeScope();
         var output = empty([2, rows, blockSize], float32, logits.device);
         int[] greedyRows = Enumerable.Range(0, rows).Where(r => perRequest[r].IsGreedy).ToArray();
-        ProposeGreedy(logits, greedyRows, output);
+        ProposeGreedy(logits, greedyRows, output, NativeGreedy && NativeGreedyEnabled);
         for (int r = 0; r < rows; r++)
         {
             if (!perRequest[r].IsGreedy)
@@ -57,12 +67,18 @@ public sealed class TokenSampler
     }
 
     /// <summary>The greedy proposals of <paramref name="rows"/> of <paramref name="logits"/> [R, B, V] into
-    /// <paramref name="output"/> [2, R, B] (row 0 token ids, row 1 confidences), on the logits' device.</summary>
-    internal static void ProposeGreedy(Tensor logits, int[] rows, Tensor output)
+    /// <paramref name="output"/> [2, R, B] (row 0 token ids, row 1 confidences), on the logits' device; with
+    /// <paramref name="native"/>, where every row is greedy and the native piece serves the device, in one kernel.</summary>
+    internal static void ProposeGreedy(Tensor logits, int[] rows, Tensor output, bool native = false)
     {
         if (rows.Length == 0)
             return;
         bool all = rows.Length == logits.shape[0];
+        if (native && all && Native.CudaNative.Serves(logits.device) && logits.is_contiguous())
+        {
+            Native.CudaNative.GreedyPropose(logits.view(-1, logits.shape[2]), output.view(2, -1));
+            return;
+        }
         var index = all ? null : tensor(rows.Select(r => (long)r).ToArray(), int64, logits.device);
         var selected = index is null ? logits : logits.index_select(0, index);
         var (max, argmax) = selected.max(-1);

@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 9;
+    private const int AbiVersion = 10;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -49,6 +49,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
+        public required delegate* unmanaged<nint, nint, int> GreedyPropose;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
 
@@ -90,6 +91,7 @@ public static unsafe class CudaNative
             MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
+            GreedyPropose = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_greedy_propose"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
     }
@@ -206,6 +208,12 @@ public static unsafe class CudaNative
             writeRows?.Handle ?? 0, cacheKeys?.Handle ?? 0, cacheValues?.Handle ?? 0, &result), "qk-norm, rotary embedding and K/V store");
         return Tensor.UnsafeCreateTensor(result);
     }
+
+    /// <summary>The greedy proposals of <paramref name="logits"/> [N, V] fp32 in one pass: each row's argmax (the lowest
+    /// index on ties) into <paramref name="output"/>[0] and its softmax probability into <paramref name="output"/>[1]
+    /// ([2, N] fp32, contiguous, on the logits' device).</summary>
+    internal static void GreedyPropose(Tensor logits, Tensor output) =>
+        Check(Library.GreedyPropose(logits.Handle, output.Handle), "greedy proposals");
 
     /// <summary>Attention that reads the paged K/V cache in place (one kernel, no gathered copy of the prefix):
     /// <paramref name="queries"/> [B, n, H, D], the new tokens' <paramref name="keys"/> and <paramref name="values"/>

@@ -1,0 +1,96 @@
+// The greedy proposals of a diffusion step in one pass over the logits, in place of torch's max, logsumexp, subtraction
+// and exp (four reductions and element-wise kernels, three reads of the [rows, V] fp32 logits): for each row, the token
+// = the index of the largest logit (the lowest such index on ties, as torch.max) and its confidence = its softmax
+// probability, exp(max - (log(sum exp(x - max)) + max)) as torch computes it from logsumexp. The sum's order differs
+// from torch's, so a confidence may differ from the op path's in its last bits; the token does not.
+//   logits [rows, V] fp32 contiguous (read as float4 when V % 4 == 0 and the rows are 16-byte aligned, else one by one);
+//   out [2, rows] fp32: row 0 the tokens (exact: V <= 2^24), row 1 the confidences (a row of -inf only: token 0,
+//   confidence 0).
+// One block of 1024 threads a row: each thread keeps a running (max, index, sum of exp(x - max)) over a strided share of
+// the row, read as float4, and the block combines them (warp shuffles, then one warp over the warps' results).
+#include <cuda_runtime.h>
+#include <cstdint>
+
+namespace {
+
+constexpr int kThreads = 1024;
+
+struct Running {
+  float max;
+  int index;
+  float sum;  // of exp(x - max) over the values seen
+};
+
+__device__ __forceinline__ void see(Running& r, float x, int i) {
+  if (x > r.max) {
+    r.sum = r.sum * __expf(r.max - x) + 1.0f;
+    r.max = x;
+    r.index = i;
+  } else if (x > -INFINITY) {  // a -inf logit (the mask id's) adds nothing
+    r.sum += __expf(x - r.max);
+    if (x == r.max && i < r.index) r.index = i;
+  }
+}
+
+__device__ __forceinline__ Running combine(const Running& a, const Running& b) {
+  if (b.sum == 0.0f) return a;
+  if (a.sum == 0.0f) return b;
+  Running r;
+  r.max = fmaxf(a.max, b.max);
+  r.index = a.max > b.max ? a.index : b.max > a.max ? b.index : min(a.index, b.index);
+  r.sum = a.sum * __expf(a.max - r.max) + b.sum * __expf(b.max - r.max);
+  return r;
+}
+
+__device__ __forceinline__ Running shuffle_down(const Running& r, int offset) {
+  return Running{__shfl_down_sync(0xffffffffu, r.max, offset), __shfl_down_sync(0xffffffffu, r.index, offset),
+                 __shfl_down_sync(0xffffffffu, r.sum, offset)};
+}
+
+__device__ __forceinline__ Running warp_combine(Running r) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset /= 2) r = combine(r, shuffle_down(r, offset));
+  return r;
+}
+
+__global__ void __launch_bounds__(kThreads) greedy_propose_kernel(const float* __restrict__ logits, int64_t rows, int vocab,
+                                                                   bool vectors, float* __restrict__ out) {
+  __shared__ Running partial[kThreads / 32];
+  const int64_t row = blockIdx.x;
+  const float* x = logits + row * vocab;
+  Running r{-INFINITY, 0x7fffffff, 0.0f};
+  if (vectors) {
+    const float4* x4 = reinterpret_cast<const float4*>(x);
+    for (int j = threadIdx.x; j < vocab / 4; j += kThreads) {
+      const float4 v = __ldg(x4 + j);
+      see(r, v.x, 4 * j);
+      see(r, v.y, 4 * j + 1);
+      see(r, v.z, 4 * j + 2);
+      see(r, v.w, 4 * j + 3);
+    }
+  } else {
+    for (int j = threadIdx.x; j < vocab; j += kThreads) see(r, __ldg(x + j), j);
+  }
+  r = warp_combine(r);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = r;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    r = partial[threadIdx.x];
+    r = warp_combine(r);
+    if (threadIdx.x == 0) {
+      out[row] = (float)(r.sum == 0.0f ? 0 : r.index);
+      out[rows + row] = r.sum == 0.0f ? 0.0f : expf(r.max - (logf(r.sum) + r.max));
+    }
+  }
+}
+
+}  // namespace
+
+// Returns 0, a CUDA error code, or -2 when vocab is outside 1..2^24 or rows < 0. rows == 0 launches nothing.
+extern "C" int dllm_launch_greedy_propose(const float* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream) {
+  if (vocab < 1 || vocab > (1 << 24) || rows < 0 || rows > 0x7fffffff) return -2;
+  if (rows == 0) return 0;
+  const bool vectors = vocab % 4 == 0 && reinterpret_cast<uintptr_t>(logits) % 16 == 0;
+  greedy_propose_kernel<<<(unsigned)rows, kThreads, 0, stream>>>(logits, rows, (int)vocab, vectors, out);
+  return (int)cudaGetLastError();
+}
