@@ -176,9 +176,12 @@ internal static class GraphCheck
             var reference = rope.Apply(norm ? qkNorm.Forward(qk) : qk, cos, sin);
             keysOps.index_copy_(0, rows, reference.narrow(1, queryHeads, kvHeads).contiguous());
             valuesOps.index_copy_(0, rows, qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim).contiguous());
-            var fused = Dllm.Native.CudaNative.QkRopeStore(qkv, norm ? qkNorm.Weight : null, qkNorm.Eps, cos, sin, rotary, queryHeads, kvHeads,
+            var (q, k, v) = Dllm.Native.CudaNative.QkRopeStore(qkv, norm ? qkNorm.Weight : null, qkNorm.Eps, cos, sin, rotary, queryHeads, kvHeads,
                 rows, keysKernel, valuesKernel);
-            bool same = Same(fused, reference) && Same(keysKernel, keysOps) && Same(valuesKernel, valuesOps);
+            bool same = Same(q, reference.narrow(1, 0, queryHeads)) && Same(k, reference.narrow(1, queryHeads, kvHeads))
+                && Same(v, qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim))
+                && q.is_contiguous() && k.is_contiguous() && v.is_contiguous()
+                && Same(keysKernel, keysOps) && Same(valuesKernel, valuesOps);
             Console.WriteLine($"qk-norm + rotary + K/V store kernel vs ops ({tokens} tokens, rotary {rotary} of {headDim}, qk-norm {(norm ? "on" : "off")}): {(same ? "same" : "DIFFERENT")}");
             ok &= same;
         }

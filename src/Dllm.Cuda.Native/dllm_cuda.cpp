@@ -132,7 +132,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 10; }
+int dllm_cuda_abi_version() { return 11; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -328,7 +328,8 @@ int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
 // The qk-norm, rotary embedding and K/V cache store of an attention layer in one kernel (qk_rope_store.cu): qkv
 // [T, (Hq + 2 KV) * D] bf16 (contiguous inside a token), norm_weight [Hq + KV, D] bf16 or null (no qk-norm), cos/sin
 // [T, R] fp32 (any shape of T * R contiguous values), write_rows int64 [T] or null (no store), cache_k/cache_v
-// [rows, KV, D] bf16 (ignored without write_rows). Returns the normed, rotated Q and K heads [T, Hq + KV, D] bf16.
+// [rows, KV, D] bf16 (ignored without write_rows). Returns T * (Hq + 2 KV) * D bf16 values: the normed, rotated Q heads
+// [T, Hq, D], then the K heads [T, KV, D], then the V heads [T, KV, D], each part contiguous.
 int dllm_cuda_qk_rope_store(void* qkv, void* norm_weight, double eps, void* cos, void* sin, int rotary, int q_heads,
                             int kv_heads, void* write_rows, void* cache_k, void* cache_v, void** out) {
   return guarded([=] {
@@ -363,7 +364,7 @@ int dllm_cuda_qk_rope_store(void* qkv, void* norm_weight, double eps, void* cos,
                   "qk_rope_store: the cache must be contiguous bf16 [rows, KV, D] on qkv's device");
     }
     c10::cuda::CUDAGuard device(projected.device());
-    auto result = at::empty({tokens, q_heads + kv_heads, width}, projected.options());
+    auto result = at::empty({tokens * (q_heads + 2 * kv_heads) * width}, projected.options());
     int status = dllm_launch_qk_rope_store(
         projected.data_ptr(), projected.stride(0), weight != nullptr ? weight->data_ptr() : nullptr, (float)eps,
         cosines.data_ptr<float>(), sines.data_ptr<float>(), rotary, result.data_ptr(), tokens, q_heads, kv_heads, width,

@@ -6,9 +6,10 @@
 // table; the dimensions past the rotary ones pass through), so both paths give the same bits.
 //   qkv [T, (Hq + 2 KV) * D] bf16, a token's heads contiguous (token stride in elements): Q heads, K heads, V heads;
 //   norm_weight [Hq + KV, D] bf16 or null; cos, sin [T, R] fp32 (R rotary dimensions, even, <= D);
-//   out [T, Hq + KV, D] bf16: the normed, rotated Q and K heads;
+//   out T * (Hq + 2 KV) * D bf16 in three contiguous parts, each as the attention kernels read it (no copies): the
+//   normed, rotated Q heads [T, Hq, D], then the K heads [T, KV, D], then the V heads [T, KV, D] as they are;
 //   write_rows int64 [T] or null: the cache row of each token; cache_k, cache_v [rows, KV, D] bf16.
-// One warp per (token, head) of the Q, K and V heads (a V head's warp only stores), the normed row staged in shared
+// One warp per (token, head) of the Q, K and V heads (a V head's warp only copies), the normed row staged in shared
 // memory so the rotation can read any partner dimension. D at most 256.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -36,10 +37,16 @@ __global__ void qk_rope_store_kernel(const bf16* __restrict__ qkv, int64_t token
   const int64_t token = row / heads;
   const int head = (int)(row % heads);
   const bf16* in = qkv + token * token_stride + (int64_t)head * width;
-  if (head >= rotated_heads) {  // a V head: stored as it is
-    if (write_rows != nullptr) {
-      bf16* dst = cache_v + (write_rows[token] * kv_heads + (head - rotated_heads)) * width;
-      for (int i = lane; i < width; i += 32) dst[i] = in[i];
+  bf16* const out_k = out + tokens * q_heads * width;
+  bf16* const out_v = out_k + tokens * kv_heads * width;
+  if (head >= rotated_heads) {  // a V head: copied (and stored) as it is
+    const int v_head = head - rotated_heads;
+    bf16* dst = out_v + (token * kv_heads + v_head) * width;
+    bf16* dst_cache = write_rows != nullptr ? cache_v + (write_rows[token] * kv_heads + v_head) * width : nullptr;
+    for (int i = lane; i < width; i += 32) {
+      const bf16 v = in[i];
+      dst[i] = v;
+      if (dst_cache != nullptr) dst_cache[i] = v;
     }
     return;
   }
@@ -53,7 +60,7 @@ __global__ void qk_rope_store_kernel(const bf16* __restrict__ qkv, int64_t token
   const float* c = cos + token * rotary;
   const float* s = sin + token * rotary;
   const int half = rotary / 2;
-  bf16* dst = out + (token * rotated_heads + head) * width;
+  bf16* dst = head < q_heads ? out + (token * q_heads + head) * width : out_k + (token * kv_heads + head - q_heads) * width;
   bf16* dst_k = write_rows != nullptr && head >= q_heads
                     ? cache_k + (write_rows[token] * kv_heads + (head - q_heads)) * width
                     : nullptr;

@@ -44,15 +44,12 @@ internal sealed class Attention : IDisposable
             ArgumentNullException.ThrowIfNull(cache);
         // The new tokens' cache rows lie past every prefix row read below (each request's positions from its Start on).
         bool fused = QkRopeStore.Applies(qkv, _headDim);
-        // Q and K heads are adjacent: normalise and rotate them together (half the ops of doing each); the kernel also
-        // stores K and V.
-        var qk = fused
+        // One kernel normalises and rotates Q and K, stores K and V, and lays Q, K and V out contiguous; the op path
+        // normalises and rotates the adjacent Q and K heads together (half the ops of doing each).
+        var (q, k, v) = fused
             ? CudaNative.QkRopeStore(qkv, _qkNorm?.Weight, _qkNorm?.Eps ?? 0, cos, sin, rope.RotaryDim, _heads, _kvHeads,
                 writeCache ? batch.WriteRows : null, writeCache ? cache!.Keys(_layer) : null, writeCache ? cache!.Values(_layer) : null)
-            : NormedRotated(qkv, b * n, rope, cos, sin);
-        var q = qk.narrow(1, 0, _heads);
-        var k = qk.narrow(1, _heads, _kvHeads);
-        var v = qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(b * n, _kvHeads, _headDim);
+            : Split(NormedRotated(qkv, b * n, rope, cos, sin), qkv);
 
         Tensor keys = k.view(b, n, _kvHeads, _headDim), values = v.view(b, n, _kvHeads, _headDim);
         if (writeCache && !fused)
@@ -84,6 +81,11 @@ internal sealed class Attention : IDisposable
         }
         return nn.functional.linear(merged, _dense).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The op path's Q, K (views of <paramref name="qk"/>) and V (a view of <paramref name="qkv"/>) heads.</summary>
+    private (Tensor Queries, Tensor Keys, Tensor Values) Split(Tensor qk, Tensor qkv) =>
+        (qk.narrow(1, 0, _heads), qk.narrow(1, _heads, _kvHeads),
+            qkv.narrow(1, (_heads + _kvHeads) * _headDim, _kvHeads * _headDim).view(qkv.shape[0], _kvHeads, _headDim));
 
     /// <summary>The op path's normed (qk-norm) and rotated Q and K heads of <paramref name="qkv"/>: [T, nq + nkv, hd].</summary>
     private Tensor NormedRotated(Tensor qkv, long tokens, RotaryEmbedding rope, Tensor cos, Tensor sin)

@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 10;
+    private const int AbiVersion = 11;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -199,14 +199,19 @@ public static unsafe class CudaNative
     /// [Hq + KV, D] bf16 or null (no qk-norm), <paramref name="cos"/> and <paramref name="sin"/> T·R contiguous fp32
     /// values (<paramref name="rotary"/> = R, even, at most D ≤ 256); with <paramref name="writeRows"/> (int64 [T]) the
     /// rotated K heads and the V heads go to those rows of <paramref name="cacheKeys"/> and <paramref name="cacheValues"/>
-    /// ([rows, KV, D] bf16). Returns the normed, rotated Q and K heads [T, Hq + KV, D].</summary>
-    internal static Tensor QkRopeStore(Tensor qkv, Tensor? normWeight, double eps, Tensor cos, Tensor sin, int rotary, int queryHeads,
-        int kvHeads, Tensor? writeRows, Tensor? cacheKeys, Tensor? cacheValues)
+    /// ([rows, KV, D] bf16). Returns the normed, rotated Q heads [T, Hq, D], the K heads [T, KV, D] and the V heads
+    /// [T, KV, D], each contiguous (as the attention kernels read them: no copies).</summary>
+    internal static (Tensor Queries, Tensor Keys, Tensor Values) QkRopeStore(Tensor qkv, Tensor? normWeight, double eps, Tensor cos,
+        Tensor sin, int rotary, int queryHeads, int kvHeads, Tensor? writeRows, Tensor? cacheKeys, Tensor? cacheValues)
     {
         nint result;
         Check(Library.QkRopeStore(qkv.Handle, normWeight?.Handle ?? 0, eps, cos.Handle, sin.Handle, rotary, queryHeads, kvHeads,
             writeRows?.Handle ?? 0, cacheKeys?.Handle ?? 0, cacheValues?.Handle ?? 0, &result), "qk-norm, rotary embedding and K/V store");
-        return Tensor.UnsafeCreateTensor(result);
+        using var flat = Tensor.UnsafeCreateTensor(result);
+        long tokens = qkv.shape[0], width = qkv.shape[1] / (queryHeads + 2 * kvHeads);
+        long queries = tokens * queryHeads * width, keys = tokens * kvHeads * width;
+        return (flat.narrow(0, 0, queries).view(tokens, queryHeads, width), flat.narrow(0, queries, keys).view(tokens, kvHeads, width),
+            flat.narrow(0, queries + keys, keys).view(tokens, kvHeads, width));
     }
 
     /// <summary>The greedy proposals of <paramref name="logits"/> [N, V] fp32 in one pass: each row's argmax (the lowest
