@@ -10,8 +10,21 @@
 
 namespace {
 
-constexpr int kWarps = 8;             // warps per block
-constexpr int kRowsPerWarp = 4;       // weight rows a warp reads at once (independent 16-byte loads in flight)
+// The block's warps, the weight rows a warp reads at once and the unrolling of its loop over K (independent 16-byte
+// loads in flight) are compile-time knobs that eng/gpu/kernel-tune.sh varies (-DDLLM_GEMV_WARPS, -DDLLM_GEMV_ROWS,
+// -DDLLM_GEMV_UNROLL); the library is built with the defaults.
+#ifndef DLLM_GEMV_WARPS
+#define DLLM_GEMV_WARPS 8
+#endif
+#ifndef DLLM_GEMV_ROWS
+#define DLLM_GEMV_ROWS 4
+#endif
+#ifndef DLLM_GEMV_UNROLL
+#define DLLM_GEMV_UNROLL 1
+#endif
+constexpr int kWarps = DLLM_GEMV_WARPS;       // warps per block
+constexpr int kRowsPerWarp = DLLM_GEMV_ROWS;  // weight rows a warp reads at once
+constexpr int kUnroll = DLLM_GEMV_UNROLL;     // unrolling of the loop over K
 constexpr int kRowsPerBlock = kWarps * kRowsPerWarp;
 constexpr int kTokens = 4;            // token rows held in shared memory at once
 
@@ -50,6 +63,7 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const _
       tokens[i] = reinterpret_cast<const uint4*>(a + (size_t)(first + i / k8) * K)[i % k8];
     __syncthreads();
     float acc[kRowsPerWarp][kTokens] = {};
+#pragma unroll kUnroll
     for (int i = lane; i < k8; i += 32) {
       uint4 wv[kRowsPerWarp];
 #pragma unroll
