@@ -14,39 +14,41 @@ native="$root/src/Dllm.Cuda.Native"
 nvcc="$(command -v nvcc || echo "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc")"
 arch="${DLLM_CUDA_ARCH:-native}"
 out="$(mktemp -d)"
+# Builds the check once per variant (in parallel) with the defines the variant gives, then runs each in turn and prints
+# its table row: the times of the rows matching ROWS, the KERNEL's column of them.
+#   sweep KERNEL ROWS DEFINE... -- VARIANT...   (a variant is colon-separated values, one per DEFINE)
+sweep() {
+  local kernel=$1 rows=$2; shift 2
+  local defines=() variants=() variant
+  while [[ "$1" != -- ]]; do defines+=("$1"); shift; done
+  shift
+  variants=("$@")
+  for variant in "${variants[@]}"; do
+    local values flags=() i
+    IFS=: read -r -a values <<< "$variant"
+    for i in "${!defines[@]}"; do flags+=("-D${defines[$i]}=${values[$i]}"); done
+    "$nvcc" -O3 -std=c++17 -arch="$arch" "${flags[@]}" "$native/checks/grouped_mma_check.cu" "$native/grouped_mma.cu" \
+      "$native/grouped_gemv.cu" -o "$out/check-$variant" -lstdc++ -lm &
+  done
+  wait
+  for variant in "${variants[@]}"; do
+    local log="$out/check-$variant.log" result=PASS times
+    "$out/check-$variant" > "$log" 2>&1 || result=FAIL
+    times=$(grep -E "$rows" "$log" | sed -E "s/.*$kernel +([0-9.]+) ms.*/\1/" | tr '\n' '|' | sed 's/|/ | /g')
+    echo "| $variant | $result | $times"
+  done
+}
 if [[ "${1:-}" == gemv ]]; then
   shift
   variants=("$@")
   (( ${#variants[@]} )) || variants=(8:4:1 8:4:2 8:4:4 8:8:1 8:8:2 4:8:2 16:2:2 4:4:4 8:2:4)
   echo "| warps:rows:unroll | result | gate+up b=1 | down b=1 | gate+up b=4 | down b=4 |"
   echo "|---|---|---:|---:|---:|---:|"
-  for variant in "${variants[@]}"; do  # the builds in parallel, the timed runs one by one
-    IFS=: read -r warps rows unroll <<< "$variant"
-    "$nvcc" -O3 -std=c++17 -arch="$arch" -DDLLM_GEMV_WARPS="$warps" -DDLLM_GEMV_ROWS="$rows" -DDLLM_GEMV_UNROLL="$unroll" \
-      "$native/checks/grouped_mma_check.cu" "$native/grouped_mma.cu" "$native/grouped_gemv.cu" -o "$out/gemv-$variant" -lstdc++ -lm &
-  done
-  wait
-  for variant in "${variants[@]}"; do
-    log="$out/gemv-$variant.log"
-    result=PASS
-    "$out/gemv-$variant" > "$log" 2>&1 || result=FAIL
-    times=$(grep -E '^  time serving (gate\+up|down) b=(1|4) ' "$log" | sed -E 's/.*grouped_gemv +([0-9.]+) ms.*/\1/' | tr '\n' '|' | sed 's/|/ | /g')
-    echo "| $variant | $result | $times"
-  done
+  sweep grouped_gemv '^  time serving (gate\+up|down) b=(1|4) ' DLLM_GEMV_WARPS DLLM_GEMV_ROWS DLLM_GEMV_UNROLL -- "${variants[@]}"
   exit 0
 fi
 variants=("$@")
 (( ${#variants[@]} )) || variants=(4:256 4:128 4:512 4:1024 3:256 3:512 2:256 2:128)
 echo "| stages:KB | result | $(printf 'gate+up b=%s | down b=%s | ' 1 1 4 4 16 16 64 64)"
 echo "|---|---|$(printf -- '---:|%.0s' 1 2 3 4 5 6 7 8)"
-for variant in "${variants[@]}"; do
-  stages="${variant%%:*}" kb="${variant##*:}"
-  binary="$out/check-$stages-$kb"
-  "$nvcc" -O3 -std=c++17 -arch="$arch" -DDLLM_MMA_STAGES="$stages" -DDLLM_MMA_BLOCK_KB="$kb" \
-    "$native/checks/grouped_mma_check.cu" "$native/grouped_mma.cu" "$native/grouped_gemv.cu" -o "$binary" -lstdc++ -lm
-  log="$out/$stages-$kb.log"
-  result=PASS
-  "$binary" > "$log" 2>&1 || result=FAIL
-  times=$(grep -E '^  time serving' "$log" | sed -E 's/.*grouped_mma +([0-9.]+) ms.*/\1/' | tr '\n' '|' | sed 's/|/ | /g')
-  echo "| $stages:$kb | $result | $times"
-done
+sweep grouped_mma '^  time serving' DLLM_MMA_STAGES DLLM_MMA_BLOCK_KB -- "${variants[@]}"
