@@ -56,6 +56,8 @@ internal sealed record BenchOptions
     public bool? FusedRope { get; init; }
     /// <summary>Greedy proposals of bf16 models by the one-pass kernel (<c>Dllm.Decoding.TokenSampler.NativeGreedyEnabled</c>).</summary>
     public bool? NativeGreedy { get; init; }
+    /// <summary>The MoE layers' shared expert on a second stream beside the routed experts (<c>Dllm.Model.SharedExpertOverlap.Enabled</c>).</summary>
+    public bool? SharedOverlap { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -104,6 +106,7 @@ internal sealed record BenchOptions
                 "--pass-table" => options with { PassTable = bool.Parse(value) },
                 "--fused-rope" => options with { FusedRope = bool.Parse(value) },
                 "--native-greedy" => options with { NativeGreedy = bool.Parse(value) },
+                "--shared-overlap" => options with { SharedOverlap = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

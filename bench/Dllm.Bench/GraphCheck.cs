@@ -69,11 +69,39 @@ internal static class GraphCheck
                 Console.WriteLine($"| {name} | {path} | {difference:E2} |");
             }
         }
+        ok &= CheckSharedExpertOverlap(model, runner, forwards[0].Requests, prompt0, prompt1, block, device);
         // Four shapes per path: the second and sixth forwards replay the first one's graph, the fifth the fourth's.
         Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 8)");
         ok &= runner.CudaGraphsCaptured == 8;
         Console.WriteLine(ok ? "graph check: PASS" : "graph check: FAIL");
         return ok ? 0 : 1;
+    }
+
+    /// <summary>The shared expert on a second stream beside the routed experts against one stream: the same logits, bit
+    /// for bit (eager forwards of the grouped GEMM path).</summary>
+    private static bool CheckSharedExpertOverlap(LLaDA2Model model, ForwardRunner runner, List<ForwardRequest> requests, int[] prompt0,
+        int[] prompt1, int block, torch.Device device)
+    {
+        using var cache = model.CreateCache(3, 1024);
+        runner.Forward([new ForwardRequest(0, 0, prompt0)], cache, block, writeCache: true, computeLogits: false);
+        runner.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
+        var layout = new BatchLayout(requests, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
+        using var geometry = new BatchGeometry(layout, device, alwaysMask: true);
+        bool saved = SharedExpertOverlap.Enabled;
+        try
+        {
+            SharedExpertOverlap.Enabled = false;
+            using var serial = model.Forward(geometry, cache, false, computeLogits: true, MoePath.GroupedGemm)!;
+            SharedExpertOverlap.Enabled = true;
+            using var beside = model.Forward(geometry, cache, false, computeLogits: true, MoePath.GroupedGemm)!;
+            bool same = Same(serial, beside);
+            Console.WriteLine($"shared expert beside the routed experts (second stream) vs after them: {(same ? "same" : "DIFFERENT")}");
+            return same;
+        }
+        finally
+        {
+            SharedExpertOverlap.Enabled = saved;
+        }
     }
 
     private static bool CheckGroupedGemm(torch.Device device)

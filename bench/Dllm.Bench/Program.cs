@@ -26,6 +26,8 @@ if (options.FusedRope is bool fusedRope)
     QkRopeStore.Enabled = fusedRope;
 if (options.NativeGreedy is bool nativeGreedy)
     Dllm.Decoding.TokenSampler.NativeGreedyEnabled = nativeGreedy;
+if (options.SharedOverlap is bool sharedOverlap)
+    SharedExpertOverlap.Enabled = sharedOverlap;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

@@ -54,6 +54,21 @@ std::optional<c10::cuda::CUDAStream>& side_stream() {
   return stream;
 }
 
+// A fork of this thread's work onto a second stream of the current device (dllm_cuda_fork_*): the stream the work came
+// from, the fork's stream (from the high-priority pool, so never the side stream or the default one) and the events of
+// the two edges, made once per thread and device.
+struct Fork {
+  std::optional<c10::cuda::CUDAStream> from, stream;
+  cudaEvent_t started = nullptr, finished = nullptr;
+  bool open = false, joined = true;
+};
+
+Fork& fork_of(c10::DeviceIndex device) {
+  static thread_local Fork forks[64];
+  TORCH_CHECK(device >= 0 && device < 64, "fork: device index ", (int)device, " out of range");
+  return forks[device];
+}
+
 template <typename F>
 int guarded(F&& body) {
   try {
@@ -132,7 +147,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 11; }
+int dllm_cuda_abi_version() { return 12; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -154,6 +169,52 @@ int dllm_cuda_leave_side_stream() {
     auto& stream = side_stream();
     if (stream) stream->synchronize();
     c10::cuda::setCurrentCUDAStream(c10::cuda::getDefaultCUDAStream());
+  });
+}
+
+// Forks the work this thread issues next on `device` onto a second stream of that device: that stream first waits for
+// what the device's current stream has issued so far, then becomes current. Pair with dllm_cuda_fork_end (back to the first stream,
+// the forked work left running beside it) and dllm_cuda_fork_join (the first stream waits for the forked work). Works
+// eagerly and inside a graph capture (the events become the graph's edges). One fork at a time per device.
+int dllm_cuda_fork_begin(int device) {
+  return guarded([device] {
+    const auto from = c10::cuda::getCurrentCUDAStream((c10::DeviceIndex)device);
+    Fork& fork = fork_of(from.device_index());
+    TORCH_CHECK(!fork.open && fork.joined, "fork: the previous fork of this device is not joined");
+    if (!fork.stream) {
+      fork.stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/true, from.device_index());
+      C10_CUDA_CHECK(cudaEventCreateWithFlags(&fork.started, cudaEventDisableTiming));
+      C10_CUDA_CHECK(cudaEventCreateWithFlags(&fork.finished, cudaEventDisableTiming));
+    }
+    C10_CUDA_CHECK(cudaEventRecord(fork.started, from.stream()));
+    C10_CUDA_CHECK(cudaStreamWaitEvent(fork.stream->stream(), fork.started, 0));
+    fork.from = from;
+    fork.open = true;
+    fork.joined = false;
+    c10::cuda::setCurrentCUDAStream(*fork.stream);
+  });
+}
+
+// Makes the stream the fork of `device` came from current again; the forked work goes on beside it.
+int dllm_cuda_fork_end(int device) {
+  return guarded([device] {
+    const auto current = c10::cuda::getCurrentCUDAStream((c10::DeviceIndex)device);
+    Fork& fork = fork_of(current.device_index());
+    TORCH_CHECK(fork.open && current == *fork.stream, "fork: no fork is open on this stream");
+    C10_CUDA_CHECK(cudaEventRecord(fork.finished, fork.stream->stream()));
+    fork.open = false;
+    c10::cuda::setCurrentCUDAStream(*fork.from);
+  });
+}
+
+// The current stream of `device` (the one the fork came from) waits for the forked work.
+int dllm_cuda_fork_join(int device) {
+  return guarded([device] {
+    const auto current = c10::cuda::getCurrentCUDAStream((c10::DeviceIndex)device);
+    Fork& fork = fork_of(current.device_index());
+    TORCH_CHECK(!fork.open && !fork.joined && current == *fork.from, "fork: no ended fork to join on this stream");
+    C10_CUDA_CHECK(cudaStreamWaitEvent(current.stream(), fork.finished, 0));
+    fork.joined = true;
   });
 }
 

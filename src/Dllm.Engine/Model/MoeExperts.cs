@@ -92,6 +92,20 @@ internal sealed class MoeExperts : IDisposable
     private Tensor GroupedGemm(Tensor x, Tensor experts, Tensor weights)
     {
         using var scope = NewDisposeScope();
+        if (!HasStackedSharedExpert || !SharedExpertOverlap.Applies(x.device))
+        {
+            var alone = Routed(x, experts, weights);
+            AddSharedExpert(x, alone);
+            return alone.MoveToOuterDisposeScope();
+        }
+        // The shared expert on a second stream, beside the routed experts (the same ops and sum as above).
+        var (shared, result) = SharedExpertOverlap.Beside(x.device, () => SharedExpert(x), () => Routed(x, experts, weights));
+        return result.add_(shared).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The routed experts' part of the grouped GEMM path: Σⱼ wⱼ·expertⱼ(x) over the chosen k, [T, H].</summary>
+    private Tensor Routed(Tensor x, Tensor experts, Tensor weights)
+    {
         long tokens = x.shape[0], hidden = x.shape[1], k = experts.shape[1];
         // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
         var layout = ExpertLayout.Of(experts, _expertIds);
@@ -101,9 +115,7 @@ internal sealed class MoeExperts : IDisposable
         var outputs = GroupedMatmul.Run(activated, _down, layout.Ends, layout.Passes); // [T·k, H], sorted pairs
         // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
         var byToken = outputs.index_select(0, layout.RowOfPair).view(tokens, k, hidden);
-        var result = weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
-        AddSharedExpert(x, result);
-        return result.MoveToOuterDisposeScope();
+        return weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
     }
 
     private Tensor GroupedByExpert(Tensor x, Tensor experts, Tensor weights)
@@ -136,9 +148,16 @@ internal sealed class MoeExperts : IDisposable
         if (!HasStackedSharedExpert)
             return;
         using var scope = NewDisposeScope();
+        result.add_(SharedExpert(x));
+    }
+
+    /// <summary>The stacked shared expert's output for <paramref name="x"/> [T, H].</summary>
+    private Tensor SharedExpert(Tensor x)
+    {
+        using var scope = NewDisposeScope();
         var gateUp = nn.functional.linear(x, _sharedGateUp!);
         var activated = SwiGluMlp.Activate(gateUp, _width);
-        result.add_(nn.functional.linear(activated, _sharedDown!));
+        return nn.functional.linear(activated, _sharedDown!).MoveToOuterDisposeScope();
     }
 
     /// <summary>Every routed expert's (and a stacked shared expert's) gate, up and down under their checkpoint names.</summary>

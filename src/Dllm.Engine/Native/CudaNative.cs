@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 11;
+    private const int AbiVersion = 12;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -37,6 +37,9 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint> LastError;
         public required delegate* unmanaged<int> EnterSideStream;
         public required delegate* unmanaged<int> LeaveSideStream;
+        public required delegate* unmanaged<int, int> ForkBegin;
+        public required delegate* unmanaged<int, int> ForkEnd;
+        public required delegate* unmanaged<int, int> ForkJoin;
         public required delegate* unmanaged<nint*, int> GraphBegin;
         public required delegate* unmanaged<nint, int> GraphEnd;
         public required delegate* unmanaged<nint, int> GraphReplay;
@@ -79,6 +82,9 @@ public static unsafe class CudaNative
             LastError = (delegate* unmanaged<nint>)Export("dllm_cuda_last_error"),
             EnterSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_enter_side_stream"),
             LeaveSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_leave_side_stream"),
+            ForkBegin = (delegate* unmanaged<int, int>)Export("dllm_cuda_fork_begin"),
+            ForkEnd = (delegate* unmanaged<int, int>)Export("dllm_cuda_fork_end"),
+            ForkJoin = (delegate* unmanaged<int, int>)Export("dllm_cuda_fork_join"),
             GraphBegin = (delegate* unmanaged<nint*, int>)Export("dllm_cuda_graph_begin"),
             GraphEnd = (delegate* unmanaged<nint, int>)Export("dllm_cuda_graph_end"),
             GraphReplay = (delegate* unmanaged<nint, int>)Export("dllm_cuda_graph_replay"),
@@ -110,6 +116,18 @@ public static unsafe class CudaNative
 
     /// <summary>Waits for the side stream and makes the default stream current again.</summary>
     internal static void LeaveSideStream() => Check(Library.LeaveSideStream(), "leaving the side stream");
+
+    /// <summary>Forks the work this thread issues next on CUDA <paramref name="device"/> onto a second stream of it (which
+    /// first waits for the device's current stream's work so far); eager or inside a graph capture. Then
+    /// <see cref="ForkEnd"/> returns to the first stream with the forked work running beside it, and
+    /// <see cref="ForkJoin"/> makes the first stream wait for it. One fork at a time per device.</summary>
+    internal static void ForkBegin(Device device) => Check(Library.ForkBegin(device.index < 0 ? 0 : device.index), "forking onto a second stream");
+
+    /// <summary>Back to the stream the fork of <paramref name="device"/> came from (<see cref="ForkBegin"/>).</summary>
+    internal static void ForkEnd(Device device) => Check(Library.ForkEnd(device.index < 0 ? 0 : device.index), "ending a fork");
+
+    /// <summary>The current stream of <paramref name="device"/> waits for the forked work (<see cref="ForkBegin"/>).</summary>
+    internal static void ForkJoin(Device device) => Check(Library.ForkJoin(device.index < 0 ? 0 : device.index), "joining a fork");
 
     /// <summary>Starts capturing this thread's CUDA work into a graph (inside the side stream).</summary>
     internal static nint BeginGraph()
