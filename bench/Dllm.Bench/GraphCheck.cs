@@ -29,7 +29,7 @@ internal static class GraphCheck
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
         bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device)
-            & CheckQkRopeStore(device) & CheckGreedyPropose(device);
+            & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckFusedExpertOps(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         if (runner.EnableCudaGraphs() is string why)
@@ -239,6 +239,33 @@ internal static class GraphCheck
             bool tie = kernel[0, 0, 0].item<float>() == 90;
             Console.WriteLine($"greedy kernel vs torch's reductions ({rows} rows x {vocab}): tokens {(sameTokens ? "same" : "DIFFERENT")}, tie to the lower index {(tie ? "yes" : "NO")}, max relative confidence difference {confidence:E2} (tolerance 1E-04)");
             ok &= sameTokens && tie && confidence < 1e-4;
+        }
+        return ok;
+    }
+
+    /// <summary>The SwiGLU and combine kernels against the ops: the activation bit for bit; the combine (another order of
+    /// the k products than cuBLAS's) within bf16 rounding, the share of differing outputs printed.</summary>
+    private static bool CheckFusedExpertOps(torch.Device device)
+    {
+        bool ok = true;
+        const int k = 8, hidden = 2048, width = 512;
+        foreach (int tokens in new[] { 32, 512 })
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(tokens + 7);
+            var gateUp = torch.randn([tokens * k, 2 * width], torch.ScalarType.BFloat16, device).mul_(3.0);
+            bool sameActivation = Same(Dllm.Native.CudaNative.SwiGlu(gateUp), SwiGluMlp.Activate(gateUp, width));
+            var outputs = torch.randn([tokens * k, hidden], torch.ScalarType.BFloat16, device);
+            var rowOfPair = torch.randperm(tokens * k, torch.ScalarType.Int64, device);
+            var weights = torch.rand([tokens, k], torch.ScalarType.Float32, device);
+            var shared = torch.randn([tokens, hidden], torch.ScalarType.BFloat16, device);
+            var kernel = Dllm.Native.CudaNative.MoeCombine(outputs, rowOfPair, weights, shared);
+            var ops = weights.to(torch.ScalarType.BFloat16).unsqueeze(1).bmm(outputs.index_select(0, rowOfPair).view(tokens, k, hidden))
+                .view(tokens, hidden).add_(shared);
+            double difference = Relative(kernel, ops);
+            double differing = kernel.ne(ops).to(torch.ScalarType.Float32).mean().item<float>();
+            Console.WriteLine($"SwiGLU kernel vs silu + mul_ ({tokens * k} rows): {(sameActivation ? "same" : "DIFFERENT")}; combine kernel vs index_select + bmm + add_ ({tokens} tokens x {k}): max relative difference {difference:E2} (tolerance {GemmTolerance:E0}), {differing:P2} of outputs differ");
+            ok &= sameActivation && difference < GemmTolerance;
         }
         return ok;
     }

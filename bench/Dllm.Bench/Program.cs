@@ -28,6 +28,8 @@ if (options.NativeGreedy is bool nativeGreedy)
     Dllm.Decoding.TokenSampler.NativeGreedyEnabled = nativeGreedy;
 if (options.SharedOverlap is bool sharedOverlap)
     SharedExpertOverlap.Enabled = sharedOverlap;
+if (options.FusedExpertOps is bool fusedExpertOps)
+    FusedExpertOps.Enabled = fusedExpertOps;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

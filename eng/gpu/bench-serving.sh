@@ -24,6 +24,7 @@
 #                 (--gemv-min-depth 0)
 #   step-serial   the step bench with each MoE layer's shared expert after its routed experts on one stream
 #                 (--shared-overlap false), not beside them on a second one
+#   step-opsexperts the step bench with the expert path's SwiGLU and combine as ops (--fused-expert-ops false)
 #   step-noalign  the step bench with the routed pairs laid out by tensor ops, not the moe_align kernel (--moe-align-kernel false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
@@ -65,6 +66,7 @@ run step-grid --mode model --shape mini --prefixes 1024 --batches 1,4,16 --itera
 run step-opsrope --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --fused-rope false
 run step-gemvdown --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --gemv-min-depth 0
 run step-serial --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --shared-overlap false
+run step-opsexperts --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --fused-expert-ops false
 run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel false
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true

@@ -136,6 +136,10 @@ extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, 
 
 extern "C" int dllm_launch_greedy_propose(const float* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream);
 
+extern "C" int dllm_launch_swiglu(const void* gate_up, void* out, int64_t rows, int width, cudaStream_t stream);
+extern "C" int dllm_launch_moe_combine(const void* outputs, const int64_t* row_of_pair, const float* weights, const void* shared,
+                                       void* out, int64_t tokens, int k, int width, cudaStream_t stream);
+
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors);
 extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads);
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
@@ -147,7 +151,7 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 12; }
+int dllm_cuda_abi_version() { return 13; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -455,6 +459,55 @@ int dllm_cuda_greedy_propose(void* logits, void* out) {
                                             c10::cuda::getCurrentCUDAStream(scores.device().index()).stream());
     TORCH_CHECK(status != -2, "greedy_propose: unsupported vocabulary (", scores.size(1), "; 1 to 2^24)");
     TORCH_CHECK(status == 0, "greedy_propose: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+  });
+}
+
+// SwiGLU of a fused gate+up projection (moe_combine.cu): gate_up [R, 2F] bf16 contiguous. Returns [R, F] bf16,
+// silu(gate) * up rounded as torch's silu and mul_.
+int dllm_cuda_swiglu(void* gate_up, void** out) {
+  return guarded([=] {
+    const auto& projected = *static_cast<at::Tensor*>(gate_up);
+    TORCH_CHECK(projected.dim() == 2 && projected.scalar_type() == at::kBFloat16 && projected.is_contiguous() && projected.is_cuda() &&
+                    projected.size(1) % 16 == 0,
+                "swiglu: gate_up must be contiguous bf16 [R, 2F] on CUDA, F a multiple of 8");
+    c10::cuda::CUDAGuard device(projected.device());
+    auto result = at::empty({projected.size(0), projected.size(1) / 2}, projected.options());
+    int status = dllm_launch_swiglu(projected.data_ptr(), result.data_ptr(), projected.size(0), (int)(projected.size(1) / 2),
+                                    c10::cuda::getCurrentCUDAStream(projected.device().index()).stream());
+    TORCH_CHECK(status == 0, "swiglu: kernel launch failed: ", status == -2 ? "unsupported shape or alignment" : cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+// The weighted sum of each token's k expert outputs (moe_combine.cu): outputs [T * k, H] bf16 (sorted pairs),
+// row_of_pair int64 [T * k], weights fp32 [T, k], shared bf16 [T, H] or null (added after the sum), all contiguous on
+// one device. Returns [T, H] bf16.
+int dllm_cuda_moe_combine(void* outputs, void* row_of_pair, void* weights, void* shared, void** out) {
+  return guarded([=] {
+    const auto& pairs = *static_cast<at::Tensor*>(outputs);
+    const auto& rows = *static_cast<at::Tensor*>(row_of_pair);
+    const auto& w = *static_cast<at::Tensor*>(weights);
+    const at::Tensor* added = static_cast<at::Tensor*>(shared);
+    TORCH_CHECK(pairs.dim() == 2 && pairs.scalar_type() == at::kBFloat16 && pairs.is_contiguous() && pairs.is_cuda(),
+                "moe_combine: outputs must be contiguous bf16 [T * k, H] on CUDA");
+    TORCH_CHECK(w.dim() == 2 && w.scalar_type() == at::kFloat && w.is_contiguous() && w.device() == pairs.device() &&
+                    w.numel() == pairs.size(0),
+                "moe_combine: weights must be contiguous fp32 [T, k] with T * k = the outputs' rows");
+    TORCH_CHECK(rows.scalar_type() == at::kLong && rows.is_contiguous() && rows.numel() == pairs.size(0) && rows.device() == pairs.device(),
+                "moe_combine: row_of_pair must be contiguous int64 [T * k]");
+    const int64_t tokens = w.size(0), width = pairs.size(1);
+    if (added != nullptr) {
+      TORCH_CHECK(added->scalar_type() == at::kBFloat16 && added->is_contiguous() && added->device() == pairs.device() &&
+                      added->dim() == 2 && added->size(0) == tokens && added->size(1) == width,
+                  "moe_combine: shared must be contiguous bf16 [T, H]");
+    }
+    c10::cuda::CUDAGuard device(pairs.device());
+    auto result = at::empty({tokens, width}, pairs.options());
+    int status = dllm_launch_moe_combine(pairs.data_ptr(), rows.data_ptr<int64_t>(), w.data_ptr<float>(),
+                                         added != nullptr ? added->data_ptr() : nullptr, result.data_ptr(), tokens, (int)w.size(1),
+                                         (int)width, c10::cuda::getCurrentCUDAStream(pairs.device().index()).stream());
+    TORCH_CHECK(status == 0, "moe_combine: kernel launch failed: ", status == -2 ? "unsupported shape or alignment" : cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
   });
 }
 

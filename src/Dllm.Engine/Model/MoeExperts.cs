@@ -92,30 +92,28 @@ internal sealed class MoeExperts : IDisposable
     private Tensor GroupedGemm(Tensor x, Tensor experts, Tensor weights)
     {
         using var scope = NewDisposeScope();
-        if (!HasStackedSharedExpert || !SharedExpertOverlap.Applies(x.device))
-        {
-            var alone = Routed(x, experts, weights);
-            AddSharedExpert(x, alone);
-            return alone.MoveToOuterDisposeScope();
-        }
-        // The shared expert on a second stream, beside the routed experts (the same ops and sum as above).
-        var (shared, result) = SharedExpertOverlap.Beside(x.device, () => SharedExpert(x), () => Routed(x, experts, weights));
-        return result.add_(shared).MoveToOuterDisposeScope();
+        // On CUDA the shared expert runs on a second stream, beside the routed experts (the same ops either way).
+        Tensor? shared = null;
+        (Tensor Outputs, Tensor RowOfPair) routed;
+        if (!HasStackedSharedExpert)
+            routed = RoutedPairs(x, experts);
+        else if (SharedExpertOverlap.Applies(x.device))
+            (shared, routed) = SharedExpertOverlap.Beside(x.device, () => SharedExpert(x), () => RoutedPairs(x, experts));
+        else
+            (shared, routed) = (SharedExpert(x), RoutedPairs(x, experts));
+        return FusedExpertOps.Combine(routed.Outputs, routed.RowOfPair, weights, shared).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The routed experts' part of the grouped GEMM path: Σⱼ wⱼ·expertⱼ(x) over the chosen k, [T, H].</summary>
-    private Tensor Routed(Tensor x, Tensor experts, Tensor weights)
+    /// <summary>The routed experts' outputs of the grouped GEMM path, one row per (token, slot) pair in expert order
+    /// ([T·k, H]), and each pair's row (p = token·k + j).</summary>
+    private (Tensor Outputs, Tensor RowOfPair) RoutedPairs(Tensor x, Tensor experts)
     {
-        long tokens = x.shape[0], hidden = x.shape[1], k = experts.shape[1];
         // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
         var layout = ExpertLayout.Of(experts, _expertIds);
         var rows = x.index_select(0, layout.TokenOfRow);
         var gateUp = GroupedMatmul.Run(rows, _gateUp, layout.Ends, layout.Passes);  // [T·k, 2F]
-        var activated = SwiGluMlp.Activate(gateUp, _width);
-        var outputs = GroupedMatmul.Run(activated, _down, layout.Ends, layout.Passes); // [T·k, H], sorted pairs
-        // Back to (token, j) order; the weighted sum over j is one batched matmul (fp32 accumulation, deterministic).
-        var byToken = outputs.index_select(0, layout.RowOfPair).view(tokens, k, hidden);
-        return weights.to(x.dtype).unsqueeze(1).bmm(byToken).view(tokens, hidden);
+        var activated = FusedExpertOps.Activate(gateUp, _width);
+        return (GroupedMatmul.Run(activated, _down, layout.Ends, layout.Passes), layout.RowOfPair);
     }
 
     private Tensor GroupedByExpert(Tensor x, Tensor experts, Tensor weights)
@@ -156,7 +154,7 @@ internal sealed class MoeExperts : IDisposable
     {
         using var scope = NewDisposeScope();
         var gateUp = nn.functional.linear(x, _sharedGateUp!);
-        var activated = SwiGluMlp.Activate(gateUp, _width);
+        var activated = FusedExpertOps.Activate(gateUp, _width);
         return nn.functional.linear(activated, _sharedDown!).MoveToOuterDisposeScope();
     }
 

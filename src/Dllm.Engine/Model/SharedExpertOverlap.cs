@@ -20,7 +20,7 @@ internal static class SharedExpertOverlap
 
     /// <summary>Issues <paramref name="side"/> on a second stream of <paramref name="device"/> and <paramref name="main"/>
     /// on the current one, beside it; returns both once the current stream has waited for the side's work.</summary>
-    public static (Tensor Side, Tensor Main) Beside(Device device, Func<Tensor> side, Func<Tensor> main)
+    public static (Tensor Side, TMain Main) Beside<TMain>(Device device, Func<Tensor> side, Func<TMain> main)
     {
         Tensor sideResult;
         CudaNative.ForkBegin(device);

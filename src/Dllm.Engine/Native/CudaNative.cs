@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 12;
+    private const int AbiVersion = 13;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -53,6 +53,8 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
         public required delegate* unmanaged<nint, nint, int> GreedyPropose;
+        public required delegate* unmanaged<nint, nint*, int> SwiGlu;
+        public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> MoeCombine;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
 
@@ -98,6 +100,8 @@ public static unsafe class CudaNative
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
             GreedyPropose = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_greedy_propose"),
+            SwiGlu = (delegate* unmanaged<nint, nint*, int>)Export("dllm_cuda_swiglu"),
+            MoeCombine = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_moe_combine"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
     }
@@ -237,6 +241,25 @@ public static unsafe class CudaNative
     /// ([2, N] fp32, contiguous, on the logits' device).</summary>
     internal static void GreedyPropose(Tensor logits, Tensor output) =>
         Check(Library.GreedyPropose(logits.Handle, output.Handle), "greedy proposals");
+
+    /// <summary>silu(gate)·up of a fused [R, 2F] bf16 projection in one kernel, rounded as torch's silu and mul_.
+    /// Returns [R, F].</summary>
+    internal static Tensor SwiGlu(Tensor gateUp)
+    {
+        nint result;
+        Check(Library.SwiGlu(gateUp.Handle, &result), "SwiGLU");
+        return Tensor.UnsafeCreateTensor(result);
+    }
+
+    /// <summary>Each token's weighted sum of its k expert outputs in one kernel: <paramref name="outputs"/> [T·k, H] bf16
+    /// in sorted-pair order, <paramref name="rowOfPair"/> int64 [T·k], <paramref name="weights"/> fp32 [T, k] (rounded
+    /// to bf16 first, as the op path's cast), plus <paramref name="shared"/> [T, H] bf16 when given. Returns [T, H].</summary>
+    internal static Tensor MoeCombine(Tensor outputs, Tensor rowOfPair, Tensor weights, Tensor? shared)
+    {
+        nint result;
+        Check(Library.MoeCombine(outputs.Handle, rowOfPair.Handle, weights.Handle, shared?.Handle ?? 0, &result), "MoE combine");
+        return Tensor.UnsafeCreateTensor(result);
+    }
 
     /// <summary>Attention that reads the paged K/V cache in place (one kernel, no gathered copy of the prefix):
     /// <paramref name="queries"/> [B, n, H, D], the new tokens' <paramref name="keys"/> and <paramref name="values"/>
