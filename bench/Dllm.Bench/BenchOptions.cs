@@ -12,7 +12,9 @@ internal sealed record BenchOptions
     public int[] Prefills { get; init; } = [1024, 8192];
     public int Iterations { get; init; } = 30;
     public int BlockSize { get; init; } = 32;
-    public double FloorMs { get; init; } = 6.9;
+    /// <summary>The batch-1 memory floor the step table divides by (<c>--floor-ms</c>); null: the device's
+    /// (<see cref="MemoryFloor"/>).</summary>
+    public double? FloorMs { get; init; }
     public string Json { get; init; } = "bench.json";
     public string Mode { get; init; } = "model";
     public int[] Concurrency { get; init; } = [1, 4, 16, 64];

@@ -145,7 +145,7 @@ foreach (int prefix in options.Prefixes)
             throw new InvalidOperationException("the counted step captured a new graph; expected a replay");
         double median = Stats.Median(times), p90 = Stats.Percentile(times, 0.9);
         var memory = device.type == DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
-        var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / options.FloorMs,
+        var row = new StepRow(prefix, batch, median, p90, stepBytes, stepBytes / (median / 1000) / 1e9, median / MemoryFloor.Milliseconds(results.Device, options.FloorMs),
             memory is { } m ? (m.Total - m.Free) / 1e9 : null, tensorsPerStep);
         results.Steps.Add(row);
         logger.LogInformation("step prefix {Prefix} batch {Batch}: {Median:F2} ms (p90 {P90:F2})", prefix, batch, median, p90);
