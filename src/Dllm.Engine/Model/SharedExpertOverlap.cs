@@ -28,10 +28,14 @@ internal static class SharedExpertOverlap
         {
             sideResult = side();
         }
-        finally
+        catch
         {
+            // Close the fork, so that the next one can open.
             CudaNative.ForkEnd(device);
+            CudaNative.ForkJoin(device);
+            throw;
         }
+        CudaNative.ForkEnd(device);
         try
         {
             return (sideResult, main());
