@@ -201,13 +201,14 @@ internal static class GraphCheck
             var valuesKernel = torch.zeros_like(keysOps);
 
             var qk = qkv.narrow(1, 0, (queryHeads + kvHeads) * headDim).view(tokens, queryHeads + kvHeads, headDim);
+            var values = qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim);
             var reference = rope.Apply(norm ? qkNorm.Forward(qk) : qk, cos, sin);
             keysOps.index_copy_(0, rows, reference.narrow(1, queryHeads, kvHeads).contiguous());
-            valuesOps.index_copy_(0, rows, qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim).contiguous());
+            valuesOps.index_copy_(0, rows, values.contiguous());
             var (q, k, v) = Dllm.Native.CudaNative.QkRopeStore(qkv, norm ? qkNorm.Weight : null, qkNorm.Eps, cos, sin, rotary, queryHeads, kvHeads,
                 rows, keysKernel, valuesKernel);
             bool same = Same(q, reference.narrow(1, 0, queryHeads)) && Same(k, reference.narrow(1, queryHeads, kvHeads))
-                && Same(v, qkv.narrow(1, (queryHeads + kvHeads) * headDim, kvHeads * headDim).view(tokens, kvHeads, headDim))
+                && Same(v, values)
                 && q.is_contiguous() && k.is_contiguous() && v.is_contiguous()
                 && Same(keysKernel, keysOps) && Same(valuesKernel, valuesOps);
             Console.WriteLine($"qk-norm + rotary + K/V store kernel vs ops ({tokens} tokens, rotary {rotary} of {headDim}, qk-norm {(norm ? "on" : "off")}): {(same ? "same" : "DIFFERENT")}");

@@ -27,8 +27,7 @@ __device__ __forceinline__ void see(Running& r, float x, int i) {
     r.max = x;
     r.index = i;
   } else if (x > -INFINITY) {  // a -inf logit (the mask id's) adds nothing
-    r.sum += __expf(x - r.max);
-    if (x == r.max && i < r.index) r.index = i;
+    r.sum += __expf(x - r.max);  // a thread sees its indices in increasing order: a tie keeps the first
   }
 }
 

@@ -125,13 +125,16 @@ public static unsafe class CudaNative
     /// first waits for the device's current stream's work so far); eager or inside a graph capture. Then
     /// <see cref="ForkEnd"/> returns to the first stream with the forked work running beside it, and
     /// <see cref="ForkJoin"/> makes the first stream wait for it. One fork at a time per device.</summary>
-    internal static void ForkBegin(Device device) => Check(Library.ForkBegin(device.index < 0 ? 0 : device.index), "forking onto a second stream");
+    internal static void ForkBegin(Device device) => Check(Library.ForkBegin(IndexOf(device)), "forking onto a second stream");
 
     /// <summary>Back to the stream the fork of <paramref name="device"/> came from (<see cref="ForkBegin"/>).</summary>
-    internal static void ForkEnd(Device device) => Check(Library.ForkEnd(device.index < 0 ? 0 : device.index), "ending a fork");
+    internal static void ForkEnd(Device device) => Check(Library.ForkEnd(IndexOf(device)), "ending a fork");
 
     /// <summary>The current stream of <paramref name="device"/> waits for the forked work (<see cref="ForkBegin"/>).</summary>
-    internal static void ForkJoin(Device device) => Check(Library.ForkJoin(device.index < 0 ? 0 : device.index), "joining a fork");
+    internal static void ForkJoin(Device device) => Check(Library.ForkJoin(IndexOf(device)), "joining a fork");
+
+    /// <summary>The CUDA index of <paramref name="device"/> ("cuda" without one is device 0).</summary>
+    private static int IndexOf(Device device) => device.index < 0 ? 0 : device.index;
 
     /// <summary>Starts capturing this thread's CUDA work into a graph (inside the side stream).</summary>
     internal static nint BeginGraph()
