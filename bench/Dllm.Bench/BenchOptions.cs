@@ -69,6 +69,10 @@ internal sealed record BenchOptions
     /// <summary>Step bench: the fraction of each block's tokens that are the mask id, as in a block being denoised (a
     /// block starts all masks); 0 (default): random ids (<c>--mask-fraction 0.5</c>).</summary>
     public double MaskFraction { get; init; }
+    /// <summary>Step bench: the last timed iterations of each step row (up to 3) run inside a profiler range
+    /// (<c>cudaProfilerStart</c>/<c>Stop</c>), so that <c>ncu --profile-from-start off</c> records only them, not the
+    /// model's load (<c>--profile-range true</c>; eng/gpu/kernel-profile.sh).</summary>
+    public bool ProfileRange { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
     public string OmpWaitPolicy { get; init; } = "PASSIVE";
@@ -100,6 +104,7 @@ internal sealed record BenchOptions
                 "--device-map" => options with { DeviceMap = value },
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--page-size" => options with { PageSize = int.Parse(value) },
+                "--profile-range" => options with { ProfileRange = bool.Parse(value) },
                 "--mask-fraction" => options with { MaskFraction = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

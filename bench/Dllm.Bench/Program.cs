@@ -125,8 +125,11 @@ foreach (int prefix in options.Prefixes)
         int[] BlockTokens(int count) => [.. RandomTokens(count).Select(t => options.MaskFraction > 0 && random.NextDouble() < options.MaskFraction ? config.MaskTokenId : t)];
         var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(tables[s], prefix, BlockTokens(options.TokensPerRequest ?? options.BlockSize))).ToList();
         var times = new List<double>();
+        int profiledFrom = options.ProfileRange ? Math.Max(3, options.Iterations) : int.MaxValue;
         for (int i = 0; i < options.Iterations + 3; i++)
         {
+            if (i == profiledFrom)
+                CudaNative.Profiler(on: true);
             watch.Restart();
             using var logits = forwards.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath)!;
             using var top = logits.max(); // the one host read a step needs
@@ -134,6 +137,8 @@ foreach (int prefix in options.Prefixes)
             if (i >= 3)
                 times.Add(watch.Elapsed.TotalMilliseconds);
         }
+        if (profiledFrom < options.Iterations + 3)
+            CudaNative.Profiler(on: false);
         int graphsBefore = forwards.CudaGraphsCaptured;
         long tensorsBefore = TensorsCreated();
         using (var counted = forwards.Forward(requests, cache, options.BlockSize, writeCache: false, moePath: options.MoePath))

@@ -15,6 +15,7 @@
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#include <cuda_profiler_api.h>
 #include <ATen/ops/empty.h>
 
 #include <algorithm>
@@ -151,10 +152,16 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 13; }
+int dllm_cuda_abi_version() { return 14; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
+
+// Opens (on != 0) or closes the range a profiler started with "profile from start off" records (cudaProfilerStart /
+// cudaProfilerStop: ncu --profile-from-start off, nsys --capture-range=cudaProfilerApi); without a profiler, no-ops.
+int dllm_cuda_profiler(int on) {
+  return guarded([on] { C10_CUDA_CHECK(on ? cudaProfilerStart() : cudaProfilerStop()); });
+}
 
 // Makes a pool side stream of the current device the current stream of this thread (after the default stream's
 // pending work), so that the ops C# issues next run, or are captured, there.

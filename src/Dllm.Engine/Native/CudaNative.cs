@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 13;
+    private const int AbiVersion = 14;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -35,6 +35,7 @@ public static unsafe class CudaNative
     private sealed class Exports
     {
         public required delegate* unmanaged<nint> LastError;
+        public required delegate* unmanaged<int, int> Profiler;
         public required delegate* unmanaged<int> EnterSideStream;
         public required delegate* unmanaged<int> LeaveSideStream;
         public required delegate* unmanaged<int, int> ForkBegin;
@@ -82,6 +83,7 @@ public static unsafe class CudaNative
         return new Exports
         {
             LastError = (delegate* unmanaged<nint>)Export("dllm_cuda_last_error"),
+            Profiler = (delegate* unmanaged<int, int>)Export("dllm_cuda_profiler"),
             EnterSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_enter_side_stream"),
             LeaveSideStream = (delegate* unmanaged<int>)Export("dllm_cuda_leave_side_stream"),
             ForkBegin = (delegate* unmanaged<int, int>)Export("dllm_cuda_fork_begin"),
@@ -113,6 +115,10 @@ public static unsafe class CudaNative
         if (status != 0)
             throw new InvalidOperationException($"{LibraryName}: {what} failed: {Marshal.PtrToStringUTF8(Library.LastError())}");
     }
+
+    /// <summary>Opens (<paramref name="on"/>) or closes the range that a profiler told to wait for it records
+    /// (<c>cudaProfilerStart</c>/<c>cudaProfilerStop</c>; <c>ncu --profile-from-start off</c>); no-ops without one.</summary>
+    internal static void Profiler(bool on) => Check(Library.Profiler(on ? 1 : 0), on ? "starting the profiler's range" : "stopping the profiler's range");
 
     /// <summary>Makes a side stream current on this thread (after the default stream's work): what follows runs,
     /// or is captured, there. Pair with <see cref="LeaveSideStream"/>.</summary>
