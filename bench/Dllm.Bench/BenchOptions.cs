@@ -62,6 +62,8 @@ internal sealed record BenchOptions
     public bool? SharedOverlap { get; init; }
     /// <summary>The grouped expert path's SwiGLU and combine as kernels (<c>Dllm.Model.FusedExpertOps.Enabled</c>).</summary>
     public bool? FusedExpertOps { get; init; }
+    /// <summary>The router's gate projection as the native kernel for bf16 hidden states (<c>Dllm.Model.MoeRouter.LogitsKernelEnabled</c>).</summary>
+    public bool? RouterLogitsKernel { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -117,6 +119,7 @@ internal sealed record BenchOptions
                 "--native-greedy" => options with { NativeGreedy = bool.Parse(value) },
                 "--shared-overlap" => options with { SharedOverlap = bool.Parse(value) },
                 "--fused-expert-ops" => options with { FusedExpertOps = bool.Parse(value) },
+                "--router-logits-kernel" => options with { RouterLogitsKernel = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

@@ -296,18 +296,30 @@ internal static class GraphCheck
         using var scope = torch.NewDisposeScope();
         var loader = new WeightLoader(new RandomWeightSource(seed: 5), torch.ScalarType.BFloat16, device);
         using var router = new MoeRouter(config, config.FirstKDenseReplace, loader);
-        var x = torch.randn([4096, config.HiddenSize], torch.ScalarType.BFloat16, device);
-        var (nativeExperts, nativeWeights) = router.Route(x);
-        var (experts, weights) = router.Route(x, allowNative: false);
-        // Same experts per token (as sets: the order of equal scores may differ), same weights for them.
-        var (sortedNative, orderNative) = nativeExperts.sort(1);
-        var (sorted, order) = experts.sort(1);
-        var sameRow = sortedNative.eq(sorted).all(1);
-        double agreeing = sameRow.to(torch.ScalarType.Float32).mean().item<float>();
-        var weightDiff = nativeWeights.gather(1, orderNative).sub(weights.gather(1, order)).abs().amax(1).masked_select(sameRow);
-        double maxWeightDiff = weightDiff.numel() > 0 ? weightDiff.max().item<float>() : double.NaN;
-        Console.WriteLine($"router kernel vs TorchSharp ops (4096 tokens): same experts for {agreeing:P2} of tokens, max weight difference {maxWeightDiff:E2}");
-        return agreeing > 0.999 && maxWeightDiff < 1e-5;
+        bool ok = true, logitsKernel = MoeRouter.LogitsKernelEnabled;
+        // The router kernel after cuBLAS's fp32 gate projection, and with the projection's kernel too; at one block
+        // (32 tokens), 16 blocks and 4096 tokens (their K ranges differ).
+        foreach (bool withLogits in new[] { false, true })
+        {
+            foreach (int tokens in new[] { 32, 512, 4096 })
+            {
+                MoeRouter.LogitsKernelEnabled = withLogits;
+                var x = torch.randn([tokens, config.HiddenSize], torch.ScalarType.BFloat16, device);
+                var (nativeExperts, nativeWeights) = router.Route(x);
+                MoeRouter.LogitsKernelEnabled = logitsKernel;
+                var (experts, weights) = router.Route(x, allowNative: false);
+                // Same experts per token (as sets: the order of equal scores may differ), same weights for them.
+                var (sortedNative, orderNative) = nativeExperts.sort(1);
+                var (sorted, order) = experts.sort(1);
+                var sameRow = sortedNative.eq(sorted).all(1);
+                double agreeing = sameRow.to(torch.ScalarType.Float32).mean().item<float>();
+                var weightDiff = nativeWeights.gather(1, orderNative).sub(weights.gather(1, order)).abs().amax(1).masked_select(sameRow);
+                double maxWeightDiff = weightDiff.numel() > 0 ? weightDiff.max().item<float>() : double.NaN;
+                Console.WriteLine($"router kernel{(withLogits ? " with its gate projection" : "")} vs TorchSharp ops ({tokens} tokens): same experts for {agreeing:P2} of tokens, max weight difference {maxWeightDiff:E2}");
+                ok &= agreeing > 0.999 && maxWeightDiff < 1e-5;
+            }
+        }
+        return ok;
     }
 
     private static double Relative(torch.Tensor a, torch.Tensor b)

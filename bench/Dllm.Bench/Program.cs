@@ -30,6 +30,8 @@ if (options.SharedOverlap is bool sharedOverlap)
     SharedExpertOverlap.Enabled = sharedOverlap;
 if (options.FusedExpertOps is bool fusedExpertOps)
     FusedExpertOps.Enabled = fusedExpertOps;
+if (options.RouterLogitsKernel is bool routerLogitsKernel)
+    MoeRouter.LogitsKernelEnabled = routerLogitsKernel;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

@@ -9,6 +9,9 @@
 #   graph-check   graphed forwards == eager ones, native kernels == their reference (PASS/FAIL)
 #   paged-check   the paged-attention kernel against the gather + SDPA path (values and GPU time per layer)
 #   step          graphed step, 1024/8192/16384-token prefixes, batch 1/4/16 (the step bench; the engine's defaults)
+#   step-1024     the step bench at a 1024-token prefix only, batch 1/4/16 (the acceptance rows, quickly)
+#   step-cublasrouter the step bench with the router's gate projection as a cast and cuBLAS's fp32 GEMM
+#                 (--router-logits-kernel false), not the native kernel
 #   step-before   the step bench with torch's grouped GEMM for 3+ rows per expert and the gather + SDPA attention
 #                 (--mma-max-rows 0 --paged-attention false: the engine before the two kernels), 1024/8192, batch 1/4/16
 #   step-gather   the step bench with the tensor-core expert kernel but the gather + SDPA attention (--paged-attention false)
@@ -59,6 +62,8 @@ run() { # name args...
 run graph-check --mode graph-check --shape mini-4
 run paged-check --mode paged-attention-check --shape mini --prefixes 1024,8192 --batches 1,16
 run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
+run step-1024 --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30
+run step-cublasrouter --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --router-logits-kernel false
 run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run step-sustained --mode model --shape mini --prefixes 1024 --batches 16 --iterations 300
 run step-masked --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --mask-fraction 0.5

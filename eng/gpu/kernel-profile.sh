@@ -4,7 +4,8 @@
 # runs the step bench for one batch size (default 16) over one cached prefix (default 1024) and records its last three
 # timed steps only (the bench's --profile-range opens the profiler's range around them, not around the model's load,
 # which launches some 17,000 kernels) under Nsight Compute
-# (`ncu --graph-profiling node`: each kernel of the CUDA graph replays timed on its own, gpu__time_duration.sum), or,
+# (`ncu --graph-profiling node`: each kernel of the CUDA graph runs timed on its own, gpu__time_duration.sum, at the
+# clocks and with the caches the bench runs at: --clock-control none --cache-control none), or,
 # when ncu cannot profile (no access to the GPU's counters, say), under Nsight Systems (`nsys --cuda-graph-trace=node`:
 # each graph node's start and end on the GPU, so the gaps between kernels show too). eng/gpu/kernel-profile.py then
 # finds the last step in the launch sequence and writes OUT_DIR/kernels.md: per kernel its launches a step, GPU µs a
@@ -27,7 +28,7 @@ bench=(bash "$here/run.sh" bench --mode model --shape mini --prefixes "$prefix" 
 median=$(grep -E "^\| $prefix \| $batch \|" "$out/step.log" | awk -F'|' '{print $4}' | tr -d ' ')
 csv=""
 if [[ "${DLLM_PROFILER:-ncu}" == ncu ]] && ncu="$(find_tool ncu)" && [[ -n "$ncu" ]]; then
-  "$ncu" --profile-from-start off --graph-profiling node --metrics gpu__time_duration.sum --target-processes all -f -o "$out/step" \
+  "$ncu" --profile-from-start off --clock-control none --cache-control none --graph-profiling node --metrics gpu__time_duration.sum --target-processes all -f -o "$out/step" \
     "${bench[@]}" --iterations 3 --profile-range true --json "$out/profiled.json" "$@" > "$out/ncu.log" 2>&1
   "$ncu" --import "$out/step.ncu-rep" --csv --page raw > "$out/kernels.csv" 2>> "$out/ncu.log" && [[ -s "$out/kernels.csv" ]] \
     && grep -q "Kernel Name" "$out/kernels.csv" && csv="$out/kernels.csv"

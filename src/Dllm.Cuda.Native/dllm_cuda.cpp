@@ -118,9 +118,12 @@ extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* 
                                        cudaStream_t stream);
 extern "C" int dllm_grouped_mma_rows_per_pass();
 
-extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, int tokens, int groups, int topk_groups,
-                                      int topk, int normalize, float scaling, int64_t* experts, float* weights,
-                                      cudaStream_t stream);
+extern "C" int dllm_launch_moe_router(const float* logits, int splits, const float* bias, int tokens, int groups,
+                                      int topk_groups, int topk, int normalize, float scaling, int64_t* experts,
+                                      float* weights, cudaStream_t stream);
+extern "C" int dllm_router_logits_splits(int tokens, int experts, int hidden, int blocks_wanted);
+extern "C" int dllm_launch_router_logits(const void* x, const float* gate, float* partial, int tokens, int experts,
+                                         int hidden, int splits, cudaStream_t stream);
 
 extern "C" int dllm_launch_moe_align(const int64_t* experts, int pairs, int k, int num_experts, int32_t* ends,
                                      int64_t* token_of_row, int64_t* row_of_pair, int32_t* pass_table,
@@ -149,10 +152,27 @@ extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, con
                                            int head_dim, int prefix, int splits, float* part_o, float* part_m,
                                            float* part_l, cudaStream_t stream);
 
+// The router kernel over logits given as `splits` partial sums [splits, tokens, experts] (fp32, contiguous).
+static void route(const at::Tensor& logits, int splits, int64_t tokens, const at::Tensor& bias, int groups, int topk_groups,
+                  int topk, int normalize, float scaling, void** experts_out, void** weights_out) {
+  TORCH_CHECK(bias.numel() == 32 * groups && bias.scalar_type() == at::kFloat && bias.is_contiguous() &&
+                  bias.device() == logits.device(),
+              "moe_router: bias must be contiguous fp32 [experts] on the logits' device");
+  c10::cuda::CUDAGuard device(logits.device());
+  auto experts = at::empty({tokens, topk}, logits.options().dtype(at::kLong));
+  auto weights = at::empty({tokens, topk}, logits.options());
+  int status = dllm_launch_moe_router(logits.data_ptr<float>(), splits, bias.data_ptr<float>(), (int)tokens, groups,
+                                      topk_groups, topk, normalize, scaling, experts.data_ptr<int64_t>(),
+                                      weights.data_ptr<float>(), c10::cuda::getCurrentCUDAStream(logits.device().index()).stream());
+  TORCH_CHECK(status == 0, "moe_router: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+  *experts_out = new at::Tensor(std::move(experts));
+  *weights_out = new at::Tensor(std::move(weights));
+}
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 14; }
+int dllm_cuda_abi_version() { return 15; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -322,24 +342,44 @@ int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void* passes, void** out
 
 // The MoE router after the gate projection (moe_router.cu): logits [T, 32 * groups] fp32, bias [32 * groups] fp32.
 // Returns the chosen experts [T, topk] int64 and their weights [T, topk] fp32.
+// The router's steps after its gate projection, in one kernel (moe_router.cu): logits [T, 32 * groups] fp32 (contiguous),
+// bias [32 * groups] fp32. Returns the chosen experts [T, topk] int64 and their weights [T, topk] fp32.
 int dllm_cuda_moe_router(void* logits, void* bias, int groups, int topk_groups, int topk, int normalize, float scaling,
                          void** experts_out, void** weights_out) {
   return guarded([=] {
     const auto& scores = *static_cast<at::Tensor*>(logits);
-    const auto& offsets = *static_cast<at::Tensor*>(bias);
     TORCH_CHECK(scores.dim() == 2 && scores.size(1) == 32 * groups && scores.scalar_type() == at::kFloat && scores.is_contiguous(),
                 "moe_router: logits must be contiguous fp32 [T, 32 * groups]");
-    TORCH_CHECK(offsets.numel() == scores.size(1) && offsets.scalar_type() == at::kFloat && offsets.is_contiguous(),
-                "moe_router: bias must be contiguous fp32 [experts]");
-    c10::cuda::CUDAGuard device(scores.device());
-    auto experts = at::empty({scores.size(0), topk}, scores.options().dtype(at::kLong));
-    auto weights = at::empty({scores.size(0), topk}, scores.options());
-    int status = dllm_launch_moe_router(scores.data_ptr<float>(), offsets.data_ptr<float>(), (int)scores.size(0), groups,
-                                        topk_groups, topk, normalize, scaling, experts.data_ptr<int64_t>(),
-                                        weights.data_ptr<float>(), c10::cuda::getCurrentCUDAStream(scores.device().index()).stream());
-    TORCH_CHECK(status == 0, "moe_router: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
-    *experts_out = new at::Tensor(std::move(experts));
-    *weights_out = new at::Tensor(std::move(weights));
+    route(scores, 1, scores.size(0), *static_cast<at::Tensor*>(bias), groups, topk_groups, topk, normalize, scaling,
+          experts_out, weights_out);
+  });
+}
+
+// The whole router for bf16 hidden states x [T, H] (rows contiguous): the gate projection (gate [32 * groups, H] fp32,
+// contiguous) as fp32 partial sums over K ranges (router_logits_kernel, no cast and no cuBLAS call), then the router
+// kernel, which adds them in order. Returns what dllm_cuda_moe_router does.
+int dllm_cuda_moe_route_hidden(void* x, void* gate, void* bias, int groups, int topk_groups, int topk, int normalize,
+                               float scaling, void** experts_out, void** weights_out) {
+  return guarded([=] {
+    const auto& hidden = *static_cast<at::Tensor*>(x);
+    const auto& weight = *static_cast<at::Tensor*>(gate);
+    TORCH_CHECK(hidden.dim() == 2 && hidden.scalar_type() == at::kBFloat16 && hidden.is_contiguous(),
+                "moe_route_hidden: x must be contiguous bf16 [T, H]");
+    TORCH_CHECK(weight.dim() == 2 && weight.size(0) == 32 * groups && weight.size(1) == hidden.size(1) &&
+                    weight.scalar_type() == at::kFloat && weight.is_contiguous() && weight.device() == hidden.device(),
+                "moe_route_hidden: gate must be contiguous fp32 [32 * groups, H] on x's device");
+    c10::cuda::CUDAGuard device(hidden.device());
+    const int tokens = (int)hidden.size(0), experts = (int)weight.size(0), width = (int)hidden.size(1);
+    int multiprocessors = 0;
+    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, hidden.device().index()));
+    const int splits = dllm_router_logits_splits(tokens, experts, width, multiprocessors);
+    auto partial = at::empty({splits, tokens, experts}, weight.options());
+    int status = dllm_launch_router_logits(hidden.data_ptr(), weight.data_ptr<float>(), partial.data_ptr<float>(), tokens,
+                                           experts, width, splits, c10::cuda::getCurrentCUDAStream(hidden.device().index()).stream());
+    TORCH_CHECK(status != -2, "moe_route_hidden: experts must be a multiple of 64, H of 16 * ", splits, ", x and gate 16-byte aligned");
+    TORCH_CHECK(status == 0, "moe_route_hidden: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    route(partial, splits, tokens, *static_cast<at::Tensor*>(bias), groups, topk_groups, topk, normalize, scaling,
+          experts_out, weights_out);
   });
 }
 

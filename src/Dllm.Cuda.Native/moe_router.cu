@@ -1,8 +1,16 @@
-// The LLaDA2 MoE router after its gate projection, in one kernel (one warp per token) instead of ~15 small ops:
+// The LLaDA2 MoE router after its gate projection, in one kernel (a block per token) instead of ~15 small ops:
 //   s = sigmoid(logits); selection = s + bias; groups of 32 experts scored by the sum of their top-2 selections;
 //   groups below the topk_group-th best score are dropped; top-k experts of the rest; weights = s of the chosen,
 //   optionally renormalised (sum + 1e-20), times the scaling factor.
 // Layout: lane l holds experts l, l + 32, l + 64, ...: expert slot j of every lane is group j (32 experts per group).
+// The logits may come as `splits` partial sums [splits, tokens, experts] (router_logits_kernel below), added in order.
+//
+// router_logits_kernel: the gate projection itself for bf16 hidden states, logits = x · gateᵀ in fp32 (x [T, H] bf16,
+// gate [E, H] fp32), on CUDA cores with fp32 products and sums (as an fp32 GEMM of the cast x: the products are the
+// same, the order of the sums is another), instead of a cast and cuBLAS's fp32 GEMM (and its split-K reduction): a
+// CUDA block per (64 tokens, 64 experts, a K range), 4 x 4 outputs a thread; the K ranges (`splits` of them, enough for
+// about a block an SM) give partial sums that the router kernel adds in order, so the result does not depend on timing.
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cstdint>
 #include <math_constants.h>
@@ -10,6 +18,8 @@
 namespace {
 
 constexpr int kMaxGroups = 16;  // up to 512 experts
+constexpr int kMaxSplits = 32;  // partial sums of a logit (router_logits_kernel's K ranges)
+constexpr int kRouterThreads = 256;
 
 struct Best {
   float value;
@@ -29,12 +39,28 @@ __device__ __forceinline__ Best warp_best(Best best) {
   return best;
 }
 
-__global__ void moe_router_kernel(const float* __restrict__ logits, const float* __restrict__ bias, int tokens, int groups,
-                                  int topk_groups, int topk, bool normalize, float scaling, int64_t* __restrict__ experts_out,
-                                  float* __restrict__ weights_out) {
-  const int warp = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
-  if (warp >= tokens) return;
-  const float* row = logits + (size_t)warp * groups * 32;
+// A block of kRouterThreads per token: all its threads add the token's logits from the partial sums (in order, the loads
+// of a logit's partials issued at once) into shared memory, then warp 0 routes.
+__global__ void __launch_bounds__(kRouterThreads)
+    moe_router_kernel(const float* __restrict__ logits, int splits, const float* __restrict__ bias, int tokens, int groups,
+                      int topk_groups, int topk, bool normalize, float scaling, int64_t* __restrict__ experts_out,
+                      float* __restrict__ weights_out) {
+  __shared__ float row[kMaxGroups * 32];
+  const int token = blockIdx.x, lane = threadIdx.x % 32, experts = groups * 32;
+  const size_t split_stride = (size_t)tokens * experts;
+  const float* mine = logits + (size_t)token * experts;
+  for (int e = threadIdx.x; e < experts; e += kRouterThreads) {
+    float part[kMaxSplits];
+#pragma unroll
+    for (int s = 0; s < kMaxSplits; ++s) part[s] = s < splits ? __ldg(mine + s * split_stride + e) : 0.0f;
+    float logit = part[0];
+#pragma unroll
+    for (int s = 1; s < kMaxSplits; ++s)
+      if (s < splits) logit += part[s];
+    row[e] = logit;
+  }
+  __syncthreads();
+  if (threadIdx.x >= 32) return;
   float score[kMaxGroups], selection[kMaxGroups];
 #pragma unroll
   for (int j = 0; j < kMaxGroups; ++j) {
@@ -60,8 +86,9 @@ __global__ void moe_router_kernel(const float* __restrict__ logits, const float*
     for (int round = 0; round < topk_groups; ++round) {
       float best = -CUDART_INF_F;
       int best_j = 0;
-      for (int j = 0; j < groups; ++j)
-        if (!(taken & (1u << j)) && group_score[j] > best) { best = group_score[j]; best_j = j; }
+#pragma unroll
+      for (int j = 0; j < kMaxGroups; ++j)  // unrolled: group_score stays in registers
+        if (j < groups && !(taken & (1u << j)) && group_score[j] > best) { best = group_score[j]; best_j = j; }
       taken |= 1u << best_j;
       kth = best;
     }
@@ -89,23 +116,121 @@ __global__ void moe_router_kernel(const float* __restrict__ logits, const float*
   }
   if (lane < topk) {
     float w = normalize ? chosen_score / (sum + 1e-20f) : chosen_score;
-    experts_out[(size_t)warp * topk + lane] = chosen_expert;
-    weights_out[(size_t)warp * topk + lane] = w * scaling;
+    experts_out[(size_t)token * topk + lane] = chosen_expert;
+    weights_out[(size_t)token * topk + lane] = w * scaling;
+  }
+}
+
+constexpr int kLogitTile = 64;   // tokens and experts a block
+constexpr int kLogitChunk = 64;  // K a shared-memory stage
+constexpr int kLogitThreads = 256;
+constexpr int kLogitPad = kLogitTile + 4;  // floats a shared row: float4 reads stay aligned
+constexpr int kXVectors = kLogitTile * kLogitChunk / 8 / kLogitThreads;  // 16-byte vectors of x a thread loads a stage: 2
+constexpr int kGateVectors = kLogitTile * kLogitChunk / 4 / kLogitThreads;  // of the gate: 4
+
+// Grid (E / 64, ceil(T / 64), splits), 256 threads. Thread (tt = tid / 16, te = tid % 16) owns tokens 4 tt..4 tt + 3
+// and experts 4 te..4 te + 3 of the tile; partial[s, t, e] = the sum over k in split s's range, k in increasing order.
+// The next stage's loads are in flight (in registers) while a stage is multiplied out of shared memory.
+__global__ void __launch_bounds__(kLogitThreads)
+    router_logits_kernel(const __nv_bfloat16* __restrict__ x, const float* __restrict__ gate, float* __restrict__ partial,
+                         int tokens, int experts, int hidden, int k_per_split) {
+  __shared__ __align__(16) float xs[kLogitChunk][kLogitPad];  // [k][token]
+  __shared__ __align__(16) float ws[kLogitChunk][kLogitPad];  // [k][expert]
+  const int tid = threadIdx.x, te = tid % 16, tt = tid / 16;
+  const int e0 = blockIdx.x * kLogitTile, t0 = blockIdx.y * kLogitTile, k_begin = blockIdx.z * k_per_split;
+  const int k_end = k_begin + k_per_split;
+  uint4 xv[kXVectors];
+  float4 gv[kGateVectors];
+  auto fetch = [&](int k0) {
+#pragma unroll
+    for (int r = 0; r < kXVectors; ++r) {
+      const int i = tid + r * kLogitThreads, t = i / 8, c = i % 8;
+      xv[r] = t0 + t < tokens ? __ldg(reinterpret_cast<const uint4*>(x + (size_t)(t0 + t) * hidden + k0 + c * 8))
+                              : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int r = 0; r < kGateVectors; ++r) {
+      const int i = tid + r * kLogitThreads, e = i / 16, q = i % 16;
+      gv[r] = __ldg(reinterpret_cast<const float4*>(gate + (size_t)(e0 + e) * hidden + k0 + q * 4));
+    }
+  };
+  float acc[4][4] = {};
+  fetch(k_begin);
+  for (int k0 = k_begin; k0 < k_end; k0 += kLogitChunk) {
+#pragma unroll
+    for (int r = 0; r < kXVectors; ++r) {
+      const int i = tid + r * kLogitThreads, t = i / 8, c = i % 8;
+      const __nv_bfloat16* e = reinterpret_cast<const __nv_bfloat16*>(&xv[r]);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) xs[c * 8 + j][t] = __bfloat162float(e[j]);
+    }
+#pragma unroll
+    for (int r = 0; r < kGateVectors; ++r) {
+      const int i = tid + r * kLogitThreads, e = i / 16, q = i % 16;
+      ws[q * 4 + 0][e] = gv[r].x;
+      ws[q * 4 + 1][e] = gv[r].y;
+      ws[q * 4 + 2][e] = gv[r].z;
+      ws[q * 4 + 3][e] = gv[r].w;
+    }
+    __syncthreads();
+    if (k0 + kLogitChunk < k_end) fetch(k0 + kLogitChunk);
+#pragma unroll 16
+    for (int k = 0; k < kLogitChunk; ++k) {
+      const float4 a = *reinterpret_cast<const float4*>(&xs[k][tt * 4]);
+      const float4 b = *reinterpret_cast<const float4*>(&ws[k][te * 4]);
+      const float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+    }
+    __syncthreads();
+  }
+  float* out = partial + (size_t)blockIdx.z * tokens * experts;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int t = t0 + tt * 4 + i;
+    if (t < tokens)
+      *reinterpret_cast<float4*>(out + (size_t)t * experts + e0 + te * 4) = make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
   }
 }
 
 }  // namespace
 
-// Returns a cudaError_t (0 = success). logits [tokens, 32 * groups] fp32, bias [32 * groups] fp32.
-extern "C" int dllm_launch_moe_router(const float* logits, const float* bias, int tokens, int groups, int topk_groups,
+// The K ranges router_logits_kernel splits a gate projection of `tokens` x `hidden` over: doubling from 1 (up to 32)
+// while the grid has fewer than `blocks_wanted` blocks and the ranges still divide hidden into 64-deep stages.
+extern "C" int dllm_router_logits_splits(int tokens, int experts, int hidden, int blocks_wanted) {
+  const int base = (experts / kLogitTile) * ((tokens + kLogitTile - 1) / kLogitTile);
+  int splits = 1;
+  while (base * splits < blocks_wanted && 2 * splits <= kMaxSplits && hidden % (2 * splits * kLogitChunk) == 0) splits *= 2;
+  return splits;
+}
+
+// Partial logits [splits, tokens, experts] fp32 of x [tokens, hidden] bf16 (rows contiguous, 16-byte aligned) and gate
+// [experts, hidden] fp32. Returns 0, a CUDA error, or -2 for an unsupported shape (experts not a multiple of 64,
+// hidden not a multiple of splits * 64, more than 32 splits, misaligned pointers).
+extern "C" int dllm_launch_router_logits(const void* x, const float* gate, float* partial, int tokens, int experts,
+                                         int hidden, int splits, cudaStream_t stream) {
+  if (experts <= 0 || experts % kLogitTile != 0 || splits < 1 || splits > kMaxSplits || hidden % (splits * kLogitChunk) != 0 ||
+      ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(gate) | reinterpret_cast<uintptr_t>(partial)) % 16) != 0)
+    return -2;
+  if (tokens == 0) return 0;
+  dim3 grid((unsigned)(experts / kLogitTile), (unsigned)((tokens + kLogitTile - 1) / kLogitTile), (unsigned)splits);
+  router_logits_kernel<<<grid, kLogitThreads, 0, stream>>>(static_cast<const __nv_bfloat16*>(x), gate, partial, tokens,
+                                                           experts, hidden, hidden / splits);
+  return (int)cudaGetLastError();
+}
+
+// Returns a cudaError_t (0 = success). logits [splits, tokens, 32 * groups] fp32 (the partial sums of
+// dllm_launch_router_logits, or splits = 1 for whole logits), bias [32 * groups] fp32.
+extern "C" int dllm_launch_moe_router(const float* logits, int splits, const float* bias, int tokens, int groups, int topk_groups,
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
                                       cudaStream_t stream) {
-  if (groups < 1 || groups > kMaxGroups || topk < 1 || topk > 32 || topk_groups < 1 || topk_groups > groups)
+  if (groups < 1 || groups > kMaxGroups || topk < 1 || topk > 32 || topk_groups < 1 || topk_groups > groups || splits < 1 ||
+      splits > kMaxSplits)
     return (int)cudaErrorInvalidValue;
   if (tokens == 0) return 0;
-  const int warps_per_block = 4;
-  dim3 grid((tokens + warps_per_block - 1) / warps_per_block);
-  moe_router_kernel<<<grid, warps_per_block * 32, 0, stream>>>(logits, bias, tokens, groups, topk_groups, topk,
-                                                                normalize != 0, scaling, experts, weights);
+  moe_router_kernel<<<tokens, kRouterThreads, 0, stream>>>(logits, splits, bias, tokens, groups, topk_groups, topk,
+                                                           normalize != 0, scaling, experts, weights);
   return (int)cudaGetLastError();
 }

@@ -25,18 +25,31 @@ internal sealed class MoeRouter : IDisposable
         _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
     }
 
+    /// <summary>Whether bf16 hidden states on CUDA take the native gate projection as well
+    /// (<see cref="CudaNative.MoeRouteHidden"/>: fp32 products summed in another order than cuBLAS's, so a near tie
+    /// between two experts' scores may resolve the other way) instead of a cast and cuBLAS's fp32 GEMM (default true;
+    /// the bench's <c>--router-logits-kernel false</c> measures the latter). fp32 models always take cuBLAS's GEMM.</summary>
+    public static bool LogitsKernelEnabled { get; set; } = true;
+
     /// <summary>Whether the native router kernel fits this config: groups of 32 experts, at most 16 groups, k ≤ 32.</summary>
     private bool NativeFits => _config.NumExperts == 32 * _config.NumExpertGroups && _config.NumExpertGroups <= 16 && _config.NumExpertsPerToken <= 32;
 
     /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32). On CUDA with
-    /// libdllm_cuda.so the steps after the gate projection run as one kernel unless <paramref name="allowNative"/> is false.</summary>
+    /// libdllm_cuda.so the steps after the gate projection run as one kernel, and for bf16 x the projection too
+    /// (<see cref="LogitsKernelEnabled"/>), unless <paramref name="allowNative"/> is false.</summary>
     public (Tensor Experts, Tensor Weights) Route(Tensor x, bool allowNative = true)
     {
         using var scope = NewDisposeScope();
         long tokens = x.shape[0];
         int experts = _config.NumExperts, groups = _config.NumExpertGroups;
+        bool native = allowNative && NativeFits && CudaNative.Serves(x.device);
+        if (native && LogitsKernelEnabled && x.dtype == ScalarType.BFloat16 && experts % 64 == 0 && x.is_contiguous())
+        {
+            var (chosenHidden, weightsHidden) = CudaNative.MoeRouteHidden(x, _gate, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
+            return (chosenHidden.MoveToOuterDisposeScope(), weightsHidden.MoveToOuterDisposeScope());
+        }
         var logits = nn.functional.linear(x.to(ScalarType.Float32), _gate);
-        if (allowNative && NativeFits && CudaNative.Serves(x.device))
+        if (native)
         {
             var (chosenNative, weightsNative) = CudaNative.MoeRoute(logits, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
             return (chosenNative.MoveToOuterDisposeScope(), weightsNative.MoveToOuterDisposeScope());

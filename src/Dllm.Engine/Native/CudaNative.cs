@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 14;
+    private const int AbiVersion = 15;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -50,6 +50,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
         public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> GroupedMma;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
+        public required delegate* unmanaged<nint, nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouteHidden;
         public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
@@ -98,6 +99,7 @@ public static unsafe class CudaNative
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
             GroupedMma = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
+            MoeRouteHidden = (delegate* unmanaged<nint, nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_route_hidden"),
             MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
@@ -200,6 +202,18 @@ public static unsafe class CudaNative
     {
         nint experts, weights;
         Check(Library.MoeRouter(logits.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router");
+        return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
+    }
+
+    /// <summary>The whole LLaDA2 router for bf16 hidden states <paramref name="x"/> [T, H] (contiguous): the gate
+    /// projection with <paramref name="gate"/> [32·groups, H] fp32 as fp32 partial sums over K ranges (fp32 products of
+    /// the bf16 values, as cuBLAS's fp32 GEMM of the cast x makes them, summed in another order), then the router kernel.
+    /// Two kernels instead of a cast, an fp32 GEMM with its split-K reduction and the router kernel. Returns what
+    /// <see cref="MoeRoute"/> does.</summary>
+    internal static (Tensor Experts, Tensor Weights) MoeRouteHidden(Tensor x, Tensor gate, Tensor bias, int groups, int topkGroups, int topk, bool normalize, double scaling)
+    {
+        nint experts, weights;
+        Check(Library.MoeRouteHidden(x.Handle, gate.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router from the hidden states");
         return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
     }
 
