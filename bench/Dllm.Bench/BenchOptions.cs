@@ -64,6 +64,8 @@ internal sealed record BenchOptions
     public bool? FusedExpertOps { get; init; }
     /// <summary>The router's gate projection as the native kernel for bf16 hidden states (<c>Dllm.Model.MoeRouter.LogitsKernelEnabled</c>).</summary>
     public bool? RouterLogitsKernel { get; init; }
+    /// <summary>bf16 logits widened to fp32 by the native kernel (<c>Dllm.Model.LogitsWidening.Enabled</c>).</summary>
+    public bool? WidenKernel { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -120,6 +122,7 @@ internal sealed record BenchOptions
                 "--shared-overlap" => options with { SharedOverlap = bool.Parse(value) },
                 "--fused-expert-ops" => options with { FusedExpertOps = bool.Parse(value) },
                 "--router-logits-kernel" => options with { RouterLogitsKernel = bool.Parse(value) },
+                "--widen-kernel" => options with { WidenKernel = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },

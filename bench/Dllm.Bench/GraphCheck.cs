@@ -29,7 +29,7 @@ internal static class GraphCheck
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
         bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device)
-            & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckFusedExpertOps(device);
+            & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckFusedExpertOps(device) & CheckWiden(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         if (runner.EnableCudaGraphs() is string why)
@@ -219,6 +219,23 @@ internal static class GraphCheck
 
     /// <summary>The one-pass greedy kernel against torch's reductions (TokenSampler's op path): the same tokens (ties
     /// included: some rows hold their maximum twice), confidences within 1e-4 relative.</summary>
+    private static bool CheckWiden(torch.Device device)
+    {
+        bool ok = true;
+        // A step's logits, and a count that is not a multiple of 8 (the kernel's tail)
+        foreach (long[] shape in new[] { new long[] { 512, 157184 }, [3, 1001] })
+        {
+            using var scope = torch.NewDisposeScope();
+            var logits = torch.randn(shape, torch.ScalarType.BFloat16, device).mul_(10.0);
+            var kernel = torch.full(shape, double.NaN, torch.ScalarType.Float32, device);
+            LogitsWidening.Into(logits, kernel);
+            bool same = kernel.equal(logits.to(torch.ScalarType.Float32)).item<bool>();
+            Console.WriteLine($"widen kernel vs copy_ [{string.Join(", ", shape)}]: {(same ? "same bits" : "DIFFERENT")}");
+            ok &= same;
+        }
+        return ok;
+    }
+
     private static bool CheckGreedyPropose(torch.Device device)
     {
         bool ok = true;

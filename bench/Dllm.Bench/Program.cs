@@ -32,6 +32,8 @@ if (options.FusedExpertOps is bool fusedExpertOps)
     FusedExpertOps.Enabled = fusedExpertOps;
 if (options.RouterLogitsKernel is bool routerLogitsKernel)
     MoeRouter.LogitsKernelEnabled = routerLogitsKernel;
+if (options.WidenKernel is bool widenKernel)
+    LogitsWidening.Enabled = widenKernel;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

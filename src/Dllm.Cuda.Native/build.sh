@@ -23,7 +23,7 @@ echo "build: libtorch $torch_root, CUDA headers $cuda_include, cxx11 abi $abi"
 start=$(date +%s)
 nvcc="$(command -v nvcc || echo "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc")"
 arch="${DLLM_CUDA_ARCH:-native}"
-kernels=(grouped_gemv grouped_mma moe_router moe_align rms_norm qk_rope_store greedy_propose moe_combine paged_attention)
+kernels=(grouped_gemv grouped_mma moe_router moe_align rms_norm qk_rope_store greedy_propose moe_combine widen paged_attention)
 objects=()
 for kernel in "${kernels[@]}"; do
   "$nvcc" -O3 -std=c++17 -Xcompiler -fPIC -arch="$arch" -c "$here/$kernel.cu" -o "$out/$kernel.o"

@@ -144,6 +144,8 @@ extern "C" int dllm_launch_swiglu(const void* gate_up, void* out, int64_t rows, 
 extern "C" int dllm_launch_moe_combine(const void* outputs, const int64_t* row_of_pair, const float* weights, const void* shared,
                                        void* out, int64_t tokens, int k, int width, cudaStream_t stream);
 
+extern "C" int dllm_launch_widen(const void* in, float* out, int64_t count, int multiprocessors, cudaStream_t stream);
+
 extern "C" int dllm_paged_attention_splits(int batch, int n, int heads, int kv_heads, int prefix, int multiprocessors);
 extern "C" int dllm_paged_attention_rows_padded(int n, int heads, int kv_heads);
 extern "C" int dllm_launch_paged_attention(const void* q, const void* k_new, const void* v_new, const void* cache_k,
@@ -172,7 +174,7 @@ static void route(const at::Tensor& logits, int splits, int64_t tokens, const at
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 15; }
+int dllm_cuda_abi_version() { return 16; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -523,6 +525,23 @@ int dllm_cuda_swiglu(void* gate_up, void** out) {
                                     c10::cuda::getCurrentCUDAStream(projected.device().index()).stream());
     TORCH_CHECK(status == 0, "swiglu: kernel launch failed: ", status == -2 ? "unsupported shape or alignment" : cudaGetErrorString((cudaError_t)status));
     *out = new at::Tensor(std::move(result));
+  });
+}
+
+// dst = src, bf16 widened to fp32 (widen.cu): src bf16 and dst fp32 contiguous, of one element count, on one device.
+int dllm_cuda_widen(void* src, void* dst) {
+  return guarded([=] {
+    const auto& in = *static_cast<at::Tensor*>(src);
+    const auto& out = *static_cast<at::Tensor*>(dst);
+    TORCH_CHECK(in.scalar_type() == at::kBFloat16 && out.scalar_type() == at::kFloat && in.is_contiguous() && out.is_contiguous() &&
+                    in.numel() == out.numel() && in.is_cuda() && in.device() == out.device(),
+                "widen: src must be contiguous bf16 and dst contiguous fp32 of as many elements, on one CUDA device");
+    c10::cuda::CUDAGuard device(in.device());
+    int multiprocessors = 0;
+    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, in.device().index()));
+    int status = dllm_launch_widen(in.data_ptr(), out.data_ptr<float>(), in.numel(), multiprocessors,
+                                   c10::cuda::getCurrentCUDAStream(in.device().index()).stream());
+    TORCH_CHECK(status == 0, "widen: kernel launch failed: ", status == -2 ? "src and dst must be 16-byte aligned" : cudaGetErrorString((cudaError_t)status));
   });
 }
 

@@ -205,10 +205,10 @@ public sealed class LLaDA2Model : IDisposable
         var projected = nn.functional.linear(_finalNorm.Forward(last), _lmHead);
         if (logitsInto is not null)
         {
-            logitsInto.view(projected.shape).copy_(projected);
+            LogitsWidening.Into(projected, logitsInto.view(projected.shape));
             return null;
         }
-        return projected.to(ScalarType.Float32).view(first.BatchSize, logitsTokens, Config.VocabSize).MoveToOuterDisposeScope();
+        return LogitsWidening.ToFloat(projected).view(first.BatchSize, logitsTokens, Config.VocabSize).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -19,7 +19,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 15;
+    private const int AbiVersion = 16;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -56,6 +56,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
         public required delegate* unmanaged<nint, nint, int> GreedyPropose;
         public required delegate* unmanaged<nint, nint*, int> SwiGlu;
+        public required delegate* unmanaged<nint, nint, int> Widen;
         public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> MoeCombine;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
@@ -105,6 +106,7 @@ public static unsafe class CudaNative
             QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
             GreedyPropose = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_greedy_propose"),
             SwiGlu = (delegate* unmanaged<nint, nint*, int>)Export("dllm_cuda_swiglu"),
+            Widen = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_widen"),
             MoeCombine = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_moe_combine"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
@@ -273,6 +275,11 @@ public static unsafe class CudaNative
         Check(Library.SwiGlu(gateUp.Handle, &result), "SwiGLU");
         return Tensor.UnsafeCreateTensor(result);
     }
+
+    /// <summary><paramref name="destination"/> = <paramref name="source"/>: bf16 widened to fp32 with 16-byte loads and
+    /// stores (torch's casting copy is not vectorized); both contiguous, of one element count, 16-byte aligned. The same
+    /// bits as <c>copy_</c>.</summary>
+    internal static void Widen(Tensor source, Tensor destination) => Check(Library.Widen(source.Handle, destination.Handle), "widening bf16 to fp32");
 
     /// <summary>Each token's weighted sum of its k expert outputs in one kernel: <paramref name="outputs"/> [T·k, H] bf16
     /// in sorted-pair order, <paramref name="rowOfPair"/> int64 [T·k], <paramref name="weights"/> fp32 [T, k] (rounded
