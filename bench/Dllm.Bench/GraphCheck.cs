@@ -229,7 +229,7 @@ internal static class GraphCheck
             var logits = torch.randn(shape, torch.ScalarType.BFloat16, device).mul_(10.0);
             var kernel = torch.full(shape, double.NaN, torch.ScalarType.Float32, device);
             LogitsWidening.Into(logits, kernel);
-            bool same = kernel.equal(logits.to(torch.ScalarType.Float32)).item<bool>();
+            bool same = kernel.eq(logits.to(torch.ScalarType.Float32)).all().item<bool>();
             Console.WriteLine($"widen kernel vs copy_ [{string.Join(", ", shape)}]: {(same ? "same bits" : "DIFFERENT")}");
             ok &= same;
         }

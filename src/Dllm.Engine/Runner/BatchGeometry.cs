@@ -83,20 +83,37 @@ internal sealed class BatchGeometry : IDisposable
 
     /// <summary>
     /// Loads the next forward's inputs in place: when its requests have the page tables (the pages they use), starts and
-    /// block size of the last reload (the steps within a block), only the token ids are copied; otherwise the whole
-    /// layout is rebuilt. The geometry keeps its padded prefix length.
+    /// block size of the last reload (the steps within a block), only the token ids are copied; when at most half of them
+    /// changed (a request moving to its next block), those requests' rows are rebuilt and the token ids copied; otherwise
+    /// the whole layout is rebuilt. The geometry keeps its padded prefix length.
     /// </summary>
     public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        bool sameStructure = _structure is not null && blockSize == _structureBlockSize && pageSize == _structurePageSize && requests.Count == _structure.Length;
-        for (int r = 0; sameStructure && r < requests.Count; r++)
-            sameStructure = requests[r].Start == _structure![r].Start && requests[r].Placeholders == _structure[r].Placeholders && SamePages(requests[r], _structure[r].Pages, pageSize);
-        if (!sameStructure)
+        bool sameFrame = _structure is not null && Mask is not null && blockSize == _structureBlockSize && pageSize == _structurePageSize && requests.Count == _structure.Length;
+        if (!sameFrame)
         {
             Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
             Remember(requests, blockSize, pageSize);
             return;
         }
+        var changed = new List<int>();
+        for (int r = 0; r < requests.Count; r++)
+        {
+            if (requests[r].Start != _structure![r].Start || requests[r].Placeholders != _structure[r].Placeholders || !SamePages(requests[r], _structure[r].Pages, pageSize))
+                changed.Add(r);
+        }
+        // A request's rows of every tensor depend on it alone (its prefix padded to this geometry's length): a few changed
+        // requests (one moving to its next block, say) get their rows rewritten; many, the whole layout.
+        if (2 * changed.Count > requests.Count)
+        {
+            Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
+            Remember(requests, blockSize, pageSize);
+            return;
+        }
+        foreach (int r in changed)
+            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength));
+        if (changed.Count > 0)
+            Remember(requests, blockSize, pageSize);
         var ids = new long[BatchSize * NewTokens];
         for (int r = 0; r < requests.Count; r++)
         {
@@ -107,6 +124,19 @@ internal sealed class BatchGeometry : IDisposable
         }
         using var host = tensor(ids);
         TokenIds.copy_(host);
+    }
+
+    /// <summary>Overwrites request <paramref name="r"/>'s rows of every tensor (not its token ids) with
+    /// <paramref name="layout"/>, a one-request layout of this geometry's prefix length.</summary>
+    private void LoadRequest(int r, BatchLayout layout)
+    {
+        if (layout.NewTokens != NewTokens)
+            throw new ArgumentException($"request {r} brings {layout.NewTokens} tokens, the geometry holds {NewTokens}");
+        using var scope = NewDisposeScope();
+        Positions.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.Positions));
+        WriteRows.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.WriteRows));
+        ReadRows?.narrow(0, (long)r * PrefixLength, PrefixLength).copy_(tensor(layout.ReadRows));
+        Mask!.narrow(0, r, 1).copy_(tensor(layout.Mask, [1, 1, NewTokens, PrefixLength + NewTokens]));
     }
 
     /// <summary>A geometry that will be reloaded (a captured forward's inputs): always masked, built from

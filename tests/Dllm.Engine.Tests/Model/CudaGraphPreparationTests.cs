@@ -104,6 +104,29 @@ public class CudaGraphPreparationTests
     }
 
     [Fact]
+    public void Reloading_with_one_request_moved_rewrites_its_rows_and_gives_a_fresh_layouts_logits()
+    {
+        using var model = Create(26);
+        using var cache = model.CreateCache(pages: 4, pageSize: 128);
+        for (int slot = 0; slot < 4; slot++)
+            Prefill(model, cache, slot, Tokens(16 + 8 * slot, 30 + slot));
+        List<ForwardRequest> step = [new(0, 16, Tokens(BlockSize, 40)), new(1, 24, Tokens(BlockSize, 41)), new(2, 32, Tokens(BlockSize, 42))];
+        List<ForwardRequest> oneMoved = [step[0], new(1, 16, Tokens(BlockSize, 43)), step[2]];             // a new start
+        List<ForwardRequest> oneSwapped = [step[0], new(1, 16, Tokens(BlockSize, 44)), new(3, 40, Tokens(BlockSize, 45))]; // another slot
+        List<ForwardRequest> placeholders = [step[0], new([1], 16, Tokens(BlockSize, 46), Placeholders: 3), oneSwapped[2]];
+
+        using var inference = torch.inference_mode();
+        using var geometry = BatchGeometry.ForReloading(step, BlockSize, cache.PageSize, 256, torch.CPU);
+        foreach (var requests in new[] { oneMoved, oneSwapped, placeholders, step })
+        {
+            geometry.Reload(requests, BlockSize, cache.PageSize);
+            using var reloaded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+            using var fresh = model.RunForward(requests, cache, BlockSize, writeCache: false)!;
+            Assert.True(ModelAssert.MaxAbsDifference(fresh, reloaded) < 1e-5);
+        }
+    }
+
+    [Fact]
     public void A_layout_of_another_shape_is_refused_by_a_geometry_naming_both()
     {
         Torch.EnsureLoaded();
