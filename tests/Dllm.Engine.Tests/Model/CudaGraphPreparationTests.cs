@@ -93,13 +93,7 @@ public class CudaGraphPreparationTests
 
         using var inference = torch.inference_mode();
         using var geometry = BatchGeometry.ForReloading(step1, BlockSize, cache.PageSize, 256, torch.CPU);
-        foreach (var requests in new[] { step1, step2, moved, step1 })
-        {
-            geometry.Reload(requests, BlockSize, cache.PageSize);
-            using var reloaded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
-            using var fresh = model.RunForward(requests, cache, BlockSize, writeCache: false)!;
-            Assert.True(ModelAssert.MaxAbsDifference(fresh, reloaded) < 1e-5);
-        }
+        AssertReloadsGiveFreshLogits(model, cache, geometry, step1, step2, moved, step1);
         Assert.Throws<ArgumentException>(() => geometry.Reload([new(0, 16, Tokens(BlockSize - 1, 21)), new(1, 24, Tokens(BlockSize, 22))], BlockSize, cache.PageSize));
     }
 
@@ -117,7 +111,13 @@ public class CudaGraphPreparationTests
 
         using var inference = torch.inference_mode();
         using var geometry = BatchGeometry.ForReloading(step, BlockSize, cache.PageSize, 256, torch.CPU);
-        foreach (var requests in new[] { oneMoved, oneSwapped, placeholders, step })
+        AssertReloadsGiveFreshLogits(model, cache, geometry, oneMoved, oneSwapped, placeholders, step);
+    }
+
+    /// <summary>Reloads <paramref name="geometry"/> with each batch in turn; its forward must give a fresh layout's logits.</summary>
+    private static void AssertReloadsGiveFreshLogits(LLaDA2Model model, KvCache cache, BatchGeometry geometry, params List<ForwardRequest>[] batches)
+    {
+        foreach (var requests in batches)
         {
             geometry.Reload(requests, BlockSize, cache.PageSize);
             using var reloaded = model.Forward(geometry, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
