@@ -41,6 +41,11 @@ internal sealed record BenchOptions
     public bool SyncProfile { get; init; }
     /// <summary>e2e: tokens every request's prompt starts with (a shared system prompt), before its own 64.</summary>
     public int SharedPrefix { get; init; }
+    /// <summary>e2e: request i arrives i times this many milliseconds after the first (0: all at once).</summary>
+    public double ArrivalMs { get; init; }
+    /// <summary>A captured forward's reload rewrites only the rows of the requests that moved
+    /// (<c>Dllm.Runner.BatchGeometry.PartialReloadEnabled</c>; false: the whole layout, the before).</summary>
+    public bool? PartialReload { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
     public double? GemvMaxRows { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMinDepth</c> (the shortest dot product the GEMV kernel takes).</summary>
@@ -127,6 +132,8 @@ internal sealed record BenchOptions
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },
                 "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },
+                "--arrival-ms" => options with { ArrivalMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                "--partial-reload" => options with { PartialReload = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--cpu-threads" => options with { CpuThreads = int.Parse(value) },
                 "--omp-wait-policy" => options with { OmpWaitPolicy = value },

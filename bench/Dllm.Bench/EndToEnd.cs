@@ -18,7 +18,8 @@ internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensE
 /// requests of <c>--new-tokens</c> tokens each, on a dummy-weight model of the chosen shape, random and peaked. Every
 /// request has a prompt of its own (<c>--prompt-tokens</c>, 64 by default, never seen before, so the prefix cache finds
 /// nothing), after <c>--shared-prefix</c> tokens that all prompts share (a system prompt: the prefix cache's case); with
-/// <c>--return-steps true</c> every request asks for per-step records.
+/// <c>--return-steps true</c> every request asks for per-step records; with <c>--arrival-ms X</c> request i arrives i·X ms
+/// after the first (its first block is timed from its arrival).
 /// </summary>
 internal static class EndToEnd
 {
@@ -86,6 +87,10 @@ internal static class EndToEnd
         {
             var tasks = Enumerable.Range(0, concurrency).Select(async i =>
             {
+                // --arrival-ms: request i arrives i times that late, so the requests' blocks do not all end on one step.
+                if (options.ArrivalMs > 0)
+                    await Task.Delay(TimeSpan.FromMilliseconds(i * options.ArrivalMs));
+                double arrived = watch.Elapsed.TotalMilliseconds;
                 int total = 0;
                 var random = new Random(seedBase + i);
                 var request = Request(seedBase + i, options.NewTokens);
@@ -95,7 +100,7 @@ internal static class EndToEnd
                     await foreach (var update in engine.GenerateStreamingAsync(request))
                     {
                         if (turn == 0 && output.Count == 0)
-                            firstBlock[i] = watch.Elapsed.TotalMilliseconds;
+                            firstBlock[i] = watch.Elapsed.TotalMilliseconds - arrived;
                         output = update.OutputIds;
                         int inUse = engine.KvCacheStats.PagesInUse, seen;
                         while (inUse > (seen = Volatile.Read(ref peakPages)) && Interlocked.CompareExchange(ref peakPages, inUse, seen) != seen)

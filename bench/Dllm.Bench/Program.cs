@@ -34,6 +34,8 @@ if (options.RouterLogitsKernel is bool routerLogitsKernel)
     MoeRouter.LogitsKernelEnabled = routerLogitsKernel;
 if (options.WidenKernel is bool widenKernel)
     LogitsWidening.Enabled = widenKernel;
+if (options.PartialReload is bool partialReload)
+    BatchGeometry.PartialReloadEnabled = partialReload;
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

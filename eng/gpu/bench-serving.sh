@@ -33,6 +33,9 @@
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
 #   e2e-16        the e2e run at 1/16 requests only (the 10x bar's two rows)
+#   e2e-staggered 16 requests arriving 40 ms apart (their blocks end on different steps: a reload rewrites the rows of
+#                 the request that moved)
+#   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
 #   e2e-opsgreedy the e2e run at 1/16 requests with torch's reductions for the greedy proposals (--native-greedy false)
 #   layers-1024   one MoE layer's pieces at a 1024-token prefix, batch 1/16 (the greedy proposals' two paths among them)
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
@@ -79,6 +82,8 @@ run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --it
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
+run e2e-staggered --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40
+run e2e-staggered-full --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40 --partial-reload false
 run e2e-opsgreedy --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --native-greedy false
 run layers-1024 --mode layer-profile --shape mini --prefixes 1024 --batches 1,16
 run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false

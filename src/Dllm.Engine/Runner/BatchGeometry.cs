@@ -10,6 +10,10 @@ namespace Dllm.Runner;
 /// </summary>
 internal sealed class BatchGeometry : IDisposable
 {
+    /// <summary>Whether a reload with at most half of its requests moved rewrites only their rows (default true; the
+    /// bench's <c>--partial-reload false</c> rebuilds the whole layout, the before).</summary>
+    public static bool PartialReloadEnabled { get; set; } = true;
+
     private readonly List<Tensor> _owned = [];
     private Tensor? _folded;
     private Tensor? _prefixLengths;
@@ -104,7 +108,7 @@ internal sealed class BatchGeometry : IDisposable
         }
         // A request's rows of every tensor depend on it alone (its prefix padded to this geometry's length): a few changed
         // requests (one moving to its next block, say) get their rows rewritten; many, the whole layout.
-        if (2 * changed.Count > requests.Count)
+        if (!PartialReloadEnabled || 2 * changed.Count > requests.Count)
         {
             Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
             Remember(requests, blockSize, pageSize);
