@@ -11,6 +11,9 @@
 #   token_of_row, row_of_pair) compared exactly with a host stable sort over top-k routings, skewed and one-expert
 #   routings, E = 1 and 512, k = 1 and 6, no pairs, and the inputs it refuses (PASS/FAIL per row), then, unless
 #   `small`, its GPU time a launch at k = 8, E = 256 for T = 1, 16, 64, 512 and 16384 tokens.
+# - src/Dllm.Cuda.Native/checks/moe_router_check.cu: moe_router.cu's gate projection (partial sums over K ranges)
+#   against logits in double, and its router kernel against a host router over the same logits (PASS/FAIL per row),
+#   the shapes it refuses, then, unless `small`, both kernels' GPU time a launch at T = 32, 128, 512 and 4096.
 # All run even when one fails; the exit code is 1 when any row of any fails. The engine-level check of the
 # paged-attention kernel against the gather + SDPA path is `bench --mode paged-attention-check` (bench-serving.sh
 # runs it).
@@ -26,6 +29,8 @@ out="$(mktemp -d)"
   "$native/grouped_gemv.cu" -o "$out/grouped_mma_check" -lstdc++ -lm
 "$nvcc" -O3 -std=c++17 -arch="$arch" "$native/checks/moe_align_check.cu" "$native/moe_align.cu" \
   -o "$out/moe_align_check" -lstdc++ -lm
+"$nvcc" -O3 -std=c++17 -arch="$arch" "$native/checks/moe_router_check.cu" "$native/moe_router.cu" \
+  -o "$out/moe_router_check" -lstdc++ -lm
 status=0
 echo "== paged attention"
 "$out/paged_attention_check" "$@" || status=1
@@ -33,4 +38,6 @@ echo "== grouped mma"
 "$out/grouped_mma_check" "$@" || status=1
 echo "== moe align"
 "$out/moe_align_check" "$@" || status=1
+echo "== moe router"
+"$out/moe_router_check" "$@" || status=1
 exit "$status"
