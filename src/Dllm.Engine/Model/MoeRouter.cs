@@ -32,8 +32,8 @@ internal sealed class MoeRouter : IDisposable
     public static bool LogitsKernelEnabled { get; set; } = true;
 
     /// <summary>The most tokens a call takes the native gate projection for: on an H200 it is 0.23 / 0.10 ms a step faster
-    /// than cuBLAS's at 32 / 128 tokens (batch 1 / 4) and 0.13 ms slower at 512 (batch 16: there cuBLAS's tensor of tiles
-    /// uses the SMs better than the kernel's 4 x 4 outputs a thread).</summary>
+    /// than cuBLAS's at 32 / 128 tokens (batch 1 / 4) and 0.13 ms slower at 512 (batch 16: there cuBLAS's tiled fp32
+    /// GEMM, its cast included, keeps the SMs busier than the kernel's 4 x 4 outputs a thread).</summary>
     public const int LogitsKernelMaxTokens = 128;
 
     /// <summary>Whether the native router kernel fits this config: groups of 32 experts, at most 16 groups, k ≤ 32.</summary>

@@ -7,7 +7,9 @@ namespace Dllm.Native;
 /// <summary>
 /// <c>libdllm_cuda.so</c> (src/Dllm.Cuda.Native): CUDA graphs and torch's grouped GEMM, which TorchSharp does not
 /// expose, and kernels of the project's own (grouped GEMV and a grouped tensor-core product for the MoE experts, MoE
-/// router, the routed pairs' layout by expert, RMSNorm, paged attention), as C functions on TorchSharp tensor handles.
+/// router and its gate projection, the routed pairs' layout by expert, RMSNorm, qk-norm + RoPE + K/V store, SwiGLU and
+/// the experts' weighted sum, greedy proposals, the logits' widening, paged attention), as C functions on TorchSharp
+/// tensor handles.
 /// Optional: without it the engine runs op by op on
 /// TorchSharp alone. Looked up at <c>DLLM_CUDA_NATIVE</c> (a file), else next to the app.
 /// </summary>
