@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Times variants of the grouped expert kernels at the serving shapes, on the CUDA host (nvcc only):
-#   bash eng/gpu/kernel-tune.sh [STAGES:BLOCK_KB ...]     the tensor-core kernel (grouped_mma.cu; default: a sweep)
+#   bash eng/gpu/kernel-tune.sh [STAGES:BLOCK_KB[:TILE_N] ...]  the tensor-core kernel (grouped_mma.cu; default: a sweep)
 #   bash eng/gpu/kernel-tune.sh gemv [WARPS:ROWS:UNROLL ...]  the GEMV kernel (grouped_gemv.cu: warps a block, weight
 #                                                         rows a warp, unrolling of its K loop; default: a sweep)
 # A GEMV variant is the same check built with -DDLLM_GEMV_WARPS, -DDLLM_GEMV_ROWS and -DDLLM_GEMV_UNROLL; its table
 # gives grouped_gemv's ms at batch 1 and 4 (where it runs or might).
-# Each variant is grouped_mma_check.cu built with -DDLLM_MMA_STAGES and -DDLLM_MMA_BLOCK_KB (the pipeline depth and the
-# weight bytes one CUDA block streams); its value checks must pass before its times count. Prints one table: GPU ms of
+# Each variant is grouped_mma_check.cu built with -DDLLM_MMA_STAGES, -DDLLM_MMA_BLOCK_KB and -DDLLM_MMA_TILE_N (the
+# pipeline depth, the weight bytes one CUDA block streams, the output columns of a tile: 128 or 64; left out, the
+# default); its value checks must pass before its times count. Prints one table: GPU ms of
 # the gate+up and down products per batch size, for each variant.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -26,7 +27,9 @@ sweep() {
   for variant in "${variants[@]}"; do
     local values flags=() i
     IFS=: read -r -a values <<< "$variant"
-    for i in "${!defines[@]}"; do flags+=("-D${defines[$i]}=${values[$i]}"); done
+    for i in "${!defines[@]}"; do
+      if [[ -n "${values[$i]:-}" ]]; then flags+=("-D${defines[$i]}=${values[$i]}"); fi  # a value left out: the default
+    done
     "$nvcc" -O3 -std=c++17 -arch="$arch" "${flags[@]}" "$native/checks/grouped_mma_check.cu" "$native/grouped_mma.cu" \
       "$native/grouped_gemv.cu" -o "$out/check-$variant" -lstdc++ -lm &
   done
@@ -48,7 +51,7 @@ if [[ "${1:-}" == gemv ]]; then
   exit 0
 fi
 variants=("$@")
-(( ${#variants[@]} )) || variants=(4:256 4:128 4:512 4:1024 3:256 3:512 2:256 2:128)
-echo "| stages:KB | result | $(printf 'gate+up b=%s | down b=%s | ' 1 1 4 4 16 16 64 64)"
+(( ${#variants[@]} )) || variants=(2:128:128 2:128:64 3:128:64 4:128:64 2:256:64 4:256:128 3:256:128 2:256:128)
+echo "| stages:KB:tile | result | $(printf 'gate+up b=%s | down b=%s | ' 1 1 4 4 16 16 64 64)"
 echo "|---|---|$(printf -- '---:|%.0s' 1 2 3 4 5 6 7 8)"
-sweep grouped_mma '^  time serving' DLLM_MMA_STAGES DLLM_MMA_BLOCK_KB -- "${variants[@]}"
+sweep grouped_mma '^  time serving' DLLM_MMA_STAGES DLLM_MMA_BLOCK_KB DLLM_MMA_TILE_N -- "${variants[@]}"

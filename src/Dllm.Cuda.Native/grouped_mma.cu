@@ -38,10 +38,19 @@ using namespace dllm_ptx;
 
 using bf16 = __nv_bfloat16;
 
+// The output columns a tile takes are a compile-time knob too (-DDLLM_MMA_TILE_N=64 or 128, the default): at 64 a
+// block streams half the weights of a tile, so the gate+up product at 16 rows per expert (2,048 blocks of 512 KB
+// over the SMs' block slots, about five waves) ends in a smaller last wave, at the price of each warp's token
+// fragments being read from shared memory for 16 columns instead of 32.
+#ifndef DLLM_MMA_TILE_N
+#define DLLM_MMA_TILE_N 128
+#endif
 constexpr int kThreads = 128;                     // 4 warps
 constexpr int kWarps = kThreads / 32;
-constexpr int kTileN = 128;                       // output columns (weight rows) per tile
-constexpr int kWarpN = kTileN / kWarps;           // 32 per warp: two 16-row A fragments
+constexpr int kTileN = DLLM_MMA_TILE_N;           // output columns (weight rows) per tile
+constexpr int kWarpN = kTileN / kWarps;           // 32 per warp (16 at a 64-column tile)
+constexpr int kFrags = kWarpN / 16;               // 16-row A fragments a warp: 2 (or 1)
+static_assert(kTileN == 64 || kTileN == 128, "tiles of 64 or 128 output columns");
 constexpr int kTileK = 64;                        // K per stage
 constexpr int kMaxRows = 64;                      // token rows per pass: 8 column tiles of 8
 // The pipeline depth and the weight bytes a block streams are compile-time knobs that eng/gpu/kernel-tune.sh varies
@@ -147,7 +156,7 @@ __global__ void __launch_bounds__(kThreads, 2)
   const int quad = lane % 4, pair_row = lane / 4;
   const bool odd = pair_row & 1;
 
-  float acc[2][kMaxRows / 8][4] = {};  // [16-column fragment][8-row column tile][c]
+  float acc[kFrags][kMaxRows / 8][4] = {};  // [16-column fragment][8-row column tile][c]
 
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
@@ -168,19 +177,19 @@ __global__ void __launch_bounds__(kThreads, 2)
     const uint32_t stage = smem_at + (uint32_t)(s % kStages) * kStageBytes;
 #pragma unroll
     for (int ks = 0; ks < kTileK / 16; ++ks) {
-      uint32_t wa[2][4];
-      load_matrices(wa[0], stage + w_lane + ks * 32);
-      load_matrices(wa[1], stage + w_lane + 16 * kRowBytes + ks * 32);
+      uint32_t wa[kFrags][4];
+#pragma unroll
+      for (int f = 0; f < kFrags; ++f) load_matrices(wa[f], stage + w_lane + f * 16 * kRowBytes + ks * 32);
 #pragma unroll
       for (int tp = 0; tp < kMaxRows / 16; ++tp) {
         if (2 * tp < tiles) {
           uint32_t tb[4];
           load_matrices(tb, stage + a_lane + tp * 16 * kRowBytes + ks * 32);
-          mma(acc[0][2 * tp], wa[0], tb[0], tb[1]);
-          mma(acc[1][2 * tp], wa[1], tb[0], tb[1]);
+#pragma unroll
+          for (int f = 0; f < kFrags; ++f) mma(acc[f][2 * tp], wa[f], tb[0], tb[1]);
           if (2 * tp + 1 < tiles) {
-            mma(acc[0][2 * tp + 1], wa[0], tb[2], tb[3]);
-            mma(acc[1][2 * tp + 1], wa[1], tb[2], tb[3]);
+#pragma unroll
+            for (int f = 0; f < kFrags; ++f) mma(acc[f][2 * tp + 1], wa[f], tb[2], tb[3]);
           }
         }
       }
@@ -190,7 +199,7 @@ __global__ void __launch_bounds__(kThreads, 2)
     // The tile is done: lane l holds columns n_warp + 16 f + l / 4 (+ 8) of rows 8 t + 2 (l % 4) (+ 1). The lane pair
     // (l, l ^ 4) holds adjacent columns: the even one writes row 2 (l % 4) of both, the odd one row 2 (l % 4) + 1.
 #pragma unroll
-    for (int f = 0; f < 2; ++f) {
+    for (int f = 0; f < kFrags; ++f) {
 #pragma unroll
       for (int t = 0; t < kMaxRows / 8; ++t) {
         if (t < tiles) {  // warp-uniform: every lane takes part in the shuffles
