@@ -16,26 +16,24 @@ if (options.GemvMinDepth is long gemvMinDepth)
     GroupedMatmul.GemvMinDepth = gemvMinDepth;
 if (options.MmaMaxRows is double mmaMaxRows)
     GroupedMatmul.MmaMaxRowsPerGroup = mmaMaxRows;
-if (options.PagedAttention is bool paged)
-    PagedAttention.Enabled = paged;
-if (options.MoeAlignKernel is bool align)
-    ExpertLayout.KernelEnabled = align;
-if (options.PassTable is bool table)
-    ExpertLayout.PassTableEnabled = table;
-if (options.FusedRope is bool fusedRope)
-    QkRopeStore.Enabled = fusedRope;
-if (options.NativeGreedy is bool nativeGreedy)
-    Dllm.Decoding.TokenSampler.NativeGreedyEnabled = nativeGreedy;
-if (options.SharedOverlap is bool sharedOverlap)
-    SharedExpertOverlap.Enabled = sharedOverlap;
-if (options.FusedExpertOps is bool fusedExpertOps)
-    FusedExpertOps.Enabled = fusedExpertOps;
-if (options.RouterLogitsKernel is bool routerLogitsKernel)
-    MoeRouter.LogitsKernelEnabled = routerLogitsKernel;
-if (options.WidenKernel is bool widenKernel)
-    LogitsWidening.Enabled = widenKernel;
-if (options.PartialReload is bool partialReload)
-    BatchGeometry.PartialReloadEnabled = partialReload;
+// The engine's switches the bench can turn off for a before row (each null: the engine's default).
+foreach (var (value, apply) in new (bool?, Action<bool>)[]
+{
+    (options.PagedAttention, on => PagedAttention.Enabled = on),
+    (options.MoeAlignKernel, on => ExpertLayout.KernelEnabled = on),
+    (options.PassTable, on => ExpertLayout.PassTableEnabled = on),
+    (options.FusedRope, on => QkRopeStore.Enabled = on),
+    (options.NativeGreedy, on => Dllm.Decoding.TokenSampler.NativeGreedyEnabled = on),
+    (options.SharedOverlap, on => SharedExpertOverlap.Enabled = on),
+    (options.FusedExpertOps, on => FusedExpertOps.Enabled = on),
+    (options.RouterLogitsKernel, on => MoeRouter.LogitsKernelEnabled = on),
+    (options.WidenKernel, on => LogitsWidening.Enabled = on),
+    (options.PartialReload, on => BatchGeometry.PartialReloadEnabled = on),
+})
+{
+    if (value is bool on)
+        apply(on);
+}
 using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 var logger = logging.CreateLogger("bench");
 if (options.Mode == "cpu-contention")

@@ -44,15 +44,19 @@ void report(bool ok, const char* what) {
   if (!ok) ++failures;
 }
 
-// Device buffers of one routing problem: x [T, H] bf16, gate [E, H] fp32, bias [E] fp32, partial [splits, T, E].
+// Device buffers of one routing problem: x [T, H] bf16, gate [E, H] fp32, bias [E] fp32, partial [splits, T, E], and
+// the router's outputs [T, topk] (experts int64, weights fp32); the splits dllm_router_logits_splits picks for 132 SMs.
 struct Problem {
-  int T, H, E;
+  int T, H, E, topk, splits;
   std::vector<__nv_bfloat16> x;
   std::vector<float> gate, bias;
   __nv_bfloat16* dx = nullptr;
-  float *dgate = nullptr, *dbias = nullptr, *dpartial = nullptr;
+  float *dgate = nullptr, *dbias = nullptr, *dpartial = nullptr, *dweights = nullptr;
+  int64_t* dexperts = nullptr;
 
-  Problem(int tokens, int hidden, int experts) : T(tokens), H(hidden), E(experts), x((size_t)tokens * hidden), gate((size_t)experts * hidden), bias(experts) {
+  Problem(int tokens, int hidden, int experts, int k = 8)
+      : T(tokens), H(hidden), E(experts), topk(k), splits(dllm_router_logits_splits(tokens, experts, hidden, 132)),
+        x((size_t)tokens * hidden), gate((size_t)experts * hidden), bias(experts) {
     for (auto& v : x) v = __float2bfloat16(uniform() * 2.0f);
     for (auto& v : gate) v = uniform() * 0.05f;
     for (auto& v : bias) v = uniform() * 0.01f;
@@ -60,6 +64,8 @@ struct Problem {
     CK(cudaMalloc(&dgate, gate.size() * sizeof(float)));
     CK(cudaMalloc(&dbias, bias.size() * sizeof(float)));
     CK(cudaMalloc(&dpartial, (size_t)32 * tokens * experts * sizeof(float)));
+    CK(cudaMalloc(&dexperts, (size_t)tokens * k * sizeof(int64_t)));
+    CK(cudaMalloc(&dweights, (size_t)tokens * k * sizeof(float)));
     CK(cudaMemcpy(dx, x.data(), x.size() * sizeof(__nv_bfloat16), cudaMemcpyHostToDevice));
     CK(cudaMemcpy(dgate, gate.data(), gate.size() * sizeof(float), cudaMemcpyHostToDevice));
     CK(cudaMemcpy(dbias, bias.data(), bias.size() * sizeof(float), cudaMemcpyHostToDevice));
@@ -69,6 +75,8 @@ struct Problem {
     cudaFree(dgate);
     cudaFree(dbias);
     cudaFree(dpartial);
+    cudaFree(dexperts);
+    cudaFree(dweights);
   }
 
   // The kernel's logits [T, E]: its partial sums added in order on the host, as the router kernel adds them.
@@ -141,7 +149,7 @@ void host_route(const float* logits, const float* bias, int E, int groups, int t
 void check_projection(int T, int forced_splits) {
   const int H = 2048, E = 256;
   Problem p(T, H, E);
-  const int splits = forced_splits > 0 ? forced_splits : dllm_router_logits_splits(T, E, H, 132);
+  const int splits = forced_splits > 0 ? forced_splits : p.splits;
   int status = dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, T, E, H, splits, 0);
   CK(cudaDeviceSynchronize());
   double error = status == 0 ? p.logit_error(p.logits(splits)) : INFINITY;
@@ -153,19 +161,15 @@ void check_projection(int T, int forced_splits) {
 
 void check_router(int T, int groups, int topk_groups, int topk) {
   const int H = 2048, E = 32 * groups;
-  Problem p(T, H, E);
-  const int splits = dllm_router_logits_splits(T, E, H, 132);
-  int64_t* dexperts;
-  float* dweights;
-  CK(cudaMalloc(&dexperts, (size_t)T * topk * sizeof(int64_t)));
-  CK(cudaMalloc(&dweights, (size_t)T * topk * sizeof(float)));
+  Problem p(T, H, E, topk);
+  const int splits = p.splits;
   int status = dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, T, E, H, splits, 0);
-  if (status == 0) status = dllm_launch_moe_router(p.dpartial, splits, p.dbias, T, groups, topk_groups, topk, 1, 2.5f, dexperts, dweights, 0);
+  if (status == 0) status = dllm_launch_moe_router(p.dpartial, splits, p.dbias, T, groups, topk_groups, topk, 1, 2.5f, p.dexperts, p.dweights, 0);
   CK(cudaDeviceSynchronize());
   std::vector<int64_t> experts((size_t)T * topk);
   std::vector<float> weights((size_t)T * topk);
-  CK(cudaMemcpy(experts.data(), dexperts, experts.size() * sizeof(int64_t), cudaMemcpyDeviceToHost));
-  CK(cudaMemcpy(weights.data(), dweights, weights.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  CK(cudaMemcpy(experts.data(), p.dexperts, experts.size() * sizeof(int64_t), cudaMemcpyDeviceToHost));
+  CK(cudaMemcpy(weights.data(), p.dweights, weights.size() * sizeof(float), cudaMemcpyDeviceToHost));
   const std::vector<float> logits = p.logits(splits);
   int mismatched = 0;
   double worst = 0.0;
@@ -182,8 +186,6 @@ void check_router(int T, int groups, int topk_groups, int topk) {
   snprintf(what, sizeof what, "router T=%4d E=%d keep %d of %d groups k=%d: %d tokens differ, weights within %.1e", T, E,
            topk_groups, groups, topk, mismatched, worst);
   report(status == 0 && mismatched <= T / 1000 && worst < 1e-6, what);  // host and device expf may differ in an ulp
-  cudaFree(dexperts);
-  cudaFree(dweights);
 }
 
 void check_refusals() {
@@ -196,12 +198,8 @@ void check_refusals() {
 
 void time_kernels(int T) {
   const int H = 2048, E = 256, groups = 8, topk = 8;
-  Problem p(T, H, E);
-  const int splits = dllm_router_logits_splits(T, E, H, 132);
-  int64_t* dexperts;
-  float* dweights;
-  CK(cudaMalloc(&dexperts, (size_t)T * topk * sizeof(int64_t)));
-  CK(cudaMalloc(&dweights, (size_t)T * topk * sizeof(float)));
+  Problem p(T, H, E, topk);
+  const int splits = p.splits;
   cudaEvent_t start, stop;
   CK(cudaEventCreate(&start));
   CK(cudaEventCreate(&stop));
@@ -216,11 +214,9 @@ void time_kernels(int T) {
     return ms * 1000.0f / 200.0f;
   };
   const float projection = time([&] { dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, T, E, H, splits, 0); });
-  const float router = time([&] { dllm_launch_moe_router(p.dpartial, splits, p.dbias, T, groups, 4, topk, 1, 2.5f, dexperts, dweights, 0); });
+  const float router = time([&] { dllm_launch_moe_router(p.dpartial, splits, p.dbias, T, groups, 4, topk, 1, 2.5f, p.dexperts, p.dweights, 0); });
   CK(cudaGetLastError());
   printf("time T=%4d E=%d H=%d splits=%2d: projection %7.2f us, router %7.2f us a launch\n", T, E, H, splits, projection, router);
-  cudaFree(dexperts);
-  cudaFree(dweights);
 }
 
 int main(int argc, char** argv) {
