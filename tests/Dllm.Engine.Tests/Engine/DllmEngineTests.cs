@@ -232,8 +232,10 @@ public class DllmEngineTests
         Assert.Equal(8, next.CompletionTokens);
         Assert.Equal(0, engine.RunningRequests);
         Assert.False(engine.Abort("early"));
-        // The abandoned request stopped after about one block, not after its 900 tokens (one step per token).
-        Assert.True(engine.DenoisingSteps < 200, $"{engine.DenoisingSteps} steps");
+        // The abandoned request stopped before its 900 tokens (one step per token; run to the end, it and the next take
+        // 908 steps). Alone it stops after about one block; how soon depends on when the thread pool runs the reader's
+        // disposal, which a loaded machine delays (586 steps once in a CI run on 2 busy cores).
+        Assert.True(engine.DenoisingSteps < 900, $"{engine.DenoisingSteps} steps");
     }
 
     [Fact]
