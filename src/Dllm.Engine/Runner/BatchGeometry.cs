@@ -93,31 +93,15 @@ internal sealed class BatchGeometry : IDisposable
     /// </summary>
     public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        bool sameFrame = _structure is not null && Mask is not null && blockSize == _structureBlockSize && pageSize == _structurePageSize && requests.Count == _structure.Length;
-        if (!sameFrame)
-        {
-            Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
-            Remember(requests, blockSize, pageSize);
-            return;
-        }
-        var changed = new List<int>();
-        for (int r = 0; r < requests.Count; r++)
-        {
-            if (requests[r].Start != _structure![r].Start || requests[r].Placeholders != _structure[r].Placeholders || !SamePages(requests[r], _structure[r].Pages, pageSize))
-                changed.Add(r);
-        }
         // A request's rows of every tensor depend on it alone (its prefix padded to this geometry's length): a few changed
         // requests (one moving to its next block, say) get their rows rewritten; many, the whole layout.
-        if (!PartialReloadEnabled || 2 * changed.Count > requests.Count)
+        var changed = ChangedSinceLastReload(requests, blockSize, pageSize);
+        if (changed is null || !PartialReloadEnabled || 2 * changed.Count > requests.Count)
         {
             Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
             Remember(requests, blockSize, pageSize);
             return;
         }
-        foreach (int r in changed)
-            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength));
-        if (changed.Count > 0)
-            Remember(requests, blockSize, pageSize);
         var ids = new long[BatchSize * NewTokens];
         for (int r = 0; r < requests.Count; r++)
         {
@@ -126,16 +110,33 @@ internal sealed class BatchGeometry : IDisposable
             for (int i = 0; i < NewTokens; i++)
                 ids[r * NewTokens + i] = requests[r].TokenIds[i];
         }
+        foreach (int r in changed)
+            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength));
+        if (changed.Count > 0)
+            Remember(requests, blockSize, pageSize);
         using var host = tensor(ids);
         TokenIds.copy_(host);
     }
 
-    /// <summary>Overwrites request <paramref name="r"/>'s rows of every tensor (not its token ids) with
-    /// <paramref name="layout"/>, a one-request layout of this geometry's prefix length.</summary>
+    /// <summary>The requests whose start, placeholders or pages differ from the last reload's; null when the batch itself
+    /// differs (another request count, block or page size) or nothing was remembered yet.</summary>
+    private List<int>? ChangedSinceLastReload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
+    {
+        if (_structure is null || Mask is null || blockSize != _structureBlockSize || pageSize != _structurePageSize || requests.Count != _structure.Length)
+            return null;
+        var changed = new List<int>();
+        for (int r = 0; r < requests.Count; r++)
+        {
+            if (requests[r].Start != _structure[r].Start || requests[r].Placeholders != _structure[r].Placeholders || !SamePages(requests[r], _structure[r].Pages, pageSize))
+                changed.Add(r);
+        }
+        return changed;
+    }
+
+    /// <summary>Overwrites request <paramref name="r"/>'s rows of every tensor but its token ids with
+    /// <paramref name="layout"/>, a one-request layout of this geometry's shape.</summary>
     private void LoadRequest(int r, BatchLayout layout)
     {
-        if (layout.NewTokens != NewTokens)
-            throw new ArgumentException($"request {r} brings {layout.NewTokens} tokens, the geometry holds {NewTokens}");
         using var scope = NewDisposeScope();
         Positions.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.Positions));
         WriteRows.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.WriteRows));
