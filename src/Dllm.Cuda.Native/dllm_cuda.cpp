@@ -108,6 +108,13 @@ void run_grouped(const char* name, const char* unsupported, void* a, void* w, vo
   *out = new at::Tensor(std::move(result));
 }
 
+// The multiprocessor count of the CUDA device `t` lives on (the kernels size their grids from it).
+int multiprocessors_of(const at::Tensor& t) {
+  int count = 0;
+  C10_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, t.device().index()));
+  return count;
+}
+
 }  // namespace
 
 extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
@@ -372,8 +379,7 @@ int dllm_cuda_moe_route_hidden(void* x, void* gate, void* bias, int groups, int 
                 "moe_route_hidden: gate must be contiguous fp32 [32 * groups, H] on x's device");
     c10::cuda::CUDAGuard device(hidden.device());
     const int tokens = (int)hidden.size(0), experts = (int)weight.size(0), width = (int)hidden.size(1);
-    int multiprocessors = 0;
-    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, hidden.device().index()));
+    const int multiprocessors = multiprocessors_of(hidden);
     const int splits = dllm_router_logits_splits(tokens, experts, width, multiprocessors);
     auto partial = at::empty({splits, tokens, experts}, weight.options());
     int status = dllm_launch_router_logits(hidden.data_ptr(), weight.data_ptr<float>(), partial.data_ptr<float>(), tokens,
@@ -537,8 +543,7 @@ int dllm_cuda_widen(void* src, void* dst) {
                     in.numel() == out.numel() && in.is_cuda() && in.device() == out.device(),
                 "widen: src must be contiguous bf16 and dst contiguous fp32 of as many elements, on one CUDA device");
     c10::cuda::CUDAGuard device(in.device());
-    int multiprocessors = 0;
-    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, in.device().index()));
+    const int multiprocessors = multiprocessors_of(in);
     int status = dllm_launch_widen(in.data_ptr(), out.data_ptr<float>(), in.numel(), multiprocessors,
                                    c10::cuda::getCurrentCUDAStream(in.device().index()).stream());
     TORCH_CHECK(status == 0, "widen: kernel launch failed: ", status == -2 ? "src and dst must be 16-byte aligned" : cudaGetErrorString((cudaError_t)status));
@@ -607,8 +612,7 @@ int dllm_cuda_paged_attention(void* q, void* k_new, void* v_new, void* cache_k, 
     c10::cuda::CUDAGuard device(queries.device());
     auto result = at::empty(queries.sizes(), queries.options());
     const int prefix = (int)(rows.numel() / batch);
-    int multiprocessors = 0;
-    C10_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, queries.device().index()));
+    const int multiprocessors = multiprocessors_of(queries);
     const int splits = dllm_paged_attention_splits((int)batch, (int)n, (int)heads, (int)kv, prefix, multiprocessors);
     at::Tensor part_o, part_m, part_l;
     if (splits > 1) {
