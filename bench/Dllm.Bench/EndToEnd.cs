@@ -11,7 +11,7 @@ namespace Dllm.Bench;
 internal sealed record EndToEndRow(string Model, int Concurrency, int NewTokensEach, double Seconds, double TokensPerSecond, double StepsPerSecond,
     double TokensPerStep, double MeanFirstBlockMs, double? GpuMemoryUsedGB, long CachedTokens, double ProposeMsPerStep, double ResolveMsPerStep,
     double AdmitMsPerStep, double PeakKvMBPerRequest, int GraphsCaptured, double CaptureMs, double ProposeForwardMsPerStep, double ProposeSampleMsPerStep,
-    int GraphsEvicted);
+    int GraphsEvicted, double ProposeInputsMsPerStep);
 
 /// <summary>
 /// Whole requests through <see cref="DllmEngine"/> (scheduler, batching, sampling, streaming): N concurrent
@@ -73,7 +73,7 @@ internal static class EndToEnd
                     PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit),
                     (double)peakPages * engine.KvCacheStats.PageSize * kvBytesPerToken / concurrency / 1e6,
                     engine.CudaGraphCaptures.Count - capturesBefore.Count, (engine.CudaGraphCaptures.Time - capturesBefore.Time).TotalMilliseconds,
-                    PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphCaptures.Evicted - capturesBefore.Evicted);
+                    PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphCaptures.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
                 rows.Add(row);
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }

@@ -57,10 +57,10 @@ if (options.Mode == "e2e")
 {
     var rows = await EndToEnd.RunAsync(options, logging);
     Console.WriteLine($"device {backend.DeviceName ?? "cpu"}, shape {options.Shape}, {options.DType}, {options.PromptTokens}-token prompts after a shared prefix of {options.SharedPrefix}, {options.NewTokens} new tokens per request, {options.Turns} turn(s), prefix cache {(options.RadixCache ? "on" : "off")}, return_steps {options.ReturnSteps}, {DateTime.UtcNow:u}");
-    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | ms/step | propose ms | of it: to logits | of it: sample + copy | resolve ms | admit ms | tokens/step/request | mean first block ms | GPU mem GB | peak K/V MB per request | cached tokens | graphs captured (ms), evicted |");
+    Console.WriteLine("| model | concurrent requests | seconds | tokens/s | steps/s | ms/step | propose ms | of it: to logits | of which inputs | of it: sample + copy | resolve ms | admit ms | tokens/step/request | mean first block ms | GPU mem GB | peak K/V MB per request | cached tokens | graphs captured (ms), evicted |");
     Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in rows)
-        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {1000 / r.StepsPerSecond:F1} | {r.ProposeMsPerStep:F1} | {r.ProposeForwardMsPerStep:F1} | {r.ProposeSampleMsPerStep:F1} | {r.ResolveMsPerStep:F2} | {r.AdmitMsPerStep:F2} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} | {r.PeakKvMBPerRequest:F1} | {r.CachedTokens} | {r.GraphsCaptured} ({r.CaptureMs:F0}), {r.GraphsEvicted} |");
+        Console.WriteLine($"| {r.Model} | {r.Concurrency} | {r.Seconds:F2} | {r.TokensPerSecond:F0} | {r.StepsPerSecond:F1} | {1000 / r.StepsPerSecond:F1} | {r.ProposeMsPerStep:F1} | {r.ProposeForwardMsPerStep:F1} | {r.ProposeInputsMsPerStep:F2} | {r.ProposeSampleMsPerStep:F1} | {r.ResolveMsPerStep:F2} | {r.AdmitMsPerStep:F2} | {r.TokensPerStep:F2} | {r.MeanFirstBlockMs:F0} | {r.GpuMemoryUsedGB?.ToString("F1") ?? "-"} | {r.PeakKvMBPerRequest:F1} | {r.CachedTokens} | {r.GraphsCaptured} ({r.CaptureMs:F0}), {r.GraphsEvicted} |");
     File.WriteAllText(options.Json, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     return 0;
 }

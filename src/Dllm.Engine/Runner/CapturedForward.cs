@@ -37,13 +37,12 @@ internal sealed class CapturedForward : IDisposable
         }
     }
 
-    /// <summary>Copies the requests (of the captured shape) into the graph's inputs — only their token ids while their
-    /// page tables and starts stay those of the previous replay — and replays it.</summary>
-    public void Replay(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
-    {
-        _geometry.Reload(requests, blockSize, pageSize);
-        _graph.Replay();
-    }
+    /// <summary>Copies the requests (of the captured shape) into the graph's inputs: only their token ids while their
+    /// page tables and starts stay those of the previous load (<see cref="BatchGeometry.Reload"/>).</summary>
+    public void Load(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize) => _geometry.Reload(requests, blockSize, pageSize);
+
+    /// <summary>Replays the graph over the inputs last loaded.</summary>
+    public void Replay() => _graph.Replay();
 
     /// <summary>Where each replay writes its fp32 logits [B, n - logitsFrom, V].</summary>
     public Tensor Logits { get; }

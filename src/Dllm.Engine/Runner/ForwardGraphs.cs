@@ -31,6 +31,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// <summary>Graphs freed to stay within <see cref="Capacity"/> (a shape used again after that is captured again).</summary>
     public int Evicted { get; private set; }
 
+    /// <summary>Host time spent loading replays' inputs (Stopwatch ticks; a capture's own layout is in <see cref="CaptureTime"/>).</summary>
+    public long InputTicks { get; private set; }
+
     /// <summary>Time spent capturing them (warm-up and capture; the forward of the shape's first call included).</summary>
     public TimeSpan CaptureTime { get; private set; }
 
@@ -66,7 +69,10 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
             Captured++;
         }
         graph.LastUsed = ++_clock;
-        graph.Replay(requests, blockSize, cache.PageSize);
+        long loading = System.Diagnostics.Stopwatch.GetTimestamp();
+        graph.Load(requests, blockSize, cache.PageSize);
+        InputTicks += System.Diagnostics.Stopwatch.GetTimestamp() - loading;
+        graph.Replay();
         return graph.Logits.alias();
     }
 

@@ -14,6 +14,7 @@ namespace Dllm.Runner;
 public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
 {
     private ForwardGraphs? _graphs;
+    private long _inputTicks;
 
     /// <summary>The model it runs.</summary>
     public LLaDA2Model Model => model;
@@ -56,6 +57,10 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <summary>Time spent capturing them (for benchmarks: a capture inside a timed run is not steady serving).</summary>
     public TimeSpan CudaGraphCaptureTime => _graphs?.CaptureTime ?? TimeSpan.Zero;
 
+    /// <summary>Host time spent laying out forwards' inputs so far (checks, layouts, reloads of a graph's inputs and their
+    /// copies to the device), for benchmarks: on CUDA the rest of a forward's host time is enqueueing it.</summary>
+    public TimeSpan InputTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _inputTicks) + (_graphs?.InputTicks ?? 0));
+
     /// <summary>The MoE path <paramref name="path"/> stands for in a forward of <paramref name="tokens"/> tokens.</summary>
     public MoePath ResolveMoePath(MoePath path, long tokens)
     {
@@ -84,6 +89,7 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto,
         int logitsFrom = 0)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         ArgumentOutOfRangeException.ThrowIfLessThan(requests.Count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
         foreach (var request in requests)
@@ -100,9 +106,18 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
         }
         var path = ResolveMoePath(moePath, (long)requests.Count * requests[0].TokenIds.Length);
         using var inference = inference_mode();
-        if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
-            return _graphs.Run(requests, cache, blockSize, writeCache, path, logitsFrom);
+        bool graphed = computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path);
+        if (!graphed)
+            return ForwardEagerly(requests, cache, blockSize, writeCache, computeLogits, path, logitsFrom, started);
+        Interlocked.Add(ref _inputTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        return _graphs!.Run(requests, cache, blockSize, writeCache, path, logitsFrom);
+    }
+
+    private Tensor? ForwardEagerly(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits, MoePath path, int logitsFrom,
+        long started)
+    {
         using var batch = new BatchGeometry(new BatchLayout(requests, blockSize, cache.PageSize), model.Device);
+        Interlocked.Add(ref _inputTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         return model.Forward(batch, cache, writeCache, computeLogits, path, logitsFrom: logitsFrom);
     }
 

@@ -114,6 +114,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public SampledProposals Propose(IReadOnlyList<EngineRequest> group, int blockSize, bool fuseCleanPass)
     {
         long start = Stopwatch.GetTimestamp();
+        var inputsBefore = _forwards.InputTime;
         // Fused, the requests with a resolved block store it in the step's forward. When only some have one, the others
         // fill the forward's shape with placeholders where that pays (FusesWithPlaceholders); else the pending blocks
         // are stored in one batched clean pass and everyone steps together.
@@ -138,7 +139,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         AdjustLogits(group, logits);
         var proposals = sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
         Inject("sample", group);
-        Profile.Add(start, logitsReady);
+        Profile.Add(start, logitsReady, _forwards.InputTime - inputsBefore);
         return proposals;
     }
 
