@@ -174,6 +174,29 @@ __global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, in
   auto note_seen = [&](int t) {
     const KeyTile kt = key_tile(t, prefix_tiles, plen, a.n);
     if (kt.prefix && kt.count == kKeys) return;
+    if (!kt.prefix && a.n % 16 == 0) {
+      // A thread per (row, 32 keys): the row's mask bytes as 16-byte loads, all issued at once (the loop below waits
+      // for one byte load a round, 32 rounds: about 10 µs on the critical path of the split with the new tokens).
+      for (int c = tid; c < rows * (kKeys / 32); c += threads) {
+        const int fr = row0 + c / (kKeys / 32), w = c % (kKeys / 32);
+        const uint8_t* src = a.new_mask + ((int64_t)b * a.n + fr % a.n) * a.n + kt.first + w * 32;
+        uint32_t word = 0;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          if (w * 32 + h * 16 >= kt.count) continue;  // n % 16 == 0: a half is wholly in the tile or wholly past it
+          const uint4 v = __ldg(reinterpret_cast<const uint4*>(src + h * 16));
+          const uint32_t parts[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            const uint32_t nonzero = (((parts[q] & 0x7f7f7f7fu) + 0x7f7f7f7fu) | parts[q]) & 0x80808080u;  // a byte's top bit
+            const uint32_t bits = (nonzero >> 7 & 1u) | (nonzero >> 14 & 2u) | (nonzero >> 21 & 4u) | (nonzero >> 28 & 8u);
+            word |= bits << (h * 16 + q * 4);
+          }
+        }
+        s_seen[t % 2 * rows * (kKeys / 32) + c] = word;
+      }
+      return;
+    }
     for (int c = tid; c < rows * kKeys; c += threads) {  // rows * kKeys / threads = 32 rounds for every thread
       const int fr = row0 + c / kKeys, j = c % kKeys;
       bool visible = j < kt.count;
