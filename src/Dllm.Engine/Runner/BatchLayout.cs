@@ -48,8 +48,8 @@ internal sealed class BatchLayout
                 Positions[r * n + i] = position;
                 WriteRows[r * n + i] = Row(position);
                 int row = (r * n + i) * (p + n);
-                for (int j = 0; j < request.Start; j++)
-                    Mask[row + j] = true;
+                // The prefix's columns are most of the mask (P of P + n): one vectorized fill, not a store a column.
+                Mask.AsSpan(row, request.Start).Fill(true);
                 bool placeholder = i < placeholders;
                 long queryBlock = position / blockSize;
                 for (int j = 0; j < n; j++)
