@@ -1,8 +1,8 @@
-// The LLaDA2 MoE router after its gate projection, in one kernel (a block per token) instead of ~15 small ops:
+// The LLaDA2 MoE router after its gate projection, in one kernel (a warp per token) instead of ~15 small ops:
 //   s = sigmoid(logits); selection = s + bias; groups of 32 experts scored by the sum of their top-2 selections;
 //   groups below the topk_group-th best score are dropped; top-k experts of the rest; weights = s of the chosen,
 //   optionally renormalised (sum + 1e-20), times the scaling factor.
-// Layout: lane l holds experts l, l + 32, l + 64, ...: expert slot j of every lane is group j (32 experts per group).
+// Layout: with G groups of 32 experts, lane l holds the G contiguous experts l G .. l G + G - 1 (G = 1, 2, 4, 8 or 16).
 // The logits may come as `splits` partial sums [splits, tokens, experts] (router_logits_kernel below), added in order.
 //
 // router_logits_kernel: the gate projection itself for bf16 hidden states, logits = x · gateᵀ in fp32 (x [T, H] bf16,
@@ -19,106 +19,106 @@ namespace {
 
 constexpr int kMaxGroups = 16;  // up to 512 experts
 constexpr int kMaxSplits = 32;  // partial sums of a logit (router_logits_kernel's K ranges)
-constexpr int kRouterThreads = 256;
 
-struct Best {
-  float value;
-  int index;
-};
-
-__device__ __forceinline__ Best better(Best a, Best b) {
-  return (b.value > a.value || (b.value == a.value && b.index < a.index)) ? b : a;
+// Orders floats as unsigned ints for the warp's max reduction: a larger float, a larger int; -0 as +0 (equal floats, one
+// key); NaN lowest (as a comparison, it never wins).
+__device__ __forceinline__ unsigned ordered(float v) {
+  if (v != v) return 0u;
+  const unsigned u = __float_as_uint(v + 0.0f);
+  return u & 0x80000000u ? ~u : u | 0x80000000u;
 }
 
-__device__ __forceinline__ Best warp_best(Best best) {
+// A warp per token (kRouterWarps tokens a block). Lane l owns the G = groups contiguous experts l G .. l G + G - 1, so a
+// group of 32 experts is 32 / G whole lanes: a group's top-2 is a lane's own top-2 merged over its group's lanes (log2
+// of 32 / G shuffles), and each top-k round is one max reduction (redux.sync) and one ballot over the lanes' own best,
+// instead of butterfly reductions per group and round (a chain of ~5,000 dependent instructions, 14 us at any token
+// count). Ties go to the lower expert index, as the warp's lowest lane holding the max owns the lowest such index. The
+// arithmetic (the partial sums' order, sigmoid, + bias, top-2 sums, the running sum of the chosen scores) is the same.
+template <int G>
+__device__ __forceinline__ void route_token(const float* __restrict__ logits, int splits, size_t split_stride,
+                                            const float* __restrict__ bias, int token, int topk_groups, int topk,
+                                            bool normalize, float scaling, int64_t* __restrict__ experts_out,
+                                            float* __restrict__ weights_out) {
+  constexpr int kGroups = G, kLanesPerGroup = 32 / G;
+  const int lane = threadIdx.x % 32, first = lane * G;
+  const float* mine = logits + (size_t)token * 32 * G + first;
+  float logit[G];
 #pragma unroll
-  for (int offset = 16; offset > 0; offset /= 2) {
-    Best other{__shfl_xor_sync(0xffffffffu, best.value, offset), __shfl_xor_sync(0xffffffffu, best.index, offset)};
-    best = better(best, other);
+  for (int p = 0; p < G; ++p) logit[p] = __ldg(mine + p);
+  for (int s = 1; s < splits; ++s) {
+#pragma unroll
+    for (int p = 0; p < G; ++p) logit[p] += __ldg(mine + s * split_stride + p);
   }
-  return best;
-}
-
-// A block of kRouterThreads per token: all its threads add the token's logits from the partial sums (in order, the loads
-// of a logit's partials issued at once) into shared memory, then warp 0 routes.
-__global__ void __launch_bounds__(kRouterThreads)
-    moe_router_kernel(const float* __restrict__ logits, int splits, const float* __restrict__ bias, int tokens, int groups,
-                      int topk_groups, int topk, bool normalize, float scaling, int64_t* __restrict__ experts_out,
-                      float* __restrict__ weights_out) {
-  __shared__ float row[kMaxGroups * 32];
-  const int token = blockIdx.x, lane = threadIdx.x % 32, experts = groups * 32;
-  const size_t split_stride = (size_t)tokens * experts;
-  const float* mine = logits + (size_t)token * experts;
-  for (int e = threadIdx.x; e < experts; e += kRouterThreads) {
-    float part[kMaxSplits];
+  float score[G], selection[G];
 #pragma unroll
-    for (int s = 0; s < kMaxSplits; ++s) part[s] = s < splits ? __ldg(mine + s * split_stride + e) : 0.0f;
-    float logit = part[0];
-#pragma unroll
-    for (int s = 1; s < kMaxSplits; ++s)
-      if (s < splits) logit += part[s];
-    row[e] = logit;
+  for (int p = 0; p < G; ++p) {
+    score[p] = 1.0f / (1.0f + expf(-logit[p]));
+    selection[p] = score[p] + __ldg(bias + first + p);
   }
-  __syncthreads();
-  if (threadIdx.x >= 32) return;
-  float score[kMaxGroups], selection[kMaxGroups];
+  if (topk_groups < kGroups) {
+    // The group's two best selections (values only: their sum is the group's score, whichever of equal ones is taken).
+    float top1 = -CUDART_INF_F, top2 = -CUDART_INF_F;
 #pragma unroll
-  for (int j = 0; j < kMaxGroups; ++j) {
-    if (j < groups) {
-      int e = lane + 32 * j;
-      score[j] = 1.0f / (1.0f + expf(-row[e]));
-      selection[j] = score[j] + bias[e];
-    }
-  }
-  if (topk_groups < groups) {
-    float group_score[kMaxGroups];
-#pragma unroll
-    for (int j = 0; j < kMaxGroups; ++j) {
-      if (j < groups) {
-        Best first = warp_best({selection[j], lane});
-        Best second = warp_best({lane == first.index ? -CUDART_INF_F : selection[j], lane});
-        group_score[j] = first.value + second.value;
-      }
-    }
-    // the topk_groups-th best group score: groups strictly below it are dropped (equal ones kept)
-    float kth = CUDART_INF_F;
-    unsigned taken = 0;
-    for (int round = 0; round < topk_groups; ++round) {
-      float best = -CUDART_INF_F;
-      int best_j = 0;
-#pragma unroll
-      for (int j = 0; j < kMaxGroups; ++j)  // unrolled: group_score stays in registers
-        if (j < groups && !(taken & (1u << j)) && group_score[j] > best) { best = group_score[j]; best_j = j; }
-      taken |= 1u << best_j;
-      kth = best;
+    for (int p = 0; p < G; ++p) {
+      const float v = selection[p];
+      top2 = fmaxf(top2, fminf(top1, v));
+      top1 = fmaxf(top1, v);
     }
 #pragma unroll
-    for (int j = 0; j < kMaxGroups; ++j)
-      if (j < groups && group_score[j] < kth) selection[j] = -CUDART_INF_F;
+    for (int offset = 1; offset < kLanesPerGroup; offset *= 2) {
+      const float o1 = __shfl_xor_sync(0xffffffffu, top1, offset), o2 = __shfl_xor_sync(0xffffffffu, top2, offset);
+      top2 = fmaxf(fminf(top1, o1), fmaxf(top2, o2));
+      top1 = fmaxf(top1, o1);
+    }
+    const float group_score = top1 + top2;
+    // Kept iff fewer than topk_groups groups score strictly higher (= at least the topk_groups-th best score).
+    int higher = 0;
+#pragma unroll
+    for (int g = 0; g < kGroups; ++g) higher += __shfl_sync(0xffffffffu, group_score, g * kLanesPerGroup) > group_score;
+    if (higher >= topk_groups) {
+#pragma unroll
+      for (int p = 0; p < G; ++p) selection[p] = -CUDART_INF_F;
+    }
   }
-  float sum = 0.0f;
-  float chosen_score = 0.0f;
+  float sum = 0.0f, chosen_score = 0.0f;
   int chosen_expert = 0;
   for (int i = 0; i < topk; ++i) {
-    Best mine{-CUDART_INF_F, 0x7fffffff};
+    // The lane's best selection (its lowest slot among equal ones) and that slot's score.
+    float best = -CUDART_INF_F, best_score = score[0];
+    int slot = 0;
 #pragma unroll
-    for (int j = 0; j < kMaxGroups; ++j)
-      if (j < groups) mine = better(mine, {selection[j], lane + 32 * j});
-    Best best = warp_best(mine);
-    int owner = best.index % 32, slot = best.index / 32;
-    float s = 0.0f;
+    for (int p = 0; p < G; ++p)
+      if (selection[p] > best) { best = selection[p]; best_score = score[p]; slot = p; }
+    const unsigned top = __reduce_max_sync(0xffffffffu, ordered(best));
+    const int owner = __ffs(__ballot_sync(0xffffffffu, ordered(best) == top)) - 1;
+    const float s = __shfl_sync(0xffffffffu, best_score, owner);
+    const int expert = owner * G + __shfl_sync(0xffffffffu, slot, owner);
+    if (lane == owner) {
 #pragma unroll
-    for (int j = 0; j < kMaxGroups; ++j)
-      if (j == slot && lane == owner) { s = score[j]; selection[j] = -CUDART_INF_F; }
-    s = __shfl_sync(0xffffffffu, s, owner);
+      for (int p = 0; p < G; ++p)
+        if (p == slot) selection[p] = -CUDART_INF_F;
+    }
     sum += s;
-    if (lane == i) { chosen_score = s; chosen_expert = best.index; }
+    if (lane == i) { chosen_score = s; chosen_expert = expert; }
   }
   if (lane < topk) {
-    float w = normalize ? chosen_score / (sum + 1e-20f) : chosen_score;
+    const float w = normalize ? chosen_score / (sum + 1e-20f) : chosen_score;
     experts_out[(size_t)token * topk + lane] = chosen_expert;
     weights_out[(size_t)token * topk + lane] = w * scaling;
   }
+}
+
+constexpr int kRouterWarps = 4;
+
+template <int G>
+__global__ void __launch_bounds__(kRouterWarps * 32)
+    moe_router_kernel(const float* __restrict__ logits, int splits, const float* __restrict__ bias, int tokens,
+                      int topk_groups, int topk, bool normalize, float scaling, int64_t* __restrict__ experts_out,
+                      float* __restrict__ weights_out) {
+  const int token = blockIdx.x * kRouterWarps + threadIdx.x / 32;
+  if (token >= tokens) return;  // a whole warp: the warp collectives below see all 32 lanes
+  route_token<G>(logits, splits, (size_t)tokens * 32 * G, bias, token, topk_groups, topk, normalize, scaling, experts_out,
+                 weights_out);
 }
 
 constexpr int kLogitTile = 64;   // tokens and experts a block
@@ -222,15 +222,23 @@ extern "C" int dllm_launch_router_logits(const void* x, const float* gate, float
 }
 
 // Returns a cudaError_t (0 = success). logits [splits, tokens, 32 * groups] fp32 (the partial sums of
-// dllm_launch_router_logits, or splits = 1 for whole logits), bias [32 * groups] fp32.
+// dllm_launch_router_logits, or splits = 1 for whole logits), bias [32 * groups] fp32; groups 1, 2, 4, 8 or 16 (a group
+// is whole lanes of a warp).
 extern "C" int dllm_launch_moe_router(const float* logits, int splits, const float* bias, int tokens, int groups, int topk_groups,
                                       int topk, int normalize, float scaling, int64_t* experts, float* weights,
                                       cudaStream_t stream) {
-  if (groups < 1 || groups > kMaxGroups || topk < 1 || topk > 32 || topk_groups < 1 || topk_groups > groups || splits < 1 ||
-      splits > kMaxSplits)
+  if (groups < 1 || groups > kMaxGroups || (groups & (groups - 1)) != 0 || topk < 1 || topk > 32 || topk_groups < 1 ||
+      topk_groups > groups || splits < 1 || splits > kMaxSplits)
     return (int)cudaErrorInvalidValue;
   if (tokens == 0) return 0;
-  moe_router_kernel<<<tokens, kRouterThreads, 0, stream>>>(logits, splits, bias, tokens, groups, topk_groups, topk,
-                                                           normalize != 0, scaling, experts, weights);
+  const unsigned blocks = (unsigned)((tokens + kRouterWarps - 1) / kRouterWarps);
+  const bool norm = normalize != 0;
+  switch (groups) {
+    case 1: moe_router_kernel<1><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
+    case 2: moe_router_kernel<2><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
+    case 4: moe_router_kernel<4><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
+    case 8: moe_router_kernel<8><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
+    default: moe_router_kernel<16><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
+  }
   return (int)cudaGetLastError();
 }

@@ -8,8 +8,10 @@
 //   groups of 32 scored by their top-2 sum, the topk_group best kept with ties, top-k of the rest, weights = the chosen
 //   scores renormalised and scaled) run on the kernel's own summed logits (so the projection's order of sums cannot
 //   split a near tie): the same experts in the same order (for all but 0.1 % of the tokens: the host's and the
-//   device's expf may differ in the last bit) and weights within 1e-6, for 8 groups keep 4, k = 8 (LLaDA2.0-mini) and
-//   16 groups keep 16, k = 6;
+//   device's expf may differ in the last bit) and weights within 1e-6, for 8 groups keep 4, k = 8 (LLaDA2.0-mini),
+//   16 groups keep 16, k = 6 and keep 4, k = 8, 4 groups keep 2, 2 groups keep 1 and 1 group, and with experts in tied
+//   pairs (equal gate rows and biases: the lower index must win);
+// - the group counts the router refuses (6: a group must be whole lanes of a warp);
 // - the shapes the launches refuse (E not a multiple of 64, H not a multiple of splits × 64, 33 splits: -2).
 // A row prints PASS or FAIL; the exit code is 1 when any fails. Then, unless `small`, the GPU time (CUDA events, 200
 // launches after 20 of warm-up) of the projection kernel and of the router kernel a launch at T = 32, 128, 512 and
@@ -159,11 +161,29 @@ void check_projection(int T, int forced_splits) {
   report(status == 0 && error < 1e-5, what);
 }
 
-void check_router(int T, int groups, int topk_groups, int topk) {
+void check_router(int T, int groups, int topk_groups, int topk, bool ties = false) {
   const int H = 2048, E = 32 * groups;
   Problem p(T, H, E, topk);
-  const int splits = p.splits;
-  int status = dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, T, E, H, splits, 0);
+  if (ties) {
+    // Experts 2m and 2m + 1 get the same gate row and bias: equal logits and selections, bit for bit, whose tie the
+    // lower index must win (and two equal top values in a group).
+    for (int e = 1; e < E; e += 2) {
+      std::copy(p.gate.begin() + (size_t)(e - 1) * H, p.gate.begin() + (size_t)e * H, p.gate.begin() + (size_t)e * H);
+      p.bias[e] = p.bias[e - 1];
+    }
+    CK(cudaMemcpy(p.dgate, p.gate.data(), p.gate.size() * sizeof(float), cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(p.dbias, p.bias.data(), p.bias.size() * sizeof(float), cudaMemcpyHostToDevice));
+  }
+  // E = 32 (one group) is below the projection's 64-expert tiles: there the router gets host logits.
+  const int splits = E % 64 == 0 ? p.splits : 1;
+  int status = 0;
+  if (E % 64 == 0) {
+    status = dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, T, E, H, splits, 0);
+  } else {
+    std::vector<float> host((size_t)T * E);
+    for (auto& v : host) v = uniform() * 4.0f;
+    CK(cudaMemcpy(p.dpartial, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+  }
   if (status == 0) status = dllm_launch_moe_router(p.dpartial, splits, p.dbias, T, groups, topk_groups, topk, 1, 2.5f, p.dexperts, p.dweights, 0);
   CK(cudaDeviceSynchronize());
   std::vector<int64_t> experts((size_t)T * topk);
@@ -183,8 +203,8 @@ void check_router(int T, int groups, int topk_groups, int topk) {
     }
   }
   char what[160];
-  snprintf(what, sizeof what, "router T=%4d E=%d keep %d of %d groups k=%d: %d tokens differ, weights within %.1e", T, E,
-           topk_groups, groups, topk, mismatched, worst);
+  snprintf(what, sizeof what, "router T=%4d E=%d keep %d of %d groups k=%d%s: %d tokens differ, weights within %.1e", T, E,
+           topk_groups, groups, topk, ties ? " (tied pairs)" : "", mismatched, worst);
   report(status == 0 && mismatched <= T / 1000 && worst < 1e-6, what);  // host and device expf may differ in an ulp
 }
 
@@ -194,6 +214,8 @@ void check_refusals() {
   report(dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, 32, 256, 2048, 33, 0) == -2, "refuses 33 splits");
   report(dllm_launch_router_logits(p.dx, p.dgate, p.dpartial, 32, 256, 2000, 1, 0) == -2, "refuses H = 2000 (not a multiple of 64)");
   report(dllm_launch_moe_router(p.dpartial, 33, p.dbias, 32, 8, 4, 8, 1, 2.5f, nullptr, nullptr, 0) != 0, "router refuses 33 splits");
+  report(dllm_launch_moe_router(p.dpartial, 1, p.dbias, 32, 6, 3, 8, 1, 2.5f, nullptr, nullptr, 0) != 0,
+         "router refuses 6 groups (a group must be whole lanes of a warp)");
 }
 
 void time_kernels(int T) {
@@ -225,6 +247,12 @@ int main(int argc, char** argv) {
   for (int s : {1, 2, 32}) check_projection(32, s);
   for (int T : {1, 32, 512, 4096}) check_router(T, 8, 4, 8);
   check_router(100, 16, 16, 6);
+  check_router(100, 16, 4, 8);
+  check_router(100, 4, 2, 4);
+  check_router(100, 2, 1, 8);
+  check_router(100, 1, 1, 8);
+  check_router(512, 8, 4, 8, true);
+  check_router(100, 16, 4, 8, true);
   check_refusals();
   if (!small)
     for (int T : {32, 128, 512, 4096}) time_kernels(T);

@@ -36,8 +36,10 @@ internal sealed class MoeRouter : IDisposable
     /// GEMM, its cast included, keeps the SMs busier than the kernel's 4 x 4 outputs a thread).</summary>
     public const int LogitsKernelMaxTokens = 128;
 
-    /// <summary>Whether the native router kernel fits this config: groups of 32 experts, at most 16 groups, k ≤ 32.</summary>
-    private bool NativeFits => _config.NumExperts == 32 * _config.NumExpertGroups && _config.NumExpertGroups <= 16 && _config.NumExpertsPerToken <= 32;
+    /// <summary>Whether the native router kernel fits this config: groups of 32 experts, 1, 2, 4, 8 or 16 groups (a warp's
+    /// lanes hold whole groups), k ≤ 32.</summary>
+    private bool NativeFits => _config.NumExperts == 32 * _config.NumExpertGroups && _config.NumExpertGroups is 1 or 2 or 4 or 8 or 16
+        && _config.NumExpertsPerToken <= 32;
 
     /// <summary>x: [T, H]. Returns the chosen experts [T, k] (int64) and their weights [T, k] (fp32). On CUDA with
     /// libdllm_cuda.so the steps after the gate projection run as one kernel, and for bf16 x the projection too
