@@ -179,9 +179,11 @@ public sealed class LLaDA2Model : IDisposable
                     if (!ReferenceEquals(previous, first))
                         previous.Dispose();
                 }
-                batch.FoldMask(groups);
+                // The paged kernel reads key visibility; only SDPA reads the (GQA-folded) mask.
                 if (PagedAttention.Applies(batch, cache, Config, DType, stage.Device))
                     batch.DeriveKeyVisibility();
+                else
+                    batch.FoldMask(groups);
                 var (cos, sin) = _ropes[s].Lookup(batch.Positions);
                 // Activations cross to the next stage's device once per boundary.
                 hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
