@@ -58,12 +58,12 @@ internal sealed class Attention : IDisposable
             cache.Values(_layer).index_copy_(0, batch.WriteRows, v.contiguous());
         }
         Tensor merged;
-        if (batch.NewKeyMask is not null)
+        if (batch.AttendsInPlace)
         {
             // The paged-attention kernel reads the prefix from the cache in place (PagedAttention.Applies).
             ArgumentNullException.ThrowIfNull(cache);
             merged = CudaNative.PagedAttention(q.view(b, n, _heads, _headDim), keys, values, cache.Keys(_layer), cache.Values(_layer),
-                batch.ReadRows!, batch.PrefixLengths!, batch.NewKeyMask).view(b * n, _heads * _headDim);
+                batch.ReadRows!, batch.PrefixLengths!, batch.NewKeyMask!).view(b * n, _heads * _headDim);
         }
         else
         {

@@ -20,6 +20,6 @@ internal static class PagedAttention
     /// <summary>Whether a forward of <paramref name="batch"/> over <paramref name="cache"/> on <paramref name="device"/>
     /// uses the kernel.</summary>
     public static bool Applies(BatchGeometry batch, KvCache? cache, LLaDA2Config config, ScalarType dtype, Device device) =>
-        Enabled && cache is not null && batch.ReadRows is not null && batch.Mask is not null && dtype == ScalarType.BFloat16
+        Enabled && cache is not null && batch.ReadRows is not null && batch.PrefixLengths is not null && dtype == ScalarType.BFloat16
         && config.HeadDim is 32 or 64 or 128 && CudaNative.Serves(device);
 }

@@ -5,8 +5,10 @@ namespace Dllm.Runner;
 
 /// <summary>
 /// A <see cref="BatchLayout"/> on a device, shared by every layer of one forward: token ids, positions, cache rows to
-/// read and write, and the attention mask. A geometry can be reloaded in place with another layout of the same
-/// shape (<see cref="Load"/>), which is how a captured CUDA graph gets its next inputs.
+/// read and write, and which keys each new token sees (<see cref="PrefixLengths"/> and <see cref="NewKeyMask"/>, read by
+/// the paged-attention kernel as they are; SDPA's whole mask is built from them on the device, <see cref="BuildMask"/>).
+/// A geometry can be reloaded in place with another layout of the same shape (<see cref="Load"/>), which is how a
+/// captured CUDA graph gets its next inputs.
 /// </summary>
 internal sealed class BatchGeometry : IDisposable
 {
@@ -15,13 +17,11 @@ internal sealed class BatchGeometry : IDisposable
     public static bool PartialReloadEnabled { get; set; } = true;
 
     private readonly List<Tensor> _owned = [];
-    private Tensor? _folded;
-    private Tensor? _prefixLengths;
-    private Tensor? _newKeyMask;
+    private Tensor? _mask;
 
     /// <param name="layout">The host arrays.</param>
     /// <param name="device">Where the tensors live.</param>
-    /// <param name="alwaysMask">Keep a mask even when it hides nothing (a geometry that will be reloaded).</param>
+    /// <param name="alwaysMask">Keep the keys' visibility even when it hides nothing (a geometry that will be reloaded).</param>
     public BatchGeometry(BatchLayout layout, Device device, bool alwaysMask = false)
     {
         BatchSize = layout.BatchSize;
@@ -33,8 +33,8 @@ internal sealed class BatchGeometry : IDisposable
         ReadRows = PrefixLength > 0 ? Own(tensor(layout.ReadRows, device: device)) : null;
         if (alwaysMask || layout.HidesKeys)
         {
-            using var hostMask = tensor(layout.Mask, [BatchSize, 1, NewTokens, PrefixLength + NewTokens]);
-            Mask = Own(hostMask.to(device));
+            PrefixLengths = Own(tensor(layout.PrefixLengths, device: device));
+            NewKeyMask = Own(tensor(layout.NewKeyMask, [BatchSize, NewTokens, NewTokens], device: device));
         }
     }
 
@@ -47,7 +47,8 @@ internal sealed class BatchGeometry : IDisposable
         Positions = Own(source.Positions.to(device));
         WriteRows = Own(source.WriteRows.to(device));
         ReadRows = source.ReadRows is null ? null : Own(source.ReadRows.to(device));
-        Mask = source.Mask is null ? null : Own(source.Mask.to(device));
+        PrefixLengths = source.PrefixLengths is null ? null : Own(source.PrefixLengths.to(device));
+        NewKeyMask = source.NewKeyMask is null ? null : Own(source.NewKeyMask.to(device));
     }
 
     private BatchGeometry(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device)
@@ -60,8 +61,7 @@ internal sealed class BatchGeometry : IDisposable
         TokenIds = Own(tensor(tokenIds, device: device));
         Positions = Own(tensor(positions, device: device));
         WriteRows = Own(zeros(tokenIds.Length, ScalarType.Int64, device));
-        using var hostMask = tensor(mask, [1, 1, length, length]);
-        Mask = Own(hostMask.to(device));
+        NewKeyMask = Own(tensor(mask, [1, length, length], device: device)); // one mask, broadcast over the sequences
     }
 
     /// <summary>A whole-sequence geometry without cache rows (a training forward): the caller's ids and positions, and
@@ -75,14 +75,15 @@ internal sealed class BatchGeometry : IDisposable
     /// <summary>Overwrites every tensor in place with <paramref name="layout"/>, which must have this geometry's shape.</summary>
     public void Load(BatchLayout layout)
     {
-        if (layout.BatchSize != BatchSize || layout.NewTokens != NewTokens || layout.PrefixLength != PrefixLength || Mask is null)
-            throw new ArgumentException($"layout [{layout.BatchSize}×{layout.NewTokens}, prefix {layout.PrefixLength}] does not fit geometry [{BatchSize}×{NewTokens}, prefix {PrefixLength}] with a mask", nameof(layout));
+        if (layout.BatchSize != BatchSize || layout.NewTokens != NewTokens || layout.PrefixLength != PrefixLength || PrefixLengths is null || NewKeyMask is null)
+            throw new ArgumentException($"layout [{layout.BatchSize}×{layout.NewTokens}, prefix {layout.PrefixLength}] does not fit geometry [{BatchSize}×{NewTokens}, prefix {PrefixLength}] with key visibility", nameof(layout));
         using var scope = NewDisposeScope();
         TokenIds.copy_(tensor(layout.TokenIds));
         Positions.copy_(tensor(layout.Positions));
         WriteRows.copy_(tensor(layout.WriteRows));
         ReadRows?.copy_(tensor(layout.ReadRows));
-        Mask.copy_(tensor(layout.Mask, [BatchSize, 1, NewTokens, PrefixLength + NewTokens]));
+        PrefixLengths.copy_(tensor(layout.PrefixLengths));
+        NewKeyMask.copy_(tensor(layout.NewKeyMask, [BatchSize, NewTokens, NewTokens]));
     }
 
     /// <summary>
@@ -122,7 +123,7 @@ internal sealed class BatchGeometry : IDisposable
     /// differs (another request count, block or page size) or nothing was remembered yet.</summary>
     private List<int>? ChangedSinceLastReload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
-        if (_structure is null || Mask is null || blockSize != _structureBlockSize || pageSize != _structurePageSize || requests.Count != _structure.Length)
+        if (_structure is null || NewKeyMask is null || blockSize != _structureBlockSize || pageSize != _structurePageSize || requests.Count != _structure.Length)
             return null;
         var changed = new List<int>();
         for (int r = 0; r < requests.Count; r++)
@@ -141,10 +142,11 @@ internal sealed class BatchGeometry : IDisposable
         Positions.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.Positions));
         WriteRows.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.WriteRows));
         ReadRows?.narrow(0, (long)r * PrefixLength, PrefixLength).copy_(tensor(layout.ReadRows));
-        Mask!.narrow(0, r, 1).copy_(tensor(layout.Mask, [1, 1, NewTokens, PrefixLength + NewTokens]));
+        PrefixLengths!.narrow(0, r, 1).copy_(tensor(layout.PrefixLengths));
+        NewKeyMask!.narrow(0, r, 1).copy_(tensor(layout.NewKeyMask, [1, NewTokens, NewTokens]));
     }
 
-    /// <summary>A geometry that will be reloaded (a captured forward's inputs): always masked, built from
+    /// <summary>A geometry that will be reloaded (a captured forward's inputs): always with key visibility, built from
     /// <paramref name="requests"/>, whose page tables and starts it remembers, so that reloading the same structure copies
     /// only token ids.</summary>
     public static BatchGeometry ForReloading(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, int prefixLength, Device device)
@@ -192,48 +194,50 @@ internal sealed class BatchGeometry : IDisposable
     public Tensor Positions { get; }    // [B*n]
     public Tensor WriteRows { get; }    // [B*n]
     public Tensor? ReadRows { get; }    // [B*P] or null without prefix
-    public Tensor? Mask { get; }        // [B, 1, n, P+n]; null when every key is visible to every query
 
-    /// <summary>Tiles the mask for queries whose <paramref name="groups"/> GQA heads are folded into the sequence
-    /// dimension ([B, 1, groups·n, P+n]), once per forward: a captured forward must recompute it from the reloaded mask.</summary>
-    public void FoldMask(int groups)
+    /// <summary>Each request's cached length, int32 [B]: its new tokens see prefix keys 0 .. length - 1; null without key
+    /// visibility (every key visible to every query) or without a prefix's lengths (a training forward).</summary>
+    public Tensor? PrefixLengths { get; }
+
+    /// <summary>Which new keys each new token sees, bool [B, n, n] ([1, n, n] for a training batch, whose sequences share
+    /// it); null when every key is visible to every query.</summary>
+    public Tensor? NewKeyMask { get; }
+
+    /// <summary>Whether this forward's attention runs the paged-attention kernel over <see cref="ReadRows"/>,
+    /// <see cref="PrefixLengths"/> and <see cref="NewKeyMask"/> (set by the model once per forward and stage), not SDPA
+    /// over a gathered prefix and <see cref="FoldedMask"/>.</summary>
+    public bool AttendsInPlace { get; set; }
+
+    /// <summary>
+    /// Builds SDPA's attention mask on the device from <see cref="PrefixLengths"/> and <see cref="NewKeyMask"/>,
+    /// [B, 1, groups·n, P+n] (the rows tiled for queries whose <paramref name="groups"/> GQA heads are folded into the
+    /// sequence dimension), once per forward: a captured forward rebuilds it from the reloaded inputs. Nothing without
+    /// key visibility.
+    /// </summary>
+    public void BuildMask(int groups)
     {
-        if (groups == 1 || Mask is null)
+        if (NewKeyMask is null)
             return;
-        _folded?.Dispose();
-        _folded = Mask.repeat(1, 1, groups, 1).DetachFromDisposeScope();
-    }
-
-    /// <summary>The mask as <see cref="FoldMask"/> tiled it (the mask itself without GQA folding).</summary>
-    public Tensor? FoldedMask => _folded ?? Mask;
-
-    /// <summary>Derives from the mask what the paged-attention kernel reads (<see cref="PrefixLengths"/>,
-    /// <see cref="NewKeyMask"/>), once per forward on the device: a captured forward recomputes them from the reloaded
-    /// mask. Needs a prefix and a mask.</summary>
-    public void DeriveKeyVisibility()
-    {
-        if (Mask is null || PrefixLength == 0)
-            throw new InvalidOperationException("key visibility needs a prefix and a mask");
-        _prefixLengths?.Dispose();
-        _newKeyMask?.Dispose();
+        _mask?.Dispose();
         using var scope = NewDisposeScope();
-        // Every new token sees the same prefix keys: the first P columns of any query's row.
-        _prefixLengths = Mask.select(1, 0).select(1, 0).narrow(1, 0, PrefixLength).sum(1).to(ScalarType.Int32).DetachFromDisposeScope();
-        _newKeyMask = Mask.select(1, 0).narrow(2, PrefixLength, NewTokens).contiguous().DetachFromDisposeScope();
+        var newKeys = NewKeyMask.unsqueeze(1); // [B or 1, 1, n, n]
+        Tensor mask = newKeys;
+        if (PrefixLength > 0)
+        {
+            var columns = arange(PrefixLength, ScalarType.Int32, NewKeyMask.device);
+            var prefix = columns.unsqueeze(0).lt(PrefixLengths!.unsqueeze(1)); // [B, P]
+            mask = cat([prefix.view(BatchSize, 1, 1, PrefixLength).expand(BatchSize, 1, NewTokens, PrefixLength), newKeys], 3);
+        }
+        _mask = (groups == 1 ? mask.contiguous() : mask.repeat(1, 1, groups, 1)).DetachFromDisposeScope();
     }
 
-    /// <summary>Each request's cached length, int32 [B] (after <see cref="DeriveKeyVisibility"/>; else null).</summary>
-    public Tensor? PrefixLengths => _prefixLengths;
-
-    /// <summary>Which new keys each new token sees, bool [B, n, n] (after <see cref="DeriveKeyVisibility"/>; else null).</summary>
-    public Tensor? NewKeyMask => _newKeyMask;
+    /// <summary>The mask <see cref="BuildMask"/> built (null before, or without key visibility).</summary>
+    public Tensor? FoldedMask => _mask;
 
     public void Dispose()
     {
         foreach (var t in _owned)
             t.Dispose();
-        _folded?.Dispose();
-        _prefixLengths?.Dispose();
-        _newKeyMask?.Dispose();
+        _mask?.Dispose();
     }
 }

@@ -3,10 +3,13 @@ namespace Dllm.Runner;
 /// <summary>
 /// The host-side index arrays and attention mask of one batched forward: ids and positions of the new tokens, the
 /// cache rows they read (each request's prefix, padded to <see cref="PrefixLength"/>) and write — the row of position p
-/// is <c>pageTable[p / pageSize] × pageSize + p % pageSize</c>, wherever the pages lie — and the boolean
-/// mask (<c>true</c> = may attend): a prefix key is visible iff it exists (padding is not), a new key is visible
-/// under the block-causal rule <c>floor(pos(j)/B) &lt;= floor(pos(i)/B)</c>; a request's placeholders
-/// (<see cref="ForwardRequest.Placeholders"/>) are visible only to each other.
+/// is <c>pageTable[p / pageSize] × pageSize + p % pageSize</c>, wherever the pages lie — and which keys each new token
+/// sees (<c>true</c> = may attend), in two compact parts: a prefix key is visible iff it exists
+/// (<see cref="PrefixLengths"/>: the request's cached length; padding is not), a new key under the block-causal rule
+/// <c>floor(pos(j)/B) &lt;= floor(pos(i)/B)</c> (<see cref="NewKeyMask"/>); a request's placeholders
+/// (<see cref="ForwardRequest.Placeholders"/>) are visible only to each other. The whole [B, 1, n, P + n] mask, when
+/// SDPA needs it, is built from them on the device (<see cref="BatchGeometry.BuildMask"/>): the host's work and copies
+/// stay O(B·n²), not O(B·n·P).
 /// </summary>
 internal sealed class BatchLayout
 {
@@ -30,7 +33,8 @@ internal sealed class BatchLayout
         Positions = new long[b * n];
         WriteRows = new long[b * n];
         ReadRows = new long[b * p];
-        Mask = new bool[b * n * (p + n)];
+        PrefixLengths = new int[b];
+        NewKeyMask = new bool[b * n * n];
         for (int r = 0; r < b; r++)
         {
             var request = requests[r];
@@ -41,25 +45,24 @@ internal sealed class BatchLayout
             if (request.Start + request.RealTokens > (long)pages.Count * pageSize)
                 throw new ArgumentException($"sequence {r} would reach position {request.Start + request.RealTokens}, beyond its {pages.Count} page(s) of {pageSize} positions", nameof(requests));
             long Row(int position) => (long)pages[position / pageSize] * pageSize + position % pageSize;
+            PrefixLengths[r] = request.Start;
             for (int i = 0; i < n; i++)
             {
                 int position = request.PositionOf(i);
                 TokenIds[r * n + i] = request.TokenIds[i];
                 Positions[r * n + i] = position;
                 WriteRows[r * n + i] = Row(position);
-                int row = (r * n + i) * (p + n);
-                // The prefix's columns are most of the mask (P of P + n): one vectorized fill, not a store a column.
-                Mask.AsSpan(row, request.Start).Fill(true);
+                int row = (r * n + i) * n;
                 bool placeholder = i < placeholders;
                 long queryBlock = position / blockSize;
                 for (int j = 0; j < n; j++)
-                    Mask[row + p + j] = placeholder ? j < placeholders : j >= placeholders && request.PositionOf(j) / blockSize <= queryBlock;
+                    NewKeyMask[row + j] = placeholder ? j < placeholders : j >= placeholders && request.PositionOf(j) / blockSize <= queryBlock;
             }
             // Padding rows read an existing row of the same sequence; the mask hides them.
             for (int j = 0; j < p; j++)
                 ReadRows[r * p + j] = Row(Math.Min(j, Math.Max(0, request.Start - 1)));
         }
-        HidesKeys = Array.IndexOf(Mask, false) >= 0;
+        HidesKeys = PrefixLengths.Any(length => length < p) || Array.IndexOf(NewKeyMask, false) >= 0;
     }
 
     public int BatchSize { get; }
@@ -69,7 +72,12 @@ internal sealed class BatchLayout
     public long[] Positions { get; }  // [B*n]
     public long[] WriteRows { get; }  // [B*n]
     public long[] ReadRows { get; }   // [B*P]
-    public bool[] Mask { get; }       // [B, 1, n, P+n]
+
+    /// <summary>Each request's cached length: its new tokens see prefix keys 0 .. length - 1 ([B]).</summary>
+    public int[] PrefixLengths { get; }
+
+    /// <summary>Which new keys each new token sees ([B, n, n]).</summary>
+    public bool[] NewKeyMask { get; }
 
     /// <summary>Whether some query may not see some key; when not (one block over equal prefixes), attention can run
     /// without a mask and SDPA picks its fused kernels.</summary>

@@ -161,7 +161,6 @@ public class PagedForwardTests
         ];
         using var inference = torch.inference_mode();
         using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: 24), torch.CPU, alwaysMask: true);
-        geometry.DeriveKeyVisibility();
 
         Assert.Equal([16, 8, 16], geometry.PrefixLengths!.data<int>().ToArray());
         var mask = geometry.NewKeyMask!.data<bool>().ToArray();
