@@ -177,6 +177,47 @@ public class PagedForwardTests
         }
     }
     [Fact]
+    public void The_mask_built_on_the_device_is_the_block_causal_rule_over_padded_prefixes_and_folded_heads()
+    {
+        Torch.EnsureLoaded();
+        // Cached 16 and 8 of a prefix padded to 24 (the second's last 16 columns are padding), and one with placeholders.
+        List<ForwardRequest> requests =
+        [
+            new([0, 1, 2, 3], 16, Tokens(16, 10)),
+            new([4, 5, 6, 7], 8, Tokens(16, 11)),
+            new([8, 9, 10, 11], 16, Tokens(16, 12), Placeholders: 8),
+        ];
+        const int prefix = 24, n = 16, groups = 2;
+        using var inference = torch.inference_mode();
+        using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: prefix), torch.CPU, alwaysMask: true);
+        geometry.BuildMask(groups);
+
+        Assert.Equal([3, 1, groups * n, prefix + n], geometry.FoldedMask!.shape);
+        var mask = geometry.FoldedMask.data<bool>().ToArray();
+        for (int r = 0; r < requests.Count; r++)
+        {
+            var request = requests[r];
+            for (int q = 0; q < groups * n; q++)
+            {
+                int i = q % n; // head g's rows repeat the token rows
+                for (int key = 0; key < prefix + n; key++)
+                {
+                    bool expected;
+                    if (key < prefix)
+                        expected = key < request.Start;
+                    else
+                    {
+                        int j = key - prefix, placeholders = request.Placeholders;
+                        expected = i < placeholders ? j < placeholders
+                            : j >= placeholders && (request.Start + j - placeholders) / BlockSize <= (request.Start + i - placeholders) / BlockSize;
+                    }
+                    Assert.True(expected == mask[((r * groups * n) + q) * (prefix + n) + key], $"request {r}, row {q}, key {key}: expected {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Logits_from_a_later_token_are_the_full_forwards_last_rows()
     {
         var (_, _, model) = Create(35);
