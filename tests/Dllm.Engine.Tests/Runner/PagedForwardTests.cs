@@ -147,18 +147,20 @@ public class PagedForwardTests
         var error = Assert.Throws<ArgumentException>(() => new BatchLayout([new ForwardRequest([0, 1], 0, Tokens(16, 9), placeholders)], BlockSize, PageSize));
         Assert.Contains($"{placeholders} placeholders of 16 new tokens", error.Message);
     }
+    /// <summary>Two requests: 16 cached positions and a plain block; 8 cached, then a resolved block and a current block.
+    /// And one with placeholders: 16 cached, its block copied in front.</summary>
+    private static List<ForwardRequest> VisibilityCases() =>
+    [
+        new([0, 1, 2, 3], 16, Tokens(16, 10)),
+        new([4, 5, 6, 7], 8, Tokens(16, 11)),
+        new([8, 9, 10, 11], 16, Tokens(16, 12), Placeholders: 8),
+    ];
+
     [Fact]
     public void The_paged_kernels_inputs_are_each_requests_cached_length_and_which_new_keys_each_token_sees()
     {
         Torch.EnsureLoaded();
-        // Two requests: 16 cached positions and a plain block; 8 cached, then a resolved block and a current block.
-        // And one with placeholders: 16 cached, its block copied in front.
-        List<ForwardRequest> requests =
-        [
-            new([0, 1, 2, 3], 16, Tokens(16, 10)),
-            new([4, 5, 6, 7], 8, Tokens(16, 11)),
-            new([8, 9, 10, 11], 16, Tokens(16, 12), Placeholders: 8),
-        ];
+        var requests = VisibilityCases();
         using var inference = torch.inference_mode();
         using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: 24), torch.CPU, alwaysMask: true);
 
@@ -180,13 +182,7 @@ public class PagedForwardTests
     public void The_mask_built_on_the_device_is_the_block_causal_rule_over_padded_prefixes_and_folded_heads()
     {
         Torch.EnsureLoaded();
-        // Cached 16 and 8 of a prefix padded to 24 (the second's last 16 columns are padding), and one with placeholders.
-        List<ForwardRequest> requests =
-        [
-            new([0, 1, 2, 3], 16, Tokens(16, 10)),
-            new([4, 5, 6, 7], 8, Tokens(16, 11)),
-            new([8, 9, 10, 11], 16, Tokens(16, 12), Placeholders: 8),
-        ];
+        var requests = VisibilityCases(); // with a prefix padded to 24: the second's last 16 columns are padding
         const int prefix = 24, n = 16, groups = 2;
         using var inference = torch.inference_mode();
         using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: prefix), torch.CPU, alwaysMask: true);
