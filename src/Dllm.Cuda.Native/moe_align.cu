@@ -27,7 +27,6 @@ namespace {
 constexpr int kWarps = 16;
 constexpr int kThreads = kWarps * 32;
 constexpr int kMaxExperts = 512;
-constexpr int kCached = 8;  // expert ids a lane keeps in registers between steps 1 and 3
 
 // The exclusive prefix sum of value over the block's threads in thread order; every thread must call it. totals
 // [kWarps + 1] of shared memory (the block's total is left in totals[kWarps]).
@@ -70,24 +69,10 @@ __global__ void __launch_bounds__(kThreads) moe_align_kernel(const int64_t* __re
   for (int i = tid; i < entries; i += kThreads) table[i] = 0;
   __syncthreads();
 
-  // 1. Counts per (expert, warp segment). A segment of at most 32 x kCached pairs (up to 1,024 tokens at k = 8) keeps its
-  //    expert ids in registers for step 3, whose rounds would otherwise each wait for a global load.
+  // 1. Counts per (expert, warp segment).
   const int segment = (pairs + kWarps - 1) / kWarps;
   const int begin = min(pairs, warp * segment), end = min(pairs, begin + segment);
-  const bool cached = end - begin <= 32 * kCached;
-  int ids[kCached];
-  if (cached) {
-#pragma unroll
-    for (int c = 0; c < kCached; ++c) {
-      const int p = begin + c * 32 + lane;
-      ids[c] = p < end ? (int)experts[p] : -1;
-    }
-#pragma unroll
-    for (int c = 0; c < kCached; ++c)
-      if (ids[c] >= 0) atomicAdd(&table[ids[c] * kWarps + warp], 1);
-  } else {
-    for (int p = begin + lane; p < end; p += 32) atomicAdd(&table[(int)experts[p] * kWarps + warp], 1);
-  }
+  for (int p = begin + lane; p < end; p += 32) atomicAdd(&table[(int)experts[p] * kWarps + warp], 1);
   __syncthreads();
 
   // 2. Exclusive scan of the table in index order: each thread sums a run of entries, the runs' sums are scanned
@@ -132,27 +117,22 @@ __global__ void __launch_bounds__(kThreads) moe_align_kernel(const int64_t* __re
   }
   __syncthreads();  // ends and the pass table read the first rows before step 3 advances them
 
-  // 3. Rows, in pair order within each warp's segment (the loop bounds are the same for every lane of a warp): pair p of
-  //    expert e (-1: past the segment's end) takes the expert's next rows in lane order.
-  auto place = [&](int p, int e) {
+  // 3. Rows, in pair order within each warp's segment (the loop bounds are the same for every lane of a warp).
+  for (int base = begin; base < end; base += 32) {
+    const int p = base + lane;
+    const bool active = p < end;
+    const int e = active ? (int)experts[p] : -1;
     const unsigned peers = __match_any_sync(0xffffffffu, e);
     const int rank = __popc(peers & ((1u << lane) - 1u));
-    const int start = e >= 0 ? table[e * kWarps + warp] : 0;
+    const int start = active ? table[e * kWarps + warp] : 0;
     __syncwarp();
-    if (e >= 0) {
+    if (active) {
       const int r = start + rank;
       token_of_row[r] = p / k;
       row_of_pair[p] = r;
       if (rank == 0) table[e * kWarps + warp] = start + __popc(peers);
     }
     __syncwarp();
-  };
-  if (cached) {
-#pragma unroll
-    for (int c = 0; c < kCached; ++c)
-      if (begin + c * 32 < end) place(begin + c * 32 + lane, ids[c]);
-  } else {
-    for (int base = begin; base < end; base += 32) place(base + lane, base + lane < end ? (int)experts[base + lane] : -1);
   }
 }
 
