@@ -58,6 +58,7 @@ internal static class EndToEnd
                 var profileBefore = engine.IterationProfile;
                 var capturesBefore = engine.CudaGraphCaptures;
                 var proposeBefore = engine.ProposeProfile;
+                var reloadsBefore = Enum.GetValues<Runner.ReloadKind>().Select(Runner.BatchGeometry.Reloads.Of).ToArray();
                 var firstBlock = new double[concurrency];
                 var watch = Stopwatch.StartNew();
                 peakPages = 0;
@@ -75,6 +76,13 @@ internal static class EndToEnd
                     engine.CudaGraphCaptures.Count - capturesBefore.Count, (engine.CudaGraphCaptures.Time - capturesBefore.Time).TotalMilliseconds,
                     PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphCaptures.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
                 rows.Add(row);
+                foreach (var kind in Enum.GetValues<Runner.ReloadKind>())
+                {
+                    var (count, time) = Runner.BatchGeometry.Reloads.Of(kind);
+                    long n = count - reloadsBefore[(int)kind].Count;
+                    logger.LogInformation("{Model} x{Concurrency}: {Count} reloads of {Kind}, {Ms:F3} ms each", name, concurrency, n, kind,
+                        n == 0 ? 0 : (time - reloadsBefore[(int)kind].Time).TotalMilliseconds / n);
+                }
                 logger.LogInformation("{Model} x{Concurrency}: {Tps:F0} tok/s, {Sps:F1} steps/s, {Tpsr:F2} tokens/step/request", name, concurrency, row.TokensPerSecond, row.StepsPerSecond, row.TokensPerStep);
             }
         }

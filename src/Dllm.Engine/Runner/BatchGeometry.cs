@@ -94,13 +94,18 @@ internal sealed class BatchGeometry : IDisposable
     /// </summary>
     public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // A request's rows of every tensor depend on it alone (its prefix padded to this geometry's length): a few changed
         // requests (one moving to its next block, say) get their rows rewritten; many, the whole layout.
         var changed = ChangedSinceLastReload(requests, blockSize, pageSize);
         if (changed is null || !PartialReloadEnabled || 2 * changed.Count > requests.Count)
         {
-            Load(new BatchLayout(requests, blockSize, pageSize, PrefixLength));
+            var layout = new BatchLayout(requests, blockSize, pageSize, PrefixLength);
+            long copying = System.Diagnostics.Stopwatch.GetTimestamp();
+            Load(layout);
+            Reloads.Add(ReloadKind.WholeCopies, copying);
             Remember(requests, blockSize, pageSize);
+            Reloads.Add(ReloadKind.Whole, started);
             return;
         }
         var ids = new long[BatchSize * NewTokens];
@@ -117,7 +122,11 @@ internal sealed class BatchGeometry : IDisposable
             Remember(requests, blockSize, pageSize);
         using var host = tensor(ids);
         TokenIds.copy_(host);
+        Reloads.Add(changed.Count > 0 ? ReloadKind.Rows : ReloadKind.TokenIds, started);
     }
+
+    /// <summary>Benchmarks only: reloads so far by kind, with their host time (every geometry's, all threads).</summary>
+    internal static ReloadCounts Reloads { get; } = new();
 
     /// <summary>The requests whose start, placeholders or pages differ from the last reload's; null when the batch itself
     /// differs (another request count, block or page size) or nothing was remembered yet.</summary>
