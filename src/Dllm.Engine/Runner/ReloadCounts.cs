@@ -10,15 +10,18 @@ internal enum ReloadKind
     Rows,
     Whole,
 
-    /// <summary>Of <see cref="Whole"/>: the copies to the device alone (the rest is building the layout).</summary>
+    /// <summary>Of <see cref="Whole"/>: the copies to the device alone (the rest is building the layout and the wait).</summary>
     WholeCopies,
+
+    /// <summary>Of <see cref="Whole"/>: waiting for the device's stream before the copies.</summary>
+    WholeWait,
 }
 
 /// <summary>Reloads of captured forwards' inputs by <see cref="ReloadKind"/>: how many, and their host time (for
 /// benchmarks: where the input time of an end-to-end step goes).</summary>
 internal sealed class ReloadCounts
 {
-    private readonly long[] _counts = new long[4], _ticks = new long[4];
+    private readonly long[] _counts = new long[5], _ticks = new long[5];
 
     /// <summary>Adds one reload of <paramref name="kind"/> that started at <paramref name="started"/> (a Stopwatch
     /// timestamp) and ends now.</summary>
