@@ -42,24 +42,12 @@ __device__ __forceinline__ void route_token(const float* __restrict__ logits, in
   constexpr int kGroups = G, kLanesPerGroup = 32 / G;
   const int lane = threadIdx.x % 32, first = lane * G;
   const float* mine = logits + (size_t)token * 32 * G + first;
-  // The partial sums added in split order, their loads issued kBatch splits at a time (a runtime loop of one split a
-  // round would wait for a load each: 32 splits at 32 tokens).
-  constexpr int kBatch = 8;
   float logit[G];
 #pragma unroll
   for (int p = 0; p < G; ++p) logit[p] = __ldg(mine + p);
-  for (int s0 = 1; s0 < splits; s0 += kBatch) {
-    float part[kBatch][G];
+  for (int s = 1; s < splits; ++s) {
 #pragma unroll
-    for (int q = 0; q < kBatch; ++q)
-#pragma unroll
-      for (int p = 0; p < G; ++p) part[q][p] = s0 + q < splits ? __ldg(mine + (s0 + q) * split_stride + p) : 0.0f;
-#pragma unroll
-    for (int q = 0; q < kBatch; ++q)
-      if (s0 + q < splits) {
-#pragma unroll
-        for (int p = 0; p < G; ++p) logit[p] += part[q][p];
-      }
+    for (int p = 0; p < G; ++p) logit[p] += __ldg(mine + s * split_stride + p);
   }
   float score[G], selection[G];
 #pragma unroll
