@@ -232,13 +232,12 @@ extern "C" int dllm_launch_moe_router(const float* logits, int splits, const flo
     return (int)cudaErrorInvalidValue;
   if (tokens == 0) return 0;
   const unsigned blocks = (unsigned)((tokens + kRouterWarps - 1) / kRouterWarps);
-  const bool norm = normalize != 0;
-  switch (groups) {
-    case 1: moe_router_kernel<1><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
-    case 2: moe_router_kernel<2><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
-    case 4: moe_router_kernel<4><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
-    case 8: moe_router_kernel<8><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
-    default: moe_router_kernel<16><<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, norm, scaling, experts, weights); break;
-  }
+  auto kernel = groups == 1   ? moe_router_kernel<1>
+                : groups == 2 ? moe_router_kernel<2>
+                : groups == 4 ? moe_router_kernel<4>
+                : groups == 8 ? moe_router_kernel<8>
+                              : moe_router_kernel<16>;
+  kernel<<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, normalize != 0, scaling,
+                                                  experts, weights);
   return (int)cudaGetLastError();
 }
