@@ -46,6 +46,9 @@ internal sealed record BenchOptions
     /// <summary>A captured forward's reload rewrites only the rows of the requests that moved
     /// (<c>Dllm.Runner.BatchGeometry.PartialReloadEnabled</c>; false: the whole layout, the before).</summary>
     public bool? PartialReload { get; init; }
+    /// <summary>e2e: a whole reload waits for the device first and times the wait apart from its copies
+    /// (<c>Dllm.Runner.ReloadCounts.TimeWaitApart</c>).</summary>
+    public bool? ReloadWaitApart { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
     public double? GemvMaxRows { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMinDepth</c> (the shortest dot product the GEMV kernel takes).</summary>
@@ -134,6 +137,7 @@ internal sealed record BenchOptions
                 "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },
                 "--arrival-ms" => options with { ArrivalMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--partial-reload" => options with { PartialReload = bool.Parse(value) },
+                "--reload-wait-apart" => options with { ReloadWaitApart = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--cpu-threads" => options with { CpuThreads = int.Parse(value) },
                 "--omp-wait-policy" => options with { OmpWaitPolicy = value },

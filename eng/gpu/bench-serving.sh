@@ -36,6 +36,8 @@
 #   e2e-staggered 16 requests arriving 40 ms apart (their blocks end on different steps: a reload rewrites the rows of
 #                 the request that moved)
 #   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
+#   e2e-16-waits  the e2e-16 run with each whole reload waiting for the device first, timed apart from its copies
+#                 (--reload-wait-apart true; the e2e log's reload counts)
 #   e2e-opsgreedy the e2e run at 1/16 requests with torch's reductions for the greedy proposals (--native-greedy false)
 #   layers-1024   one MoE layer's pieces at a 1024-token prefix, batch 1/16 (the greedy proposals' two paths among them)
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
@@ -82,6 +84,7 @@ run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --it
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
+run e2e-16-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --reload-wait-apart true
 run e2e-staggered --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40
 run e2e-staggered-full --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40 --partial-reload false
 run e2e-opsgreedy --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --native-greedy false

@@ -13,7 +13,8 @@ internal enum ReloadKind
     /// <summary>Of <see cref="Whole"/>: the copies to the device alone (the rest is building the layout and the wait).</summary>
     WholeCopies,
 
-    /// <summary>Of <see cref="Whole"/>: waiting for the device's stream before the copies.</summary>
+    /// <summary>Of <see cref="Whole"/>: waiting for the device's stream before the copies (only with
+    /// <see cref="ReloadCounts.TimeWaitApart"/>).</summary>
     WholeWait,
 }
 
@@ -22,6 +23,11 @@ internal enum ReloadKind
 internal sealed class ReloadCounts
 {
     private readonly long[] _counts = new long[5], _ticks = new long[5];
+
+    /// <summary>Benchmarks only: a whole reload first waits for the device's stream, timed as
+    /// <see cref="ReloadKind.WholeWait"/>, so that <see cref="ReloadKind.WholeCopies"/> is the copies alone (default false:
+    /// no wait of its own; the bench's <c>--reload-wait-apart true</c>).</summary>
+    public bool TimeWaitApart { get; set; }
 
     /// <summary>Adds one reload of <paramref name="kind"/> that started at <paramref name="started"/> (a Stopwatch
     /// timestamp) and ends now.</summary>
