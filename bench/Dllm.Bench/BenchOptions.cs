@@ -49,6 +49,9 @@ internal sealed record BenchOptions
     /// <summary>e2e: a whole reload waits for the device first and times the wait apart from its copies
     /// (<c>Dllm.Runner.ReloadCounts.TimeWaitApart</c>).</summary>
     public bool? ReloadWaitApart { get; init; }
+    /// <summary>A captured forward's reload copies through page-locked twins without waiting for the device
+    /// (<c>Dllm.Runner.StagedUploads.Enabled</c>; false: from pageable memory, each copy waiting, the before).</summary>
+    public bool? PinnedReload { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMaxRowsPerGroup</c> (rows per expert up to which the GEMV kernel runs).</summary>
     public double? GemvMaxRows { get; init; }
     /// <summary>Sets <c>GroupedMatmul.GemvMinDepth</c> (the shortest dot product the GEMV kernel takes).</summary>
@@ -138,6 +141,7 @@ internal sealed record BenchOptions
                 "--arrival-ms" => options with { ArrivalMs = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--partial-reload" => options with { PartialReload = bool.Parse(value) },
                 "--reload-wait-apart" => options with { ReloadWaitApart = bool.Parse(value) },
+                "--pinned-reload" => options with { PinnedReload = bool.Parse(value) },
                 "--moe-path" => options with { MoePath = Enum.Parse<Dllm.Model.MoePath>(value, ignoreCase: true) },
                 "--cpu-threads" => options with { CpuThreads = int.Parse(value) },
                 "--omp-wait-policy" => options with { OmpWaitPolicy = value },

@@ -30,6 +30,7 @@ foreach (var (value, apply) in new (bool?, Action<bool>)[]
     (options.WidenKernel, on => LogitsWidening.Enabled = on),
     (options.PartialReload, on => BatchGeometry.PartialReloadEnabled = on),
     (options.ReloadWaitApart, on => BatchGeometry.Reloads.TimeWaitApart = on),
+    (options.PinnedReload, on => StagedUploads.Enabled = on),
 })
 {
     if (value is bool on)

@@ -38,6 +38,9 @@
 #   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
 #   e2e-16-waits  the e2e-16 run with each whole reload waiting for the device first, timed apart from its copies
 #                 (--reload-wait-apart true; the e2e log's reload counts)
+#   e2e-16-pageable  the e2e-16 run with the reloads copied from pageable memory, each copy waiting for the device
+#                 (--pinned-reload false): the before of the page-locked twins
+#   e2e-16-pageable-waits  e2e-16-pageable with the whole reloads' wait timed apart (is the device busy, or the copies slow?)
 #   e2e-opsgreedy the e2e run at 1/16 requests with torch's reductions for the greedy proposals (--native-greedy false)
 #   layers-1024   one MoE layer's pieces at a 1024-token prefix, batch 1/16 (the greedy proposals' two paths among them)
 #   ttfb-cold/-cached  one request after a 4096-token shared prefix, prefix cache off / on (warm pass fills it)
@@ -85,6 +88,8 @@ run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --itera
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --reload-wait-apart true
+run e2e-16-pageable --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --pinned-reload false
+run e2e-16-pageable-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --pinned-reload false --reload-wait-apart true
 run e2e-staggered --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40
 run e2e-staggered-full --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40 --partial-reload false
 run e2e-opsgreedy --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --native-greedy false

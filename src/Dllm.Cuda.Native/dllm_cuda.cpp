@@ -181,7 +181,7 @@ static void route(const at::Tensor& logits, int splits, int64_t tokens, const at
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 16; }
+int dllm_cuda_abi_version() { return 17; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -256,6 +256,29 @@ int dllm_cuda_fork_join(int device) {
     C10_CUDA_CHECK(cudaStreamWaitEvent(current.stream(), fork.finished, 0));
     fork.joined = true;
   });
+}
+
+// Records *event (created on first use, without timing) on the current stream of the current device: it completes when
+// the work issued there so far has. Pair with dllm_cuda_event_wait (the host waits for it) and dllm_cuda_event_destroy.
+int dllm_cuda_event_record(void** event) {
+  return guarded([event] {
+    if (!*event) {
+      cudaEvent_t created;
+      C10_CUDA_CHECK(cudaEventCreateWithFlags(&created, cudaEventDisableTiming));
+      *event = created;
+    }
+    C10_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(*event), c10::cuda::getCurrentCUDAStream().stream()));
+  });
+}
+
+// The host waits until the work before the event's last record has run (at once when it has, or when never recorded).
+int dllm_cuda_event_wait(void* event) {
+  return guarded([event] { C10_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event))); });
+}
+
+// Frees an event of dllm_cuda_event_record.
+void dllm_cuda_event_destroy(void* event) {
+  if (event) (void)cudaEventDestroy(static_cast<cudaEvent_t>(event));
 }
 
 // Starts capturing the work this thread issues into a new graph (call inside enter/leave_side_stream).

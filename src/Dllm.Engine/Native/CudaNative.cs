@@ -21,7 +21,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 16;
+    private const int AbiVersion = 17;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -48,6 +48,9 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, int> GraphReplay;
         public required delegate* unmanaged<nint, void> GraphDestroy;
         public required delegate* unmanaged<nint, void> GraphAbort;
+        public required delegate* unmanaged<nint*, int> EventRecord;
+        public required delegate* unmanaged<nint, int> EventWait;
+        public required delegate* unmanaged<nint, void> EventDestroy;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
         public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> GroupedMma;
@@ -98,6 +101,9 @@ public static unsafe class CudaNative
             GraphReplay = (delegate* unmanaged<nint, int>)Export("dllm_cuda_graph_replay"),
             GraphDestroy = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_destroy"),
             GraphAbort = (delegate* unmanaged<nint, void>)Export("dllm_cuda_graph_abort"),
+            EventRecord = (delegate* unmanaged<nint*, int>)Export("dllm_cuda_event_record"),
+            EventWait = (delegate* unmanaged<nint, int>)Export("dllm_cuda_event_wait"),
+            EventDestroy = (delegate* unmanaged<nint, void>)Export("dllm_cuda_event_destroy"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
             GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
             GroupedMma = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
@@ -167,6 +173,21 @@ public static unsafe class CudaNative
 
     /// <summary>Ends a capture that failed part-way and frees its graph.</summary>
     internal static void AbortGraph(nint graph) => Library.GraphAbort(graph);
+
+    /// <summary>Records <paramref name="cudaEvent"/> (created on first use, when 0) on the current stream: it completes when
+    /// the work issued there so far has.</summary>
+    internal static void RecordEvent(ref nint cudaEvent)
+    {
+        nint recorded = cudaEvent;
+        Check(Library.EventRecord(&recorded), "recording an event");
+        cudaEvent = recorded;
+    }
+
+    /// <summary>Waits on the host until the work before <paramref name="cudaEvent"/>'s last record has run.</summary>
+    internal static void WaitForEvent(nint cudaEvent) => Check(Library.EventWait(cudaEvent), "waiting for an event");
+
+    /// <summary>Frees an event of <see cref="RecordEvent"/>.</summary>
+    internal static void DestroyEvent(nint cudaEvent) => Library.EventDestroy(cudaEvent);
 
     /// <summary>Grouped GEMM: rows <c>offsets[g-1]..offsets[g]</c> of <paramref name="a"/> [M, K] times
     /// <paramref name="b"/>[g] ([G, K, N]); <paramref name="offsets"/> int32 [G]. Returns [M, N].</summary>

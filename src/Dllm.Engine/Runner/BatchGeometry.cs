@@ -18,6 +18,7 @@ internal sealed class BatchGeometry : IDisposable
 
     private readonly List<Tensor> _owned = [];
     private Tensor? _mask;
+    private StagedUploads? _uploads; // a reloaded geometry's host twins (created by the first reload)
 
     /// <param name="layout">The host arrays.</param>
     /// <param name="device">Where the tensors live.</param>
@@ -72,27 +73,49 @@ internal sealed class BatchGeometry : IDisposable
     /// <summary>The same geometry on another device (the next stage of a layer split): copied, not rebuilt on the host.</summary>
     public BatchGeometry On(Device device) => new(this, device);
 
-    /// <summary>Overwrites every tensor in place with <paramref name="layout"/>, which must have this geometry's shape.</summary>
-    public void Load(BatchLayout layout)
+    private void LoadInto(BatchLayout layout, StagedUploads uploads)
     {
         if (layout.BatchSize != BatchSize || layout.NewTokens != NewTokens || layout.PrefixLength != PrefixLength || PrefixLengths is null || NewKeyMask is null)
             throw new ArgumentException($"layout [{layout.BatchSize}×{layout.NewTokens}, prefix {layout.PrefixLength}] does not fit geometry [{BatchSize}×{NewTokens}, prefix {PrefixLength}] with key visibility", nameof(layout));
-        using var scope = NewDisposeScope();
-        TokenIds.copy_(tensor(layout.TokenIds));
-        Positions.copy_(tensor(layout.Positions));
-        WriteRows.copy_(tensor(layout.WriteRows));
-        ReadRows?.copy_(tensor(layout.ReadRows));
-        PrefixLengths.copy_(tensor(layout.PrefixLengths));
-        NewKeyMask.copy_(tensor(layout.NewKeyMask, [BatchSize, NewTokens, NewTokens]));
+        uploads.Upload(TokenIds, layout.TokenIds);
+        uploads.Upload(Positions, layout.Positions);
+        uploads.Upload(WriteRows, layout.WriteRows);
+        if (ReadRows is not null)
+            uploads.Upload(ReadRows, layout.ReadRows);
+        uploads.Upload(PrefixLengths, layout.PrefixLengths);
+        uploads.Upload(NewKeyMask, layout.NewKeyMask);
     }
 
     /// <summary>
     /// Loads the next forward's inputs in place: when its requests have the page tables (the pages they use), starts and
     /// block size of the last reload (the steps within a block), only the token ids are copied; when at most half of them
     /// changed (a request moving to its next block), those requests' rows are rebuilt and the token ids copied; otherwise
-    /// the whole layout is rebuilt. The geometry keeps its padded prefix length.
+    /// the whole layout is rebuilt. The geometry keeps its padded prefix length. The copies are asynchronous on a CUDA
+    /// device (<see cref="StagedUploads"/>): the host does not wait for the device here.
     /// </summary>
-    public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize)
+    public void Reload(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize) =>
+        Uploading(uploads => ReloadInto(requests, blockSize, pageSize, uploads));
+
+    /// <summary>Overwrites every tensor in place with <paramref name="layout"/>, which must have this geometry's shape.</summary>
+    public void Load(BatchLayout layout) => Uploading(uploads => LoadInto(layout, uploads));
+
+    /// <summary>Runs <paramref name="write"/>'s uploads between <see cref="StagedUploads.Begin"/> and
+    /// <see cref="StagedUploads.End"/> of this geometry's uploader (created on first use).</summary>
+    private void Uploading(Action<StagedUploads> write)
+    {
+        var uploads = _uploads ??= new StagedUploads(TokenIds.device);
+        uploads.Begin();
+        try
+        {
+            write(uploads);
+        }
+        finally
+        {
+            uploads.End();
+        }
+    }
+
+    private void ReloadInto(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, StagedUploads uploads)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // A request's rows of every tensor depend on it alone (its prefix padded to this geometry's length): a few changed
@@ -109,7 +132,7 @@ internal sealed class BatchGeometry : IDisposable
                 Reloads.Add(ReloadKind.WholeWait, waiting);
             }
             long copying = System.Diagnostics.Stopwatch.GetTimestamp();
-            Load(layout);
+            LoadInto(layout, uploads);
             Reloads.Add(ReloadKind.WholeCopies, copying);
             Remember(requests, blockSize, pageSize);
             Reloads.Add(ReloadKind.Whole, started);
@@ -124,11 +147,10 @@ internal sealed class BatchGeometry : IDisposable
                 ids[r * NewTokens + i] = requests[r].TokenIds[i];
         }
         foreach (int r in changed)
-            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength));
+            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength), uploads);
         if (changed.Count > 0)
             Remember(requests, blockSize, pageSize);
-        using var host = tensor(ids);
-        TokenIds.copy_(host);
+        uploads.Upload(TokenIds, ids);
         Reloads.Add(changed.Count > 0 ? ReloadKind.Rows : ReloadKind.TokenIds, started);
     }
 
@@ -152,14 +174,14 @@ internal sealed class BatchGeometry : IDisposable
 
     /// <summary>Overwrites request <paramref name="r"/>'s rows of every tensor but its token ids with
     /// <paramref name="layout"/>, a one-request layout of this geometry's shape.</summary>
-    private void LoadRequest(int r, BatchLayout layout)
+    private void LoadRequest(int r, BatchLayout layout, StagedUploads uploads)
     {
-        using var scope = NewDisposeScope();
-        Positions.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.Positions));
-        WriteRows.narrow(0, (long)r * NewTokens, NewTokens).copy_(tensor(layout.WriteRows));
-        ReadRows?.narrow(0, (long)r * PrefixLength, PrefixLength).copy_(tensor(layout.ReadRows));
-        PrefixLengths!.narrow(0, r, 1).copy_(tensor(layout.PrefixLengths));
-        NewKeyMask!.narrow(0, r, 1).copy_(tensor(layout.NewKeyMask, [1, NewTokens, NewTokens]));
+        uploads.Upload(Positions, layout.Positions, (long)r * NewTokens);
+        uploads.Upload(WriteRows, layout.WriteRows, (long)r * NewTokens);
+        if (ReadRows is not null)
+            uploads.Upload(ReadRows, layout.ReadRows, (long)r * PrefixLength);
+        uploads.Upload(PrefixLengths!, layout.PrefixLengths, r);
+        uploads.Upload(NewKeyMask!, layout.NewKeyMask, (long)r * NewTokens * NewTokens);
     }
 
     /// <summary>A geometry that will be reloaded (a captured forward's inputs): always with key visibility, built from
@@ -252,6 +274,7 @@ internal sealed class BatchGeometry : IDisposable
 
     public void Dispose()
     {
+        _uploads?.Dispose(); // waits for its last copies, which read the twins and write the tensors below
         foreach (var t in _owned)
             t.Dispose();
         _mask?.Dispose();
