@@ -38,6 +38,8 @@
 #   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
 #   e2e-16-waits  the e2e-16 run with each whole reload waiting for the device first, timed apart from its copies
 #                 (--reload-wait-apart true; the e2e log's reload counts)
+#   e2e-16-synced the e2e-16 run with a sync after each forward (--sync-profile true): `to logits` is the step's device
+#                 time, `sample + copy` the sampling alone, and `admit` holds the prompts' prefill on the device
 #   e2e-16-pageable  the e2e-16 run with the reloads copied from pageable memory, each copy waiting for the device
 #                 (--pinned-reload false): the before of the page-locked twins
 #   e2e-16-pageable-waits  e2e-16-pageable with the whole reloads' wait timed apart (is the device busy, or the copies slow?)
@@ -88,6 +90,7 @@ run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --itera
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --reload-wait-apart true
+run e2e-16-synced --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --sync-profile true
 run e2e-16-pageable --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --pinned-reload false
 run e2e-16-pageable-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --pinned-reload false --reload-wait-apart true
 run e2e-staggered --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40

@@ -61,6 +61,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         {
             var requests = batch.Select(p => new ForwardRequest(p.Request.PageTable!, p.Cached, p.Tokens[p.Cached..p.Prefix])).ToList();
             _forwards.Forward(requests, cache, batch[0].BlockSize, writeCache: true, computeLogits: false);
+            Profile.SyncIfProfiling(model.Device);
         }
     }
 
@@ -128,8 +129,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
                 request.PendingCleanTokens = null;
         }
         using var logits = fused ? StepWithCleanPass(group, blockSize) : Step(group, blockSize);
-        if (Profile.SyncAfterForward && logits.device.type == DeviceType.CUDA)
-            torch.cuda.synchronize(logits.device);
+        Profile.SyncIfProfiling(logits.device);
         long logitsReady = Stopwatch.GetTimestamp();
         foreach (var request in group)
             request.PendingCleanTokens = null;

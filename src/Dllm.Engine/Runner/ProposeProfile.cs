@@ -18,8 +18,16 @@ internal sealed class ProposeProfile
     /// <summary>Benchmarks only: the step waits for the device once its logits are enqueued, so that
     /// <see cref="ProposeProfileSnapshot.Forward"/> holds the device's forward time and
     /// <see cref="ProposeProfileSnapshot.Sample"/> the sampling alone (it costs the overlap of the host's sampling work
-    /// with the forward). Off by default.</summary>
+    /// with the forward); a prefill waits for its forward too, so that the admission's time holds the prompts' device
+    /// time, not the next step's first wait. Off by default.</summary>
     public bool SyncAfterForward { get; set; }
+
+    /// <summary>Waits for <paramref name="device"/> when <see cref="SyncAfterForward"/> is on and it is a CUDA device.</summary>
+    public void SyncIfProfiling(TorchSharp.torch.Device device)
+    {
+        if (SyncAfterForward && device.type == TorchSharp.DeviceType.CUDA)
+            TorchSharp.torch.cuda.synchronize(device);
+    }
 
     /// <summary>Adds one call: it started at <paramref name="start"/>, had its logits at <paramref name="logits"/> and
     /// ended now (Stopwatch timestamps); <paramref name="inputs"/> of its forward time went to laying out inputs.</summary>
