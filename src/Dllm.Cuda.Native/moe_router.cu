@@ -28,30 +28,6 @@ __device__ __forceinline__ unsigned ordered(float v) {
   return u & 0x80000000u ? ~u : u | 0x80000000u;
 }
 
-// Loads a lane's G contiguous floats at `from` (16-byte aligned for G >= 4, 8-byte for G = 2: the lane's offset is a
-// multiple of G floats in tensors the allocator aligns) in vectors: scalar loads 4 bytes a lane apart would make each
-// warp-wide load touch 32 sectors for 128 bytes (ncu: 87 % of the sectors excessive; the loads' L1 wavefronts were
-// the kernel's time).
-template <int G>
-__device__ __forceinline__ void load_lane(const float* __restrict__ from, float (&to)[G]) {
-  if constexpr (G % 4 == 0) {
-#pragma unroll
-    for (int q = 0; q < G / 4; ++q) {
-      const float4 v = __ldg(reinterpret_cast<const float4*>(from) + q);
-      to[4 * q] = v.x;
-      to[4 * q + 1] = v.y;
-      to[4 * q + 2] = v.z;
-      to[4 * q + 3] = v.w;
-    }
-  } else if constexpr (G == 2) {
-    const float2 v = __ldg(reinterpret_cast<const float2*>(from));
-    to[0] = v.x;
-    to[1] = v.y;
-  } else {
-    to[0] = __ldg(from);
-  }
-}
-
 // A warp per token (kRouterWarps tokens a block). Lane l owns the G = groups contiguous experts l G .. l G + G - 1, so a
 // group of 32 experts is 32 / G whole lanes: a group's top-2 is a lane's own top-2 merged over its group's lanes (log2
 // of 32 / G shuffles), and each top-k round is one max reduction (redux.sync) and one ballot over the lanes' own best,
@@ -67,20 +43,17 @@ __device__ __forceinline__ void route_token(const float* __restrict__ logits, in
   const int lane = threadIdx.x % 32, first = lane * G;
   const float* mine = logits + (size_t)token * 32 * G + first;
   float logit[G];
-  load_lane<G>(mine, logit);
-#pragma unroll 4
-  for (int s = 1; s < splits; ++s) {
-    float part[G];
-    load_lane<G>(mine + s * split_stride, part);
 #pragma unroll
-    for (int p = 0; p < G; ++p) logit[p] += part[p];
+  for (int p = 0; p < G; ++p) logit[p] = __ldg(mine + p);
+  for (int s = 1; s < splits; ++s) {
+#pragma unroll
+    for (int p = 0; p < G; ++p) logit[p] += __ldg(mine + s * split_stride + p);
   }
-  float score[G], selection[G], offset[G];
-  load_lane<G>(bias + first, offset);
+  float score[G], selection[G];
 #pragma unroll
   for (int p = 0; p < G; ++p) {
     score[p] = 1.0f / (1.0f + expf(-logit[p]));
-    selection[p] = score[p] + offset[p];
+    selection[p] = score[p] + __ldg(bias + first + p);
   }
   if (topk_groups < kGroups) {
     // The group's two best selections (values only: their sum is the group's score, whichever of equal ones is taken).
@@ -257,10 +230,6 @@ extern "C" int dllm_launch_moe_router(const float* logits, int splits, const flo
   if (groups < 1 || groups > kMaxGroups || (groups & (groups - 1)) != 0 || topk < 1 || topk > 32 || topk_groups < 1 ||
       topk_groups > groups || splits < 1 || splits > kMaxSplits)
     return (int)cudaErrorInvalidValue;
-  // A lane loads its experts' logits and biases as vectors of min(groups, 4) floats.
-  const uintptr_t vector_bytes = sizeof(float) * (groups < 4 ? groups : 4);
-  if (((reinterpret_cast<uintptr_t>(logits) | reinterpret_cast<uintptr_t>(bias)) % vector_bytes) != 0)
-    return (int)cudaErrorMisalignedAddress;
   if (tokens == 0) return 0;
   const unsigned blocks = (unsigned)((tokens + kRouterWarps - 1) / kRouterWarps);
   auto kernel = groups == 1   ? moe_router_kernel<1>
