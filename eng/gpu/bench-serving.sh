@@ -32,6 +32,7 @@
 #   step-noalign  the step bench with the routed pairs laid out by tensor ops, not the moe_align kernel (--moe-align-kernel false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
+#   e2e-synced    the e2e run with a sync after each forward (as e2e-16-synced, at 1/16/64/256 requests)
 #   e2e-16        the e2e run at 1/16 requests only (the 10x bar's two rows)
 #   e2e-staggered 16 requests arriving 40 ms apart (their blocks end on different steps: a reload rewrites the rows of
 #                 the request that moved)
@@ -88,6 +89,7 @@ run step-opsexperts --mode model --shape mini --prefixes 1024 --batches 1,4,16 -
 run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel false
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
+run e2e-synced --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --sync-profile true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --reload-wait-apart true
 run e2e-16-synced --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --sync-profile true
