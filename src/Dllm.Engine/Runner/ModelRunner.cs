@@ -143,16 +143,24 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         return proposals;
     }
 
+    /// <summary>The algorithms' logits adjustments, in place, for the requests whose algorithm makes one: their previous
+    /// tokens go to the device in one copy for the whole group (a copy from the host waits for the device: one wait a
+    /// step, not one a request).</summary>
     private static void AdjustLogits(IReadOnlyList<EngineRequest> group, torch.Tensor logits)
     {
-        for (int i = 0; i < group.Count; i++)
+        var adjusting = Enumerable.Range(0, group.Count).Where(i => group[i].Algorithm.AdjustsLogits).ToList();
+        if (adjusting.Count == 0)
+            return;
+        int block = (int)logits.shape[1];
+        var ids = new long[adjusting.Count * block];
+        for (int j = 0; j < adjusting.Count; j++)
+            PreviousTokens(group[adjusting[j]]).CopyTo(ids, j * block);
+        using var previous = torch.tensor(ids, [adjusting.Count, block], device: logits.device);
+        for (int j = 0; j < adjusting.Count; j++)
         {
-            var request = group[i];
-            if (!request.Algorithm.AdjustsLogits)
-                continue;
-            using var row = logits.narrow(0, i, 1);
-            using var previous = torch.tensor(PreviousTokens(request), [1, request.Algorithm.BlockSize], device: logits.device);
-            using var adjusted = request.Algorithm.AdjustLogits(row, previous);
+            using var row = logits.narrow(0, adjusting[j], 1);
+            using var mine = previous.narrow(0, j, 1);
+            using var adjusted = group[adjusting[j]].Algorithm.AdjustLogits(row, mine);
             if (adjusted is not null)
                 row.copy_(adjusted);
         }

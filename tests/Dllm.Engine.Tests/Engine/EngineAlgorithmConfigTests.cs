@@ -73,4 +73,42 @@ public class EngineAlgorithmConfigTests
         Assert.True(a.DenoisingSteps >= 64, $"strict: {a.DenoisingSteps} steps");
         Assert.InRange(b.DenoisingSteps, 2, 4); // 64 tokens in 2-3 blocks
     }
+
+    [Fact]
+    public async Task Penalised_requests_in_a_batch_get_the_ids_they_get_alone()
+    {
+        string dir = TestPaths.NewTempDirectory("dllm-penalty");
+        try
+        {
+            // The engine's JointThreshold makes repeating the previous position's token cost 4 logits: in a batch, every
+            // request's previous tokens go to the device in one copy, each row of it a request's.
+            string yaml = Path.Combine(dir, "config.yaml");
+            File.WriteAllText(yaml, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 4\nblock_size: 32\n");
+            var options = TestEngines.Options(TinyModels.Random, algorithm: "JointThreshold") with
+            {
+                AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml, MaxRunningRequests = 4,
+            };
+            var sampling = new SamplingParams { MaxNewTokens = 40, IgnoreEos = true };
+            var requests = Enumerable.Range(0, 4).Select(i => GenerateRequest.FromText($"penalty prompt {i} " + new string('y', 5 * i), sampling)).ToList();
+            await using var engine = await DllmEngine.CreateAsync(options);
+
+            var alone = new List<GenerationResult>();
+            foreach (var request in requests)
+                alone.Add(await engine.GenerateAsync(request));
+            var batch = await engine.GenerateAsync(requests);
+            string plain = Path.Combine(dir, "plain.yaml");
+            File.WriteAllText(plain, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 0\nblock_size: 32\n");
+            GenerationResult unpenalised;
+            await using (var without = await DllmEngine.CreateAsync(options with { AlgorithmConfigPath = plain }))
+                unpenalised = await without.GenerateAsync(requests[1]);
+
+            for (int i = 0; i < requests.Count; i++)
+                Assert.Equal(alone[i].OutputIds, batch[i].OutputIds);
+            Assert.NotEqual(unpenalised.OutputIds, alone[1].OutputIds); // the penalty does change what is generated
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
