@@ -52,15 +52,28 @@ internal sealed class BatchLayout
                 TokenIds[r * n + i] = request.TokenIds[i];
                 Positions[r * n + i] = position;
                 WriteRows[r * n + i] = Row(position);
-                int row = (r * n + i) * n;
-                bool placeholder = i < placeholders;
-                long queryBlock = position / blockSize;
-                for (int j = 0; j < n; j++)
-                    NewKeyMask[row + j] = placeholder ? j < placeholders : j >= placeholders && request.PositionOf(j) / blockSize <= queryBlock;
+                // Placeholders see each other; a real token sees the real tokens of its block and earlier ones, whose
+                // positions increase with j: the keys placeholders .. last (the array starts all false).
+                var visible = NewKeyMask.AsSpan((r * n + i) * n, n);
+                if (i < placeholders)
+                {
+                    visible[..placeholders].Fill(true);
+                    continue;
+                }
+                int lastVisiblePosition = (position / blockSize + 1) * blockSize - 1;
+                int last = Math.Min(n - 1, lastVisiblePosition - request.Start + placeholders);
+                visible[placeholders..(last + 1)].Fill(true);
             }
-            // Padding rows read an existing row of the same sequence; the mask hides them.
-            for (int j = 0; j < p; j++)
-                ReadRows[r * p + j] = Row(Math.Min(j, Math.Max(0, request.Start - 1)));
+            // The prefix's rows page by page; padding rows read an existing row of the same sequence (the mask hides them).
+            var reads = ReadRows.AsSpan(r * p, p);
+            for (int j = 0; j < request.Start; j += pageSize)
+            {
+                long first = (long)pages[j / pageSize] * pageSize;
+                int count = Math.Min(pageSize, request.Start - j);
+                for (int k = 0; k < count; k++)
+                    reads[j + k] = first + k;
+            }
+            reads[request.Start..].Fill(Row(Math.Max(0, request.Start - 1)));
         }
         HidesKeys = PrefixLengths.Any(length => length < p) || Array.IndexOf(NewKeyMask, false) >= 0;
     }
