@@ -88,6 +88,9 @@ internal sealed record BenchOptions
     /// (<c>cudaProfilerStart</c>/<c>Stop</c>), so that <c>ncu --profile-from-start off</c> records only them, not the
     /// model's load (<c>--profile-range true</c>; eng/gpu/kernel-profile.sh).</summary>
     public bool ProfileRange { get; init; }
+    /// <summary>Step bench: the last three timed iterations of each whole-prompt prefill row run inside a profiler range
+    /// instead (<c>--profile-prefill true</c>; <c>eng/gpu/kernel-profile.sh OUT prefill LENGTH</c>).</summary>
+    public bool ProfilePrefill { get; init; }
     public int? CpuThreads { get; init; }
     /// <summary>OMP_WAIT_POLICY set before libtorch loads; "default" leaves OpenMP's own.</summary>
     public string OmpWaitPolicy { get; init; } = "PASSIVE";
@@ -120,6 +123,7 @@ internal sealed record BenchOptions
                 "--tokens-per-request" => options with { TokensPerRequest = int.Parse(value) },
                 "--page-size" => options with { PageSize = int.Parse(value) },
                 "--profile-range" => options with { ProfileRange = bool.Parse(value) },
+                "--profile-prefill" => options with { ProfilePrefill = bool.Parse(value) },
                 "--mask-fraction" => options with { MaskFraction = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--fuse-clean-pass" => options with { FuseCleanPass = bool.Parse(value) },
                 "--gemv-max-rows" => options with { GemvMaxRows = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },

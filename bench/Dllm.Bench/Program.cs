@@ -100,13 +100,18 @@ foreach (int length in options.Prefills)
     forwards.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
     Sync(device);
     var times = new List<double>();
-    for (int i = 0; i < Math.Max(3, options.Iterations / 10); i++)
+    int iterations = Math.Max(3, options.Iterations / 10);
+    for (int i = 0; i < iterations; i++)
     {
+        if (options.ProfilePrefill && i == iterations - 3)
+            CudaNative.Profiler(on: true);
         watch.Restart();
         forwards.Forward([new ForwardRequest(0, 0, tokens)], cache, options.BlockSize, writeCache: true, computeLogits: false);
         Sync(device);
         times.Add(watch.Elapsed.TotalMilliseconds);
     }
+    if (options.ProfilePrefill)
+        CudaNative.Profiler(on: false);
     var row = new PrefillRow(length, Stats.Median(times), length / (Stats.Median(times) / 1000));
     results.Prefill.Add(row);
     logger.LogInformation("prefill {Length}: {Ms:F1} ms ({Tps:F0} tok/s)", length, row.MedianMs, row.TokensPerSecond);

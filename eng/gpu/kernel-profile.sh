@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where a graphed step's GPU time goes, kernel by kernel, on the CUDA host:
 #   bash eng/gpu/kernel-profile.sh OUT_DIR [BATCH] [PREFIX] [BENCH FLAGS...]
+#   bash eng/gpu/kernel-profile.sh OUT_DIR prefill LENGTH [BENCH FLAGS...]   (a whole-prompt prefill of LENGTH tokens)
 # runs the step bench for one batch size (default 16) over one cached prefix (default 1024) and records its last three
 # timed steps only (the bench's --profile-range opens the profiler's range around them, not around the model's load,
 # which launches some 17,000 kernels) under Nsight Compute
@@ -18,6 +19,13 @@ root="$(cd "$here/../.." && pwd)"
 out="${1:?usage: $0 OUT_DIR [BATCH] [PREFIX] [BENCH FLAGS...]}"
 batch="${2:-16}" prefix="${3:-1024}"
 shift $(( $# < 3 ? $# : 3 ))
+# `kernel-profile.sh OUT prefill LENGTH`: a whole-prompt prefill of LENGTH tokens (eager, one request) instead of a step.
+prefill=""
+if [[ "$batch" == prefill ]]; then
+  prefill="$prefix"
+  set -- --prefills "$prefill" --prefixes 0 --batches 1 --profile-prefill true --profile-range false "$@"
+  batch=1 prefix=0
+fi
 mkdir -p "$out"
 [[ -f "$root/.gpu/native/libdllm_cuda.so" ]] || bash "$root/src/Dllm.Cuda.Native/build.sh" "$root/.gpu/native" > "$out/native.log" 2>&1
 find_tool() { command -v "$1" || ls -d "${CUDA_HOME:-/usr/local/cuda}/bin/$1" /opt/nvidia/nsight-*/*/bin/"$1" /opt/nvidia/nsight-*/bin/"$1" /usr/local/cuda/nsight-*/bin/"$1" 2>/dev/null | head -1; }
@@ -25,7 +33,11 @@ python="$(command -v python3 || echo /opt/torch/.venv/bin/python)"
 bench=(bash "$here/run.sh" bench --mode model --shape mini --prefixes "$prefix" --batches "$batch" --prefills 1024)
 # The bench alone first, for the step's median without the profiler.
 "${bench[@]}" --iterations 30 --json "$out/step.json" "$@" > "$out/step.log" 2>&1
-median=$(grep -E "^\| $prefix \| $batch \|" "$out/step.log" | awk -F'|' '{print $4}' | tr -d ' ')
+if [[ -n "$prefill" ]]; then  # the prefill table's row: | tokens | median ms | tokens/s |
+  median=$(grep -E "^\| $prefill \| [0-9.]+ \| [0-9]+ \|$" "$out/step.log" | head -1 | awk -F'|' '{print $3}' | tr -d ' ')
+else
+  median=$(grep -E "^\| $prefix \| $batch \|" "$out/step.log" | awk -F'|' '{print $4}' | tr -d ' ')
+fi
 csv=""
 if [[ "${DLLM_PROFILER:-ncu}" == ncu ]] && ncu="$(find_tool ncu)" && [[ -n "$ncu" ]]; then
   "$ncu" --profile-from-start off --clock-control none --cache-control none --graph-profiling node --metrics gpu__time_duration.sum --target-processes all -f -o "$out/step" \
