@@ -182,7 +182,7 @@ public sealed class LLaDA2Model : IDisposable
                 // The paged kernel reads the keys' visibility as it is; only SDPA needs the whole (GQA-folded) mask.
                 batch.AttendsInPlace = PagedAttention.Applies(batch, cache, Config, DType, stage.Device);
                 if (!batch.AttendsInPlace)
-                    batch.BuildMask(groups);
+                    batch.BuildMask(groups, DType);
                 var (cos, sin) = _ropes[s].Lookup(batch.Positions);
                 // Activations cross to the next stage's device once per boundary.
                 hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);

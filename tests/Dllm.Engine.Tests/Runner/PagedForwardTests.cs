@@ -179,17 +179,19 @@ public class PagedForwardTests
         }
     }
     [Fact]
-    public void The_mask_built_on_the_device_is_the_block_causal_rule_over_padded_prefixes_and_folded_heads()
+    public void The_additive_mask_built_on_the_device_is_the_block_causal_rule_over_padded_prefixes_and_folded_heads()
     {
         Torch.EnsureLoaded();
         var requests = VisibilityCases(); // with a prefix padded to 24: the second's last 16 columns are padding
         const int prefix = 24, n = 16, groups = 2;
         using var inference = torch.inference_mode();
         using var geometry = new BatchGeometry(new BatchLayout(requests, BlockSize, PageSize, prefixLength: prefix), torch.CPU, alwaysMask: true);
-        geometry.BuildMask(groups);
+        geometry.BuildMask(groups, torch.ScalarType.Float32);
 
         Assert.Equal([3, 1, groups * n, prefix + n], geometry.FoldedMask!.shape);
-        var mask = geometry.FoldedMask.data<bool>().ToArray();
+        var additive = geometry.FoldedMask.data<float>().ToArray();
+        Assert.All(additive, v => Assert.True(v == 0 || float.IsNegativeInfinity(v), $"{v} is neither 0 nor -inf"));
+        var mask = additive.Select(v => v == 0).ToArray();
         for (int r = 0; r < requests.Count; r++)
         {
             var request = requests[r];
