@@ -35,7 +35,9 @@ internal sealed class BatchGeometry : IDisposable
         if (alwaysMask || layout.HidesKeys)
         {
             PrefixLengths = Own(tensor(layout.PrefixLengths, device: device));
-            NewKeyMask = Own(tensor(layout.NewKeyMask, [BatchSize, NewTokens, NewTokens], device: device));
+            NewKeyMask = Own(layout.NewKeyMask is { } newKeys
+                ? tensor(newKeys, [BatchSize, NewTokens, NewTokens], device: device)
+                : BlockCausal(Positions, BatchSize, NewTokens, layout.BlockSize));
         }
     }
 
@@ -70,6 +72,16 @@ internal sealed class BatchGeometry : IDisposable
     public static BatchGeometry ForTraining(long[] tokenIds, long[] positions, bool[] mask, int batchSize, int length, Device device) =>
         new(tokenIds, positions, mask, batchSize, length, device);
 
+    /// <summary>The block-causal rule over <paramref name="positions"/> ([B·n], no placeholders), bool [B, n, n]: key j
+    /// is visible to query i iff floor(pos(j) / B) &lt;= floor(pos(i) / B).</summary>
+    private static Tensor BlockCausal(Tensor positions, int batchSize, int newTokens, int blockSize)
+    {
+        using var blocks = positions.view(batchSize, newTokens).div(blockSize, RoundingMode.floor);
+        using var keys = blocks.unsqueeze(1);
+        using var queries = blocks.unsqueeze(2);
+        return keys.le(queries);
+    }
+
     /// <summary>The same geometry on another device (the next stage of a layer split): copied, not rebuilt on the host.</summary>
     public BatchGeometry On(Device device) => new(this, device);
 
@@ -83,7 +95,7 @@ internal sealed class BatchGeometry : IDisposable
         if (ReadRows is not null)
             uploads.Upload(ReadRows, layout.ReadRows);
         uploads.Upload(PrefixLengths, layout.PrefixLengths);
-        uploads.Upload(NewKeyMask, layout.NewKeyMask);
+        uploads.Upload(NewKeyMask, HostMask(layout));
     }
 
     /// <summary>
@@ -181,8 +193,12 @@ internal sealed class BatchGeometry : IDisposable
         if (ReadRows is not null)
             uploads.Upload(ReadRows, layout.ReadRows, (long)r * PrefixLength);
         uploads.Upload(PrefixLengths!, layout.PrefixLengths, r);
-        uploads.Upload(NewKeyMask!, layout.NewKeyMask, (long)r * NewTokens * NewTokens);
+        uploads.Upload(NewKeyMask!, HostMask(layout), (long)r * NewTokens * NewTokens);
     }
+
+    /// <summary>A reloaded layout's new-key mask, which is always built on the host (a step's few tokens a request).</summary>
+    private static bool[] HostMask(BatchLayout layout) =>
+        layout.NewKeyMask ?? throw new ArgumentException($"a reload needs the new-key mask on the host, which a layout of {layout.NewTokens} tokens a request leaves to the device", nameof(layout));
 
     /// <summary>A geometry that will be reloaded (a captured forward's inputs): always with key visibility, built from
     /// <paramref name="requests"/>, whose page tables and starts it remembers, so that reloading the same structure copies

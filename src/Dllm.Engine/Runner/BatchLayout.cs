@@ -17,7 +17,10 @@ internal sealed class BatchLayout
     /// <param name="blockSize">Diffusion block size B.</param>
     /// <param name="pageSize">Positions per cache page.</param>
     /// <param name="prefixLength">Padded prefix length (at least the longest prefix); null = the longest prefix.</param>
-    public BatchLayout(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, int? prefixLength = null)
+    /// <param name="hostMaskMaxTokens">Up to how many new tokens a request the new-key mask is built here
+    /// (<see cref="HostNewKeyMaskMaxTokens"/>; tests pass another).</param>
+    public BatchLayout(IReadOnlyList<ForwardRequest> requests, int blockSize, int pageSize, int? prefixLength = null,
+        int hostMaskMaxTokens = HostNewKeyMaskMaxTokens)
     {
         BatchSize = requests.Count;
         NewTokens = requests[0].TokenIds.Length;
@@ -29,12 +32,16 @@ internal sealed class BatchLayout
             throw new ArgumentOutOfRangeException(nameof(prefixLength), $"padded prefix {PrefixLength} is shorter than the longest prefix {longest}");
         int n = NewTokens, b = BatchSize, p = PrefixLength;
 
+        BlockSize = blockSize;
         TokenIds = new long[b * n];
         Positions = new long[b * n];
         WriteRows = new long[b * n];
         ReadRows = new long[b * p];
         PrefixLengths = new int[b];
-        NewKeyMask = new bool[b * n * n];
+        // A long forward without placeholders (a prompt's prefill) leaves its O(n²) new-key mask to the device.
+        bool hostMask = n <= hostMaskMaxTokens || requests.Any(r => r.Placeholders > 0);
+        var newKeyMask = hostMask ? new bool[b * n * n] : null;
+        bool spansBlocks = false;
         for (int r = 0; r < b; r++)
         {
             var request = requests[r];
@@ -52,9 +59,11 @@ internal sealed class BatchLayout
                 TokenIds[r * n + i] = request.TokenIds[i];
                 Positions[r * n + i] = position;
                 WriteRows[r * n + i] = Row(position);
+                if (newKeyMask is null)
+                    continue;
                 // Placeholders see each other; a real token sees the real tokens of its block and earlier ones, whose
                 // positions increase with j: the keys placeholders .. last (the array starts all false).
-                var visible = NewKeyMask.AsSpan((r * n + i) * n, n);
+                var visible = newKeyMask.AsSpan((r * n + i) * n, n);
                 if (i < placeholders)
                 {
                     visible[..placeholders].Fill(true);
@@ -74,8 +83,10 @@ internal sealed class BatchLayout
                     reads[j + k] = first + k;
             }
             reads[request.Start..].Fill(Row(Math.Max(0, request.Start - 1)));
+            spansBlocks |= request.Start / blockSize != (request.Start + request.RealTokens - 1) / blockSize;
         }
-        HidesKeys = PrefixLengths.Any(length => length < p) || Array.IndexOf(NewKeyMask, false) >= 0;
+        NewKeyMask = newKeyMask;
+        HidesKeys = PrefixLengths.Any(length => length < p) || (newKeyMask is null ? spansBlocks : Array.IndexOf(newKeyMask, false) >= 0);
     }
 
     public int BatchSize { get; }
@@ -89,8 +100,17 @@ internal sealed class BatchLayout
     /// <summary>Each request's cached length: its new tokens see prefix keys 0 .. length - 1 ([B]).</summary>
     public int[] PrefixLengths { get; }
 
-    /// <summary>Which new keys each new token sees ([B, n, n]).</summary>
-    public bool[] NewKeyMask { get; }
+    /// <summary>New-key masks of requests bringing more new tokens than this (and no placeholders: a prompt's prefill)
+    /// are left to the device, which builds the block-causal rule from the positions (<see cref="BatchGeometry"/>): at
+    /// 8,192 tokens the mask is 67 MB, its host loops and copy tens of milliseconds of a prefill.</summary>
+    public const int HostNewKeyMaskMaxTokens = 128;
+
+    /// <summary>Diffusion block size of the block-causal rule.</summary>
+    public int BlockSize { get; }
+
+    /// <summary>Which new keys each new token sees ([B, n, n]); null when the device builds it from the positions
+    /// (more than <see cref="HostNewKeyMaskMaxTokens"/> tokens a request, no placeholders).</summary>
+    public bool[]? NewKeyMask { get; }
 
     /// <summary>Whether some query may not see some key; when not (one block over equal prefixes), attention can run
     /// without a mask and SDPA picks its fused kernels.</summary>

@@ -179,6 +179,31 @@ public class PagedForwardTests
         }
     }
     [Fact]
+    public void A_long_forward_builds_its_new_key_mask_on_the_device_with_the_host_rules_logits()
+    {
+        var (_, _, model) = Create(31);
+        using (model)
+        {
+            const int n = 160; // more than BatchLayout.HostNewKeyMaskMaxTokens: a prompt's prefill
+            using var cache = model.CreateCache(pages: 48, pageSize: PageSize);
+            List<ForwardRequest> requests = [new(Enumerable.Range(0, 22).ToArray(), 16, Tokens(n, 40)), new(Enumerable.Range(22, 20).ToArray(), 0, Tokens(n, 41))];
+            using var inference = torch.inference_mode();
+            var device = new BatchLayout(requests, BlockSize, PageSize);
+            var host = new BatchLayout(requests, BlockSize, PageSize, hostMaskMaxTokens: int.MaxValue);
+            using var onDevice = new BatchGeometry(device, torch.CPU);
+            using var onHost = new BatchGeometry(host, torch.CPU);
+
+            Assert.Null(device.NewKeyMask);
+            Assert.NotNull(host.NewKeyMask);
+            Assert.True(device.HidesKeys && host.HidesKeys);
+            Assert.Equal(host.NewKeyMask, onDevice.NewKeyMask!.data<bool>().ToArray());
+            using var expected = model.Forward(onHost, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+            using var actual = model.Forward(onDevice, cache, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
+            Assert.Equal(expected.data<float>().ToArray(), actual.data<float>().ToArray());
+        }
+    }
+
+    [Fact]
     public void The_additive_mask_built_on_the_device_is_the_block_causal_rule_over_padded_prefixes_and_folded_heads()
     {
         Torch.EnsureLoaded();
