@@ -50,7 +50,7 @@ internal static class LayerProfile
             using var cache = new KvCache(config, batch, prefix + block, ScalarType.BFloat16, device);
             var requests = Enumerable.Range(0, batch).Select(s => new ForwardRequest(s, prefix, new int[block])).ToList();
             using var geometry = new BatchGeometry(new BatchLayout(requests, block, cache.PageSize, prefix), device, alwaysMask: true);
-            geometry.BuildMask(groups);
+            geometry.BuildMask(groups, ScalarType.BFloat16);
             var (cos, sin) = rope.Lookup(geometry.Positions);
             var queries = randn([batch, config.NumKeyValueHeads, groups * block, config.HeadDim], ScalarType.BFloat16, device);
             var keys = randn([batch, config.NumKeyValueHeads, prefix + block, config.HeadDim], ScalarType.BFloat16, device);
