@@ -58,7 +58,7 @@ internal static class PagedAttentionCheck
                     var layout = new BatchLayout(requests, block, pageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
                     using var gathered = new BatchGeometry(layout, device, alwaysMask: true);
                     using var paged = new BatchGeometry(layout, device, alwaysMask: true);
-                    gathered.BuildMask(groups);
+                    gathered.BuildMask(groups, ScalarType.BFloat16);
                     paged.AttendsInPlace = true;
                     using var x = randn([(long)batch * layout.NewTokens, config.HiddenSize], ScalarType.BFloat16, device).mul_(0.5);
                     var (cos, sin) = rope.Lookup(gathered.Positions);
