@@ -6,18 +6,23 @@ namespace Dllm.Tests.Engine;
 
 public class EngineAlgorithmConfigTests
 {
+    /// <summary>A JointThreshold engine on <paramref name="model"/> configured by a YAML file <paramref name="name"/>
+    /// written in <paramref name="dir"/>.</summary>
+    private static DllmEngineOptions JointThresholdFromYaml(string model, string dir, string name, double penaltyLambda, int blockSize)
+    {
+        string yaml = Path.Combine(dir, name);
+        File.WriteAllText(yaml, FormattableString.Invariant(
+            $"threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: {penaltyLambda}\nblock_size: {blockSize}\n"));
+        return TestEngines.Options(model, algorithm: "JointThreshold") with { AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml };
+    }
+
     [Fact]
     public async Task JointThreshold_from_a_yaml_file_runs_with_its_block_size()
     {
         string dir = TestPaths.NewTempDirectory("dllm-yaml");
         try
         {
-            string yaml = Path.Combine(dir, "config.yaml");
-            File.WriteAllText(yaml, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 0.5\nblock_size: 16\n");
-            await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Peaked, algorithm: "JointThreshold") with
-            {
-                AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml,
-            });
+            await using var engine = await DllmEngine.CreateAsync(JointThresholdFromYaml(TinyModels.Peaked, dir, "config.yaml", penaltyLambda: 0.5, blockSize: 16));
 
             var updates = new List<GenerationUpdate>();
             await foreach (var update in engine.GenerateStreamingAsync(GenerateRequest.FromIds(new int[16], new SamplingParams { MaxNewTokens = 48, IgnoreEos = true })))
@@ -82,12 +87,7 @@ public class EngineAlgorithmConfigTests
         {
             // The engine's JointThreshold makes repeating the previous position's token cost 4 logits: in a batch, every
             // request's previous tokens go to the device in one copy, each row of it a request's.
-            string yaml = Path.Combine(dir, "config.yaml");
-            File.WriteAllText(yaml, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 4\nblock_size: 32\n");
-            var options = TestEngines.Options(TinyModels.Random, algorithm: "JointThreshold") with
-            {
-                AlgorithmSettings = new Dictionary<string, double>(), AlgorithmConfigPath = yaml, MaxRunningRequests = 4,
-            };
+            var options = JointThresholdFromYaml(TinyModels.Random, dir, "config.yaml", penaltyLambda: 4, blockSize: 32) with { MaxRunningRequests = 4 };
             var sampling = new SamplingParams { MaxNewTokens = 40, IgnoreEos = true };
             var requests = Enumerable.Range(0, 4).Select(i => GenerateRequest.FromText($"penalty prompt {i} " + new string('y', 5 * i), sampling)).ToList();
             await using var engine = await DllmEngine.CreateAsync(options);
@@ -96,10 +96,8 @@ public class EngineAlgorithmConfigTests
             foreach (var request in requests)
                 alone.Add(await engine.GenerateAsync(request));
             var batch = await engine.GenerateAsync(requests);
-            string plain = Path.Combine(dir, "plain.yaml");
-            File.WriteAllText(plain, "threshold: 0.9\nedit_threshold: 0.5\nmax_post_edit_steps: 2\npenalty_lambda: 0\nblock_size: 32\n");
             GenerationResult unpenalised;
-            await using (var without = await DllmEngine.CreateAsync(options with { AlgorithmConfigPath = plain }))
+            await using (var without = await DllmEngine.CreateAsync(JointThresholdFromYaml(TinyModels.Random, dir, "plain.yaml", penaltyLambda: 0, blockSize: 32)))
                 unpenalised = await without.GenerateAsync(requests[1]);
 
             for (int i = 0; i < requests.Count; i++)
