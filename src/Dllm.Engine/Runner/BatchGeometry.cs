@@ -90,12 +90,7 @@ internal sealed class BatchGeometry : IDisposable
         if (layout.BatchSize != BatchSize || layout.NewTokens != NewTokens || layout.PrefixLength != PrefixLength || PrefixLengths is null || NewKeyMask is null)
             throw new ArgumentException($"layout [{layout.BatchSize}×{layout.NewTokens}, prefix {layout.PrefixLength}] does not fit geometry [{BatchSize}×{NewTokens}, prefix {PrefixLength}] with key visibility", nameof(layout));
         uploads.Upload(TokenIds, layout.TokenIds);
-        uploads.Upload(Positions, layout.Positions);
-        uploads.Upload(WriteRows, layout.WriteRows);
-        if (ReadRows is not null)
-            uploads.Upload(ReadRows, layout.ReadRows);
-        uploads.Upload(PrefixLengths, layout.PrefixLengths);
-        uploads.Upload(NewKeyMask, HostMask(layout));
+        LoadRows(0, layout, uploads);
     }
 
     /// <summary>
@@ -159,7 +154,7 @@ internal sealed class BatchGeometry : IDisposable
                 ids[r * NewTokens + i] = requests[r].TokenIds[i];
         }
         foreach (int r in changed)
-            LoadRequest(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength), uploads);
+            LoadRows(r, new BatchLayout([requests[r]], blockSize, pageSize, PrefixLength), uploads);
         if (changed.Count > 0)
             Remember(requests, blockSize, pageSize);
         uploads.Upload(TokenIds, ids);
@@ -184,9 +179,9 @@ internal sealed class BatchGeometry : IDisposable
         return changed;
     }
 
-    /// <summary>Overwrites request <paramref name="r"/>'s rows of every tensor but its token ids with
-    /// <paramref name="layout"/>, a one-request layout of this geometry's shape.</summary>
-    private void LoadRequest(int r, BatchLayout layout, StagedUploads uploads)
+    /// <summary>Overwrites the rows of every tensor but the token ids from request <paramref name="r"/> on with
+    /// <paramref name="layout"/>'s (a one-request layout of this geometry's shape, or the whole layout from 0).</summary>
+    private void LoadRows(int r, BatchLayout layout, StagedUploads uploads)
     {
         uploads.Upload(Positions, layout.Positions, (long)r * NewTokens);
         uploads.Upload(WriteRows, layout.WriteRows, (long)r * NewTokens);
