@@ -86,7 +86,9 @@ internal sealed class BatchLayout
             spansBlocks |= request.Start / blockSize != (request.Start + request.RealTokens - 1) / blockSize;
         }
         NewKeyMask = newKeyMask;
-        HidesKeys = PrefixLengths.Any(length => length < p) || (newKeyMask is null ? spansBlocks : Array.IndexOf(newKeyMask, false) >= 0);
+        // A key is hidden from some query where a prefix is padded, a request's new tokens span blocks (block-causal), or
+        // it has placeholders (which see no real token).
+        HidesKeys = PrefixLengths.Any(length => length < p) || spansBlocks || requests.Any(r => r.Placeholders > 0);
     }
 
     public int BatchSize { get; }

@@ -157,6 +157,29 @@ public class PagedForwardTests
     ];
 
     [Fact]
+    public void A_layout_hides_keys_exactly_when_its_mask_has_a_hidden_key()
+    {
+        // Each case alone and over a padded prefix: one block over its own prefix hides nothing; two blocks, padding or
+        // placeholders hide some key.
+        List<ForwardRequest>[] batches =
+        [
+            [new([0, 1, 2], 16, Tokens(BlockSize, 1))],
+            [new([0, 1, 2], 16, Tokens(BlockSize, 1)), new([3, 4, 5], 16, Tokens(BlockSize, 2))],
+            [new([0, 1, 2], 8, Tokens(2 * BlockSize, 3))],
+            [new([0, 1, 2], 16, Tokens(BlockSize, 1)), new([3, 4, 5], 8, Tokens(BlockSize, 2))],
+            [new([0, 1, 2, 3], 16, Tokens(2 * BlockSize, 4), Placeholders: BlockSize)],
+        ];
+        bool[] expected = [false, false, true, true, true];
+        for (int c = 0; c < batches.Length; c++)
+        {
+            var layout = new BatchLayout(batches[c], BlockSize, PageSize);
+            bool hidden = layout.PrefixLengths.Any(length => length < layout.PrefixLength) || layout.NewKeyMask!.Contains(false);
+            Assert.True(hidden == layout.HidesKeys, $"case {c}: the mask hides a key: {hidden}, HidesKeys: {layout.HidesKeys}");
+            Assert.Equal(expected[c], layout.HidesKeys);
+        }
+    }
+
+    [Fact]
     public void The_paged_kernels_inputs_are_each_requests_cached_length_and_which_new_keys_each_token_sees()
     {
         Torch.EnsureLoaded();
