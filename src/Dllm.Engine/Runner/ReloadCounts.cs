@@ -22,7 +22,8 @@ internal enum ReloadKind
 /// benchmarks: where the input time of an end-to-end step goes).</summary>
 internal sealed class ReloadCounts
 {
-    private readonly long[] _counts = new long[5], _ticks = new long[5];
+    private static readonly int Kinds = Enum.GetValues<ReloadKind>().Length;
+    private readonly long[] _counts = new long[Kinds], _ticks = new long[Kinds];
 
     /// <summary>Benchmarks only: a whole reload first waits for the device's stream, timed as
     /// <see cref="ReloadKind.WholeWait"/>, so that <see cref="ReloadKind.WholeCopies"/> is the copies alone (default false:
