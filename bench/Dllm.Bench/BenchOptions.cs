@@ -34,6 +34,13 @@ internal sealed record BenchOptions
     public Dllm.Model.MoePath MoePath { get; init; } = Dllm.Model.MoePath.Auto;
     public bool FuseCleanPass { get; init; } = true;
     public bool CudaGraphs { get; init; } = true;
+    /// <summary>e2e: the engine's <c>--cuda-graph-bs</c> (null: its default list).</summary>
+    public int[]? CudaGraphBatchSizes { get; init; }
+    /// <summary>e2e: <c>--cuda-graph-bs all</c> lists every size up to the largest concurrency: a graph per batch size,
+    /// as before padding (the before).</summary>
+    public bool CudaGraphEverySize { get; init; }
+    /// <summary>e2e: the engine's graph padding (<c>--cuda-graph-padding false</c>: its <c>--disable-cuda-graph-padding</c>).</summary>
+    public bool CudaGraphPadding { get; init; } = true;
     /// <summary>The engine's prefix cache (<c>--radix-cache false</c>: the engine's <c>--disable-radix-cache</c>).</summary>
     public bool RadixCache { get; init; } = true;
     /// <summary>e2e: steps wait for the device after their forward, so "to logits" holds the device's forward time and
@@ -139,6 +146,8 @@ internal sealed record BenchOptions
                 "--router-logits-kernel" => options with { RouterLogitsKernel = bool.Parse(value) },
                 "--widen-kernel" => options with { WidenKernel = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
+                "--cuda-graph-bs" => value == "all" ? options with { CudaGraphEverySize = true } : options with { CudaGraphBatchSizes = Ints(value) },
+                "--cuda-graph-padding" => options with { CudaGraphPadding = bool.Parse(value) },
                 "--radix-cache" => options with { RadixCache = bool.Parse(value) },
                 "--sync-profile" => options with { SyncProfile = bool.Parse(value) },
                 "--shared-prefix" => options with { SharedPrefix = int.Parse(value) },

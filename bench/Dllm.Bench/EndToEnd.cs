@@ -47,6 +47,8 @@ internal static class EndToEnd
                 DisableRadixCache = !options.RadixCache,
                 AlgorithmSettings = new Dictionary<string, double> { [AlgorithmConfigKeys.BlockSize.Name] = options.BlockSize }, DummyLogitSharpness = sharpness,
                 Gpus = options.Gpus, FuseCleanPass = options.FuseCleanPass, CudaGraphs = options.CudaGraphs,
+                CudaGraphBatchSizes = options.CudaGraphEverySize ? [.. Enumerable.Range(1, options.Concurrency.Max())] : options.CudaGraphBatchSizes,
+                CudaGraphPadding = options.CudaGraphPadding,
             }, logging);
             engine.SyncProfile = options.SyncProfile;
             await engine.GenerateAsync(Request(0, 32)); // warm-up (it also caches the shared prefix)

@@ -13,8 +13,8 @@ namespace Dllm.Bench;
 /// 2. forwards replayed from CUDA graphs against the same forwards run eagerly over the same (padded) layout —
 ///    steps of two requests with different prefixes, a replay with new tokens, a fused clean pass that writes the
 ///    cache, a step that reads what it wrote, a smaller batch whose logits share the larger one's buffer and the larger
-///    one replayed after it, a fused step with placeholders — for both capturable MoE paths. Same kernels, so they
-///    must agree.
+///    one replayed after it, three requests replayed from the graph of four (a padding row in the cache's scratch
+///    pages), a fused step with placeholders — for both capturable MoE paths. Same kernels, so they must agree.
 /// (Whole-model logits of two different MoE paths are not compared: on random weights a bf16 rounding difference
 /// flips near-tied expert choices and moves logits a lot; the CPU tests compare the paths in fp32.)
 /// Exit code 1 beyond tolerance.
@@ -47,6 +47,7 @@ internal static class GraphCheck
             ("replayed step, new tokens", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
             ("fused clean pass (writes cache)", [new(2, 0, Tokens(2 * block))], true),
             ("step after the written block", [new(2, 2 * block, Tokens(block))], false),
+            ("three requests, replayed from the graph of four with a padding row", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block)), new(2, 2 * block, Tokens(block))], false),
             ("another request of that shape (its logits share the two-request step's buffer)", [new(1, 64, Tokens(block))], false),
             ("the two-request step again, after it", [new(0, 320, Tokens(block)), new(1, 64, Tokens(block))], false),
             ("fused step, the second request with placeholders", [new(0, 320 - block, Tokens(2 * block)), new([1], 64, Tokens(2 * block), Placeholders: block)], true),
@@ -60,19 +61,23 @@ internal static class GraphCheck
             runner.Forward([new ForwardRequest(1, 0, prompt1)], cache, block, writeCache: true, computeLogits: false);
             foreach (var (name, requests, write) in forwards)
             {
-                var layout = new BatchLayout(requests, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
+                // The eager forward over the batch as its graph runs it: padded up to the graph's batch size.
+                int graphBatch = GraphBatchSizes.Default(ForwardRunner.DefaultMaxGraphBatch).GraphBatchFor(requests.Count)!.Value;
+                var padded = PaddedBatch.Pad(requests, graphBatch, cache);
+                var layout = new BatchLayout(padded, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
                 using var geometry = new BatchGeometry(layout, device, alwaysMask: true);
-                using var eager = model.Forward(geometry, cache, write, computeLogits: true, path)!;
+                using var eagerPadded = model.Forward(geometry, cache, write, computeLogits: true, path)!;
+                using var eager = eagerPadded.narrow(0, 0, requests.Count);
                 using var graphed = runner.Forward(requests, cache, block, write, moePath: path)!;
                 double difference = Relative(graphed, eager);
-                ok &= difference < GraphTolerance;
+                ok &= difference < GraphTolerance && graphed.shape[0] == requests.Count;
                 Console.WriteLine($"| {name} | {path} | {difference:E2} |");
             }
         }
         ok &= CheckSharedExpertOverlap(model, runner, forwards[0].Requests, prompt0, prompt1, block, device);
-        // Four shapes per path: the second and sixth forwards replay the first one's graph, the fifth the fourth's.
-        Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 8)");
-        ok &= runner.CudaGraphsCaptured == 8;
+        // Five shapes per path: the second and seventh forwards replay the first one's graph, the sixth the fourth's.
+        Console.WriteLine($"graphs captured: {runner.CudaGraphsCaptured} (expected 10)");
+        ok &= runner.CudaGraphsCaptured == 10;
         Console.WriteLine(ok ? "graph check: PASS" : "graph check: FAIL");
         return ok ? 0 : 1;
     }

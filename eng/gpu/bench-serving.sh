@@ -37,6 +37,9 @@
 #   e2e-staggered 16 requests arriving 40 ms apart (their blocks end on different steps: a reload rewrites the rows of
 #                 the request that moved)
 #   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
+#   e2e-staggered-every  e2e-staggered with a CUDA graph for every batch size (--cuda-graph-bs all): the before of padding
+#                 batches up to the graph sizes (1, 2, 4, 8, 12, 16, ...)
+#   e2e-staggered-64 / -64-every  64 requests arriving 10 ms apart, graph sizes padded / every batch size its own graph
 #   e2e-16-waits  the e2e-16 run with each whole reload waiting for the device first, timed apart from its copies
 #                 (--reload-wait-apart true; the e2e log's reload counts)
 #   e2e-16-synced the e2e-16 run with a sync after each forward (--sync-profile true): `to logits` is the step's device
@@ -97,6 +100,9 @@ run e2e-16-pageable --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 
 run e2e-16-pageable-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --pinned-reload false --reload-wait-apart true
 run e2e-staggered --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40
 run e2e-staggered-full --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40 --partial-reload false
+run e2e-staggered-every --mode e2e --shape mini --concurrency 16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 40 --cuda-graph-bs all
+run e2e-staggered-64 --mode e2e --shape mini --concurrency 64 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 10
+run e2e-staggered-64-every --mode e2e --shape mini --concurrency 64 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --arrival-ms 10 --cuda-graph-bs all
 run e2e-opsgreedy --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --native-greedy false
 run layers-1024 --mode layer-profile --shape mini --prefixes 1024 --batches 1,16
 run ttfb-cold --mode e2e --shape mini --concurrency 1 --new-tokens 64 --shared-prefix 4096 --warm-pass true --radix-cache false

@@ -62,6 +62,12 @@ internal sealed class EngineFlags
             nameof(DllmEngineOptions.FuseCleanPass), (o, v) => o.FuseCleanPass = !v);
         Add(new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." },
             nameof(DllmEngineOptions.CudaGraphs), (o, v) => o.CudaGraphs = !v);
+        Add(new Option<int[]>("--cuda-graph-bs") { Description = "The batch sizes steps are captured in CUDA graphs for, e.g. --cuda-graph-bs 1 2 4 8 16 (default 1, 2, 4, 8, 12, 16, 24, 32, ... up to --cuda-graph-max-bs); a batch between two replays the larger one's graph with padding rows.", AllowMultipleArgumentsPerToken = true },
+            nameof(DllmEngineOptions.CudaGraphBatchSizes), (o, v) => o.CudaGraphBatchSizes = v);
+        Add(new Option<int?>("--cuda-graph-max-bs") { Description = "The largest batch replayed from a CUDA graph; larger ones run op by op (default --max-running-requests)." },
+            nameof(DllmEngineOptions.CudaGraphMaxBatchSize), (o, v) => o.CudaGraphMaxBatchSize = v);
+        Add(new Option<bool>("--disable-cuda-graph-padding") { Description = "Run a batch whose size is not in --cuda-graph-bs op by op instead of padding it to the next size's graph." },
+            nameof(DllmEngineOptions.CudaGraphPadding), (o, v) => o.CudaGraphPadding = !v);
         Add(new Option<string?>("--served-model-name") { Description = "The model name reported to clients (default: the model directory's name)." },
             nameof(DllmEngineOptions.ServedModelName), (o, v) => o.ServedModelName = v);
     }

@@ -68,10 +68,11 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             _runner = new ModelRunner(model, cache, new TokenSampler { NativeGreedy = model.DType == TorchSharp.torch.ScalarType.BFloat16 });
             if (options.CudaGraphs && model.Device.type == DeviceType.CUDA)
             {
-                if (_runner.EnableCudaGraphs() is string why)
+                var batchSizes = GraphBatchSizes.Resolve(options.CudaGraphBatchSizes, options.CudaGraphMaxBatchSize, options.MaxRunningRequests, options.CudaGraphPadding);
+                if (_runner.EnableCudaGraphs(batchSizes) is string why)
                     _logger.CudaGraphsOff(why);
                 else
-                    _logger.CudaGraphsOn();
+                    _logger.CudaGraphsOn(batchSizes.ToString());
             }
         }
         catch

@@ -115,6 +115,20 @@ public record DllmEngineOptions
     /// engine logs why and runs op by op.</summary>
     public bool CudaGraphs { get; set; } = true;
 
+    /// <summary>The batch sizes steps are captured in CUDA graphs for (SGLang's <c>--cuda-graph-bs</c>); null: SGLang's kind
+    /// of list (1, 2, 4, 8, 12, 16, 24, 32, ... <see cref="CudaGraphMaxBatchSize"/>). Each distinct batch size is a graph
+    /// of its own (captured on first use, tens of milliseconds); a batch between two sizes replays the larger one's graph
+    /// with padding rows, so requests that come and go capture a bounded set of graphs.</summary>
+    public IList<int>? CudaGraphBatchSizes { get; set; }
+
+    /// <summary>The largest batch replayed from a CUDA graph (SGLang's <c>--cuda-graph-max-bs</c>); larger batches run op by
+    /// op. Null: <see cref="MaxRunningRequests"/> (with <see cref="CudaGraphBatchSizes"/> given: its largest size).</summary>
+    public int? CudaGraphMaxBatchSize { get; set; }
+
+    /// <summary>Replay a batch whose size is not listed from the next listed size's graph, with padding rows (SGLang's
+    /// <c>--disable-cuda-graph-padding</c> turns this off: such a batch runs op by op). On by default.</summary>
+    public bool CudaGraphPadding { get; set; } = true;
+
     /// <summary>The model name reported to clients (<c>--served-model-name</c>); null: the model directory's name.</summary>
     public string? ServedModelName { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dllm.Decoding;
 using Dllm.Model;
+using Dllm.Runner;
 
 namespace Dllm;
 
@@ -43,6 +44,9 @@ public static class DllmEngineOptionsValidator
         if (!IsDType(options.DType))
             errors.Add($"{name(nameof(options.DType))} '{options.DType}' is not one of: auto, bfloat16, float16, float32.");
         AtLeastOne(options.CpuThreads, name(nameof(options.CpuThreads)), errors);
+        if (GraphBatchSizes.Problem(options.CudaGraphBatchSizes?.ToList(), options.CudaGraphMaxBatchSize,
+                name(nameof(options.CudaGraphBatchSizes)), name(nameof(options.CudaGraphMaxBatchSize))) is string graphs)
+            errors.Add(graphs);
         if (options.LibTorchDirectory is string libTorch && !Directory.Exists(libTorch))
             errors.Add($"{name(nameof(options.LibTorchDirectory))} '{libTorch}' is not a directory.");
         if (!double.IsFinite(options.DummyLogitSharpness) || options.DummyLogitSharpness <= 0)

@@ -56,8 +56,8 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1201, EventName = "CudaGraphsOff", Level = LogLevel.Warning, Message = "CUDA graphs off, steps run op by op: {Reason}")]
     public static partial void CudaGraphsOff(this ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 1202, EventName = "CudaGraphsOn", Level = LogLevel.Information, Message = "CUDA graphs on: steps are captured per batch shape and replayed")]
-    public static partial void CudaGraphsOn(this ILogger logger);
+    [LoggerMessage(EventId = 1202, EventName = "CudaGraphsOn", Level = LogLevel.Information, Message = "CUDA graphs on: steps are captured per batch shape and replayed, batch sizes {BatchSizes}")]
+    public static partial void CudaGraphsOn(this ILogger logger, string batchSizes);
 
     [LoggerMessage(EventId = 1203, EventName = "KvCacheAllocated", Level = LogLevel.Information, Message = "K/V cache: {Pages} pages x {PageSize} positions ({Tokens} tokens, sized by {SizedBy}), {GB:F2} GB; prefix cache {PrefixCache}")]
     public static partial void KvCacheAllocated(this ILogger logger, int pages, int pageSize, long tokens, string sizedBy, double gb, string prefixCache);

@@ -139,7 +139,8 @@ public sealed class LLaDA2Model : IDisposable
     }
 
     /// <summary>Allocates a K/V cache of <paramref name="pages"/> pages of <paramref name="pageSize"/> positions for this
-    /// model (each layer's part on that layer's device). One page per sequence as long as the context is the unpaged layout.</summary>
+    /// model (each layer's part on that layer's device), and <see cref="KvCache.DefaultScratchPages"/> scratch pages for
+    /// padding rows. One page per sequence as long as the context is the unpaged layout.</summary>
     public KvCache CreateCache(int pages, int pageSize) => new(Config, pages, pageSize, DType, Placement);
 
     /// <summary>

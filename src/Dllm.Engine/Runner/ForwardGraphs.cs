@@ -10,8 +10,10 @@ namespace Dllm.Runner;
 /// of one shared buffer (grown by doubling when a larger batch comes; graphs captured before keep the older one alive),
 /// so the logits memory follows the largest batch, not the number of batch sizes met (at 256 requests one
 /// [256, 32, vocabulary] fp32 buffer is 5 GB); the least recently used graph is freed beyond <see cref="Capacity"/>.
+/// Batch sizes are those of <paramref name="batchSizes"/>: a batch between two of them replays the larger one's graph
+/// with padding rows (<see cref="PaddedBatch"/>), so serving captures a bounded set of graphs.
 /// </summary>
-internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposable
+internal sealed class ForwardGraphs(LLaDA2Model model, int capacity, GraphBatchSizes batchSizes) : IDisposable
 {
     /// <summary>Graphs kept by default.</summary>
     public const int DefaultCapacity = 32;
@@ -24,6 +26,9 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     private long _clock;
 
     public int Capacity { get; } = Math.Max(1, capacity);
+
+    /// <summary>The batch sizes captured.</summary>
+    public GraphBatchSizes BatchSizes { get; } = batchSizes;
 
     /// <summary>Graphs captured so far (including freed ones).</summary>
     public int Captured { get; private set; }
@@ -44,11 +49,17 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
     /// <summary>The prefix length a graph for <paramref name="longestPrefix"/> is captured with.</summary>
     public static int PaddedPrefix(int longestPrefix) => (longestPrefix + PrefixBucket - 1) / PrefixBucket * PrefixBucket;
 
-    /// <summary>Runs the forward from its graph (capturing it first when new). Returns fp32 logits [B, n - logitsFrom, V],
-    /// a view of a buffer that the next forward with as many logits rows per request overwrites.</summary>
-    public Tensor Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path, int logitsFrom = 0)
+    /// <summary>Runs the forward from its graph (capturing it first when new), the batch padded up to its graph's batch
+    /// size. Returns fp32 logits [B, n - logitsFrom, V], a view of a buffer that the next forward with as many logits rows
+    /// per request overwrites; null when no graph serves this batch size (<see cref="GraphBatchSizes.GraphBatchFor"/>):
+    /// the caller runs it op by op.</summary>
+    public Tensor? Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path, int logitsFrom = 0)
     {
-        int batch = requests.Count, tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
+        int tokens = requests[0].TokenIds.Length, prefix = PaddedPrefix(requests.Max(r => r.Start));
+        if (BatchSizes.GraphBatchFor(requests.Count, PaddedBatch.CanPad(cache, tokens)) is not int batch)
+            return null;
+        int real = requests.Count;
+        requests = PaddedBatch.Pad(requests, batch, cache);
         var shape = new ForwardShape(batch, tokens, prefix, writeCache, path, cache.Id, logitsFrom);
         if (!_graphs.TryGetValue(shape, out var graph))
         {
@@ -73,7 +84,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity) : IDisposab
         graph.Load(requests, blockSize, cache.PageSize);
         InputTicks += System.Diagnostics.Stopwatch.GetTimestamp() - loading;
         graph.Replay();
-        return graph.Logits.alias();
+        return batch == real ? graph.Logits.alias() : graph.Logits.narrow(0, 0, real);
     }
 
     /// <summary>The leading <paramref name="batch"/> rows of the shared buffer of <paramref name="tokens"/> tokens, a new

@@ -24,9 +24,11 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// replayed from a graph of its shape instead of issued op by op. Needs a single-device CUDA model and
     /// <c>libdllm_cuda.so</c> (<see cref="CudaNative"/>); returns why not otherwise, and forwards stay eager.
     /// </summary>
+    /// <param name="batchSizes">The batch sizes captured (null: <see cref="GraphBatchSizes.Default"/> up to
+    /// <see cref="DefaultMaxGraphBatch"/>, padded).</param>
     /// <param name="maxGraphs">Graphs kept (least recently used ones are freed).</param>
     /// <returns>Null when graphs are on, else the reason they are not.</returns>
-    public string? EnableCudaGraphs(int maxGraphs = ForwardGraphs.DefaultCapacity)
+    public string? EnableCudaGraphs(GraphBatchSizes? batchSizes = null, int maxGraphs = ForwardGraphs.DefaultCapacity)
     {
         if (model.Placement.Stages.Count != 1)
             return "CUDA graphs need the whole model on one device (this model is split over several)";
@@ -34,9 +36,12 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
             return $"CUDA graphs need a CUDA device (the model is on {model.Device})";
         if (!CudaNative.IsAvailable)
             return CudaNative.UnavailableReason;
-        _graphs ??= new ForwardGraphs(model, maxGraphs);
+        _graphs ??= new ForwardGraphs(model, maxGraphs, batchSizes ?? GraphBatchSizes.Default(DefaultMaxGraphBatch));
         return null;
     }
+
+    /// <summary>The largest batch captured when no sizes are given.</summary>
+    public const int DefaultMaxGraphBatch = 256;
 
     /// <summary>Frees every captured graph; forwards run op by op again.</summary>
     public void DisableCudaGraphs()
@@ -106,11 +111,14 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
         }
         var path = ResolveMoePath(moePath, (long)requests.Count * requests[0].TokenIds.Length);
         using var inference = inference_mode();
-        bool graphed = computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path);
-        if (!graphed)
-            return ForwardEagerly(requests, cache, blockSize, writeCache, computeLogits, path, logitsFrom, started);
-        Interlocked.Add(ref _inputTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
-        return _graphs!.Run(requests, cache, blockSize, writeCache, path, logitsFrom);
+        if (computeLogits && _graphs is not null && ForwardGraphs.CanCapture(path))
+        {
+            Interlocked.Add(ref _inputTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            if (_graphs.Run(requests, cache, blockSize, writeCache, path, logitsFrom) is { } logits)
+                return logits;
+            started = System.Diagnostics.Stopwatch.GetTimestamp(); // no graph of this batch size: op by op
+        }
+        return ForwardEagerly(requests, cache, blockSize, writeCache, computeLogits, path, logitsFrom, started);
     }
 
     private Tensor? ForwardEagerly(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits, MoePath path, int logitsFrom,

@@ -18,7 +18,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     public LLaDA2Model Model => model;
 
     /// <summary>Replays steps from CUDA graphs from now on (<see cref="ForwardRunner.EnableCudaGraphs"/>); null, or why not.</summary>
-    public string? EnableCudaGraphs() => _forwards.EnableCudaGraphs();
+    public string? EnableCudaGraphs(GraphBatchSizes batchSizes) => _forwards.EnableCudaGraphs(batchSizes);
 
     /// <summary>Where <see cref="Propose"/>'s time goes: up to the logits, and after.</summary>
     public ProposeProfile Profile { get; } = new();

@@ -53,6 +53,9 @@ public sealed class EngineOptionSourcesTests : IDisposable
             [nameof(DllmEngineOptions.DummyLogitSharpness)] = ("2.5", 2.5),
             [nameof(DllmEngineOptions.FuseCleanPass)] = ("false", false),
             [nameof(DllmEngineOptions.CudaGraphs)] = ("false", false),
+            [nameof(DllmEngineOptions.CudaGraphBatchSizes)] = ("3", new List<int> { 3 }),
+            [nameof(DllmEngineOptions.CudaGraphMaxBatchSize)] = ("6", 6),
+            [nameof(DllmEngineOptions.CudaGraphPadding)] = ("false", false),
             [nameof(DllmEngineOptions.ServedModelName)] = ("served-name", "served-name"),
         };
     }
@@ -98,6 +101,8 @@ public sealed class EngineOptionSourcesTests : IDisposable
         {
             if (name == nameof(DllmEngineOptions.AlgorithmSettings))
                 entries["Dllm:AlgorithmSettings:block_size"] = "16";
+            else if (name == nameof(DllmEngineOptions.CudaGraphBatchSizes))
+                entries["Dllm:CudaGraphBatchSizes:0"] = text;
             else
                 entries[$"Dllm:{name}"] = text;
         }
@@ -116,6 +121,7 @@ public sealed class EngineOptionSourcesTests : IDisposable
     private static bool Same(object? actual, object? expected) => (actual, expected) switch
     {
         (IDictionary<string, double> a, IDictionary<string, double> e) => a.Count == e.Count && e.All(kv => a.TryGetValue(kv.Key, out double v) && v == kv.Value),
+        (IEnumerable<int> a, IEnumerable<int> e) => a.SequenceEqual(e),
         _ => Equals(actual, expected),
     };
 }
