@@ -82,6 +82,9 @@ internal sealed record BenchOptions
     public bool? FusedExpertOps { get; init; }
     /// <summary>The router's gate projection as the native kernel for bf16 hidden states (<c>Dllm.Model.MoeRouter.LogitsKernelEnabled</c>).</summary>
     public bool? RouterLogitsKernel { get; init; }
+    /// <summary>The router's gate projection on tensor cores (cuBLAS's bf16 GEMM to fp32) for bf16 hidden states and a bf16-valued
+    /// gate (<c>Dllm.Model.MoeRouter.TensorCoreProjectionEnabled</c>).</summary>
+    public bool? RouterTensorCores { get; init; }
     /// <summary>bf16 logits widened to fp32 by the native kernel (<c>Dllm.Model.LogitsWidening.Enabled</c>).</summary>
     public bool? WidenKernel { get; init; }
     public int? TokensPerRequest { get; init; }
@@ -144,6 +147,7 @@ internal sealed record BenchOptions
                 "--shared-overlap" => options with { SharedOverlap = bool.Parse(value) },
                 "--fused-expert-ops" => options with { FusedExpertOps = bool.Parse(value) },
                 "--router-logits-kernel" => options with { RouterLogitsKernel = bool.Parse(value) },
+                "--router-tensor-cores" => options with { RouterTensorCores = bool.Parse(value) },
                 "--widen-kernel" => options with { WidenKernel = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--cuda-graph-bs" => value == "all" ? options with { CudaGraphEverySize = true } : options with { CudaGraphBatchSizes = Ints(value) },

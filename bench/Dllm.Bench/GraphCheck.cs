@@ -1,5 +1,6 @@
 using Dllm.Decoding;
 using Dllm.Model;
+using Dllm.Native;
 using Dllm.Runner;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -318,17 +319,20 @@ internal static class GraphCheck
         using var scope = torch.NewDisposeScope();
         var loader = new WeightLoader(new RandomWeightSource(seed: 5), torch.ScalarType.BFloat16, device);
         using var router = new MoeRouter(config, config.FirstKDenseReplace, loader);
-        bool ok = true, logitsKernel = MoeRouter.LogitsKernelEnabled;
-        // The router kernel after cuBLAS's fp32 gate projection, and with the projection's kernel too; at one block
-        // (32 tokens), 16 blocks and 4096 tokens (their K ranges differ).
-        foreach (bool withLogits in new[] { false, true })
+        bool ok = true, logitsKernel = MoeRouter.LogitsKernelEnabled, tensorCores = MoeRouter.TensorCoreProjectionEnabled;
+        Console.WriteLine($"gate projection on tensor cores (aten::mm.dtype): {(CudaNative.ProjectsToFloat ? "available" : "NOT AVAILABLE in this libtorch")}");
+        // The router kernel after cuBLAS's fp32 gate projection, with the projection's fp32 kernel, and after the projection
+        // on tensor cores; at one block (32 tokens), 16 blocks and 4096 tokens (their K ranges differ).
+        foreach (var (projection, withLogits, onTensorCores) in new[] { ("", false, false), (" with its gate projection", true, false), (" after the gate projection on tensor cores", false, true) })
         {
             foreach (int tokens in new[] { 32, 512, 4096 })
             {
                 MoeRouter.LogitsKernelEnabled = withLogits;
+                MoeRouter.TensorCoreProjectionEnabled = onTensorCores;
                 var x = torch.randn([tokens, config.HiddenSize], torch.ScalarType.BFloat16, device);
                 var (nativeExperts, nativeWeights) = router.Route(x);
                 MoeRouter.LogitsKernelEnabled = logitsKernel;
+                MoeRouter.TensorCoreProjectionEnabled = tensorCores;
                 var (experts, weights) = router.Route(x, allowNative: false);
                 // Same experts per token (as sets: the order of equal scores may differ), same weights for them.
                 var (sortedNative, orderNative) = nativeExperts.sort(1);
@@ -337,7 +341,7 @@ internal static class GraphCheck
                 double agreeing = sameRow.to(torch.ScalarType.Float32).mean().item<float>();
                 var weightDiff = nativeWeights.gather(1, orderNative).sub(weights.gather(1, order)).abs().amax(1).masked_select(sameRow);
                 double maxWeightDiff = weightDiff.numel() > 0 ? weightDiff.max().item<float>() : double.NaN;
-                Console.WriteLine($"router kernel{(withLogits ? " with its gate projection" : "")} vs TorchSharp ops ({tokens} tokens): same experts for {agreeing:P2} of tokens, max weight difference {maxWeightDiff:E2}");
+                Console.WriteLine($"router kernel{projection} vs TorchSharp ops ({tokens} tokens): same experts for {agreeing:P2} of tokens, max weight difference {maxWeightDiff:E2}");
                 ok &= agreeing > 0.999 && maxWeightDiff < 1e-5;
             }
         }

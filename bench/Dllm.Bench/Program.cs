@@ -27,6 +27,7 @@ foreach (var (value, apply) in new (bool?, Action<bool>)[]
     (options.SharedOverlap, on => SharedExpertOverlap.Enabled = on),
     (options.FusedExpertOps, on => FusedExpertOps.Enabled = on),
     (options.RouterLogitsKernel, on => MoeRouter.LogitsKernelEnabled = on),
+    (options.RouterTensorCores, on => MoeRouter.TensorCoreProjectionEnabled = on),
     (options.WidenKernel, on => LogitsWidening.Enabled = on),
     (options.PartialReload, on => BatchGeometry.PartialReloadEnabled = on),
     (options.ReloadWaitApart, on => BatchGeometry.Reloads.TimeWaitApart = on),

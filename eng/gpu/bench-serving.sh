@@ -12,6 +12,8 @@
 #   step-1024     the step bench at a 1024-token prefix only, batch 1/4/16 (the acceptance rows, quickly)
 #   step-cublasrouter the step bench with the router's gate projection as a cast and cuBLAS's fp32 GEMM
 #                 (--router-logits-kernel false), not the native kernel
+#   step-routerfp32 the step bench with the router's gate projection on CUDA cores in fp32 (--router-tensor-cores false:
+#                 the native fp32 kernel up to 128 tokens, cuBLAS's fp32 GEMM above), not on tensor cores
 #   step-nowiden  the step bench with torch's casting copy for the logits' bf16 -> fp32 (--widen-kernel false)
 #   step-before   the step bench with torch's grouped GEMM for 3+ rows per expert and the gather + SDPA attention
 #                 (--mma-max-rows 0 --paged-attention false: the engine before the two kernels), 1024/8192, batch 1/4/16
@@ -79,6 +81,7 @@ run paged-check --mode paged-attention-check --shape mini --prefixes 1024,8192 -
 run step --mode model --shape mini --prefixes 1024,8192,16384 --batches 1,4,16 --prefills 1024 --iterations 30
 run step-1024 --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30
 run step-cublasrouter --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --router-logits-kernel false
+run step-routerfp32 --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --router-tensor-cores false
 run step-nowiden --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --widen-kernel false
 run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run step-sustained --mode model --shape mini --prefixes 1024 --batches 16 --iterations 300

@@ -9,6 +9,7 @@
 // Built on the CUDA host against the same libtorch TorchSharp loads (build.sh); C# keeps a pure TorchSharp
 // fallback when this library is absent.
 #include <ATen/core/Tensor.h>
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/ops/_grouped_mm.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAException.h>
@@ -178,10 +179,27 @@ static void route(const at::Tensor& logits, int splits, int64_t tokens, const at
   *weights_out = new at::Tensor(std::move(weights));
 }
 
+// aten::mm.dtype, looked up by name (libtorch 2.8 and later have it): a bf16 product with an fp32 output, which on CUDA
+// is cuBLAS's bf16 GEMM on tensor cores with fp32 accumulation and no rounding of the sums to bf16. Null when this
+// libtorch has no such overload (then the gate projection keeps its own kernel).
+using MmToDtype = at::Tensor(const at::Tensor&, const at::Tensor&, at::ScalarType);
+static const c10::TypedOperatorHandle<MmToDtype>* mm_to_dtype() {
+  static const c10::TypedOperatorHandle<MmToDtype>* handle = []() -> const c10::TypedOperatorHandle<MmToDtype>* {
+    auto op = c10::Dispatcher::singleton().findSchema({"aten::mm", "dtype"});
+    if (!op.has_value()) return nullptr;
+    try {
+      return new c10::TypedOperatorHandle<MmToDtype>(op->typed<MmToDtype>());
+    } catch (const std::exception&) {
+      return nullptr;  // another signature than this one
+    }
+  }();
+  return handle;
+}
+
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 17; }
+int dllm_cuda_abi_version() { return 18; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -411,6 +429,26 @@ int dllm_cuda_moe_route_hidden(void* x, void* gate, void* bias, int groups, int 
     TORCH_CHECK(status == 0, "moe_route_hidden: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
     route(partial, splits, tokens, *static_cast<at::Tensor*>(bias), groups, topk_groups, topk, normalize, scaling,
           experts_out, weights_out);
+  });
+}
+
+// Whether dllm_cuda_project_to_float can run (this libtorch has aten::mm.dtype): 1 or 0.
+int dllm_cuda_projects_to_float() { return mm_to_dtype() != nullptr ? 1 : 0; }
+
+// out = x · wᵀ in fp32 for bf16 x [T, H] and w [N, H] on one CUDA device (aten::mm.dtype: tensor cores, fp32
+// accumulation; a bf16 × bf16 product is exact in fp32, so for bf16 values this is the fp32 projection of their fp32
+// casts, summed in cuBLAS's order). Returns a contiguous fp32 [T, N].
+int dllm_cuda_project_to_float(void* x, void* w, void** out) {
+  return guarded([=] {
+    const auto* op = mm_to_dtype();
+    TORCH_CHECK(op != nullptr, "project_to_float: this libtorch has no aten::mm.dtype (PyTorch 2.8 or later has it)");
+    const auto& a = *static_cast<at::Tensor*>(x);
+    const auto& b = *static_cast<at::Tensor*>(w);
+    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(1) && a.scalar_type() == at::kBFloat16 &&
+                    b.scalar_type() == at::kBFloat16 && a.is_cuda() && a.device() == b.device(),
+                "project_to_float: x [T, H] and w [N, H] must be bf16 on one CUDA device");
+    c10::cuda::CUDAGuard device(a.device());
+    *out = new at::Tensor(op->call(a, b.t(), at::kFloat));
   });
 }
 

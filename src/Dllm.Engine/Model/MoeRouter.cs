@@ -13,6 +13,7 @@ namespace Dllm.Model;
 internal sealed class MoeRouter : IDisposable
 {
     private readonly Tensor _gate;  // [E, H] fp32
+    private Tensor? _gateBf16;      // [E, H] bf16, the gate's exact bf16 values (a bf16 CUDA model whose gate has them)
     private readonly Tensor _bias;  // [E] fp32
     private readonly LLaDA2Config _config;
     private readonly int _layer;
@@ -23,6 +24,20 @@ internal sealed class MoeRouter : IDisposable
         _layer = layer;
         _gate = weights.Read(LLaDA2TensorNames.RouterGate(layer), ScalarType.Float32, config.NumExperts, config.HiddenSize);
         _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
+        if (weights.DType == ScalarType.BFloat16 && weights.Device.type == DeviceType.CUDA)
+            _gateBf16 = ExactBf16(_gate);
+    }
+
+    /// <summary>The gate as bf16 when that holds its values exactly (a bf16 checkpoint's gate always does: the load only
+    /// widened it), else null.</summary>
+    private static Tensor? ExactBf16(Tensor gate)
+    {
+        var narrowed = gate.to(ScalarType.BFloat16);
+        using var widened = narrowed.to(ScalarType.Float32);
+        if (widened.eq(gate).all().item<bool>())
+            return narrowed;
+        narrowed.Dispose();
+        return null;
     }
 
     /// <summary>Whether bf16 hidden states on CUDA take the native gate projection as well
@@ -30,6 +45,14 @@ internal sealed class MoeRouter : IDisposable
     /// between two experts' scores may resolve the other way) instead of a cast and cuBLAS's fp32 GEMM (default true;
     /// the bench's <c>--router-logits-kernel false</c> measures the latter). fp32 models always take cuBLAS's GEMM.</summary>
     public static bool LogitsKernelEnabled { get; set; } = true;
+
+    /// <summary>Whether bf16 hidden states on CUDA take the gate projection on tensor cores (<see cref="CudaNative.ProjectToFloat"/>:
+    /// cuBLAS's bf16 GEMM with fp32 accumulation and output, exact products of the bf16 values summed in cuBLAS's order;
+    /// a near tie between two experts may resolve the other way, as between any two fp32 GEMMs) when the gate's values
+    /// are bf16 (a checkpoint's are) and the libtorch has <c>aten::mm.dtype</c>; before it, the native fp32 kernel up to
+    /// <see cref="LogitsKernelMaxTokens"/> and cuBLAS's fp32 GEMM above (default true; the bench's
+    /// <c>--router-tensor-cores false</c> measures those).</summary>
+    public static bool TensorCoreProjectionEnabled { get; set; } = true;
 
     /// <summary>The most tokens a call takes the native gate projection for: on an H200 it is 0.23 / 0.10 ms a step faster
     /// than cuBLAS's at 32 / 128 tokens (batch 1 / 4) and 0.13 ms slower at 512 (batch 16: there cuBLAS's tiled fp32
@@ -50,6 +73,12 @@ internal sealed class MoeRouter : IDisposable
         long tokens = x.shape[0];
         int experts = _config.NumExperts, groups = _config.NumExpertGroups;
         bool native = allowNative && NativeFits && CudaNative.Serves(x.device);
+        if (native && TensorCoreProjectionEnabled && _gateBf16 is not null && x.dtype == ScalarType.BFloat16 && CudaNative.ProjectsToFloat)
+        {
+            using var projected = CudaNative.ProjectToFloat(x, _gateBf16);
+            var (chosenProjected, weightsProjected) = CudaNative.MoeRoute(projected, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
+            return (chosenProjected.MoveToOuterDisposeScope(), weightsProjected.MoveToOuterDisposeScope());
+        }
         if (native && LogitsKernelEnabled && tokens <= LogitsKernelMaxTokens && x.dtype == ScalarType.BFloat16 && experts % 64 == 0 && x.is_contiguous())
         {
             var (chosenHidden, weightsHidden) = CudaNative.MoeRouteHidden(x, _gate, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
@@ -86,11 +115,18 @@ internal sealed class MoeRouter : IDisposable
     public IEnumerable<(string Name, Tensor Weight)> Export() =>
         [(LLaDA2TensorNames.RouterGate(_layer), _gate), (LLaDA2TensorNames.ExpertBias(_layer), _bias)];
 
-    /// <summary>The gate (the bias only steers selection and gets no gradient).</summary>
-    public IEnumerable<Tensor> Trainable() => [_gate];
+    /// <summary>The gate (the bias only steers selection and gets no gradient). Its bf16 twin is dropped: the caller may
+    /// change the gate.</summary>
+    public IEnumerable<Tensor> Trainable()
+    {
+        _gateBf16?.Dispose();
+        _gateBf16 = null;
+        return [_gate];
+    }
 
     public void Dispose()
     {
+        _gateBf16?.Dispose();
         _gate.Dispose();
         _bias.Dispose();
     }

@@ -21,7 +21,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 17;
+    private const int AbiVersion = 18;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -62,6 +62,8 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, int> GreedyPropose;
         public required delegate* unmanaged<nint, nint*, int> SwiGlu;
         public required delegate* unmanaged<nint, nint, int> Widen;
+        public required delegate* unmanaged<int> ProjectsToFloat;
+        public required delegate* unmanaged<nint, nint, nint*, int> ProjectToFloat;
         public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> MoeCombine;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
@@ -115,6 +117,8 @@ public static unsafe class CudaNative
             GreedyPropose = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_greedy_propose"),
             SwiGlu = (delegate* unmanaged<nint, nint*, int>)Export("dllm_cuda_swiglu"),
             Widen = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_widen"),
+            ProjectsToFloat = (delegate* unmanaged<int>)Export("dllm_cuda_projects_to_float"),
+            ProjectToFloat = (delegate* unmanaged<nint, nint, nint*, int>)Export("dllm_cuda_project_to_float"),
             MoeCombine = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_moe_combine"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
@@ -228,6 +232,21 @@ public static unsafe class CudaNative
         nint experts, weights;
         Check(Library.MoeRouter(logits.Handle, bias.Handle, groups, topkGroups, topk, normalize ? 1 : 0, (float)scaling, &experts, &weights), "MoE router");
         return (Tensor.UnsafeCreateTensor(experts), Tensor.UnsafeCreateTensor(weights));
+    }
+
+    /// <summary>Whether <see cref="ProjectToFloat"/> can run: the libtorch the library runs on has <c>aten::mm.dtype</c>
+    /// (PyTorch 2.8 and later).</summary>
+    internal static bool ProjectsToFloat => IsAvailable && Library.ProjectsToFloat() == 1;
+
+    /// <summary><paramref name="x"/> [T, H] · <paramref name="w"/> [N, H]ᵀ in fp32 for bf16 operands: cuBLAS's bf16 GEMM
+    /// on tensor cores with fp32 accumulation and an fp32 output (no rounding of the sums to bf16). A bf16 × bf16 product
+    /// is exact in fp32, so for a <paramref name="w"/> that holds an fp32 weight's exact bf16 values this is that weight's
+    /// fp32 projection, summed in cuBLAS's order. Returns fp32 [T, N].</summary>
+    internal static Tensor ProjectToFloat(Tensor x, Tensor w)
+    {
+        nint result;
+        Check(Library.ProjectToFloat(x.Handle, w.Handle, &result), "projection to fp32");
+        return Tensor.UnsafeCreateTensor(result);
     }
 
     /// <summary>The whole LLaDA2 router for bf16 hidden states <paramref name="x"/> [T, H] (contiguous): the gate
