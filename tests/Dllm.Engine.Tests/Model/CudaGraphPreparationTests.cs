@@ -21,11 +21,7 @@ public class CudaGraphPreparationTests
         return LLaDA2Model.Load(config, new ReferenceWeightSource(ReferenceWeights.Random(config, seed)), torch.ScalarType.Float32, torch.CPU);
     }
 
-    private static int[] Tokens(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(64)).ToArray();
-    }
+    private static int[] Tokens(int count, int seed) => RandomTokens.Of(count, seed);
 
     private static void Prefill(LLaDA2Model model, KvCache cache, int slot, int[] tokens) =>
         model.RunForward([new ForwardRequest(slot, 0, tokens)], cache, BlockSize, writeCache: true, computeLogits: false);

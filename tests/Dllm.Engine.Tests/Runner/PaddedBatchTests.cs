@@ -22,11 +22,7 @@ public class PaddedBatchTests
         return LLaDA2Model.Load(config, new ReferenceWeightSource(ReferenceWeights.Random(config, seed)), torch.ScalarType.Float32, torch.CPU);
     }
 
-    private static int[] Tokens(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(64)).ToArray();
-    }
+    private static int[] Tokens(int count, int seed) => RandomTokens.Of(count, seed);
 
     private static readonly int[][] Tables = [[4, 1], [0, 6, 3], [7]];
     private static readonly int[] Prefixes = [8, 16, 0];

@@ -22,11 +22,7 @@ public class PagedForwardTests
         return (config, weights, LLaDA2Model.Load(config, new ReferenceWeightSource(weights), torch.ScalarType.Float32, torch.CPU));
     }
 
-    private static int[] Tokens(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => random.Next(64)).ToArray();
-    }
+    private static int[] Tokens(int count, int seed) => RandomTokens.Of(count, seed);
 
     // Three sequences: prefixes of 1, 3 and 0 pages, then a block of new tokens (their last page).
     private static readonly int[] Prefixes = [8, 24, 0];
