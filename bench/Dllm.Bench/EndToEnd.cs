@@ -58,7 +58,7 @@ internal static class EndToEnd
                     await RunAsync(engine, concurrency, seedBase: 1_000_000 + concurrency * 1000, new double[concurrency], Stopwatch.StartNew());
                 long stepsBefore = engine.DenoisingSteps, cachedBefore = engine.KvCacheStats.CachedTokens;
                 var profileBefore = engine.IterationProfile;
-                var capturesBefore = engine.CudaGraphCaptures;
+                var capturesBefore = engine.CudaGraphStats;
                 var proposeBefore = engine.ProposeProfile;
                 var reloadsBefore = Enum.GetValues<Runner.ReloadKind>().Select(Runner.BatchGeometry.Reloads.Of).ToArray();
                 var firstBlock = new double[concurrency];
@@ -75,8 +75,8 @@ internal static class EndToEnd
                     firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore,
                     PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit),
                     (double)peakPages * engine.KvCacheStats.PageSize * kvBytesPerToken / concurrency / 1e6,
-                    engine.CudaGraphCaptures.Count - capturesBefore.Count, (engine.CudaGraphCaptures.Time - capturesBefore.Time).TotalMilliseconds,
-                    PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphCaptures.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
+                    engine.CudaGraphStats.Captured - capturesBefore.Captured, (engine.CudaGraphStats.CaptureTime - capturesBefore.CaptureTime).TotalMilliseconds,
+                    PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphStats.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
                 rows.Add(row);
                 foreach (var kind in Enum.GetValues<Runner.ReloadKind>())
                 {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 6 on the CUDA host: `dllm serve` with a mini-shaped synthetic checkpoint answers the seed's curl
-# requests and the OpenAI .NET SDK.   bash eng/gpu/serve-check.sh [OUT=.] [SHAPE=mini-4]
+# requests and the OpenAI .NET SDK, and reports its CUDA graphs (/get_server_info's cuda_graphs).
+#   bash eng/gpu/serve-check.sh [OUT=.] [SHAPE=mini-4]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 out="${1:-.}"; shape="${2:-mini-4}"; model="/tmp/dllm-$shape"
@@ -14,4 +15,7 @@ for _ in $(seq 1 120); do curl -sf -o /dev/null http://127.0.0.1:30000/health &&
 curl -sf http://127.0.0.1:30000/get_model_info; echo
 time bash "$root/samples/curl/seed-requests.sh" > "$out/seed-requests.txt"
 bash "$here/run.sh" openai http://127.0.0.1:30000/v1 64 | tee "$out/openai-client.txt"
+# The server's CUDA graphs after those requests: on, their batch sizes, the captures so far.
+curl -sf http://127.0.0.1:30000/get_server_info > "$out/server-info.json"
+grep -o '"cuda_graphs":{[^}]*}' "$out/server-info.json" || echo "serve-check: no cuda_graphs in /get_server_info"
 kill -TERM $server; wait $server || true

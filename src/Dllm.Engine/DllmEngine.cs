@@ -203,8 +203,9 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Where the scheduler loop's time has gone so far (admission, steps, host resolution).</summary>
     internal Scheduling.IterationProfileSnapshot IterationProfile => _scheduler.Profile.Snapshot();
 
-    /// <summary>CUDA graphs captured so far and the time their captures took (read by the end-to-end benchmark).</summary>
-    internal (int Count, TimeSpan Time, int Evicted) CudaGraphCaptures => _runner.CudaGraphCaptures;
+    /// <summary>The CUDA graphs: whether steps replay them, their batch sizes, and the captures so far (a snapshot,
+    /// thread-safe).</summary>
+    public CudaGraphStats CudaGraphStats => _runner.CudaGraphStats;
 
     /// <summary>The split of the steps' propose time (<see cref="Runner.ProposeProfile"/>), for benchmarks.</summary>
     internal Runner.ProposeProfileSnapshot ProposeProfile => _runner.Profile.Snapshot();

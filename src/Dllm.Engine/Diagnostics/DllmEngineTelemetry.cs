@@ -76,4 +76,11 @@ public static class DllmEngineTelemetry
     /// <summary>Counter ({request}): running requests retracted (their K/V pages taken back for another request's next
     /// block; each resumes later with its output kept).</summary>
     public const string KvRetractions = "dllm.kv_retractions";
+
+    /// <summary>Counter ({graph}): CUDA graphs captured (each stalls the step that captures it; graphs evicted are
+    /// captured again when their shape comes back).</summary>
+    public const string CudaGraphCaptures = "dllm.cuda_graph.captures";
+
+    /// <summary>Counter ({graph}): CUDA graphs freed to stay within the number kept.</summary>
+    public const string CudaGraphEvictions = "dllm.cuda_graph.evictions";
 }

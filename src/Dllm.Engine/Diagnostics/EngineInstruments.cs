@@ -49,6 +49,8 @@ internal static class EngineInstruments
         Meter.CreateObservableGauge(DllmEngineTelemetry.KvPagesLimit, () => Observe(e => e.KvCache()?.TotalPages ?? 0), "{page}", "K/V pool pages in all.");
         Meter.CreateObservableCounter(DllmEngineTelemetry.PrefixCacheHits, () => Observe(e => e.KvCache()?.CacheHitRequests ?? 0), "{request}", "Requests that reused cached prompt blocks.");
         Meter.CreateObservableCounter(DllmEngineTelemetry.PrefixCacheTokens, () => Observe(e => e.KvCache()?.CachedTokens ?? 0), "{token}", "Prompt tokens whose K/V came from the prefix cache.");
+        Meter.CreateObservableCounter(DllmEngineTelemetry.CudaGraphCaptures, () => Observe(e => e.CudaGraphs()?.Captured ?? 0), "{graph}", "CUDA graphs captured (each stalls its step; evicted ones are captured again).");
+        Meter.CreateObservableCounter(DllmEngineTelemetry.CudaGraphEvictions, () => Observe(e => e.CudaGraphs()?.Evicted ?? 0), "{graph}", "CUDA graphs freed to stay within the number kept.");
         Meter.CreateObservableCounter(DllmEngineTelemetry.KvRetractions, () => Observe(e => e.KvCache()?.Retractions ?? 0), "{request}", "Running requests retracted for another request's next K/V page.");
     }
 

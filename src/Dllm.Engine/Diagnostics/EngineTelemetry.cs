@@ -46,6 +46,9 @@ internal sealed class EngineTelemetry : IDisposable
     /// <summary>The K/V pool and prefix cache as last published, or null before the scheduler starts.</summary>
     public KvCacheStats? KvCache() => _scheduler?.KvCacheStats;
 
+    /// <summary>The CUDA graphs, or null before the scheduler starts.</summary>
+    public CudaGraphStats? CudaGraphs() => _scheduler?.CudaGraphStats;
+
     /// <summary>Starts the request's span as a child of the caller's current activity, leaving the caller's current activity as it was.</summary>
     public Activity? StartRequest(string id, Decoding.SamplingParams sampling, int promptTokens)
     {

@@ -62,6 +62,9 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <summary>Time spent capturing them (for benchmarks: a capture inside a timed run is not steady serving).</summary>
     public TimeSpan CudaGraphCaptureTime => _graphs?.CaptureTime ?? TimeSpan.Zero;
 
+    /// <summary>The batch sizes graphs are captured for; null while graphs are off.</summary>
+    public GraphBatchSizes? CudaGraphBatchSizes => _graphs?.BatchSizes;
+
     /// <summary>Host time spent laying out forwards' inputs so far (checks, layouts, reloads of a graph's inputs and their
     /// copies to the device), for benchmarks: on CUDA the rest of a forward's host time is enqueueing it.</summary>
     public TimeSpan InputTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _inputTicks) + (_graphs?.InputTicks ?? 0));

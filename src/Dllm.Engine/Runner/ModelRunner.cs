@@ -23,8 +23,16 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// <summary>Where <see cref="Propose"/>'s time goes: up to the logits, and after.</summary>
     public ProposeProfile Profile { get; } = new();
 
-    /// <summary>CUDA graphs captured so far, the time their captures took, and how many were freed to stay within the capacity.</summary>
-    public (int Count, TimeSpan Time, int Evicted) CudaGraphCaptures => (_forwards.CudaGraphsCaptured, _forwards.CudaGraphCaptureTime, _forwards.CudaGraphsEvicted);
+    /// <summary>The CUDA graphs: on or off, their batch sizes, the captures so far, their time and the graphs evicted.</summary>
+    public CudaGraphStats CudaGraphStats => new()
+    {
+        Enabled = _forwards.UsesCudaGraphs,
+        BatchSizes = _forwards.CudaGraphBatchSizes?.Sizes ?? [],
+        Padding = _forwards.CudaGraphBatchSizes?.Padding ?? false,
+        Captured = _forwards.CudaGraphsCaptured,
+        Evicted = _forwards.CudaGraphsEvicted,
+        CaptureTime = _forwards.CudaGraphCaptureTime,
+    };
 
     public KvCache Cache => cache;
 

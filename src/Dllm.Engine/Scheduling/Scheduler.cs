@@ -31,6 +31,9 @@ namespace Dllm.Scheduling;
 internal sealed class Scheduler : IDisposable
 {
     private readonly ModelRunner _runner;
+
+    /// <summary>The runner's CUDA graphs (a snapshot).</summary>
+    public CudaGraphStats CudaGraphStats => _runner.CudaGraphStats;
     private readonly LladaTokenizer _tokenizer;
     private readonly ILogger _logger;
     private readonly PageManager _pages;

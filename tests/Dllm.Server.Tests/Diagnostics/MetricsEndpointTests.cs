@@ -45,6 +45,8 @@ public class MetricsEndpointTests(ServeAppFixture serve)
         Assert.Equal(2 * 1024 / 32 - 1, samples.Value("dllm_kv_pages_free", model));
         Assert.Equal(0, samples.Value("dllm_prefix_cache_hits_total", model));
         Assert.Equal(0, samples.Value("dllm_kv_retractions_total", model)); // one request: nothing to retract
+        Assert.Equal(0, samples.Value("dllm_cuda_graph_captures_total", model)); // a CPU model: no graphs
+        Assert.Equal(0, samples.Value("dllm_cuda_graph_evictions_total", model));
         Assert.Equal(0, samples.Value("dllm_requests_running", model));
         Assert.True(samples.Value("dllm_server_ready") >= 1); // every host of the test process shows here
     }

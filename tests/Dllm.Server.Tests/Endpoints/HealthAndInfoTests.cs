@@ -52,6 +52,10 @@ public class HealthAndInfoTests(ServerFixture fixture)
         Assert.Equal(32, kv.GetProperty("page_size").GetInt32());
         Assert.Equal(16 * 2048 / 32, kv.GetProperty("total_pages").GetInt32());
         Assert.True(kv.GetProperty("prefix_cache").GetBoolean());
+        var graphs = json.GetProperty("cuda_graphs"); // a CPU model: steps run op by op
+        Assert.False(graphs.GetProperty("enabled").GetBoolean());
+        Assert.Equal(0, graphs.GetProperty("batch_sizes").GetArrayLength());
+        Assert.Equal(0, graphs.GetProperty("captured").GetInt32());
         Assert.Equal("float32", json.GetProperty("dtype").GetString());
         Assert.Equal("cpu", json.GetProperty("device").GetString());
         Assert.Equal(ServerFixture.BodyLimit, json.GetProperty("max_request_body_bytes").GetInt64());

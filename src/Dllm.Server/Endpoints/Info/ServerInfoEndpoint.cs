@@ -67,6 +67,7 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
         info["waiting_requests"] = engine?.WaitingRequests;
         info["denoising_steps"] = engine?.DenoisingSteps;
         info["kv_cache"] = engine is null ? null : KvCache(engine.KvCacheStats);
+        info["cuda_graphs"] = engine is null ? null : CudaGraphs(engine.CudaGraphStats);
         info["version"] = Version;
         return DllmJson.WriteAsync(context, info);
     }
@@ -87,6 +88,17 @@ internal sealed class ServerInfoEndpoint(DllmEngineProvider provider, DllmServer
         ["cached_tokens"] = stats.CachedTokens,
         ["prefilled_tokens"] = stats.PrefilledTokens,
         ["retractions"] = stats.Retractions,
+    };
+
+    /// <summary>The CUDA graphs (<see cref="CudaGraphStats"/>).</summary>
+    private static JsonObject CudaGraphs(CudaGraphStats stats) => new()
+    {
+        ["enabled"] = stats.Enabled,
+        ["batch_sizes"] = new JsonArray([.. stats.BatchSizes.Select(size => (JsonNode?)size)]),
+        ["padding"] = stats.Padding,
+        ["captured"] = stats.Captured,
+        ["evicted"] = stats.Evicted,
+        ["capture_seconds"] = stats.CaptureTime.TotalSeconds,
     };
 
     private static JsonObject AlgorithmConfig(DllmEngine? engine, DllmEngineOptions engineOptions)
