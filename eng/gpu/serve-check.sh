@@ -17,5 +17,6 @@ time bash "$root/samples/curl/seed-requests.sh" > "$out/seed-requests.txt"
 bash "$here/run.sh" openai http://127.0.0.1:30000/v1 64 | tee "$out/openai-client.txt"
 # The server's CUDA graphs after those requests: on, their batch sizes, the captures so far.
 curl -sf http://127.0.0.1:30000/get_server_info > "$out/server-info.json"
-grep -o '"cuda_graphs":{[^}]*}' "$out/server-info.json" || echo "serve-check: no cuda_graphs in /get_server_info"
+python="$(command -v python3 || echo /opt/torch/.venv/bin/python)"
+"$python" -c 'import json, sys; print("cuda_graphs:", json.dumps(json.load(open(sys.argv[1]))["cuda_graphs"]))' "$out/server-info.json"
 kill -TERM $server; wait $server || true
