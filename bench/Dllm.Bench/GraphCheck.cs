@@ -33,7 +33,9 @@ internal static class GraphCheck
             & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckFusedExpertOps(device) & CheckWiden(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
-        if (runner.EnableCudaGraphs() is string why)
+        // Sizes 1, 2 and 4: the three-request forward below replays the graph of four with a padding row.
+        var batchSizes = new GraphBatchSizes([1, 2, 4]);
+        if (runner.EnableCudaGraphs(batchSizes) is string why)
         {
             Console.WriteLine($"graph check: CUDA graphs unavailable: {why}");
             return 1;
@@ -63,7 +65,7 @@ internal static class GraphCheck
             foreach (var (name, requests, write) in forwards)
             {
                 // The eager forward over the batch as its graph runs it: padded up to the graph's batch size.
-                int graphBatch = GraphBatchSizes.Default(ForwardRunner.DefaultMaxGraphBatch).GraphBatchFor(requests.Count)!.Value;
+                int graphBatch = batchSizes.GraphBatchFor(requests.Count)!.Value;
                 var padded = PaddedBatch.Pad(requests, graphBatch, cache);
                 var layout = new BatchLayout(padded, block, cache.PageSize, ForwardGraphs.PaddedPrefix(requests.Max(r => r.Start)));
                 using var geometry = new BatchGeometry(layout, device, alwaysMask: true);

@@ -40,7 +40,7 @@
 #                 the request that moved)
 #   e2e-staggered-full  the same with the whole layout rebuilt at such a reload (--partial-reload false): the before
 #   e2e-staggered-every  e2e-staggered with a CUDA graph for every batch size (--cuda-graph-bs all): the before of padding
-#                 batches up to the graph sizes (1, 2, 4, 8, 12, 16, ...)
+#                 batches up to the graph sizes (1 .. 8, 12, 16, 24, ...)
 #   e2e-staggered-64 / -64-every  64 requests arriving 10 ms apart, graph sizes padded / every batch size its own graph
 #   e2e-16-waits  the e2e-16 run with each whole reload waiting for the device first, timed apart from its copies
 #                 (--reload-wait-apart true; the e2e log's reload counts)

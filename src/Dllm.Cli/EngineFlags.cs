@@ -62,7 +62,7 @@ internal sealed class EngineFlags
             nameof(DllmEngineOptions.FuseCleanPass), (o, v) => o.FuseCleanPass = !v);
         Add(new Option<bool>("--disable-cuda-graph") { Description = "Run denoising steps op by op instead of replaying CUDA graphs (graphs need libdllm_cuda.so next to the app)." },
             nameof(DllmEngineOptions.CudaGraphs), (o, v) => o.CudaGraphs = !v);
-        Add(new Option<int[]>("--cuda-graph-bs") { Description = "The batch sizes steps are captured in CUDA graphs for, e.g. --cuda-graph-bs 1 2 4 8 16 (default 1, 2, 4, 8, 12, 16, 24, 32, ... up to --cuda-graph-max-bs); a batch between two replays the larger one's graph with padding rows.", AllowMultipleArgumentsPerToken = true },
+        Add(new Option<int[]>("--cuda-graph-bs") { Description = "The batch sizes steps are captured in CUDA graphs for, e.g. --cuda-graph-bs 1 2 4 8 16 (default every size to 8, then 12, 16, 24, 32, ... up to --cuda-graph-max-bs); a batch between two replays the larger one's graph with padding rows.", AllowMultipleArgumentsPerToken = true },
             nameof(DllmEngineOptions.CudaGraphBatchSizes), (o, v) => o.CudaGraphBatchSizes = v);
         Add(new Option<int?>("--cuda-graph-max-bs") { Description = "The largest batch replayed from a CUDA graph; larger ones run op by op (default --max-running-requests)." },
             nameof(DllmEngineOptions.CudaGraphMaxBatchSize), (o, v) => o.CudaGraphMaxBatchSize = v);

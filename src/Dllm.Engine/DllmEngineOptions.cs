@@ -116,7 +116,7 @@ public record DllmEngineOptions
     public bool CudaGraphs { get; set; } = true;
 
     /// <summary>The batch sizes steps are captured in CUDA graphs for (SGLang's <c>--cuda-graph-bs</c>); null: SGLang's kind
-    /// of list (1, 2, 4, 8, 12, 16, 24, 32, ... <see cref="CudaGraphMaxBatchSize"/>). Each distinct batch size is a graph
+    /// of list (1 .. 8, 12, 16, 24, 32, ... <see cref="CudaGraphMaxBatchSize"/>). Each distinct batch size is a graph
     /// of its own (captured on first use, tens of milliseconds); a batch between two sizes replays the larger one's graph
     /// with padding rows, so requests that come and go capture a bounded set of graphs.</summary>
     public IList<int>? CudaGraphBatchSizes { get; set; }

@@ -33,15 +33,16 @@ public sealed class GraphBatchSizes
     public int Max => Sizes[^1];
 
     /// <summary>
-    /// SGLang's kind of default up to <paramref name="max"/> (at least 1): 1, 2, 4, 8, 12, 16, then every 8 up to 64, every
-    /// 16 up to 128, every 32 beyond, and <paramref name="max"/> itself. A padded batch carries at most about a quarter of
-    /// padding rows (from 24 up), which a step that reads every expert's weights anyway pays for in its attention and logits
-    /// only.
+    /// SGLang's kind of default up to <paramref name="max"/> (at least 1): every size up to 8, 12, 16, then every 8 up to
+    /// 64, every 16 up to 128, every 32 beyond, and <paramref name="max"/> itself. Below 8 a padding row's block costs a
+    /// step real work (its experts are read for it), so those sizes are exact; above, a padded batch carries at most about a
+    /// quarter of padding rows, which a step that reads every expert's weights anyway pays for in its attention and
+    /// logits.
     /// </summary>
     public static GraphBatchSizes Default(int max, bool padding = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var sizes = new List<int> { 1, 2, 4, 8, 12 };
+        var sizes = new List<int> { 1, 2, 3, 4, 5, 6, 7, 8, 12 };
         for (int size = 16; size <= max; size += size < 64 ? 8 : size < 128 ? 16 : 32)
             sizes.Add(size);
         sizes.RemoveAll(size => size > max);

@@ -8,16 +8,16 @@ public class GraphBatchSizesTests
     [Fact]
     public void The_default_sizes_follow_sglangs_steps_up_to_the_maximum()
     {
-        Assert.Equal([1, 2, 4, 8, 12, 16], GraphBatchSizes.Default(16).Sizes);
-        Assert.Equal([1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256], GraphBatchSizes.Default(256).Sizes);
-        Assert.Equal([1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 100], GraphBatchSizes.Default(100).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 12, 16], GraphBatchSizes.Default(16).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256], GraphBatchSizes.Default(256).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 100], GraphBatchSizes.Default(100).Sizes);
         Assert.Equal([1, 2, 3], GraphBatchSizes.Default(3).Sizes);
         Assert.Equal([1], GraphBatchSizes.Default(1).Sizes);
     }
 
     [Theory]
     [InlineData(1, 1)]
-    [InlineData(3, 4)]
+    [InlineData(3, 3)]
     [InlineData(9, 12)]
     [InlineData(12, 12)]
     [InlineData(17, 24)]
@@ -47,15 +47,15 @@ public class GraphBatchSizesTests
     {
         var sizes = GraphBatchSizes.Default(16);
 
-        Assert.Null(sizes.GraphBatchFor(3, canPad: false));
-        Assert.Equal(4, sizes.GraphBatchFor(4, canPad: false));
+        Assert.Null(sizes.GraphBatchFor(9, canPad: false));
+        Assert.Equal(12, sizes.GraphBatchFor(12, canPad: false));
     }
 
     [Fact]
     public void Options_resolve_to_the_listed_sizes_within_the_maximum_or_the_default_up_to_it()
     {
-        Assert.Equal([1, 2, 4, 8, 12, 16, 24, 32], GraphBatchSizes.Resolve(null, null, maxRunningRequests: 32, padding: true).Sizes);
-        Assert.Equal([1, 2, 4, 8], GraphBatchSizes.Resolve(null, 8, maxRunningRequests: 32, padding: true).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32], GraphBatchSizes.Resolve(null, null, maxRunningRequests: 32, padding: true).Sizes);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], GraphBatchSizes.Resolve(null, 8, maxRunningRequests: 32, padding: true).Sizes);
         Assert.Equal([3, 5], GraphBatchSizes.Resolve([5, 3, 40], 16, maxRunningRequests: 64, padding: true).Sizes);
         Assert.False(GraphBatchSizes.Resolve([5], null, 64, padding: false).Padding);
     }
