@@ -71,12 +71,13 @@ internal static class EndToEnd
                 var propose = engine.ProposeProfile - proposeBefore;
                 double PerStep(TimeSpan t) => t.TotalMilliseconds / Math.Max(1, profile.Steps);
                 var memory = engine.Device.type == TorchSharp.DeviceType.CUDA ? CudaDriver.MemoryInfo() : null;
+                var captures = engine.CudaGraphStats;
                 var row = new EndToEndRow(name, concurrency, options.NewTokens, seconds, total / seconds, steps / seconds, (double)total / steps / concurrency,
                     firstBlock.Average(), memory is { } m ? (m.Total - m.Free) / 1e9 : null, engine.KvCacheStats.CachedTokens - cachedBefore,
                     PerStep(profile.Step), PerStep(profile.Resolve), PerStep(profile.Admit),
                     (double)peakPages * engine.KvCacheStats.PageSize * kvBytesPerToken / concurrency / 1e6,
-                    engine.CudaGraphStats.Captured - capturesBefore.Captured, (engine.CudaGraphStats.CaptureTime - capturesBefore.CaptureTime).TotalMilliseconds,
-                    PerStep(propose.Forward), PerStep(propose.Sample), engine.CudaGraphStats.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
+                    captures.Captured - capturesBefore.Captured, (captures.CaptureTime - capturesBefore.CaptureTime).TotalMilliseconds,
+                    PerStep(propose.Forward), PerStep(propose.Sample), captures.Evicted - capturesBefore.Evicted, PerStep(propose.Inputs));
                 rows.Add(row);
                 foreach (var kind in Enum.GetValues<Runner.ReloadKind>())
                 {

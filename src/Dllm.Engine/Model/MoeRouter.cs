@@ -13,7 +13,8 @@ namespace Dllm.Model;
 internal sealed class MoeRouter : IDisposable
 {
     private readonly Tensor _gate;  // [E, H] fp32
-    private Tensor? _gateBf16;      // [E, H] bf16, the gate's exact bf16 values (a bf16 CUDA model whose gate has them)
+    private Tensor? _gateBf16;      // [E, H] bf16, the gate's exact bf16 values (a bf16 CUDA model whose gate has them, with
+                                    // a library that projects on tensor cores)
     private readonly Tensor _bias;  // [E] fp32
     private readonly LLaDA2Config _config;
     private readonly int _layer;
@@ -24,7 +25,7 @@ internal sealed class MoeRouter : IDisposable
         _layer = layer;
         _gate = weights.Read(LLaDA2TensorNames.RouterGate(layer), ScalarType.Float32, config.NumExperts, config.HiddenSize);
         _bias = weights.Read(LLaDA2TensorNames.ExpertBias(layer), ScalarType.Float32, config.NumExperts);
-        if (weights.DType == ScalarType.BFloat16 && weights.Device.type == DeviceType.CUDA)
+        if (weights.DType == ScalarType.BFloat16 && CudaNative.Serves(weights.Device) && CudaNative.ProjectsToFloat)
             _gateBf16 = ExactBf16(_gate);
     }
 
@@ -73,18 +74,13 @@ internal sealed class MoeRouter : IDisposable
         long tokens = x.shape[0];
         int experts = _config.NumExperts, groups = _config.NumExpertGroups;
         bool native = allowNative && NativeFits && CudaNative.Serves(x.device);
-        if (native && TensorCoreProjectionEnabled && _gateBf16 is not null && x.dtype == ScalarType.BFloat16 && CudaNative.ProjectsToFloat)
-        {
-            using var projected = CudaNative.ProjectToFloat(x, _gateBf16);
-            var (chosenProjected, weightsProjected) = CudaNative.MoeRoute(projected, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
-            return (chosenProjected.MoveToOuterDisposeScope(), weightsProjected.MoveToOuterDisposeScope());
-        }
-        if (native && LogitsKernelEnabled && tokens <= LogitsKernelMaxTokens && x.dtype == ScalarType.BFloat16 && experts % 64 == 0 && x.is_contiguous())
+        bool tensorCores = native && TensorCoreProjectionEnabled && _gateBf16 is not null && x.dtype == ScalarType.BFloat16;
+        if (!tensorCores && native && LogitsKernelEnabled && tokens <= LogitsKernelMaxTokens && x.dtype == ScalarType.BFloat16 && experts % 64 == 0 && x.is_contiguous())
         {
             var (chosenHidden, weightsHidden) = CudaNative.MoeRouteHidden(x, _gate, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
             return (chosenHidden.MoveToOuterDisposeScope(), weightsHidden.MoveToOuterDisposeScope());
         }
-        var logits = nn.functional.linear(x.to(ScalarType.Float32), _gate);
+        var logits = tensorCores ? CudaNative.ProjectToFloat(x, _gateBf16!) : nn.functional.linear(x.to(ScalarType.Float32), _gate);
         if (native)
         {
             var (chosenNative, weightsNative) = CudaNative.MoeRoute(logits, _bias, groups, _config.TopKGroups, _config.NumExpertsPerToken, _config.NormTopKProb, _config.RoutedScalingFactor);
