@@ -87,6 +87,9 @@ internal sealed record BenchOptions
     public bool? RouterTensorCores { get; init; }
     /// <summary>bf16 logits widened to fp32 by the native kernel (<c>Dllm.Model.LogitsWidening.Enabled</c>).</summary>
     public bool? WidenKernel { get; init; }
+    /// <summary>The logits kept in the model's dtype, bf16 here, from the lm_head to the greedy kernel
+    /// (<c>Dllm.Model.LogitsProjection.KeepsModelDType</c>; false: widened to fp32 at the forward, the path before).</summary>
+    public bool? Bf16Logits { get; init; }
     public int? TokensPerRequest { get; init; }
     /// <summary>Step bench: a paged K/V pool of pages of this many positions, each sequence's pages scattered over it as
     /// the engine's are (<c>--page-size 32</c>); null: one page per sequence.</summary>
@@ -149,6 +152,7 @@ internal sealed record BenchOptions
                 "--router-logits-kernel" => options with { RouterLogitsKernel = bool.Parse(value) },
                 "--router-tensor-cores" => options with { RouterTensorCores = bool.Parse(value) },
                 "--widen-kernel" => options with { WidenKernel = bool.Parse(value) },
+                "--bf16-logits" => options with { Bf16Logits = bool.Parse(value) },
                 "--cuda-graphs" => options with { CudaGraphs = bool.Parse(value) },
                 "--cuda-graph-bs" => value == "all" ? options with { CudaGraphEverySize = true } : options with { CudaGraphBatchSizes = Ints(value) },
                 "--cuda-graph-padding" => options with { CudaGraphPadding = bool.Parse(value) },

@@ -30,7 +30,7 @@ internal static class GraphCheck
         using var inference = torch.inference_mode();
         var config = LLaDA2Shapes.ByName(options.Shape);
         bool ok = CheckGroupedGemm(device) & CheckExpertLayout(device) & CheckRouter(config, device) & CheckRmsNorm(device)
-            & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckFusedExpertOps(device) & CheckWiden(device);
+            & CheckQkRopeStore(device) & CheckGreedyPropose(device) & CheckProjectInto(device) & CheckFusedExpertOps(device) & CheckWiden(device);
         using var model = LLaDA2Model.Load(config, new RandomWeightSource(seed: 1), torch.ScalarType.BFloat16, device, logger);
         using var runner = new ForwardRunner(model);
         // Sizes 1, 2 and 4: the three-request forward below replays the graph of four with a padding row.
@@ -244,6 +244,27 @@ internal static class GraphCheck
         return ok;
     }
 
+    /// <summary>The lm_head's GEMM into a buffer (<see cref="CudaNative.ProjectInto"/>) against <c>linear</c>: the same
+    /// bits, for a step's bf16 logits and an fp32 model's.</summary>
+    private static bool CheckProjectInto(torch.Device device)
+    {
+        bool ok = true;
+        foreach (var (rows, width, vocab, dtype) in new[] { (512, 2048, 157184, torch.ScalarType.BFloat16), (96, 2048, 157184, torch.ScalarType.BFloat16), (7, 64, 1000, torch.ScalarType.Float32) })
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.manual_seed(rows);
+            var hidden = torch.randn([rows, width], dtype, device);
+            var head = torch.randn([vocab, width], dtype, device).div_(Math.Sqrt(width));
+            var buffer = torch.full([2 * rows, vocab], double.NaN, dtype, device);
+            var into = buffer.narrow(0, 0, rows);
+            CudaNative.ProjectInto(hidden, head, into);
+            bool same = Same(into, torch.nn.functional.linear(hidden, head));
+            Console.WriteLine($"lm_head into a buffer vs linear ({rows} x {width} -> {vocab}, {dtype}): {(same ? "same bits" : "DIFFERENT")}");
+            ok &= same;
+        }
+        return ok;
+    }
+
     private static bool CheckGreedyPropose(torch.Device device)
     {
         bool ok = true;
@@ -265,6 +286,15 @@ internal static class GraphCheck
             bool tie = kernel[0, 0, 0].item<float>() == 90;
             Console.WriteLine($"greedy kernel vs torch's reductions ({rows} rows x {vocab}): tokens {(sameTokens ? "same" : "DIFFERENT")}, tie to the lower index {(tie ? "yes" : "NO")}, max relative confidence difference {confidence:E2} (tolerance 1E-04)");
             ok &= sameTokens && tie && confidence < 1e-4;
+            // bf16 logits, read as they are, against the kernel over their fp32 widening: the same bits.
+            var narrow = logits.to(torch.ScalarType.BFloat16);
+            var fromBf16 = torch.empty([2, rows, 1], torch.ScalarType.Float32, device);
+            var fromWidened = torch.empty([2, rows, 1], torch.ScalarType.Float32, device);
+            TokenSampler.ProposeGreedy(narrow, every, fromBf16, native: true);
+            TokenSampler.ProposeGreedy(narrow.to(torch.ScalarType.Float32), every, fromWidened, native: true);
+            bool sameBits = Same(fromBf16, fromWidened);
+            Console.WriteLine($"greedy kernel on bf16 logits vs on their fp32 widening ({rows} rows x {vocab}): {(sameBits ? "same bits" : "DIFFERENT")}");
+            ok &= sameBits;
         }
         return ok;
     }

@@ -29,6 +29,7 @@ foreach (var (value, apply) in new (bool?, Action<bool>)[]
     (options.RouterLogitsKernel, on => MoeRouter.LogitsKernelEnabled = on),
     (options.RouterTensorCores, on => MoeRouter.TensorCoreProjectionEnabled = on),
     (options.WidenKernel, on => LogitsWidening.Enabled = on),
+    (options.Bf16Logits, on => LogitsProjection.KeepsModelDType = on),
     (options.PartialReload, on => BatchGeometry.PartialReloadEnabled = on),
     (options.ReloadWaitApart, on => BatchGeometry.Reloads.TimeWaitApart = on),
     (options.PinnedReload, on => StagedUploads.Enabled = on),

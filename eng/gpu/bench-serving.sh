@@ -15,6 +15,8 @@
 #   step-routerfp32 the step bench with the router's gate projection on CUDA cores in fp32 (--router-tensor-cores false:
 #                 the native fp32 kernel up to 128 tokens, cuBLAS's fp32 GEMM above), not on tensor cores
 #   step-nowiden  the step bench with torch's casting copy for the logits' bf16 -> fp32 (--widen-kernel false)
+#   step-fp32logits the step bench with the logits widened to fp32 at the forward (--bf16-logits false): the before of
+#                 bf16 logits from the lm_head to the greedy kernel
 #   step-before   the step bench with torch's grouped GEMM for 3+ rows per expert and the gather + SDPA attention
 #                 (--mma-max-rows 0 --paged-attention false: the engine before the two kernels), 1024/8192, batch 1/4/16
 #   step-gather   the step bench with the tensor-core expert kernel but the gather + SDPA attention (--paged-attention false)
@@ -34,6 +36,7 @@
 #   step-noalign  the step bench with the routed pairs laid out by tensor ops, not the moe_align kernel (--moe-align-kernel false)
 #   layers-8192   one MoE layer's pieces at an 8192-token prefix, batch 1/16 (where the long-prefix step goes)
 #   e2e           1/16/64/256 concurrent requests, 1024-token prompts, 256 new tokens, warm pass first
+#   e2e-fp32logits the e2e run with the logits widened to fp32 at the forward (--bf16-logits false)
 #   e2e-synced    the e2e run with a sync after each forward (as e2e-16-synced, at 1/16/64/256 requests)
 #   e2e-16        the e2e run at 1/16 requests only (the 10x bar's two rows)
 #   e2e-staggered 16 requests arriving 40 ms apart (their blocks end on different steps: a reload rewrites the rows of
@@ -83,6 +86,7 @@ run step-1024 --mode model --shape mini --prefixes 1024 --batches 1,4,16 --itera
 run step-cublasrouter --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --router-logits-kernel false
 run step-routerfp32 --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --router-tensor-cores false
 run step-nowiden --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --widen-kernel false
+run step-fp32logits --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --bf16-logits false
 run step-before --mode model --shape mini --prefixes 1024,8192 --batches 1,4,16 --prefills 1024 --iterations 30 --mma-max-rows 0 --paged-attention false
 run step-sustained --mode model --shape mini --prefixes 1024 --batches 16 --iterations 300
 run step-masked --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --mask-fraction 0.5
@@ -95,6 +99,7 @@ run step-opsexperts --mode model --shape mini --prefixes 1024 --batches 1,4,16 -
 run step-noalign --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --moe-align-kernel false
 run step-pool --mode model --shape mini --prefixes 1024 --batches 1,4,16 --iterations 30 --page-size 32
 run e2e --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
+run e2e-fp32logits --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --bf16-logits false
 run e2e-synced --mode e2e --shape mini --concurrency 1,16,64,256 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --sync-profile true
 run e2e-16 --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true
 run e2e-16-waits --mode e2e --shape mini --concurrency 1,16 --new-tokens 256 --prompt-tokens 1024 --warm-pass true --reload-wait-apart true

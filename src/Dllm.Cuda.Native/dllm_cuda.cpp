@@ -146,7 +146,7 @@ extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, 
                                          int q_heads, int kv_heads, int width, const int64_t* write_rows, void* cache_k,
                                          void* cache_v, cudaStream_t stream);
 
-extern "C" int dllm_launch_greedy_propose(const float* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream);
+extern "C" int dllm_launch_greedy_propose(const void* logits, int bf16, int64_t rows, int64_t vocab, float* out, cudaStream_t stream);
 
 extern "C" int dllm_launch_swiglu(const void* gate_up, void* out, int64_t rows, int width, cudaStream_t stream);
 extern "C" int dllm_launch_moe_combine(const void* outputs, const int64_t* row_of_pair, const float* weights, const void* shared,
@@ -199,7 +199,7 @@ static const c10::TypedOperatorHandle<MmToDtype>* mm_to_dtype() {
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 18; }
+int dllm_cuda_abi_version() { return 19; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -559,22 +559,43 @@ int dllm_cuda_qk_rope_store(void* qkv, void* norm_weight, double eps, void* cos,
   });
 }
 
-// The greedy proposals of a step in one pass (greedy_propose.cu): logits [N, V] fp32 contiguous; writes each row's
-// argmax (as fp32) into out[0] and its softmax probability into out[1], out [2, N] fp32 contiguous on the same device.
+// The greedy proposals of a step in one pass (greedy_propose.cu): logits [N, V] fp32 or bf16 contiguous (bf16 read as
+// it is, giving the bits of its fp32 widening); writes each row's argmax (as fp32) into out[0] and its softmax
+// probability into out[1], out [2, N] fp32 contiguous on the same device.
 int dllm_cuda_greedy_propose(void* logits, void* out) {
   return guarded([=] {
     const auto& scores = *static_cast<at::Tensor*>(logits);
     auto& proposals = *static_cast<at::Tensor*>(out);
-    TORCH_CHECK(scores.dim() == 2 && scores.scalar_type() == at::kFloat && scores.is_contiguous() && scores.is_cuda(),
-                "greedy_propose: logits must be contiguous fp32 [N, V] on CUDA");
+    const bool bf16 = scores.scalar_type() == at::kBFloat16;
+    TORCH_CHECK(scores.dim() == 2 && (bf16 || scores.scalar_type() == at::kFloat) && scores.is_contiguous() && scores.is_cuda(),
+                "greedy_propose: logits must be contiguous fp32 or bf16 [N, V] on CUDA");
     TORCH_CHECK(proposals.dim() == 2 && proposals.size(0) == 2 && proposals.size(1) == scores.size(0) &&
                     proposals.scalar_type() == at::kFloat && proposals.is_contiguous() && proposals.device() == scores.device(),
                 "greedy_propose: out must be contiguous fp32 [2, N] on the logits' device");
     c10::cuda::CUDAGuard device(scores.device());
-    int status = dllm_launch_greedy_propose(scores.data_ptr<float>(), scores.size(0), scores.size(1), proposals.data_ptr<float>(),
+    int status = dllm_launch_greedy_propose(scores.data_ptr(), bf16 ? 1 : 0, scores.size(0), scores.size(1), proposals.data_ptr<float>(),
                                             c10::cuda::getCurrentCUDAStream(scores.device().index()).stream());
     TORCH_CHECK(status != -2, "greedy_propose: unsupported vocabulary (", scores.size(1), "; 1 to 2^24)");
     TORCH_CHECK(status == 0, "greedy_propose: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+  });
+}
+
+// out = x · wᵀ, written in place (at::mm_out: the GEMM F.linear runs for a 2-D input without bias, into out's memory
+// instead of a new tensor): x [T, H], w [N, H], out [T, N] contiguous, of one dtype, on one CUDA device. The lm_head
+// writes a step's logits straight into the buffer its CUDA graph shares with the others.
+int dllm_cuda_project_into(void* x, void* w, void* out) {
+  return guarded([=] {
+    const auto& a = *static_cast<at::Tensor*>(x);
+    const auto& b = *static_cast<at::Tensor*>(w);
+    auto& c = *static_cast<at::Tensor*>(out);
+    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && c.dim() == 2 && a.size(1) == b.size(1) && c.size(0) == a.size(0) &&
+                    c.size(1) == b.size(0),
+                "project_into: x [T, H], w [N, H] and out [T, N] expected, got ", a.sizes(), ", ", b.sizes(), " and ", c.sizes());
+    TORCH_CHECK(a.scalar_type() == b.scalar_type() && c.scalar_type() == a.scalar_type() && c.is_contiguous() && a.is_cuda() &&
+                    b.device() == a.device() && c.device() == a.device(),
+                "project_into: x, w and out must be of one dtype on one CUDA device, out contiguous");
+    c10::cuda::CUDAGuard device(a.device());
+    at::mm_out(c, a, b.t());
   });
 }
 

@@ -3,11 +3,15 @@
 // = the index of the largest logit (the lowest such index on ties, as torch.max) and its confidence = its softmax
 // probability, exp(max - (log(sum exp(x - max)) + max)) as torch computes it from logsumexp. The sum's order differs
 // from torch's, so a confidence may differ from the op path's in its last bits; the token does not.
-//   logits [rows, V] fp32 contiguous (read as float4 when V % 4 == 0 and the rows are 16-byte aligned, else one by one);
+//   logits [rows, V] fp32 or bf16 contiguous (four at a time, as float4 or as four bf16 in 8 bytes, when V % 4 == 0 and
+//   the rows are aligned to that, else one by one); bf16 logits are widened in registers, and the elements a thread
+//   sees are the same for both types, so bf16 logits give exactly the bits their fp32 widening gives (the lm_head's
+//   bf16 output is read as it is: no fp32 copy of the [rows, V] logits is written or read);
 //   out [2, rows] fp32: row 0 the tokens (exact: V <= 2^24), row 1 the confidences (a row of -inf only: token 0,
 //   confidence 0).
 // One block of 1024 threads a row: each thread keeps a running (max, index, sum of exp(x - max)) over a strided share of
 // the row, read as float4, and the block combines them (warp shuffles, then one warp over the warps' results).
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cstdint>
 
@@ -52,23 +56,35 @@ __device__ __forceinline__ Running warp_combine(Running r) {
   return r;
 }
 
-__global__ void __launch_bounds__(kThreads) greedy_propose_kernel(const float* __restrict__ logits, int64_t rows, int vocab,
+// Four logits from 16 (fp32) or 8 (bf16) aligned bytes, as fp32.
+__device__ __forceinline__ float4 load4(const float* x, int j) { return __ldg(reinterpret_cast<const float4*>(x) + j); }
+
+__device__ __forceinline__ float4 load4(const __nv_bfloat16* x, int j) {
+  const uint2 v = __ldg(reinterpret_cast<const uint2*>(x) + j);
+  const __nv_bfloat162 lo = *reinterpret_cast<const __nv_bfloat162*>(&v.x), hi = *reinterpret_cast<const __nv_bfloat162*>(&v.y);
+  return make_float4(__low2float(lo), __high2float(lo), __low2float(hi), __high2float(hi));
+}
+
+__device__ __forceinline__ float load1(const float* x, int j) { return __ldg(x + j); }
+__device__ __forceinline__ float load1(const __nv_bfloat16* x, int j) { return __bfloat162float(x[j]); }
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) greedy_propose_kernel(const T* __restrict__ logits, int64_t rows, int vocab,
                                                                    bool vectors, float* __restrict__ out) {
   __shared__ Running partial[kThreads / 32];
   const int64_t row = blockIdx.x;
-  const float* x = logits + row * vocab;
+  const T* x = logits + row * vocab;
   Running r{-INFINITY, 0x7fffffff, 0.0f};
   if (vectors) {
-    const float4* x4 = reinterpret_cast<const float4*>(x);
     for (int j = threadIdx.x; j < vocab / 4; j += kThreads) {
-      const float4 v = __ldg(x4 + j);
+      const float4 v = load4(x, j);
       see(r, v.x, 4 * j);
       see(r, v.y, 4 * j + 1);
       see(r, v.z, 4 * j + 2);
       see(r, v.w, 4 * j + 3);
     }
   } else {
-    for (int j = threadIdx.x; j < vocab; j += kThreads) see(r, __ldg(x + j), j);
+    for (int j = threadIdx.x; j < vocab; j += kThreads) see(r, load1(x, j), j);
   }
   r = warp_combine(r);
   if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = r;
@@ -83,13 +99,20 @@ __global__ void __launch_bounds__(kThreads) greedy_propose_kernel(const float* _
   }
 }
 
-}  // namespace
-
-// Returns 0, a CUDA error code, or -2 when vocab is outside 1..2^24 or rows < 0. rows == 0 launches nothing.
-extern "C" int dllm_launch_greedy_propose(const float* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream) {
+template <typename T>
+int launch(const T* logits, int64_t rows, int64_t vocab, float* out, cudaStream_t stream) {
   if (vocab < 1 || vocab > (1 << 24) || rows < 0 || rows > 0x7fffffff) return -2;
   if (rows == 0) return 0;
-  const bool vectors = vocab % 4 == 0 && reinterpret_cast<uintptr_t>(logits) % 16 == 0;
-  greedy_propose_kernel<<<(unsigned)rows, kThreads, 0, stream>>>(logits, rows, (int)vocab, vectors, out);
+  const bool vectors = vocab % 4 == 0 && reinterpret_cast<uintptr_t>(logits) % (4 * sizeof(T)) == 0;
+  greedy_propose_kernel<T><<<(unsigned)rows, kThreads, 0, stream>>>(logits, rows, (int)vocab, vectors, out);
   return (int)cudaGetLastError();
+}
+
+}  // namespace
+
+// Returns 0, a CUDA error code, or -2 when vocab is outside 1..2^24 or rows < 0. rows == 0 launches nothing. logits
+// are fp32 (bf16 == 0) or bf16 (bf16 != 0).
+extern "C" int dllm_launch_greedy_propose(const void* logits, int bf16, int64_t rows, int64_t vocab, float* out, cudaStream_t stream) {
+  return bf16 != 0 ? launch(static_cast<const __nv_bfloat16*>(logits), rows, vocab, out, stream)
+                   : launch(static_cast<const float*>(logits), rows, vocab, out, stream);
 }

@@ -1,3 +1,4 @@
+using Dllm.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,7 +42,8 @@ public sealed class TokenSampler
     }
 
     /// <summary>Proposes a token and its confidence for every position of every request.</summary>
-    /// <param name="logits">fp32 [R, B, V] on any device (not modified).</param>
+    /// <param name="logits">[R, B, V] on any device (not modified): fp32, or the bf16 / fp16 logits of a model in that
+    /// dtype, which are widened to fp32 exactly where the proposals need it (sampled rows, torch's reductions).</param>
     /// <param name="perRequest">R sampling settings, one per row.</param>
     /// <param name="generators">R generators (<see cref="CreateGenerator"/>); null entries use the device's global RNG.
     /// Unused for greedy rows.</param>
@@ -57,30 +59,34 @@ public sealed class TokenSampler
         using var scope = NewDisposeScope();
         var output = empty([2, rows, blockSize], float32, logits.device);
         int[] greedyRows = Enumerable.Range(0, rows).Where(r => perRequest[r].IsGreedy).ToArray();
-        ProposeGreedy(logits, greedyRows, output, NativeGreedy && NativeGreedyEnabled);
+        // Sampling reads fp32; greedy rows alone may keep the model's dtype (the native kernel reads bf16 as it is).
+        var scores = greedyRows.Length == rows ? logits : LogitsWidening.ToFloat(logits);
+        ProposeGreedy(scores, greedyRows, output, NativeGreedy && NativeGreedyEnabled);
         for (int r = 0; r < rows; r++)
         {
             if (!perRequest[r].IsGreedy)
-                FilteredSampling.Sample(logits[r], perRequest[r], generators[r], output[0, r], output[1, r]);
+                FilteredSampling.Sample(scores[r], perRequest[r], generators[r], output[0, r], output[1, r]);
         }
         return ToHost(output, rows, blockSize);
     }
 
-    /// <summary>The greedy proposals of <paramref name="rows"/> of <paramref name="logits"/> [R, B, V] into
-    /// <paramref name="output"/> [2, R, B] (row 0 token ids, row 1 confidences), on the logits' device; with
-    /// <paramref name="native"/>, where every row is greedy and the native piece serves the device, in one kernel.</summary>
+    /// <summary>The greedy proposals of <paramref name="rows"/> of <paramref name="logits"/> [R, B, V] (fp32, or bf16 /
+    /// fp16 widened exactly first) into <paramref name="output"/> [2, R, B] (row 0 token ids, row 1 confidences), on the
+    /// logits' device; with <paramref name="native"/>, where every row is greedy and the native piece serves the device,
+    /// in one kernel that reads fp32 or bf16 logits as they are (bf16 giving the bits of its fp32 widening).</summary>
     internal static void ProposeGreedy(Tensor logits, int[] rows, Tensor output, bool native = false)
     {
         if (rows.Length == 0)
             return;
         bool all = rows.Length == logits.shape[0];
-        if (native && all && Native.CudaNative.Serves(logits.device) && logits.is_contiguous())
+        if (native && all && Native.CudaNative.Serves(logits.device) && logits.is_contiguous()
+            && logits.dtype is ScalarType.Float32 or ScalarType.BFloat16)
         {
             Native.CudaNative.GreedyPropose(logits.view(-1, logits.shape[2]), output.view(2, -1));
             return;
         }
         var index = all ? null : tensor(rows.Select(r => (long)r).ToArray(), int64, logits.device);
-        var selected = index is null ? logits : logits.index_select(0, index);
+        var selected = LogitsWidening.ToFloat(index is null ? logits : logits.index_select(0, index));
         var (max, argmax) = selected.max(-1);
         var confidence = max.sub_(selected.logsumexp(-1)).exp_();
         if (index is null)
@@ -107,8 +113,8 @@ public sealed class TokenSampler
 
     private static void CheckShape(Tensor logits, int requests, int generators)
     {
-        if (logits.dim() != 3 || logits.dtype != float32)
-            throw new ArgumentException($"Expected fp32 logits [R, B, V], got {logits.dtype} [{string.Join(", ", logits.shape)}].", nameof(logits));
+        if (logits.dim() != 3 || logits.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"Expected fp32, bf16 or fp16 logits [R, B, V], got {logits.dtype} [{string.Join(", ", logits.shape)}].", nameof(logits));
         if (requests != logits.shape[0] || generators != logits.shape[0])
             throw new ArgumentException($"Expected {logits.shape[0]} sampling settings and generators (one per row), got {requests} and {generators}.");
         if (logits.shape[2] > MaxVocabularySize)

@@ -147,7 +147,8 @@ public sealed class LLaDA2Model : IDisposable
     /// Runs the new tokens of a batch that the runner prepared (<see cref="Runner.ForwardRunner"/>: a geometry already on
     /// the first stage's device) through the model. Attention: a new token sees its request's cached prefix and the new
     /// tokens of earlier or the same block. Issues only device work (no host syncs), so that it can be captured. Logits
-    /// go to <paramref name="logitsInto"/> ([B, n - logitsFrom, V] fp32) when given (null is returned then).
+    /// are in the model's dtype (<see cref="LogitsProjection"/>) and go to <paramref name="logitsInto"/>
+    /// ([B, n - logitsFrom, V], contiguous) when given (null is returned then).
     /// </summary>
     /// <param name="first">The batch's ids, positions, cache rows and mask.</param>
     /// <param name="cache">K/V of the prefixes; with <paramref name="writeCache"/> the new tokens' K/V are stored.</param>
@@ -157,7 +158,7 @@ public sealed class LLaDA2Model : IDisposable
     /// <param name="logitsInto">A buffer for the logits, or null.</param>
     /// <param name="logitsFrom">The first new token of each request whose logits are computed (a fused clean pass needs
     /// only its current block's: the final norm and lm_head run on the rest alone).</param>
-    /// <returns>fp32 logits [B, n - logitsFrom, V], or null.</returns>
+    /// <returns>Logits [B, n - logitsFrom, V] in <see cref="LogitsProjection.DTypeFor"/> the model's dtype, or null.</returns>
     internal Tensor? Forward(BatchGeometry first, KvCache? cache, bool writeCache, bool computeLogits, MoePath path, Tensor? logitsInto = null,
         int logitsFrom = 0)
     {
@@ -204,13 +205,14 @@ public sealed class LLaDA2Model : IDisposable
             return null;
         int logitsTokens = first.NewTokens - logitsFrom;
         var last = logitsFrom == 0 ? hidden! : hidden!.view(first.BatchSize, first.NewTokens, -1).narrow(1, logitsFrom, logitsTokens).reshape(first.BatchSize * logitsTokens, -1);
-        var projected = nn.functional.linear(_finalNorm.Forward(last), _lmHead);
+        var normed = _finalNorm.Forward(last);
+        var dtype = LogitsProjection.DTypeFor(DType);
         if (logitsInto is not null)
         {
-            LogitsWidening.Into(projected, logitsInto.view(projected.shape));
+            LogitsProjection.Project(normed, _lmHead, dtype, logitsInto.view(-1, Config.VocabSize));
             return null;
         }
-        return LogitsWidening.ToFloat(projected).view(first.BatchSize, logitsTokens, Config.VocabSize).MoveToOuterDisposeScope();
+        return LogitsProjection.Project(normed, _lmHead, dtype).view(first.BatchSize, logitsTokens, Config.VocabSize).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

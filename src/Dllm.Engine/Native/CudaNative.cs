@@ -21,7 +21,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 18;
+    private const int AbiVersion = 19;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -64,6 +64,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, nint, int> Widen;
         public required delegate* unmanaged<int> ProjectsToFloat;
         public required delegate* unmanaged<nint, nint, nint*, int> ProjectToFloat;
+        public required delegate* unmanaged<nint, nint, nint, int> ProjectInto;
         public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> MoeCombine;
         public required delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int> PagedAttention;
     }
@@ -119,6 +120,7 @@ public static unsafe class CudaNative
             Widen = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_widen"),
             ProjectsToFloat = (delegate* unmanaged<int>)Export("dllm_cuda_projects_to_float"),
             ProjectToFloat = (delegate* unmanaged<nint, nint, nint*, int>)Export("dllm_cuda_project_to_float"),
+            ProjectInto = (delegate* unmanaged<nint, nint, nint, int>)Export("dllm_cuda_project_into"),
             MoeCombine = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_moe_combine"),
             PagedAttention = (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_paged_attention"),
         };
@@ -249,6 +251,12 @@ public static unsafe class CudaNative
         return Tensor.UnsafeCreateTensor(result);
     }
 
+    /// <summary><paramref name="destination"/> [T, N] = <paramref name="x"/> [T, H] · <paramref name="w"/> [N, H]ᵀ, written
+    /// in place (<c>at::mm_out</c>: the GEMM of <c>linear</c> without bias, into existing memory instead of a new tensor):
+    /// one dtype, one CUDA device, <paramref name="destination"/> contiguous.</summary>
+    internal static void ProjectInto(Tensor x, Tensor w, Tensor destination) =>
+        Check(Library.ProjectInto(x.Handle, w.Handle, destination.Handle), "projection into a buffer");
+
     /// <summary>The whole LLaDA2 router for bf16 hidden states <paramref name="x"/> [T, H] (contiguous): the gate
     /// projection with <paramref name="gate"/> [32·groups, H] fp32 as fp32 partial sums over K ranges (fp32 products of
     /// the bf16 values, as cuBLAS's fp32 GEMM of the cast x makes them, summed in another order), then the router kernel.
@@ -303,9 +311,10 @@ public static unsafe class CudaNative
             flat.narrow(0, queries + keys, keys).view(tokens, kvHeads, width));
     }
 
-    /// <summary>The greedy proposals of <paramref name="logits"/> [N, V] fp32 in one pass: each row's argmax (the lowest
-    /// index on ties) into <paramref name="output"/>[0] and its softmax probability into <paramref name="output"/>[1]
-    /// ([2, N] fp32, contiguous, on the logits' device).</summary>
+    /// <summary>The greedy proposals of <paramref name="logits"/> [N, V] fp32 or bf16 in one pass: each row's argmax (the
+    /// lowest index on ties) into <paramref name="output"/>[0] and its softmax probability into <paramref name="output"/>[1]
+    /// ([2, N] fp32, contiguous, on the logits' device). bf16 logits are widened in registers: the bits of the fp32
+    /// widening's proposals, without writing or reading that fp32 copy.</summary>
     internal static void GreedyPropose(Tensor logits, Tensor output) =>
         Check(Library.GreedyPropose(logits.Handle, output.Handle), "greedy proposals");
 

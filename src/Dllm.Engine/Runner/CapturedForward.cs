@@ -44,7 +44,7 @@ internal sealed class CapturedForward : IDisposable
     /// <summary>Replays the graph over the inputs last loaded.</summary>
     public void Replay() => _graph.Replay();
 
-    /// <summary>Where each replay writes its fp32 logits [B, n - logitsFrom, V].</summary>
+    /// <summary>Where each replay writes its logits [B, n - logitsFrom, V], in the model's dtype.</summary>
     public Tensor Logits { get; }
 
     /// <summary>When it was last replayed (for least-recently-used eviction).</summary>

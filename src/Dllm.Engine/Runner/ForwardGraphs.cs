@@ -9,7 +9,7 @@ namespace Dllm.Runner;
 /// graph serves a request for several blocks. Graphs with the same logits rows per request write them into the leading rows
 /// of one shared buffer (grown by doubling when a larger batch comes; graphs captured before keep the older one alive),
 /// so the logits memory follows the largest batch, not the number of batch sizes met (at 256 requests one
-/// [256, 32, vocabulary] fp32 buffer is 5 GB); the least recently used graph is freed beyond <see cref="Capacity"/>.
+/// [256, 32, vocabulary] bf16 buffer is 2.6 GB); the least recently used graph is freed beyond <see cref="Capacity"/>.
 /// Batch sizes are those of <paramref name="batchSizes"/>: a batch between two of them replays the larger one's graph
 /// with padding rows (<see cref="PaddedBatch"/>), so serving captures a bounded set of graphs.
 /// </summary>
@@ -50,7 +50,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity, GraphBatchS
     public static int PaddedPrefix(int longestPrefix) => (longestPrefix + PrefixBucket - 1) / PrefixBucket * PrefixBucket;
 
     /// <summary>Runs the forward from its graph (capturing it first when new), the batch padded up to its graph's batch
-    /// size. Returns fp32 logits [B, n - logitsFrom, V], a view of a buffer that the next forward with as many logits rows
+    /// size. Returns logits [B, n - logitsFrom, V] in the model's dtype (<see cref="LogitsProjection"/>), a view of a buffer that the next forward with as many logits rows
     /// per request overwrites; null when no graph serves this batch size (<see cref="GraphBatchSizes.GraphBatchFor"/>):
     /// the caller runs it op by op.</summary>
     public Tensor? Run(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, MoePath path, int logitsFrom = 0)
@@ -95,7 +95,7 @@ internal sealed class ForwardGraphs(LLaDA2Model model, int capacity, GraphBatchS
         {
             long rows = Math.Max(batch, buffer is null ? 0 : 2 * buffer.shape[0]);
             buffer?.Dispose(); // the graphs that write into it hold views of their own
-            buffer = empty([rows, tokens, model.Config.VocabSize], ScalarType.Float32, model.Device).DetachFromDisposeScope();
+            buffer = empty([rows, tokens, model.Config.VocabSize], LogitsProjection.DTypeFor(model.DType), model.Device).DetachFromDisposeScope();
             _logits[tokens] = buffer;
         }
         return buffer.narrow(0, 0, batch).DetachFromDisposeScope();

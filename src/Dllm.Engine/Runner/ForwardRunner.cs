@@ -93,7 +93,7 @@ public sealed class ForwardRunner(LLaDA2Model model) : IDisposable
     /// <param name="computeLogits">Run the final norm and lm_head (not needed for a prefill).</param>
     /// <param name="moePath">How routed experts are computed.</param>
     /// <param name="logitsFrom">The first new token of each request whose logits are computed.</param>
-    /// <returns>fp32 logits [B, n - logitsFrom, V], or null when <paramref name="computeLogits"/> is false.</returns>
+    /// <returns>Logits [B, n - logitsFrom, V] in the model's dtype (<see cref="LogitsProjection"/>), or null when <paramref name="computeLogits"/> is false.</returns>
     public Tensor? Forward(IReadOnlyList<ForwardRequest> requests, KvCache cache, int blockSize, bool writeCache, bool computeLogits = true, MoePath moePath = MoePath.Auto,
         int logitsFrom = 0)
     {

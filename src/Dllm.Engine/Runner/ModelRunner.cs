@@ -73,7 +73,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         }
     }
 
-    /// <summary>One denoising step over every request's current block: fp32 logits [R, B, V].</summary>
+    /// <summary>One denoising step over every request's current block: logits [R, B, V] in the model's dtype.</summary>
     public torch.Tensor Step(IReadOnlyList<EngineRequest> requests, int blockSize)
     {
         Inject("step", requests);
@@ -85,7 +85,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
     /// or a deferred prefill's tail) fused with the step of every request's current block: one forward per request of
     /// its pending tokens and its block that stores the K/V of the pending tokens (the current blocks' K/V are
     /// placeholders, overwritten by their own clean pass before anything reads them) and returns the logits of the
-    /// current blocks only, fp32 [R, B, V]. Every request's pending tokens are as many (L); a request with none brings L
+    /// current blocks only, [R, B, V] in the model's dtype. Every request's pending tokens are as many (L); a request with none brings L
     /// copies of its current block's tokens as placeholders (<see cref="ForwardRequest.Placeholders"/>), so the whole
     /// group is one forward of one shape. Exact: block-causal attention keeps the pending tokens blind to the current
     /// block, so their K/V equal those of a separate clean pass, every current block sees exactly the K/V it would read
@@ -144,21 +144,23 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
         // The mask token is never a valid proposal: a slot "committed" to it would stay masked.
         using (var maskColumn = logits.select(-1, model.Config.MaskTokenId))
             maskColumn.fill_(double.NegativeInfinity);
-        AdjustLogits(group, logits);
-        var proposals = sampler.Propose(logits, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
+        using var scores = AdjustLogits(group, logits);
+        var proposals = sampler.Propose(scores, group.Select(r => r.Sampling).ToList(), group.Select(r => r.Generator).ToList());
         Inject("sample", group);
         Profile.Add(start, logitsReady, _forwards.InputTime - inputsBefore);
         return proposals;
     }
 
-    /// <summary>The algorithms' logits adjustments, in place, for the requests whose algorithm makes one: their previous
-    /// tokens go to the device in one copy for the whole group (a copy from the host waits for the device: one wait a
-    /// step, not one a request).</summary>
-    private static void AdjustLogits(IReadOnlyList<EngineRequest> group, torch.Tensor logits)
+    /// <summary>The logits after the algorithms' adjustments, for the requests whose algorithm makes one: the logits as
+    /// they are (an alias) when none does, else their fp32 widening with the adjustments made in place (they are defined
+    /// on fp32 logits). Their previous tokens go to the device in one copy for the whole group (a copy from the host
+    /// waits for the device: one wait a step, not one a request).</summary>
+    private static torch.Tensor AdjustLogits(IReadOnlyList<EngineRequest> group, torch.Tensor modelLogits)
     {
         var adjusting = Enumerable.Range(0, group.Count).Where(i => group[i].Algorithm.AdjustsLogits).ToList();
         if (adjusting.Count == 0)
-            return;
+            return modelLogits.alias();
+        var logits = LogitsWidening.ToFloat(modelLogits);
         int block = (int)logits.shape[1];
         var ids = new long[adjusting.Count * block];
         for (int j = 0; j < adjusting.Count; j++)
@@ -172,6 +174,7 @@ internal sealed class ModelRunner(LLaDA2Model model, KvCache cache, TokenSampler
             if (adjusted is not null)
                 row.copy_(adjusted);
         }
+        return logits;
     }
 
     private static long[] PreviousTokens(EngineRequest request)

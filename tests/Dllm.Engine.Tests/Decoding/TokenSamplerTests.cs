@@ -50,6 +50,27 @@ public class TokenSamplerTests
     }
 
     [Fact]
+    public void Bf16_logits_give_exactly_the_proposals_of_their_fp32_widening()
+    {
+        Torch.EnsureLoaded();
+        using var bf16 = RandomLogits(3, 8, 50, seed: 5).mul_(3).to(torch.ScalarType.BFloat16);
+        using var widened = bf16.to(torch.ScalarType.Float32);
+        var sampled = new SamplingParams { Temperature = 0.7, TopP = 0.9, Seed = 11 };
+        // Every row greedy (the greedy path alone), then a seeded sampled row among greedy ones.
+        foreach (var middle in new[] { SamplingParams.Default, sampled })
+        {
+            SampledProposals Run(torch.Tensor logits) =>
+                Propose(logits, (SamplingParams.Default, null), (middle, TokenSampler.CreateGenerator(middle)), (SamplingParams.Default, null));
+
+            var expected = Run(widened);
+            var actual = Run(bf16);
+
+            Assert.Equal(expected.Tokens, actual.Tokens);
+            Assert.Equal(expected.Confidences, actual.Confidences);
+        }
+    }
+
+    [Fact]
     public void Top_k_one_sampling_equals_greedy()
     {
         Torch.EnsureLoaded();
