@@ -18,6 +18,7 @@
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_profiler_api.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/mm.h>
 
 #include <algorithm>
 #include <exception>
