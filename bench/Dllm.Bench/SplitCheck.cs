@@ -29,7 +29,7 @@ internal static class SplitCheck
             using var forwards = new ForwardRunner(model);
             forwards.Forward([new ForwardRequest(0, 0, a)], cache, 32, writeCache: true, computeLogits: false);
             using var logits = forwards.Forward([new ForwardRequest(0, 64, b), new ForwardRequest(1, 0, b)], cache, 32, writeCache: false)!;
-            using var cpu = logits.cpu();
+            using var cpu = logits.to(torch.ScalarType.Float32).cpu(); // logits are in the model's dtype
             if (model == whole)
                 Reference = cpu.clone();
             else
