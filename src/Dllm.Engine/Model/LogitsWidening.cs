@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace Dllm.Model;
 
 /// <summary>
-/// The lm_head's logits to fp32, the dtype the sampler reads: for bf16 logits on CUDA with the native piece one
+/// The lm_head's logits to fp32 where fp32 is needed (sampled requests, the algorithms' adjustments, torch's reductions,
+/// the bench's <c>--bf16-logits false</c>; <see cref="LogitsProjection"/>): for bf16 logits on CUDA with the native piece one
 /// vectorized kernel (<see cref="CudaNative.Widen"/>; torch's casting copy is not vectorized and ran at half the memory's
 /// speed: 0.23 ms a batch-16 step on an H200), else torch's copy. The conversion is exact, so both give the same bits.
 /// </summary>
