@@ -14,7 +14,7 @@ namespace Dllm.Model;
 internal static class LogitsProjection
 {
     /// <summary>Whether the logits keep the model's dtype (default true); false widens them to fp32 at the forward, the
-    /// path before (the bench's <c>--logits-dtype fp32</c> measures it).</summary>
+    /// path before (the bench's <c>--bf16-logits false</c> measures it).</summary>
     public static bool KeepsModelDType { get; set; } = true;
 
     /// <summary>The dtype of the logits of a model computing in <paramref name="modelDType"/>.</summary>
