@@ -2,7 +2,8 @@
 # Builds libdllm_cuda.so against the libtorch that TorchSharp loads (a PyTorch install's torch/), on the CUDA host.
 #   src/Dllm.Cuda.Native/build.sh OUT_DIR
 # Environment: DLLM_LIBTORCH_DIR (torch/lib; default: the host's PyTorch), CXX (default g++), DLLM_CUDA_ARCH
-# (nvcc -arch, default native: the GPU of the build host).
+# (nvcc -arch, default native: the GPU of the build host), DLLM_NVCC_FLAGS (more nvcc flags, e.g. a kernel's knob:
+# -DDLLM_MMA_MIN_BLOCKS=2 builds the before of a tuning).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: build.sh OUT_DIR}"
@@ -26,7 +27,8 @@ arch="${DLLM_CUDA_ARCH:-native}"
 kernels=(grouped_gemv grouped_mma moe_router moe_align rms_norm qk_rope_store greedy_propose moe_combine widen paged_attention)
 objects=()
 for kernel in "${kernels[@]}"; do
-  "$nvcc" -O3 -std=c++17 -Xcompiler -fPIC -arch="$arch" -c "$here/$kernel.cu" -o "$out/$kernel.o"
+  # shellcheck disable=SC2086  # the flags are words
+  "$nvcc" -O3 -std=c++17 -Xcompiler -fPIC -arch="$arch" ${DLLM_NVCC_FLAGS:-} -c "$here/$kernel.cu" -o "$out/$kernel.o"
   objects+=("$out/$kernel.o")
 done
 "${CXX:-g++}" -std=c++17 -O2 -fPIC -shared -D_GLIBCXX_USE_CXX11_ABI="$abi" \

@@ -17,7 +17,7 @@
 //   Given a pass table (moe_align.cu writes one beside the layout: an entry per pass), the grid is one block per (run
 //   of tiles, table entry) instead, so every pass has a block of its own however skewed the groups are (the mask
 //   tokens of a diffusion block route alike: at 16 rows per expert on average, a few experts get hundreds).
-// - A block streams its stages, (pass, N tile, K tile of 64) in order, through a cp.async pipeline of kStages buffers
+// - A block streams its stages, (pass, N tile, K tile of kTileK) in order, through a cp.async pipeline of kStages buffers
 //   (2 by default: the next stage's copies in flight while the current one is multiplied): each stage is the weights'
 //   128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's token rows x 64
 //   (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 54 KB of shared memory
@@ -51,27 +51,50 @@ constexpr int kTileN = DLLM_MMA_TILE_N;           // output columns (weight rows
 constexpr int kWarpN = kTileN / kWarps;           // 32 per warp (16 at a 64-column tile)
 constexpr int kFrags = kWarpN / 16;               // 16-row A fragments a warp: 2 (or 1)
 static_assert(kTileN == 64 || kTileN == 128, "tiles of 64 or 128 output columns");
-constexpr int kTileK = 64;                        // K per stage
-constexpr int kMaxRows = 64;                      // token rows per pass: 8 column tiles of 8
+// K per stage, a compile-time knob too (-DDLLM_MMA_TILE_K=64, the default, or 128): at 128 a stage reads 256
+// contiguous bytes of each weight row instead of 128 (twice the bytes in flight a stage); K stays a multiple of 64 (a
+// last stage of 64 at K % 128 == 64).
+#ifndef DLLM_MMA_TILE_K
+#define DLLM_MMA_TILE_K 64
+#endif
+constexpr int kTileK = DLLM_MMA_TILE_K;
+static_assert(kTileK == 64 || kTileK == 128, "stages of 64 or 128 k");
+constexpr int kChunks = kTileK / 8;               // 16-byte chunks of a row's k range in a stage
+static_assert(kThreads % kChunks == 0, "a thread copies one chunk column");
+// Token rows per pass, a knob (-DDLLM_MMA_MAX_ROWS=64, the default, or 32): the accumulators a thread holds (64 fp32
+// at 64 rows) and a stage's token rows in shared memory scale with it, and so does how many blocks an SM can hold.
+#ifndef DLLM_MMA_MAX_ROWS
+#define DLLM_MMA_MAX_ROWS 64
+#endif
+constexpr int kMaxRows = DLLM_MMA_MAX_ROWS;       // 8 (or 4) column tiles of 8
+static_assert(kMaxRows == 32 || kMaxRows == 64, "passes of 32 or 64 rows");
 // The pipeline depth and the weight bytes a block streams are compile-time knobs that eng/gpu/kernel-tune.sh varies
 // (-DDLLM_MMA_STAGES=N, -DDLLM_MMA_BLOCK_KB=N); the library is built with the defaults, the fastest of that sweep on an
-// H200 (docs/benchmarks.md, session 9): 2 stages (55 KB of shared memory, so three blocks an SM instead of two) and
-// 128 KB a block, 5-9 % faster than 4 stages / 256 KB at 4-16 rows per expert and 17 % at 64.
+// H200 (docs/benchmarks.md, session 9): 2 stages (55 KB of shared memory, so more blocks an SM than at 3 or 4) and
+// 128 KB a block, 5-9 % faster than 4 stages / 256 KB at 4-16 rows per expert and 17 % at 64. 128 k a stage
+// (-DDLLM_MMA_TILE_K=128) halves the blocks an SM holds and was slower again (session 18).
 #ifndef DLLM_MMA_STAGES
 #define DLLM_MMA_STAGES 2
 #endif
 #ifndef DLLM_MMA_BLOCK_KB
 #define DLLM_MMA_BLOCK_KB 128
 #endif
+// The blocks an SM must hold, for the compiler's register budget (__launch_bounds__), a knob too (-DDLLM_MMA_MIN_BLOCKS).
+// At 2 ptxas gave the kernel 138 registers a thread, so an SM held three blocks although shared memory fits four; at 4,
+// the default, it gets 128 without a spill and an SM holds four, a third more weight bytes in flight: 4-11 % faster at
+// 1-64 rows per expert on an H200 (docs/benchmarks.md, session 18).
+#ifndef DLLM_MMA_MIN_BLOCKS
+#define DLLM_MMA_MIN_BLOCKS 4
+#endif
 constexpr int kStages = DLLM_MMA_STAGES;
 static_assert(kStages >= 2, "the pipeline needs two stages at least");
 constexpr int kMaxSlots = 4;
-constexpr int kStride = kTileK + 8;               // bf16 per shared row (144 bytes: 8 ldmatrix rows hit all banks)
+constexpr int kStride = kTileK + 8;               // bf16 per shared row (144 or 272 bytes: 8 ldmatrix rows hit all banks)
 constexpr int kRowBytes = kStride * (int)sizeof(bf16);
 constexpr int kWBytes = kTileN * kRowBytes;       // 18432
-constexpr int kABytes = kMaxRows * kRowBytes;     // 9216
+constexpr int kABytes = kMaxRows * kRowBytes;     // 9216 at 64 rows
 constexpr int kStageBytes = kWBytes + kABytes;
-constexpr int kSmemBytes = kStages * kStageBytes;  // 55296 with 2 stages, 110592 with 4
+constexpr int kSmemBytes = kStages * kStageBytes;  // 55296 with 2 stages (four blocks in an SM's 228 KB), 110592 with 4
 constexpr int kTargetBytesPerBlock = DLLM_MMA_BLOCK_KB * 1024;  // weight bytes a block streams at least (more tiles when K is short)
 
 // 16 bytes of weights global -> shared; asks L2 for the whole 256-byte segment (the row's next K tile).
@@ -89,7 +112,7 @@ struct Stage {
 // With one (pass_table, from moe_align.cu: entry = pass << 16 | group, -1 past the used entries): grid
 // (ceil(N tiles / tiles_per_block), entries), a block per (run of tiles, pass), so a hot group's passes run side by
 // side. kThreads threads, kSmemBytes of shared memory.
-__global__ void __launch_bounds__(kThreads, 2)
+__global__ void __launch_bounds__(kThreads, DLLM_MMA_MIN_BLOCKS)
     grouped_mma_kernel(const bf16* __restrict__ a, const bf16* __restrict__ w, const int* __restrict__ ends,
                        const int* __restrict__ pass_table, bf16* __restrict__ out, int N, int K, int M,
                        int tiles_per_block) {
@@ -113,7 +136,7 @@ __global__ void __launch_bounds__(kThreads, 2)
   const int n_tiles = (N + kTileN - 1) / kTileN;
   const int tile0 = (pass_table != nullptr ? blockIdx.x : blockIdx.y) * tiles_per_block;
   const int my_tiles = min(tiles_per_block, n_tiles - tile0);  // >= 1 by the grid
-  const int k_tiles = K / kTileK;
+  const int k_tiles = (K + kTileK - 1) / kTileK;
   const int stages = my_passes * my_tiles * k_tiles;
 
   auto stage_at = [&](int s) {
@@ -128,21 +151,23 @@ __global__ void __launch_bounds__(kThreads, 2)
   const bf16* w_group = w + (size_t)g * N * K;
 
   // Stage s into buffer s % kStages: the weights' tile rows below N (a half tile past N stays unread: its warps skip
-  // it), the pass's rows rounded up to 16 (zeros past the last; an ldmatrix reads 16 rows).
+  // it), the pass's rows rounded up to 16 (zeros past the last; an ldmatrix reads 16 rows); k past K (the second half
+  // of a last 128-k stage) is neither read nor multiplied.
   auto load = [&](int s) {
     const Stage st = stage_at(s);
     const uint32_t w_dst = smem_at + (uint32_t)(s % kStages) * kStageBytes, a_dst = w_dst + kWBytes;
-    const int chunk = tid % 8;  // 16-byte chunk of a row's 128 bytes (kThreads % 8 == 0: the same in both loops)
+    const int chunk = tid % kChunks;  // 16-byte chunk of a row's k range (kThreads % kChunks == 0: the same in both loops)
+    const bool k_in = st.k0 + chunk * 8 < K;
 #pragma unroll
-    for (int i = 0; i < kTileN * 8 / kThreads; ++i) {
-      const int r = tid / 8 + i * (kThreads / 8);
-      if (st.n0 + r < N)
+    for (int i = 0; i < kTileN * kChunks / kThreads; ++i) {
+      const int r = tid / kChunks + i * (kThreads / kChunks);
+      if (st.n0 + r < N && k_in)
         copy16_stream(w_dst + r * kRowBytes + chunk * 16, w_group + (size_t)(st.n0 + r) * K + st.k0 + chunk * 8);
     }
     const int padded = (st.count + 15) / 16 * 16;
-    for (int c = tid; c < padded * 8; c += kThreads) {
-      const int r = c / 8;
-      const bool valid = r < st.count;
+    for (int c = tid; c < padded * kChunks; c += kThreads) {
+      const int r = c / kChunks;
+      const bool valid = r < st.count && k_in;
       const bf16* src = valid ? a + (size_t)(st.first + r) * K + st.k0 + chunk * 8 : a;
       copy16_async(a_dst + r * kRowBytes + chunk * 16, src, valid);
     }
@@ -177,6 +202,7 @@ __global__ void __launch_bounds__(kThreads, 2)
     const uint32_t stage = smem_at + (uint32_t)(s % kStages) * kStageBytes;
 #pragma unroll
     for (int ks = 0; ks < kTileK / 16; ++ks) {
+      if (kTileK > 64 && st.k0 + ks * 16 >= K) break;  // block-uniform: the unread half of a last stage
       uint32_t wa[kFrags][4];
 #pragma unroll
       for (int f = 0; f < kFrags; ++f) load_matrices(wa[f], stage + w_lane + f * 16 * kRowBytes + ks * 32);
@@ -246,7 +272,7 @@ extern "C" int dllm_grouped_mma_rows_per_pass() { return kMaxRows; }
 extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, const int* pass_table,
                                        int table_entries, void* out, int groups, int N, int K, int M,
                                        cudaStream_t stream) {
-  if (N <= 0 || K <= 0 || N % 64 != 0 || K % kTileK != 0 || groups < 0 || groups > 65535 || M < 0) return -2;
+  if (N <= 0 || K <= 0 || N % 64 != 0 || K % 64 != 0 || groups < 0 || groups > 65535 || M < 0) return -2;
   if (pass_table != nullptr && (table_entries < 0 || table_entries > 65535)) return -2;
   if (groups == 0 || M == 0 || (pass_table != nullptr && table_entries == 0)) return 0;
   if ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(w)) % 16 != 0 || reinterpret_cast<uintptr_t>(out) % 4 != 0)
