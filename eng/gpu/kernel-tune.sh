@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Times variants of the grouped expert kernels at the serving shapes, on the CUDA host (nvcc only):
-#   bash eng/gpu/kernel-tune.sh [STAGES:BLOCK_KB[:TILE_N[:TILE_K[:MIN_BLOCKS[:MAX_ROWS]]]] ...]  the tensor-core
+#   bash eng/gpu/kernel-tune.sh [STAGES:BLOCK_KB[:TILE_N[:TILE_K[:MIN_BLOCKS[:MAX_ROWS]]]]] ...]  the tensor-core
 #                                                         kernel (grouped_mma.cu; default: a sweep)
 #   bash eng/gpu/kernel-tune.sh gemv [WARPS:ROWS:UNROLL ...]  the GEMV kernel (grouped_gemv.cu: warps a block, weight
 #                                                         rows a warp, unrolling of its K loop; default: a sweep)
 # A GEMV variant is the same check built with -DDLLM_GEMV_WARPS, -DDLLM_GEMV_ROWS and -DDLLM_GEMV_UNROLL; its table
 # gives grouped_gemv's ms at batch 1 and 4 (where it runs or might).
 # Each variant is grouped_mma_check.cu built with -DDLLM_MMA_STAGES, -DDLLM_MMA_BLOCK_KB, -DDLLM_MMA_TILE_N,
-# -DDLLM_MMA_TILE_K, -DDLLM_MMA_MIN_BLOCKS and -DDLLM_MMA_MAX_ROWS (the pipeline depth, the weight bytes one CUDA block
-# streams, the output columns of a tile: 128 or 64, the k of a stage: 64 or 128, the blocks an SM must hold for the
-# register budget, the token rows of a pass: 64 or 32; left out, the default); its value checks must pass before its
+# -DDLLM_MMA_TILE_K, -DDLLM_MMA_MIN_BLOCKS and -DDLLM_MMA_MAX_ROWS (the pipeline depth, the weight bytes one CUDA
+# block streams, the output columns of a tile: 128 or 64, the k of a stage: 64 or 128, the blocks an SM must hold for
+# the register budget, the token rows of a pass: 64 or 32; left out, the default); its value checks must pass before its
 # times count. Prints one table: GPU ms of the gate+up and down products per batch size, for each variant, launched as
 # the engine launches them (with the pass table), and the registers a thread and the spills ptxas reports.
 set -euo pipefail

@@ -80,9 +80,10 @@ static_assert(kMaxRows == 32 || kMaxRows == 64, "passes of 32 or 64 rows");
 #define DLLM_MMA_BLOCK_KB 128
 #endif
 // The blocks an SM must hold, for the compiler's register budget (__launch_bounds__), a knob too (-DDLLM_MMA_MIN_BLOCKS).
-// At 2 ptxas gave the kernel 138 registers a thread, so an SM held three blocks although shared memory fits four; at 4,
-// the default, it gets 128 without a spill and an SM holds four, a third more weight bytes in flight: 4-11 % faster at
-// 1-64 rows per expert on an H200 (docs/benchmarks.md, session 18).
+// Four, the default, caps it at 128 registers a thread (no spill), so an SM holds four blocks (shared memory fits four):
+// the kernel as it was before the k-stage knob, which ptxas happened to fit in 128. With that knob's code and a budget
+// of 2, ptxas took 138 and an SM held three: 4-11 % slower at 1-64 rows per expert on an H200 (docs/benchmarks.md,
+// session 18). The cap keeps later edits from losing that block silently; kernel-tune.sh prints the registers.
 #ifndef DLLM_MMA_MIN_BLOCKS
 #define DLLM_MMA_MIN_BLOCKS 4
 #endif
