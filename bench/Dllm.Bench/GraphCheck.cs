@@ -343,6 +343,19 @@ internal static class GraphCheck
             Console.WriteLine($"RMSNorm kernel vs TorchSharp ops [{string.Join(", ", x.shape)}]: max relative difference {difference:E2}");
             ok &= difference < 1e-2;
         }
+        // The residual add fused in: its sum is torch's bf16 add bit for bit, its norm the norm kernel's of that sum.
+        using (torch.inference_mode())
+        {
+            var residual = torch.randn([512, 2048], torch.ScalarType.BFloat16, device);
+            var delta = torch.randn([512, 2048], torch.ScalarType.BFloat16, device);
+            using var norm = new RmsNorm(torch.rand([2048], torch.ScalarType.BFloat16, device), 1e-6);
+            var (sum, normed) = norm.AddForward(residual, delta);
+            bool sumExact = sum.eq(residual.add(delta)).all().item<bool>(), normExact = normed.eq(norm.Forward(residual.add(delta))).all().item<bool>();
+            double difference = Relative(normed, norm.AddForward(residual, delta, allowNative: false).Normed);
+            Console.WriteLine($"residual add + RMSNorm kernel [512, 2048]: sum {(sumExact ? "==" : "!=")} the bf16 add, norm {(normExact ? "==" : "!=")} "
+                + $"the norm kernel's of it, max relative difference to TorchSharp ops {difference:E2} {(sumExact && normExact && difference < 1e-2 ? "PASS" : "FAIL")}");
+            ok &= sumExact && normExact && difference < 1e-2;
+        }
         return ok;
     }
 

@@ -69,7 +69,7 @@ internal static class LayerProfile
                 Time(() => { using var scope = NewDisposeScope(); Attention.WithCachedPrefix(cache, layerIndex, geometry, newKeys, newKeys); }),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys, attn_mask: geometry.FoldedMask).Dispose()),
                 Time(() => nn.functional.scaled_dot_product_attention(queries, keys, keys).Dispose()),
-                Time(() => layer.Forward(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
+                Time(() => layer.ForwardSummed(x, geometry, rope, cos, sin, cache, writeCache: false, MoePath.GroupedGemm).Dispose()),
                 Time(() => { using var logits = nn.functional.linear(x, lmHead); logits.to(ScalarType.Float32).Dispose(); }),
                 Time(() => { using var step = NewDisposeScope(); TokenSampler.ProposeGreedy(logits, everyRow, proposals); }),
                 Time(() => { using var step = NewDisposeScope(); TokenSampler.ProposeGreedy(logits, everyRow, proposals, native: true); }),

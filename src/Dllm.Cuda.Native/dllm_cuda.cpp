@@ -141,6 +141,8 @@ extern "C" int dllm_moe_align_table_entries(int pairs, int num_experts, int rows
 
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
+extern "C" int dllm_launch_add_rms_norm(const void* x, const void* residual, const void* weight, void* sum, void* y,
+                                        int64_t tokens, int width, float eps, cudaStream_t stream);
 
 extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, const void* norm_weight, float eps,
                                          const float* cos, const float* sin, int rotary, void* out, int64_t tokens,
@@ -200,7 +202,7 @@ static const c10::TypedOperatorHandle<MmToDtype>* mm_to_dtype() {
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 19; }
+int dllm_cuda_abi_version() { return 20; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -503,6 +505,31 @@ int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
     int status = dllm_launch_rms_norm(input.data_ptr(), w.data_ptr(), result.data_ptr(), input.size(0), (int)groups, (int)width,
                                       input.stride(0), (float)eps, c10::cuda::getCurrentCUDAStream(input.device().index()).stream());
     TORCH_CHECK(status == 0, "rms_norm: kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
+    *out = new at::Tensor(std::move(result));
+  });
+}
+
+// A residual add and the RMSNorm after it (rms_norm.cu): x, delta [T, D] bf16 contiguous, weight [D] bf16. Returns
+// sum = x + delta (rounded as at::add rounds) and RMSNorm(sum), both contiguous [T, D]; -2 from the launch (a width
+// other than 256 ... 4096, a power of two) is an error here: callers check the width first.
+int dllm_cuda_add_rms_norm(void* x, void* delta, void* weight, double eps, void** sum_out, void** out) {
+  return guarded([=] {
+    const auto& input = *static_cast<at::Tensor*>(x);
+    const auto& add = *static_cast<at::Tensor*>(delta);
+    const auto& w = *static_cast<at::Tensor*>(weight);
+    TORCH_CHECK(input.scalar_type() == at::kBFloat16 && add.scalar_type() == at::kBFloat16 && w.scalar_type() == at::kBFloat16,
+                "add_rms_norm: bf16 only");
+    TORCH_CHECK(input.dim() == 2 && input.sizes() == add.sizes() && input.is_contiguous() && add.is_contiguous() && w.is_contiguous(),
+                "add_rms_norm: x and delta must be contiguous [T, D] of one shape");
+    TORCH_CHECK(w.numel() == input.size(1), "add_rms_norm: weight must hold D values");
+    c10::cuda::CUDAGuard device(input.device());
+    auto sum = at::empty(input.sizes(), input.options());
+    auto result = at::empty(input.sizes(), input.options());
+    int status = dllm_launch_add_rms_norm(input.data_ptr(), add.data_ptr(), w.data_ptr(), sum.data_ptr(), result.data_ptr(),
+                                          input.size(0), (int)input.size(1), (float)eps,
+                                          c10::cuda::getCurrentCUDAStream(input.device().index()).stream());
+    TORCH_CHECK(status == 0, "add_rms_norm: kernel launch failed: ", status == -2 ? "unsupported width or alignment" : cudaGetErrorString((cudaError_t)status));
+    *sum_out = new at::Tensor(std::move(sum));
     *out = new at::Tensor(std::move(result));
   });
 }

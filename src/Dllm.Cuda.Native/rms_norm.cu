@@ -7,6 +7,8 @@
 // round trips to memory instead of one per 32 elements (the row kernel's loop waits for each load before the next:
 // 13 µs a call for 2048-wide rows on an H200, at any row count). Its sum of squares adds in another order, so it may
 // differ from the row kernel's in the last bit of the scale.
+// dllm_launch_add_rms_norm fuses a pre-norm layer's residual add in (the wide kernel only): it writes sum = bf16(x + r),
+// the next residual, and normalises that sum, where an add kernel wrote it and the norm read it back.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -33,10 +35,13 @@ __global__ void rms_norm_kernel(const __nv_bfloat16* __restrict__ x, const __nv_
 
 using bf16 = __nv_bfloat16;
 
-// kChunks 16-byte vectors (8 elements each) a lane: rows of kChunks * 256 elements.
+// kChunks 16-byte vectors (8 elements each) a lane: rows of kChunks * 256 elements. With `residual` (then groups == 1
+// and token_stride == the width), the row normalised is bf16(x + residual), rounded as torch's bf16 add rounds, and is
+// written to `sum` too: a pre-norm layer's residual add and its norm in one kernel.
 template <int kChunks>
-__global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __restrict__ weight, bf16* __restrict__ y,
-                                     int64_t tokens, int groups, int64_t token_stride, float eps) {
+__global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __restrict__ residual, bf16* __restrict__ sum_out,
+                                     const bf16* __restrict__ weight, bf16* __restrict__ y, int64_t tokens, int groups,
+                                     int64_t token_stride, float eps) {
   constexpr int kWidth = kChunks * 256;
   const int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
@@ -47,6 +52,19 @@ __global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __r
   uint4 v[kChunks];
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) v[c] = __ldg(in + c * 32 + lane);
+  if (residual != nullptr) {
+    const uint4* add = reinterpret_cast<const uint4*>(residual + row * kWidth);
+    uint4* sums = reinterpret_cast<uint4*>(sum_out + row * kWidth);
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      const uint4 r = __ldg(add + c * 32 + lane);
+      bf16* e = reinterpret_cast<bf16*>(&v[c]);
+      const bf16* re = reinterpret_cast<const bf16*>(&r);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) e[j] = __float2bfloat16(__bfloat162float(e[j]) + __bfloat162float(re[j]));
+      sums[c * 32 + lane] = v[c];
+    }
+  }
   float sum = 0.0f;
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
@@ -79,11 +97,27 @@ __global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __r
 }
 
 template <int kChunks>
-void launch_wide(const void* x, const void* weight, void* y, int64_t tokens, int groups, int64_t token_stride, float eps,
-                 dim3 grid, cudaStream_t stream) {
-  rms_norm_wide_kernel<kChunks><<<grid, kWarps * 32, 0, stream>>>(static_cast<const bf16*>(x), static_cast<const bf16*>(weight),
-                                                                  static_cast<bf16*>(y), tokens, groups, token_stride, eps);
+void launch_wide(const void* x, const void* residual, void* sum, const void* weight, void* y, int64_t tokens, int groups,
+                 int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
+  rms_norm_wide_kernel<kChunks><<<grid, kWarps * 32, 0, stream>>>(
+      static_cast<const bf16*>(x), static_cast<const bf16*>(residual), static_cast<bf16*>(sum), static_cast<const bf16*>(weight),
+      static_cast<bf16*>(y), tokens, groups, token_stride, eps);
 }
+
+// The wide kernel for rows of `width` elements (256, 512, 1024, 2048 or 4096); false for another width.
+bool launch_wide_for(int width, const void* x, const void* residual, void* sum, const void* weight, void* y, int64_t tokens,
+                     int groups, int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
+  switch (width) {
+    case 256: launch_wide<1>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
+    case 512: launch_wide<2>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
+    case 1024: launch_wide<4>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
+    case 2048: launch_wide<8>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
+    case 4096: launch_wide<16>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
+    default: return false;
+  }
+}
+
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 }  // namespace
 
@@ -92,19 +126,22 @@ extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, 
   const int64_t rows = tokens * groups;
   if (rows == 0) return 0;
   dim3 grid((unsigned)((rows + kWarps - 1) / kWarps));
-  const bool aligned = ((reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(weight) | reinterpret_cast<uintptr_t>(y)) % 16 == 0) &&
-                       (token_stride * 2) % 16 == 0;
-  if (aligned && width % 256 == 0) {
-    switch (width / 256) {
-      case 1: launch_wide<1>(x, weight, y, tokens, groups, token_stride, eps, grid, stream); return (int)cudaGetLastError();
-      case 2: launch_wide<2>(x, weight, y, tokens, groups, token_stride, eps, grid, stream); return (int)cudaGetLastError();
-      case 4: launch_wide<4>(x, weight, y, tokens, groups, token_stride, eps, grid, stream); return (int)cudaGetLastError();
-      case 8: launch_wide<8>(x, weight, y, tokens, groups, token_stride, eps, grid, stream); return (int)cudaGetLastError();
-      case 16: launch_wide<16>(x, weight, y, tokens, groups, token_stride, eps, grid, stream); return (int)cudaGetLastError();
-      default: break;
-    }
-  }
+  const bool aligned = aligned16(x) && aligned16(weight) && aligned16(y) && (token_stride * 2) % 16 == 0;
+  if (aligned && launch_wide_for(width, x, nullptr, nullptr, weight, y, tokens, groups, token_stride, eps, grid, stream))
+    return (int)cudaGetLastError();
   rms_norm_kernel<<<grid, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(weight),
                                                     static_cast<__nv_bfloat16*>(y), tokens, groups, width, token_stride, eps);
+  return (int)cudaGetLastError();
+}
+
+// sum = bf16(x + residual) and y = RMSNorm(sum) of contiguous [tokens, width] bf16 rows in one kernel. Returns 0, a CUDA
+// error code, or -2 when the rows are not the wide kernel's (width 256 ... 4096, a power of two; 16-byte aligned).
+extern "C" int dllm_launch_add_rms_norm(const void* x, const void* residual, const void* weight, void* sum, void* y,
+                                        int64_t tokens, int width, float eps, cudaStream_t stream) {
+  if (!(aligned16(x) && aligned16(residual) && aligned16(weight) && aligned16(sum) && aligned16(y))) return -2;
+  if (width != 256 && width != 512 && width != 1024 && width != 2048 && width != 4096) return -2;
+  if (tokens == 0) return 0;
+  dim3 grid((unsigned)((tokens + kWarps - 1) / kWarps));
+  launch_wide_for(width, x, residual, sum, weight, y, tokens, 1, width, eps, grid, stream);
   return (int)cudaGetLastError();
 }

@@ -5,7 +5,9 @@ using static TorchSharp.torch;
 namespace Dllm.Model;
 
 /// <summary>One pre-norm transformer layer: <c>h = x + attn(rms(x))</c>, <c>out = h + mlp(rms(h))</c>;
-/// the MLP is dense below <c>first_k_dense_replace</c>, MoE above.</summary>
+/// the MLP is dense below <c>first_k_dense_replace</c>, MoE above. Each residual add is fused into the norm after it
+/// (<see cref="RmsNorm.AddForward"/>): a layer returns <c>out</c> as its two terms, which the next layer's input norm
+/// (or the model's final norm) adds.</summary>
 internal sealed class DecoderLayer : IDisposable
 {
     private readonly RmsNorm _inputNorm;
@@ -25,14 +27,25 @@ internal sealed class DecoderLayer : IDisposable
             _dense = new SwiGluMlp(projection => LLaDA2TensorNames.DenseMlp(layer, projection), config.HiddenSize, config.IntermediateSize, weights);
     }
 
-    public Tensor Forward(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache? cache, bool writeCache, MoePath moePath)
+    /// <summary>The layer over <c>x + delta</c> (<paramref name="delta"/> null: over <paramref name="x"/>, the
+    /// embeddings), as the two terms of its output: <c>out = Residual + Delta</c>.</summary>
+    public (Tensor Residual, Tensor Delta) Forward(Tensor x, Tensor? delta, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin,
+        KvCache? cache, bool writeCache, MoePath moePath)
     {
         using var scope = NewDisposeScope();
-        var h = x.add(_attention.Forward(_inputNorm.Forward(x), batch, rope, cos, sin, cache, writeCache));
-        var normed = _postAttentionNorm.Forward(h);
-        var mlp = _moe is not null ? _moe.Forward(normed, moePath) : _dense!.Forward(normed);
-        // In place only without autograd: the post-attention norm saved h for its backward.
-        return (is_grad_enabled() ? h.add(mlp) : h.add_(mlp)).MoveToOuterDisposeScope();
+        var (input, normed) = delta is null ? (x, _inputNorm.Forward(x)) : _inputNorm.AddForward(x, delta);
+        var (h, postNormed) = _postAttentionNorm.AddForward(input, _attention.Forward(normed, batch, rope, cos, sin, cache, writeCache));
+        var mlp = _moe is not null ? _moe.Forward(postNormed, moePath) : _dense!.Forward(postNormed);
+        return (h.MoveToOuterDisposeScope(), mlp.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The layer's output as one tensor (<c>Residual + Delta</c> of <see cref="Forward"/>).</summary>
+    public Tensor ForwardSummed(Tensor x, BatchGeometry batch, RotaryEmbedding rope, Tensor cos, Tensor sin, KvCache? cache, bool writeCache,
+        MoePath moePath)
+    {
+        var (residual, delta) = Forward(x, null, batch, rope, cos, sin, cache, writeCache, moePath);
+        using (delta)
+            return is_grad_enabled() ? residual.add(delta) : residual.add_(delta);
     }
 
     /// <summary>The layer's weights under their checkpoint names (views of the run tensors).</summary>

@@ -138,6 +138,9 @@ public sealed class LLaDA2Model : IDisposable
         return Forward(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
     }
 
+    // A layer's two terms added: in place, unless autograd saved the residual (the norm of it did) for its backward.
+    private static Tensor Sum(Tensor residual, Tensor delta) => is_grad_enabled() ? residual.add(delta) : residual.add_(delta);
+
     /// <summary>Allocates a K/V cache of <paramref name="pages"/> pages of <paramref name="pageSize"/> positions for this
     /// model (each layer's part on that layer's device), and <see cref="KvCache.DefaultScratchPages"/> scratch pages for
     /// padding rows. One page per sequence as long as the context is the unpaged layout.</summary>
@@ -166,7 +169,7 @@ public sealed class LLaDA2Model : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(logitsFrom, first.NewTokens);
         using var scope = NewDisposeScope();
         int groups = Config.NumAttentionHeads / Config.NumKeyValueHeads;
-        Tensor? hidden = null;
+        Tensor? hidden = null, delta = null;
         var batch = first;
         try
         {
@@ -186,13 +189,21 @@ public sealed class LLaDA2Model : IDisposable
                 if (!batch.AttendsInPlace)
                     batch.BuildMask(groups, DType);
                 var (cos, sin) = _ropes[s].Lookup(batch.Positions);
-                // Activations cross to the next stage's device once per boundary.
+                // Activations cross to the next stage's device once per boundary, summed there: a layer's output is
+                // its two terms (residual, delta), which the next layer's input norm adds as it normalises.
+                if (hidden is not null && delta is not null)
+                {
+                    hidden = Sum(hidden, delta);
+                    delta.Dispose();
+                    delta = null;
+                }
                 hidden = hidden is null ? _embeddings.index_select(0, batch.TokenIds) : hidden.to(stage.Device);
                 for (int layer = stage.FirstLayer; layer < stage.EndLayer; layer++)
                 {
-                    var next = _layers[layer].Forward(hidden, batch, _ropes[s], cos, sin, cache, writeCache, path);
+                    var (residual, next) = _layers[layer].Forward(hidden, delta, batch, _ropes[s], cos, sin, cache, writeCache, path);
                     hidden.Dispose();
-                    hidden = next;
+                    delta?.Dispose();
+                    (hidden, delta) = (residual, next);
                 }
             }
         }
@@ -204,8 +215,15 @@ public sealed class LLaDA2Model : IDisposable
         if (!computeLogits)
             return null;
         int logitsTokens = first.NewTokens - logitsFrom;
-        var last = logitsFrom == 0 ? hidden! : hidden!.view(first.BatchSize, first.NewTokens, -1).narrow(1, logitsFrom, logitsTokens).reshape(first.BatchSize * logitsTokens, -1);
-        var normed = _finalNorm.Forward(last);
+        // The last layer's two terms: added by the final norm, or first, and only the logits' rows normalised.
+        Tensor normed;
+        if (logitsFrom == 0)
+            normed = delta is null ? _finalNorm.Forward(hidden!) : _finalNorm.AddForward(hidden!, delta).Normed;
+        else
+        {
+            var summed = delta is null ? hidden! : Sum(hidden!, delta);
+            normed = _finalNorm.Forward(summed.view(first.BatchSize, first.NewTokens, -1).narrow(1, logitsFrom, logitsTokens).reshape(first.BatchSize * logitsTokens, -1));
+        }
         var dtype = LogitsProjection.DTypeFor(DType);
         if (logitsInto is not null)
         {

@@ -25,6 +25,20 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
         return Weight.mul(fp32 ? normalized : normalized.to(x.dtype)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>A pre-norm layer's residual add and this norm: <c>sum = residual + delta</c> and <c>Forward(sum)</c>.
+    /// On CUDA bf16 with libdllm_cuda.so (hidden widths of 256 ... 4096) one kernel writes both with the same rounding
+    /// (unless <paramref name="allowNative"/> is false), where an add kernel wrote the sum and the norm read it back;
+    /// else the add and <see cref="Forward"/>.</summary>
+    public (Tensor Sum, Tensor Normed) AddForward(Tensor residual, Tensor delta, bool allowNative = true)
+    {
+        if (allowNative && residual.dtype == ScalarType.BFloat16 && delta.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16
+            && residual.dim() == 2 && CudaNative.AddRmsNormWidths(residual.shape[1]) && residual.is_contiguous() && delta.is_contiguous()
+            && !is_grad_enabled() && CudaNative.Serves(residual.device))
+            return CudaNative.AddRmsNorm(residual, delta, Weight, Eps);
+        var sum = residual.add(delta);
+        return (sum, Forward(sum, allowNative));
+    }
+
     /// <summary>The kernel's layout: [T, D] or [T, G, D] contiguous inside each token (the q/k view of the QKV rows is).</summary>
     private static bool RowsContiguous(Tensor x) =>
         x.stride(-1) == 1 && (x.dim() == 2 || (x.dim() == 3 && x.stride(1) == x.shape[2]));
