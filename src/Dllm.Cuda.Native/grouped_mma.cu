@@ -19,9 +19,10 @@
 //   tokens of a diffusion block route alike: at 16 rows per expert on average, a few experts get hundreds).
 // - A block streams its stages, (pass, N tile, K tile of kTileK) in order, through a cp.async pipeline of kStages buffers
 //   (2 by default: the next stage's copies in flight while the current one is multiplied): each stage is the weights'
-//   128 x 64 tile (16 KB, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's token rows x 64
-//   (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 54 KB of shared memory
-//   (2 stages) three blocks fit an SM (by registers). One barrier per stage.
+//   128 x kTileK tile (16 KB at 64, with an L2 256-byte prefetch hint: the row's next K tile) and the pass's token rows
+//   x kTileK (zeros past the last row), rows padded by 16 bytes so ldmatrix reads are conflict-free. With 54 KB of
+//   shared memory (2 stages) and at most 128 registers a thread (DLLM_MMA_MIN_BLOCKS) four blocks fit an SM. One
+//   barrier per stage.
 // - Per K step of 16, a warp loads its two 16 x 16 weight fragments once and applies them to every 8-row column tile
 //   of the pass (up to 8: 64 fp32 accumulators a lane), so the weights are read from shared memory once per block.
 // - After a tile's last K stage, the accumulators are written as bf16 pairs (a shuffle with the neighbour lane pairs
