@@ -133,6 +133,12 @@ internal static class GraphCheck
             var kernel = GroupedMatmul.Choose(pairs, experts, width, hidden, device, rows.dtype);
             Console.WriteLine($"{kernel} ({pairs} rows over {experts} experts, [{hidden}→{width}]): max |native - per expert| / max = {difference:E2} (tolerance {GemmTolerance:E0})");
             ok &= difference < GemmTolerance;
+            // The tokens gathered in the kernel's loads (rowsOf) against gathered first: the same bits.
+            var tokens = rows.narrow(0, 0, Math.Max(1, pairs / 8));
+            var rowsOf = torch.randint(tokens.shape[0], [pairs], torch.ScalarType.Int64, device);
+            bool same = GroupedMatmul.Run(tokens, weights, ends, rowsOf: rowsOf).eq(GroupedMatmul.Run(tokens.index_select(0, rowsOf), weights, ends)).all().item<bool>();
+            Console.WriteLine($"{kernel} with the rows gathered in its loads vs gathered first: {(same ? "same" : "DIFFERENT")}");
+            ok &= same;
         }
         return ok;
     }

@@ -87,12 +87,17 @@ int guarded(F&& body) {
 
 // A grouped product of our own kernels: rows ends[g-1]..ends[g] of a [M, K] times w[g]^T, w [G, N, K] (each expert's
 // rows as stored; G may exceed the groups of ends, the first ones are used), ends int32 [G], all contiguous, a and w
-// bf16. Checks the operands, allocates the result [M, N] (rows outside every group are left unset) and calls
-// launch(a, w, ends, result, stream) on the current stream of a's device (capturable); launch returns 0, a CUDA error,
-// or -2 for shapes the kernel does not take (reported as the message `unsupported`).
+// bf16. With rows (int64 [M'], may be null) row m of the product is row rows[m] of a (a gather the kernels do in their
+// loads; M' rows). Checks the operands, allocates the result [M or M', N] (rows outside every group are left unset) and
+// calls launch(a, rows' data or null, w, ends, result, stream) on the current stream of a's device (capturable); launch
+// returns 0, a CUDA error, or -2 for shapes the kernel does not take (reported as the message `unsupported`).
 template <typename Launch>
-void run_grouped(const char* name, const char* unsupported, void* a, void* w, void* ends, void** out, Launch&& launch) {
+void run_grouped(const char* name, const char* unsupported, void* a, void* rows, void* w, void* ends, void** out, Launch&& launch) {
   const auto& x = *static_cast<at::Tensor*>(a);
+  const at::Tensor* gathered = static_cast<at::Tensor*>(rows);
+  if (gathered != nullptr)
+    TORCH_CHECK(gathered->dim() == 1 && gathered->scalar_type() == at::kLong && gathered->is_contiguous() && gathered->device() == x.device(),
+                name, ": rows must be contiguous int64 [M] on a's device");
   const auto& weights = *static_cast<at::Tensor*>(w);
   const auto& bounds = *static_cast<at::Tensor*>(ends);
   TORCH_CHECK(x.dim() == 2 && weights.dim() == 3 && bounds.dim() == 1, name, ": a [M, K], w [G, N, K], ends [G]");
@@ -103,8 +108,9 @@ void run_grouped(const char* name, const char* unsupported, void* a, void* w, vo
               ": a, w and ends must be on one CUDA device");
   TORCH_CHECK(weights.size(2) == x.size(1) && bounds.size(0) <= weights.size(0), name, ": shapes do not match");
   c10::cuda::CUDAGuard device(x.device());  // a layer split puts later layers on other GPUs
-  auto result = at::empty({x.size(0), weights.size(1)}, x.options());
-  int status = launch(x, weights, bounds, result, c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
+  auto result = at::empty({gathered != nullptr ? gathered->size(0) : x.size(0), weights.size(1)}, x.options());
+  const int64_t* row_data = gathered != nullptr ? gathered->data_ptr<int64_t>() : nullptr;
+  int status = launch(x, row_data, weights, bounds, result, c10::cuda::getCurrentCUDAStream(x.device().index()).stream());
   TORCH_CHECK(status != -2, unsupported, " (N = ", weights.size(1), ", K = ", weights.size(2), ")");
   TORCH_CHECK(status == 0, name, ": kernel launch failed: ", cudaGetErrorString((cudaError_t)status));
   *out = new at::Tensor(std::move(result));
@@ -119,10 +125,10 @@ int multiprocessors_of(const at::Tensor& t) {
 
 }  // namespace
 
-extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N,
-                                        int K, cudaStream_t stream);
+extern "C" int dllm_launch_grouped_gemv(const void* a, const int64_t* a_rows, const void* w, const int* ends, void* out,
+                                        int groups, int N, int K, cudaStream_t stream);
 
-extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, const int* pass_table,
+extern "C" int dllm_launch_grouped_mma(const void* a, const int64_t* a_rows, const void* w, const int* ends, const int* pass_table,
                                        int table_entries, void* out, int groups, int N, int K, int M,
                                        cudaStream_t stream);
 extern "C" int dllm_grouped_mma_rows_per_pass();
@@ -202,7 +208,7 @@ static const c10::TypedOperatorHandle<MmToDtype>* mm_to_dtype() {
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 20; }
+int dllm_cuda_abi_version() { return 21; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -355,13 +361,15 @@ int dllm_cuda_grouped_mm(void* a, void* b, void* offsets, void** out) {
 }
 
 // out = grouped matrix-vector products for few tokens per group (grouped_gemv.cu): rows ends[g-1]..ends[g] of a [M, K]
-// times w[g]^T, w [G, N, K] contiguous bf16 (each expert's rows as stored), ends int32 [G]. Returns [M, N] (rows
-// outside every group are left unset). Runs on the current stream (capturable).
-int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
+// times w[g]^T, w [G, N, K] contiguous bf16 (each expert's rows as stored), ends int32 [G]; rows (may be null): int64
+// [M'], row m of the product is row rows[m] of a (the tokens gathered into expert order by the kernel's loads). Returns
+// [M or M', N] (rows outside every group are left unset). Runs on the current stream (capturable).
+int dllm_cuda_grouped_gemv(void* a, void* rows, void* w, void* ends, void** out) {
   return guarded([=] {
-    run_grouped("grouped_gemv", "grouped_gemv: unsupported shape", a, w, ends, out,
-                [](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
-                  return dllm_launch_grouped_gemv(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
+    run_grouped("grouped_gemv", "grouped_gemv: unsupported shape", a, rows, w, ends, out,
+                [](const at::Tensor& x, const int64_t* row_data, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result,
+                   cudaStream_t stream) {
+                  return dllm_launch_grouped_gemv(x.data_ptr(), row_data, weights.data_ptr(), bounds.data_ptr<int>(), result.data_ptr(),
                                                   (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), stream);
                 });
   });
@@ -371,7 +379,7 @@ int dllm_cuda_grouped_gemv(void* a, void* w, void* ends, void** out) {
 // and result as dllm_cuda_grouped_gemv. N and K must be multiples of 64. passes (may be null; a table without entries
 // counts as none): the pass table of dllm_cuda_moe_align for these ends, int32 on a's device, so that each 64-row pass
 // gets a block of its own.
-int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void* passes, void** out) {
+int dllm_cuda_grouped_mma(void* a, void* rows, void* w, void* ends, void* passes, void** out) {
   return guarded([=] {
     const at::Tensor* table = static_cast<at::Tensor*>(passes);
     if (table != nullptr && table->numel() == 0) table = nullptr;
@@ -382,12 +390,13 @@ int dllm_cuda_grouped_mma(void* a, void* w, void* ends, void* passes, void** out
     }
     run_grouped("grouped_mma",
                 "grouped_mma: N and K must be multiples of 64, a and w 16-byte aligned, at most 65535 groups and table entries",
-                a, w, ends, out,
-                [table](const at::Tensor& x, const at::Tensor& weights, const at::Tensor& bounds, at::Tensor& result, cudaStream_t stream) {
-                  return dllm_launch_grouped_mma(x.data_ptr(), weights.data_ptr(), bounds.data_ptr<int>(),
+                a, rows, w, ends, out,
+                [table](const at::Tensor& x, const int64_t* row_data, const at::Tensor& weights, const at::Tensor& bounds,
+                        at::Tensor& result, cudaStream_t stream) {
+                  return dllm_launch_grouped_mma(x.data_ptr(), row_data, weights.data_ptr(), bounds.data_ptr<int>(),
                                                  table != nullptr ? table->data_ptr<int>() : nullptr,
                                                  table != nullptr ? (int)table->numel() : 0, result.data_ptr(),
-                                                 (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), (int)x.size(0),
+                                                 (int)bounds.size(0), (int)weights.size(1), (int)weights.size(2), (int)result.size(0),
                                                  stream);
                 });
   });

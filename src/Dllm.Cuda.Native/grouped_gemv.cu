@@ -3,7 +3,8 @@
 // touched expert's weights once; torch's grouped GEMM reaches ~2 TB/s there, a plain bandwidth-bound kernel more.
 //   out[m, n] = sum_k a[m, k] * w[g, n, k]   for rows m in [ends[g-1], ends[g]) of group g
 // a [M, K] bf16 row-major, w [G, N, K] bf16 row-major (each expert's rows as stored), ends int32 [G], out [M, N] bf16.
-// fp32 accumulation. K must be a multiple of 8 (16-byte loads).
+// With a_rows (int64 [M], may be null) row m of the product reads row a_rows[m] of a instead: the gather of the tokens
+// into expert order happens in the kernel's loads. fp32 accumulation. K must be a multiple of 8 (16-byte loads).
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -40,8 +41,9 @@ __device__ __forceinline__ void accumulate(const uint4& w, const uint4& x, float
   }
 }
 
-__global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const __nv_bfloat16* __restrict__ w,
-                                    const int* __restrict__ ends, __nv_bfloat16* __restrict__ out, int N, int K) {
+__global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const int64_t* __restrict__ a_rows,
+                                    const __nv_bfloat16* __restrict__ w, const int* __restrict__ ends,
+                                    __nv_bfloat16* __restrict__ out, int N, int K) {
   extern __shared__ uint4 tokens[];  // [kTokens][K / 8]
   const int g = blockIdx.y;
   const int begin = g == 0 ? 0 : ends[g - 1];
@@ -59,8 +61,10 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const _
   for (int first = begin; first < end; first += kTokens) {
     const int count = min(kTokens, end - first);
     __syncthreads();
-    for (int i = threadIdx.x; i < count * k8; i += blockDim.x)
-      tokens[i] = reinterpret_cast<const uint4*>(a + (size_t)(first + i / k8) * K)[i % k8];
+    for (int i = threadIdx.x; i < count * k8; i += blockDim.x) {
+      const int64_t source = a_rows != nullptr ? __ldg(a_rows + first + i / k8) : first + i / k8;  // the row of a
+      tokens[i] = reinterpret_cast<const uint4*>(a + (size_t)source * K)[i % k8];
+    }
     __syncthreads();
     float acc[kRowsPerWarp][kTokens] = {};
 #pragma unroll kUnroll
@@ -94,8 +98,8 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const _
 }  // namespace
 
 // Returns a cudaError_t (0 = success).
-extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int* ends, void* out, int groups, int N, int K,
-                                        cudaStream_t stream) {
+extern "C" int dllm_launch_grouped_gemv(const void* a, const int64_t* a_rows, const void* w, const int* ends, void* out,
+                                        int groups, int N, int K, cudaStream_t stream) {
   if (K % 8 != 0) return (int)cudaErrorInvalidValue;
   size_t shared = (size_t)kTokens * K * sizeof(__nv_bfloat16);
   if (shared > 48 * 1024) {
@@ -103,7 +107,7 @@ extern "C" int dllm_launch_grouped_gemv(const void* a, const void* w, const int*
     if (status != cudaSuccess) return (int)status;
   }
   dim3 grid((N + kRowsPerBlock - 1) / kRowsPerBlock, groups);
-  grouped_gemv_kernel<<<grid, kWarps * 32, shared, stream>>>(static_cast<const __nv_bfloat16*>(a),
+  grouped_gemv_kernel<<<grid, kWarps * 32, shared, stream>>>(static_cast<const __nv_bfloat16*>(a), a_rows,
                                                              static_cast<const __nv_bfloat16*>(w), ends,
                                                              static_cast<__nv_bfloat16*>(out), N, K);
   return (int)cudaGetLastError();

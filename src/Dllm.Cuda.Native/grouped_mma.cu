@@ -115,7 +115,8 @@ struct Stage {
 // (ceil(N tiles / tiles_per_block), entries), a block per (run of tiles, pass), so a hot group's passes run side by
 // side. kThreads threads, kSmemBytes of shared memory.
 __global__ void __launch_bounds__(kThreads, DLLM_MMA_MIN_BLOCKS)
-    grouped_mma_kernel(const bf16* __restrict__ a, const bf16* __restrict__ w, const int* __restrict__ ends,
+    grouped_mma_kernel(const bf16* __restrict__ a, const int64_t* __restrict__ a_rows, const bf16* __restrict__ w,
+                       const int* __restrict__ ends,
                        const int* __restrict__ pass_table, bf16* __restrict__ out, int N, int K, int M,
                        int tiles_per_block) {
   extern __shared__ __align__(16) unsigned char smem[];
@@ -170,7 +171,8 @@ __global__ void __launch_bounds__(kThreads, DLLM_MMA_MIN_BLOCKS)
     for (int c = tid; c < padded * kChunks; c += kThreads) {
       const int r = c / kChunks;
       const bool valid = r < st.count && k_in;
-      const bf16* src = valid ? a + (size_t)(st.first + r) * K + st.k0 + chunk * 8 : a;
+      const int64_t source = !valid ? 0 : a_rows != nullptr ? __ldg(a_rows + st.first + r) : st.first + r;  // the row of a
+      const bf16* src = valid ? a + (size_t)source * K + st.k0 + chunk * 8 : a;
       copy16_async(a_dst + r * kRowBytes + chunk * 16, src, valid);
     }
   };
@@ -265,13 +267,14 @@ cudaError_t configure() {
 extern "C" int dllm_grouped_mma_rows_per_pass() { return kMaxRows; }
 
 // Returns 0, a CUDA error code, or -2 for an unsupported shape (K or N not a positive multiple of 64, more than 65535
-// groups, more than 65535 table entries) or misaligned pointers (a and w need 16 bytes, out 4). M is a's row count:
-// rows past it are never touched, whatever ends says. pass_table (may be null) holds table_entries entries of
+// groups, more than 65535 table entries) or misaligned pointers (a and w need 16 bytes, out 4). M is the product's row
+// count (a's, or a_rows' when given): rows past it are never touched, whatever ends says. a_rows (int64 [M], may be
+// null): row m of the product reads row a_rows[m] of a, so the tokens' gather into expert order is the kernel's loads. pass_table (may be null) holds table_entries entries of
 // `pass << 16 | group` for every pass of dllm_grouped_mma_rows_per_pass() rows of every group, in any order, then -1:
 // each pass gets a block of its own, however skewed the groups (without it a group of more than 4x the mean rows has
 // its passes looped over by a few blocks). Nothing is read from the device on the host: the grid depends on M, G, N, K
 // and table_entries only.
-extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* ends, const int* pass_table,
+extern "C" int dllm_launch_grouped_mma(const void* a, const int64_t* a_rows, const void* w, const int* ends, const int* pass_table,
                                        int table_entries, void* out, int groups, int N, int K, int M,
                                        cudaStream_t stream) {
   if (N <= 0 || K <= 0 || N % 64 != 0 || K % 64 != 0 || groups < 0 || groups > 65535 || M < 0) return -2;
@@ -302,7 +305,7 @@ extern "C" int dllm_launch_grouped_mma(const void* a, const void* w, const int* 
     const int slots = wanted < 1 ? 1 : wanted > kMaxSlots ? kMaxSlots : (int)wanted;
     grid = dim3((unsigned)slots, (unsigned)n_blocks, (unsigned)groups);
   }
-  grouped_mma_kernel<<<grid, kThreads, kSmemBytes, stream>>>(static_cast<const bf16*>(a), static_cast<const bf16*>(w), ends,
+  grouped_mma_kernel<<<grid, kThreads, kSmemBytes, stream>>>(static_cast<const bf16*>(a), a_rows, static_cast<const bf16*>(w), ends,
                                                               pass_table, static_cast<bf16*>(out), N, K, M, per_block);
   return (int)cudaGetLastError();
 }

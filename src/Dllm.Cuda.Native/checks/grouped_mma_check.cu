@@ -7,7 +7,8 @@
 // ones where half of each block's tokens, the mask id, route among the last 10 experts as alike tokens do), and the shapes it
 // refuses (-2). Every case runs twice: on the grid sized from the mean rows, and with a pass table built here on the
 // host (as moe_align.cu builds it on the device: an entry per 64-row pass of each group, then -1), which must give the
-// same outputs bit for bit. A row prints PASS when every output row inside a group is finite, every row outside is
+// same outputs bit for bit; and with the rows gathered in the kernels' loads (a_rows: row m reads row a_rows[m] of a) against
+// the rows gathered first, bit for bit, for this kernel and (at the serving shapes) grouped_gemv.cu. A row prints PASS when every output row inside a group is finite, every row outside is
 // untouched, the largest difference is under 1 % of the largest output and the two runs agree. Then, unless `small`,
 // the GPU time of the kernel with and without the table and of grouped_gemv.cu at the serving shapes, with the bytes
 // they must move (touched experts' weights + a + out) per second and the time those bytes take at 4.8 TB/s.
@@ -22,10 +23,10 @@
 #include <string>
 #include <vector>
 
-extern "C" int dllm_launch_grouped_mma(const void*, const void*, const int*, const int*, int, void*, int, int, int, int,
+extern "C" int dllm_launch_grouped_mma(const void*, const int64_t*, const void*, const int*, const int*, int, void*, int, int, int, int,
                                        cudaStream_t);
 extern "C" int dllm_grouped_mma_rows_per_pass();
-extern "C" int dllm_launch_grouped_gemv(const void*, const void*, const int*, void*, int, int, int, cudaStream_t);
+extern "C" int dllm_launch_grouped_gemv(const void*, const int64_t*, const void*, const int*, void*, int, int, int, cudaStream_t);
 
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d: %s\n", #x, __LINE__, cudaGetErrorString(e_)); exit(1); } } while (0)
 using bf16 = __nv_bfloat16;
@@ -85,6 +86,20 @@ __global__ void stream_read(const uint4* __restrict__ src, size_t count, uint4* 
     x.x ^= v.x; x.y ^= v.y; x.z ^= v.z; x.w ^= v.w;
   }
   sink[blockIdx.x * (size_t)blockDim.x + threadIdx.x] = x;
+}
+
+// gathered[m] = a[rows[m]]: rows of K bf16.
+__global__ void gather_rows(const bf16* __restrict__ a, const int64_t* __restrict__ rows, bf16* __restrict__ gathered, int M, int K) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (size_t)M * K; i += (size_t)gridDim.x * blockDim.x)
+    gathered[i] = a[rows[i / K] * K + i % K];
+}
+
+// The rows a gathered product reads for row m: another row of a, several rows of the product sharing one (as a token's
+// k pairs share its row).
+std::vector<int64_t> gather_map(int M) {
+  std::vector<int64_t> rows(M);
+  for (int m = 0; m < M; ++m) rows[m] = (int64_t)((m * 7 + 3) % M) / 2;
+  return rows;
 }
 
 uint64_t rng_state = 88172645463325252ull;
@@ -152,9 +167,9 @@ void run(const Case& c, bool small) {
   CK(cudaMemset(out, 0xff, no * 2));  // bf16 0xffff: NaN, the mark of an untouched output
   CK(cudaMemset(out_table, 0xff, no * 2));
   CK(cudaMemset(ref, 0, no * 4));
-  int st = dllm_launch_grouped_mma(a, w, d_ends, nullptr, 0, out, G, N, K, M, 0);
+  int st = dllm_launch_grouped_mma(a, nullptr, w, d_ends, nullptr, 0, out, G, N, K, M, 0);
   if (st) { printf("%s: launch returned %d\n", c.name.c_str(), st); exit(1); }
-  st = dllm_launch_grouped_mma(a, w, d_ends, d_table, entries, out_table, G, N, K, M, 0);
+  st = dllm_launch_grouped_mma(a, nullptr, w, d_ends, d_table, entries, out_table, G, N, K, M, 0);
   if (st) { printf("%s: launch with the pass table returned %d\n", c.name.c_str(), st); exit(1); }
   CK(cudaDeviceSynchronize());
   reference<<<dim3((unsigned)(N / 64), (unsigned)G), 256>>>(a, w, d_ends, ref, N, K);
@@ -171,11 +186,33 @@ void run(const Case& c, bool small) {
     if (!std::isfinite(k)) { ++bad; continue; }
     dn = std::max(dn, (double)fabsf(k - r)); mx = std::max(mx, (double)fabsf(r));
   }
-  const bool ok = bad == 0 && touched_outside == 0 && (total == 0 || dn <= 1e-2 * mx) && table_differs == 0;
+  // The gather in the loads (a_rows) against the product of the rows gathered first: the same bits, in both kernels.
+  size_t gather_differs = 0;
+  if (M > 0) {
+    const std::vector<int64_t> map = gather_map(M);
+    int64_t* d_rows; bf16* gathered; bf16* out_gathered;
+    CK(cudaMalloc(&d_rows, M * 8)); CK(cudaMalloc(&gathered, na * 2)); CK(cudaMalloc(&out_gathered, no * 2));
+    CK(cudaMemcpy(d_rows, map.data(), M * 8, cudaMemcpyHostToDevice));
+    gather_rows<<<1024, 256>>>(a, d_rows, gathered, M, K);
+    std::vector<uint16_t> first(no), second(no);
+    for (int kernel = 0; kernel < (c.time ? 2 : 1); ++kernel) {  // the GEMV kernel at the serving shapes only
+      CK(cudaMemset(out, 0xff, no * 2)); CK(cudaMemset(out_gathered, 0xff, no * 2));
+      const int s1 = kernel == 0 ? dllm_launch_grouped_mma(a, d_rows, w, d_ends, d_table, entries, out, G, N, K, M, 0)
+                                 : dllm_launch_grouped_gemv(a, d_rows, w, d_ends, out, G, N, K, 0);
+      const int s2 = kernel == 0 ? dllm_launch_grouped_mma(gathered, nullptr, w, d_ends, d_table, entries, out_gathered, G, N, K, M, 0)
+                                 : dllm_launch_grouped_gemv(gathered, nullptr, w, d_ends, out_gathered, G, N, K, 0);
+      if (s1 || s2) { printf("%s: gathered launch returned %d / %d\n", c.name.c_str(), s1, s2); exit(1); }
+      CK(cudaMemcpy(first.data(), out, no * 2, cudaMemcpyDeviceToHost));
+      CK(cudaMemcpy(second.data(), out_gathered, no * 2, cudaMemcpyDeviceToHost));
+      for (size_t e = 0; e < (size_t)total * N; ++e) gather_differs += first[e] != second[e];
+    }
+    cudaFree(d_rows); cudaFree(gathered); cudaFree(out_gathered);
+  }
+  const bool ok = bad == 0 && touched_outside == 0 && (total == 0 || dn <= 1e-2 * mx) && table_differs == 0 && gather_differs == 0;
   failures += ok ? 0 : 1;
   printf("%-30s G=%3d N=%4d K=%4d M=%5d rows %5d (touched %3d, largest %4d) | max|ref|=%.4f max|kernel-ref|=%.6f nonfinite=%zu "
-         "outside-touched=%zu with-table-differs=%zu %s\n", c.name.c_str(), G, N, K, M, total, touched, largest, mx, dn, bad,
-         touched_outside, table_differs, ok ? "PASS" : "FAIL");
+         "outside-touched=%zu with-table-differs=%zu gathered-differs=%zu %s\n", c.name.c_str(), G, N, K, M, total, touched, largest,
+         mx, dn, bad, touched_outside, table_differs, gather_differs, ok ? "PASS" : "FAIL");
 
   if (c.time && !small) {
     const double bytes = (double)touched * N * K * 2 + (double)total * K * 2 + (double)total * N * 2;
@@ -188,9 +225,9 @@ void run(const Case& c, bool small) {
       CK(cudaEventSynchronize(e1)); CK(cudaEventElapsedTime(&ms, e0, e1)); CK(cudaGetLastError());
       return ms / reps;
     };
-    const float t_mma = timed([&] { return dllm_launch_grouped_mma(a, w, d_ends, nullptr, 0, out, G, N, K, M, 0); });
-    const float t_table = timed([&] { return dllm_launch_grouped_mma(a, w, d_ends, d_table, entries, out, G, N, K, M, 0); });
-    const float t_gemv = timed([&] { return dllm_launch_grouped_gemv(a, w, d_ends, out, G, N, K, 0); });
+    const float t_mma = timed([&] { return dllm_launch_grouped_mma(a, nullptr, w, d_ends, nullptr, 0, out, G, N, K, M, 0); });
+    const float t_table = timed([&] { return dllm_launch_grouped_mma(a, nullptr, w, d_ends, d_table, entries, out, G, N, K, M, 0); });
+    const float t_gemv = timed([&] { return dllm_launch_grouped_gemv(a, nullptr, w, d_ends, out, G, N, K, 0); });
     printf("  time %-23s %8.1f MB: grouped_mma %.4f ms (%6.0f GB/s), with the pass table %.4f ms (%6.0f GB/s), grouped_gemv %.4f ms "
            "(%6.0f GB/s), 4.8 TB/s floor %.4f ms\n", c.name.c_str(), bytes / 1e6, t_mma, bytes / t_mma / 1e6, t_table,
            bytes / t_table / 1e6, t_gemv, bytes / t_gemv / 1e6, bytes / 4.8e9);
@@ -210,7 +247,7 @@ int main(int argc, char** argv) {
                              {"M=0", 4, 128, 128, 0, 0}, {"groups=0", 0, 128, 128, 8, 0}};
   printf("SMs %d; refused/empty launches:", sms);
   for (const Refused& r : refused) {
-    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, nullptr, 0, nullptr, r.groups, r.N, r.K, r.M, 0);
+    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, nullptr, nullptr, 0, nullptr, r.groups, r.N, r.K, r.M, 0);
     const bool ok = got == r.want;
     failures += ok ? 0 : 1;
     printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");
@@ -220,7 +257,7 @@ int main(int argc, char** argv) {
   struct RefusedTable { const char* name; int entries, want; };
   const RefusedTable refused_tables[] = {{"table entries=65536", 65536, -2}, {"table entries=-1", -1, -2}, {"table entries=0", 0, 0}};
   for (const RefusedTable& r : refused_tables) {
-    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, &dummy_table, r.entries, nullptr, 4, 128, 128, 8, 0);
+    const int got = dllm_launch_grouped_mma(nullptr, nullptr, nullptr, nullptr, &dummy_table, r.entries, nullptr, 4, 128, 128, 8, 0);
     const bool ok = got == r.want;
     failures += ok ? 0 : 1;
     printf(" %s -> %d %s;", r.name, got, ok ? "PASS" : "FAIL");

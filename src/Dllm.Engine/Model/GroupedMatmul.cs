@@ -47,16 +47,27 @@ internal static class GroupedMatmul
     /// <param name="ends">int32 [G]: cumulative row counts.</param>
     /// <param name="passes">The layout kernel's pass table for <paramref name="ends"/> (<see cref="ExpertLayout.Passes"/>),
     /// if any: the tensor-core kernel then gives every pass of a group a block of its own.</param>
-    /// <returns>[M, N].</returns>
-    public static Tensor Run(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null) =>
-        Choose(a.shape[0], ends.shape[0], weights.shape[1], weights.shape[2], a.device, a.dtype) switch
+    /// <param name="rowsOf">int64 [M'], if any: row m of the product is row <c>rowsOf[m]</c> of <paramref name="a"/>
+    /// (the routed pairs' tokens, <see cref="ExpertLayout.TokenOfRow"/>). The native kernels gather in their loads; the
+    /// other paths gather first.</param>
+    /// <returns>[M (or M'), N].</returns>
+    public static Tensor Run(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null, Tensor? rowsOf = null)
+    {
+        var kernel = Choose(rowsOf?.shape[0] ?? a.shape[0], ends.shape[0], weights.shape[1], weights.shape[2], a.device, a.dtype);
+        if (rowsOf is not null && (kernel is not (GroupedKernel.Gemv or GroupedKernel.TensorCoreMma) || !a.is_contiguous()))
+        {
+            using var rows = a.index_select(0, rowsOf);
+            return Run(rows, weights, ends, passes);
+        }
+        return kernel switch
         {
             // The native kernels take the first G matrices of weights as they are.
-            GroupedKernel.Gemv => CudaNative.GroupedGemv(a, weights, ends),
-            GroupedKernel.TensorCoreMma => CudaNative.GroupedMma(a, weights, ends, passes),
+            GroupedKernel.Gemv => CudaNative.GroupedGemv(a, weights, ends, rowsOf),
+            GroupedKernel.TensorCoreMma => CudaNative.GroupedMma(a, weights, ends, passes, rowsOf),
             GroupedKernel.TorchGroupedMm => CudaNative.GroupedMm(a, weights.narrow(0, 0, ends.shape[0]).transpose(1, 2), ends),
             _ => PerGroup(a, weights, ends),
         };
+    }
 
     /// <summary>One matmul per non-empty group (reads the ends back to the host): the reference and the CPU path.</summary>
     internal static Tensor PerGroup(Tensor a, Tensor weights, Tensor ends)

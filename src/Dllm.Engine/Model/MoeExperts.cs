@@ -110,8 +110,8 @@ internal sealed class MoeExperts : IDisposable
     {
         // Pair p = token·k + j; sorted by expert, the pairs of expert e are rows ends[e-1]..ends[e].
         var layout = ExpertLayout.Of(experts, _expertIds);
-        var rows = x.index_select(0, layout.TokenOfRow);
-        var gateUp = GroupedMatmul.Run(rows, _gateUp, layout.Ends, layout.Passes);  // [T·k, 2F]
+        // The tokens' rows in expert order: gathered by the native kernels as they load them, else first.
+        var gateUp = GroupedMatmul.Run(x, _gateUp, layout.Ends, layout.Passes, rowsOf: layout.TokenOfRow);  // [T·k, 2F]
         var activated = FusedExpertOps.Activate(gateUp, _width);
         return (GroupedMatmul.Run(activated, _down, layout.Ends, layout.Passes), layout.RowOfPair);
     }

@@ -21,7 +21,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 20;
+    private const int AbiVersion = 21;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -52,8 +52,8 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, int> EventWait;
         public required delegate* unmanaged<nint, void> EventDestroy;
         public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedMm;
-        public required delegate* unmanaged<nint, nint, nint, nint*, int> GroupedGemv;
-        public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> GroupedMma;
+        public required delegate* unmanaged<nint, nint, nint, nint, nint*, int> GroupedGemv;
+        public required delegate* unmanaged<nint, nint, nint, nint, nint, nint*, int> GroupedMma;
         public required delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouter;
         public required delegate* unmanaged<nint, nint, nint, int, int, int, int, float, nint*, nint*, int> MoeRouteHidden;
         public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
@@ -109,8 +109,8 @@ public static unsafe class CudaNative
             EventWait = (delegate* unmanaged<nint, int>)Export("dllm_cuda_event_wait"),
             EventDestroy = (delegate* unmanaged<nint, void>)Export("dllm_cuda_event_destroy"),
             GroupedMm = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mm"),
-            GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
-            GroupedMma = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
+            GroupedGemv = (delegate* unmanaged<nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_gemv"),
+            GroupedMma = (delegate* unmanaged<nint, nint, nint, nint, nint, nint*, int>)Export("dllm_cuda_grouped_mma"),
             MoeRouter = (delegate* unmanaged<nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_router"),
             MoeRouteHidden = (delegate* unmanaged<nint, nint, nint, int, int, int, int, float, nint*, nint*, int>)Export("dllm_cuda_moe_route_hidden"),
             MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
@@ -208,11 +208,13 @@ public static unsafe class CudaNative
 
     /// <summary>Grouped matrix-vector products for few rows per group (a bandwidth-bound kernel of our own): rows
     /// <c>ends[g-1]..ends[g]</c> of <paramref name="a"/> [M, K] times <paramref name="weights"/>[g]ᵀ, weights
-    /// [G, N, K] contiguous bf16; <paramref name="ends"/> int32 [G]. Returns [M, N].</summary>
-    internal static Tensor GroupedGemv(Tensor a, Tensor weights, Tensor ends)
+    /// [G, N, K] contiguous bf16; <paramref name="ends"/> int32 [G]. With <paramref name="rowsOf"/> (int64 [M']) row m of
+    /// the product is row <c>rowsOf[m]</c> of <paramref name="a"/>: the gather happens in the kernel's loads. Returns
+    /// [M (or M'), N].</summary>
+    internal static Tensor GroupedGemv(Tensor a, Tensor weights, Tensor ends, Tensor? rowsOf = null)
     {
         nint result;
-        Check(Library.GroupedGemv(a.Handle, weights.Handle, ends.Handle, &result), "grouped GEMV");
+        Check(Library.GroupedGemv(a.Handle, rowsOf?.Handle ?? 0, weights.Handle, ends.Handle, &result), "grouped GEMV");
         return Tensor.UnsafeCreateTensor(result);
     }
 
@@ -220,12 +222,12 @@ public static unsafe class CudaNative
     /// own that streams each group's weights once): rows <c>ends[g-1]..ends[g]</c> of <paramref name="a"/> [M, K] times
     /// <paramref name="weights"/>[g]ᵀ, weights [G, N, K] contiguous bf16 with N and K multiples of 64;
     /// <paramref name="ends"/> int32 [G]; <paramref name="passes"/>, when given, the pass table <see cref="MoeAlign"/>
-    /// made with these ends (each 64-row pass of a group gets a block of its own, however skewed the groups). Returns
-    /// [M, N].</summary>
-    internal static Tensor GroupedMma(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null)
+    /// made with these ends (each 64-row pass of a group gets a block of its own, however skewed the groups);
+    /// <paramref name="rowsOf"/> as in <see cref="GroupedGemv"/>. Returns [M (or M'), N].</summary>
+    internal static Tensor GroupedMma(Tensor a, Tensor weights, Tensor ends, Tensor? passes = null, Tensor? rowsOf = null)
     {
         nint result;
-        Check(Library.GroupedMma(a.Handle, weights.Handle, ends.Handle, passes?.Handle ?? 0, &result), "grouped tensor-core product");
+        Check(Library.GroupedMma(a.Handle, rowsOf?.Handle ?? 0, weights.Handle, ends.Handle, passes?.Handle ?? 0, &result), "grouped tensor-core product");
         return Tensor.UnsafeCreateTensor(result);
     }
 
