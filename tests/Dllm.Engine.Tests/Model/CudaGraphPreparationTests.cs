@@ -154,36 +154,14 @@ public class CudaGraphPreparationTests
     public void The_per_group_matmul_multiplies_each_groups_rows_by_its_matrix()
     {
         Torch.EnsureLoaded();
-        var random = new Random(4);
-        int rows = 9, k = 5, n = 3;
-        int[] ends = [2, 2, 7, 9]; // group 1 is empty
-        double[,] a = new double[rows, k];
-        double[,,] b = new double[ends.Length, n, k]; // each group's matrix as stored: [out, in]
+        const int rows = 9, n = 3;
+        using var operands = new GroupedOperands(seed: 4, rows, k: 5, n, ends: [2, 2, 7, 9]); // group 1 is empty
+
+        using var result = GroupedMatmul.Run(operands.A, operands.B, operands.EndsTensor);
+
         for (int r = 0; r < rows; r++)
-            for (int i = 0; i < k; i++)
-                a[r, i] = random.NextDouble() - 0.5;
-        for (int g = 0; g < ends.Length; g++)
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < n; j++)
-                    b[g, j, i] = random.NextDouble() - 0.5;
-        using var aTensor = torch.tensor(a.Cast<double>().ToArray(), [rows, k]);
-        using var bTensor = torch.tensor(b.Cast<double>().ToArray(), [ends.Length, n, k]);
-        using var endsTensor = torch.tensor(ends);
-
-        using var result = GroupedMatmul.Run(aTensor, bTensor, endsTensor);
-
-        for (int r = 0, g = 0; r < rows; r++)
-        {
-            while (r >= ends[g])
-                g++;
             for (int j = 0; j < n; j++)
-            {
-                double expected = 0;
-                for (int i = 0; i < k; i++)
-                    expected += a[r, i] * b[g, j, i];
-                Assert.Equal(expected, result[r, j].item<double>(), 12);
-            }
-        }
+                Assert.Equal(operands.Expected(r, operands.GroupOf(r), j), result[r, j].item<double>(), 12);
     }
 
     [Fact]

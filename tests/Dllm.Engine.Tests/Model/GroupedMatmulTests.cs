@@ -109,38 +109,16 @@ public class GroupedMatmulTests
     public void With_rowsOf_row_m_of_the_product_is_row_rowsOf_m_of_a_times_its_groups_matrix()
     {
         Torch.EnsureLoaded();
-        var random = new Random(3);
-        const int tokens = 5, k = 6, n = 4;
+        const int n = 4;
         long[] rowsOf = [4, 0, 4, 2, 1, 1, 3];  // a token's rows can repeat, as a token's k pairs do
-        int[] ends = [3, 3, 7];                 // the middle group empty
-        double[,] a = new double[tokens, k];
-        double[,,] b = new double[ends.Length, n, k];
-        for (int t = 0; t < tokens; t++)
-            for (int i = 0; i < k; i++)
-                a[t, i] = random.NextDouble() - 0.5;
-        for (int g = 0; g < ends.Length; g++)
-            for (int j = 0; j < n; j++)
-                for (int i = 0; i < k; i++)
-                    b[g, j, i] = random.NextDouble() - 0.5;
-        using var aTensor = torch.tensor(a.Cast<double>().ToArray(), [tokens, k]);
-        using var bTensor = torch.tensor(b.Cast<double>().ToArray(), [ends.Length, n, k]);
-        using var endsTensor = torch.tensor(ends);
+        using var operands = new GroupedOperands(seed: 3, rows: 5, k: 6, n, ends: [3, 3, 7]);  // the middle group empty
         using var rowsTensor = torch.tensor(rowsOf);
 
-        using var result = GroupedMatmul.Run(aTensor, bTensor, endsTensor, rowsOf: rowsTensor);
+        using var result = GroupedMatmul.Run(operands.A, operands.B, operands.EndsTensor, rowsOf: rowsTensor);
 
         Assert.Equal([rowsOf.Length, n], result.shape);
-        for (int r = 0, g = 0; r < rowsOf.Length; r++)
-        {
-            while (r >= ends[g])
-                g++;
+        for (int r = 0; r < rowsOf.Length; r++)
             for (int j = 0; j < n; j++)
-            {
-                double expected = 0;
-                for (int i = 0; i < k; i++)
-                    expected += a[rowsOf[r], i] * b[g, j, i];
-                Assert.Equal(expected, result[r, j].item<double>(), 12);
-            }
-        }
+                Assert.Equal(operands.Expected(rowsOf[r], operands.GroupOf(r), j), result[r, j].item<double>(), 12);
     }
 }
