@@ -45,8 +45,12 @@ internal sealed class DecoderLayer : IDisposable
     {
         var (residual, delta) = Forward(x, null, batch, rope, cos, sin, cache, writeCache, moePath);
         using (delta)
-            return is_grad_enabled() ? residual.add(delta) : residual.add_(delta);
+            return Sum(residual, delta);
     }
+
+    /// <summary>A layer's two terms added: in place, unless autograd saved the residual (the norm of it did) for its
+    /// backward.</summary>
+    public static Tensor Sum(Tensor residual, Tensor delta) => is_grad_enabled() ? residual.add(delta) : residual.add_(delta);
 
     /// <summary>The layer's weights under their checkpoint names (views of the run tensors).</summary>
     public IEnumerable<(string Name, Tensor Weight)> Export(int layer)

@@ -138,9 +138,6 @@ public sealed class LLaDA2Model : IDisposable
         return Forward(batch, cache: null, writeCache: false, computeLogits: true, MoePath.AllExperts)!;
     }
 
-    // A layer's two terms added: in place, unless autograd saved the residual (the norm of it did) for its backward.
-    private static Tensor Sum(Tensor residual, Tensor delta) => is_grad_enabled() ? residual.add(delta) : residual.add_(delta);
-
     /// <summary>Allocates a K/V cache of <paramref name="pages"/> pages of <paramref name="pageSize"/> positions for this
     /// model (each layer's part on that layer's device), and <see cref="KvCache.DefaultScratchPages"/> scratch pages for
     /// padding rows. One page per sequence as long as the context is the unpaged layout.</summary>
@@ -193,7 +190,7 @@ public sealed class LLaDA2Model : IDisposable
                 // its two terms (residual, delta), which the next layer's input norm adds as it normalises.
                 if (hidden is not null && delta is not null)
                 {
-                    hidden = Sum(hidden, delta);
+                    hidden = DecoderLayer.Sum(hidden, delta);
                     delta.Dispose();
                     delta = null;
                 }
@@ -221,7 +218,7 @@ public sealed class LLaDA2Model : IDisposable
             normed = delta is null ? _finalNorm.Forward(hidden!) : _finalNorm.AddForward(hidden!, delta).Normed;
         else
         {
-            var summed = delta is null ? hidden! : Sum(hidden!, delta);
+            var summed = delta is null ? hidden! : DecoderLayer.Sum(hidden!, delta);
             normed = _finalNorm.Forward(summed.view(first.BatchSize, first.NewTokens, -1).narrow(1, logitsFrom, logitsTokens).reshape(first.BatchSize * logitsTokens, -1));
         }
         var dtype = LogitsProjection.DTypeFor(DType);
