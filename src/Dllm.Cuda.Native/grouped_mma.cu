@@ -269,10 +269,11 @@ extern "C" int dllm_grouped_mma_rows_per_pass() { return kMaxRows; }
 // Returns 0, a CUDA error code, or -2 for an unsupported shape (K or N not a positive multiple of 64, more than 65535
 // groups, more than 65535 table entries) or misaligned pointers (a and w need 16 bytes, out 4). M is the product's row
 // count (a's, or a_rows' when given): rows past it are never touched, whatever ends says. a_rows (int64 [M], may be
-// null): row m of the product reads row a_rows[m] of a, so the tokens' gather into expert order is the kernel's loads. pass_table (may be null) holds table_entries entries of
-// `pass << 16 | group` for every pass of dllm_grouped_mma_rows_per_pass() rows of every group, in any order, then -1:
-// each pass gets a block of its own, however skewed the groups (without it a group of more than 4x the mean rows has
-// its passes looped over by a few blocks). Nothing is read from the device on the host: the grid depends on M, G, N, K
+// null): row m of the product reads row a_rows[m] of a, so the tokens' gather into expert order is the kernel's loads.
+// pass_table (may be null) holds table_entries entries of `pass << 16 | group` for every pass of
+// dllm_grouped_mma_rows_per_pass() rows of every group, in any order, then -1: each pass gets a block of its own,
+// however skewed the groups (without it a group of more than 4x the mean rows has its passes looped over by a few
+// blocks). Nothing is read from the device on the host: the grid depends on M, G, N, K
 // and table_entries only.
 extern "C" int dllm_launch_grouped_mma(const void* a, const int64_t* a_rows, const void* w, const int* ends, const int* pass_table,
                                        int table_entries, void* out, int groups, int N, int K, int M,

@@ -7,9 +7,9 @@
 // ones where half of each block's tokens, the mask id, route among the last 10 experts as alike tokens do), and the shapes it
 // refuses (-2). Every case runs twice: on the grid sized from the mean rows, and with a pass table built here on the
 // host (as moe_align.cu builds it on the device: an entry per 64-row pass of each group, then -1), which must give the
-// same outputs bit for bit; and with the rows gathered in the kernels' loads (a_rows: row m reads row a_rows[m] of a) against
-// the rows gathered first, bit for bit, for this kernel and (at the serving shapes) grouped_gemv.cu. A row prints PASS when every output row inside a group is finite, every row outside is
-// untouched, the largest difference is under 1 % of the largest output and the two runs agree. Then, unless `small`,
+// same outputs bit for bit; and with the rows gathered in the kernels' loads (a_rows: row m reads row a_rows[m] of a)
+// against the rows gathered first, bit for bit, for this kernel and (at the serving shapes) grouped_gemv.cu. A row
+// prints PASS when every output row inside a group is finite, every row outside is untouched, the largest difference is under 1 % of the largest output and the two runs agree. Then, unless `small`,
 // the GPU time of the kernel with and without the table and of grouped_gemv.cu at the serving shapes, with the bytes
 // they must move (touched experts' weights + a + out) per second and the time those bytes take at 4.8 TB/s.
 #include <cuda_bf16.h>

@@ -16,7 +16,7 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     /// (unless <paramref name="allowNative"/> is false), else in eight ops.</summary>
     public Tensor Forward(Tensor x, bool allowNative = true)
     {
-        if (allowNative && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device) && RowsContiguous(x))
+        if (NativeServes(x, allowNative) && RowsContiguous(x))
             return CudaNative.RmsNorm(x, Weight, Eps);
         using var scope = NewDisposeScope();
         bool fp32 = x.dtype == ScalarType.Float32;
@@ -31,13 +31,16 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     /// else the add and <see cref="Forward"/>.</summary>
     public (Tensor Sum, Tensor Normed) AddForward(Tensor residual, Tensor delta, bool allowNative = true)
     {
-        if (allowNative && residual.dtype == ScalarType.BFloat16 && delta.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16
-            && residual.dim() == 2 && CudaNative.AddRmsNormWidths(residual.shape[1]) && residual.is_contiguous() && delta.is_contiguous()
-            && !is_grad_enabled() && CudaNative.Serves(residual.device))
+        if (NativeServes(residual, allowNative) && delta.dtype == ScalarType.BFloat16 && residual.dim() == 2
+            && CudaNative.AddRmsNormWidths(residual.shape[1]) && residual.is_contiguous() && delta.is_contiguous() && !is_grad_enabled())
             return CudaNative.AddRmsNorm(residual, delta, Weight, Eps);
         var sum = residual.add(delta);
         return (sum, Forward(sum, allowNative));
     }
+
+    /// <summary>Whether libdllm_cuda.so's kernels take <paramref name="x"/> with this weight: bf16 both, on CUDA, allowed.</summary>
+    private bool NativeServes(Tensor x, bool allowNative) =>
+        allowNative && x.dtype == ScalarType.BFloat16 && Weight.dtype == ScalarType.BFloat16 && CudaNative.Serves(x.device);
 
     /// <summary>The kernel's layout: [T, D] or [T, G, D] contiguous inside each token (the q/k view of the QKV rows is).</summary>
     private static bool RowsContiguous(Tensor x) =>
