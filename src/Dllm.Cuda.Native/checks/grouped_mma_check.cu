@@ -9,9 +9,10 @@
 // host (as moe_align.cu builds it on the device: an entry per 64-row pass of each group, then -1), which must give the
 // same outputs bit for bit; and with the rows gathered in the kernels' loads (a_rows: row m reads row a_rows[m] of a)
 // against the rows gathered first, bit for bit, for this kernel and (at the serving shapes) grouped_gemv.cu. A row
-// prints PASS when every output row inside a group is finite, every row outside is untouched, the largest difference is under 1 % of the largest output and the two runs agree. Then, unless `small`,
-// the GPU time of the kernel with and without the table and of grouped_gemv.cu at the serving shapes, with the bytes
-// they must move (touched experts' weights + a + out) per second and the time those bytes take at 4.8 TB/s.
+// prints PASS when every output row inside a group is finite, every row outside is untouched, the largest difference
+// is under 1 % of the largest output and the runs agree. Then, unless `small`, the GPU time of the kernel with and
+// without the table and of grouped_gemv.cu at the serving shapes, with the bytes they must move (touched experts'
+// weights + a + out) per second and the time those bytes take at 4.8 TB/s.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 #include <algorithm>
