@@ -147,6 +147,7 @@ extern "C" int dllm_moe_align_table_entries(int pairs, int num_experts, int rows
 
 extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, int64_t tokens, int groups, int width,
                                     int64_t token_stride, float eps, cudaStream_t stream);
+extern "C" int dllm_add_rms_norm_takes(int64_t width);
 extern "C" int dllm_launch_add_rms_norm(const void* x, const void* residual, const void* weight, void* sum, void* y,
                                         int64_t tokens, int width, float eps, cudaStream_t stream);
 
@@ -208,7 +209,7 @@ static const c10::TypedOperatorHandle<MmToDtype>* mm_to_dtype() {
 extern "C" {
 
 // Version of this C interface; C# refuses a library with another one.
-int dllm_cuda_abi_version() { return 21; }
+int dllm_cuda_abi_version() { return 22; }
 
 // The message of the last failed call on this thread.
 const char* dllm_cuda_last_error() { return last_error.c_str(); }
@@ -518,9 +519,12 @@ int dllm_cuda_rms_norm(void* x, void* weight, double eps, void** out) {
   });
 }
 
+// Whether dllm_cuda_add_rms_norm takes rows of `width` elements (1) or not (0): rms_norm.cu's list of widths.
+int dllm_cuda_add_rms_norm_takes(int64_t width) { return dllm_add_rms_norm_takes(width); }
+
 // A residual add and the RMSNorm after it (rms_norm.cu): x, delta [T, D] bf16 contiguous, weight [D] bf16. Returns
 // sum = x + delta (rounded as at::add rounds) and RMSNorm(sum), both contiguous [T, D]; -2 from the launch (a width
-// other than 256 ... 4096, a power of two) is an error here: callers check the width first.
+// dllm_cuda_add_rms_norm_takes refuses) is an error here: callers ask it first.
 int dllm_cuda_add_rms_norm(void* x, void* delta, void* weight, double eps, void** sum_out, void** out) {
   return guarded([=] {
     const auto& input = *static_cast<at::Tensor*>(x);
@@ -531,6 +535,8 @@ int dllm_cuda_add_rms_norm(void* x, void* delta, void* weight, double eps, void*
     TORCH_CHECK(input.dim() == 2 && input.sizes() == add.sizes() && input.is_contiguous() && add.is_contiguous() && w.is_contiguous(),
                 "add_rms_norm: x and delta must be contiguous [T, D] of one shape");
     TORCH_CHECK(w.numel() == input.size(1), "add_rms_norm: weight must hold D values");
+    TORCH_CHECK(input.is_cuda() && add.device() == input.device() && w.device() == input.device(),
+                "add_rms_norm: x, delta and weight must be on one CUDA device");
     c10::cuda::CUDAGuard device(input.device());
     auto sum = at::empty(input.sizes(), input.options());
     auto result = at::empty(input.sizes(), input.options());

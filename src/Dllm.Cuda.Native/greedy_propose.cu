@@ -15,6 +15,8 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 constexpr int kThreads = 1024;
@@ -72,6 +74,7 @@ template <typename T>
 __global__ void __launch_bounds__(kThreads) greedy_propose_kernel(const T* __restrict__ logits, int64_t rows, int vocab,
                                                                    bool vectors, float* __restrict__ out) {
   __shared__ Running partial[kThreads / 32];
+  dllm_launch::enter_kernel();
   const int64_t row = blockIdx.x;
   const T* x = logits + row * vocab;
   Running r{-INFINITY, 0x7fffffff, 0.0f};
@@ -104,8 +107,8 @@ int launch(const T* logits, int64_t rows, int64_t vocab, float* out, cudaStream_
   if (vocab < 1 || vocab > (1 << 24) || rows < 0 || rows > 0x7fffffff) return -2;
   if (rows == 0) return 0;
   const bool vectors = vocab % 4 == 0 && reinterpret_cast<uintptr_t>(logits) % (4 * sizeof(T)) == 0;
-  greedy_propose_kernel<T><<<(unsigned)rows, kThreads, 0, stream>>>(logits, rows, (int)vocab, vectors, out);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(greedy_propose_kernel<T>, dim3((unsigned)rows), dim3(kThreads), 0, stream, logits, rows, (int)vocab,
+                                  vectors, out);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 // The block's warps, the weight rows a warp reads at once and the unrolling of its loop over K (independent 16-byte
@@ -45,6 +47,7 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const i
                                     const __nv_bfloat16* __restrict__ w, const int* __restrict__ ends,
                                     __nv_bfloat16* __restrict__ out, int N, int K) {
   extern __shared__ uint4 tokens[];  // [kTokens][K / 8]
+  dllm_launch::enter_kernel();
   const int g = blockIdx.y;
   const int begin = g == 0 ? 0 : ends[g - 1];
   const int end = ends[g];
@@ -107,8 +110,7 @@ extern "C" int dllm_launch_grouped_gemv(const void* a, const int64_t* a_rows, co
     if (status != cudaSuccess) return (int)status;
   }
   dim3 grid((N + kRowsPerBlock - 1) / kRowsPerBlock, groups);
-  grouped_gemv_kernel<<<grid, kWarps * 32, shared, stream>>>(static_cast<const __nv_bfloat16*>(a), a_rows,
-                                                             static_cast<const __nv_bfloat16*>(w), ends,
-                                                             static_cast<__nv_bfloat16*>(out), N, K);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(grouped_gemv_kernel, grid, dim3(kWarps * 32), shared, stream,
+                                  static_cast<const __nv_bfloat16*>(a), a_rows, static_cast<const __nv_bfloat16*>(w), ends,
+                                  static_cast<__nv_bfloat16*>(out), N, K);
 }

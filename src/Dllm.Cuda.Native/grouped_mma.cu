@@ -31,6 +31,7 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
 #include "tensor_core_ptx.cuh"
 
 namespace {
@@ -120,6 +121,7 @@ __global__ void __launch_bounds__(kThreads, DLLM_MMA_MIN_BLOCKS)
                        const int* __restrict__ pass_table, bf16* __restrict__ out, int N, int K, int M,
                        int tiles_per_block) {
   extern __shared__ __align__(16) unsigned char smem[];
+  dllm_launch::enter_kernel();
   const int entry = pass_table != nullptr ? __ldg(pass_table + blockIdx.y) : 0;
   if (entry < 0) return;
   const int g = pass_table != nullptr ? entry & 0xffff : (int)blockIdx.z;
@@ -306,7 +308,7 @@ extern "C" int dllm_launch_grouped_mma(const void* a, const int64_t* a_rows, con
     const int slots = wanted < 1 ? 1 : wanted > kMaxSlots ? kMaxSlots : (int)wanted;
     grid = dim3((unsigned)slots, (unsigned)n_blocks, (unsigned)groups);
   }
-  grouped_mma_kernel<<<grid, kThreads, kSmemBytes, stream>>>(static_cast<const bf16*>(a), a_rows, static_cast<const bf16*>(w), ends,
-                                                              pass_table, static_cast<bf16*>(out), N, K, M, per_block);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(grouped_mma_kernel, grid, dim3(kThreads), kSmemBytes, stream, static_cast<const bf16*>(a),
+                                  a_rows, static_cast<const bf16*>(w), ends, pass_table, static_cast<bf16*>(out), N, K, M,
+                                  per_block);
 }

@@ -22,6 +22,8 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 constexpr int kWarps = 16;
@@ -62,6 +64,7 @@ __global__ void __launch_bounds__(kThreads) moe_align_kernel(const int64_t* __re
                                                              int32_t* __restrict__ pass_table, int table_entries,
                                                              int rows_per_pass) {
   __shared__ int table[kMaxExperts * kWarps];  // [expert][warp]: counts, then first rows, then running rows
+  dllm_launch::enter_kernel();
   __shared__ int totals[kWarps + 1];
   __shared__ int first_pass[kMaxExperts];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -158,7 +161,6 @@ extern "C" int dllm_launch_moe_align(const int64_t* experts, int pairs, int k, i
     if (needed < 0 || table_entries < needed) return -2;
   }
   if (pairs == 0) return 0;
-  moe_align_kernel<<<1, kThreads, 0, stream>>>(experts, pairs, k, num_experts, ends, token_of_row, row_of_pair,
-                                              pass_table, table_entries, rows_per_pass);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(moe_align_kernel, dim3(1), dim3(kThreads), 0, stream, experts, pairs, k, num_experts, ends,
+                                  token_of_row, row_of_pair, pass_table, table_entries, rows_per_pass);
 }

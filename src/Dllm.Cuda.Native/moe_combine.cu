@@ -11,6 +11,8 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 using bf16 = __nv_bfloat16;
@@ -21,6 +23,7 @@ union Vector8 {
 };
 
 __global__ void swiglu_kernel(const bf16* __restrict__ gate_up, bf16* __restrict__ out, int64_t rows, int width) {
+  dllm_launch::enter_kernel();
   const int vectors = width / 8;
   const int64_t index = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (index >= rows * vectors) return;
@@ -42,6 +45,7 @@ __global__ void swiglu_kernel(const bf16* __restrict__ gate_up, bf16* __restrict
 __global__ void moe_combine_kernel(const bf16* __restrict__ outputs, const int64_t* __restrict__ row_of_pair,
                                    const float* __restrict__ weights, const bf16* __restrict__ shared,
                                    bf16* __restrict__ out, int k, int width) {
+  dllm_launch::enter_kernel();
   const int64_t token = blockIdx.x;
   for (int i = threadIdx.x * 8; i < width; i += blockDim.x * 8) {
     float acc[8] = {};
@@ -77,9 +81,8 @@ extern "C" int dllm_launch_swiglu(const void* gate_up, void* out, int64_t rows, 
   if (width <= 0 || width % 8 != 0 || rows < 0 || !aligned(gate_up) || !aligned(out)) return -2;
   const int64_t threads = rows * (width / 8);
   if (threads == 0) return 0;
-  swiglu_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(static_cast<const bf16*>(gate_up), static_cast<bf16*>(out),
-                                                                       rows, width);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(swiglu_kernel, dim3((unsigned)((threads + 255) / 256)), dim3(256), 0, stream,
+                                  static_cast<const bf16*>(gate_up), static_cast<bf16*>(out), rows, width);
 }
 
 // Returns 0, a CUDA error code, or -2 when width is not a positive multiple of 8, k < 1, tokens < 0 or a bf16 pointer is
@@ -91,7 +94,7 @@ extern "C" int dllm_launch_moe_combine(const void* outputs, const int64_t* row_o
     return -2;
   if (tokens == 0) return 0;
   const int threads = width / 8 < 256 ? ((width / 8 + 31) / 32) * 32 : 256;
-  moe_combine_kernel<<<(unsigned)tokens, threads, 0, stream>>>(static_cast<const bf16*>(outputs), row_of_pair, weights,
-                                                               static_cast<const bf16*>(shared), static_cast<bf16*>(out), k, width);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(moe_combine_kernel, dim3((unsigned)tokens), dim3(threads), 0, stream,
+                                  static_cast<const bf16*>(outputs), row_of_pair, weights, static_cast<const bf16*>(shared),
+                                  static_cast<bf16*>(out), k, width);
 }

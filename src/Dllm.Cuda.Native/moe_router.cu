@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <math_constants.h>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 constexpr int kMaxGroups = 16;  // up to 512 experts
@@ -115,6 +117,7 @@ __global__ void __launch_bounds__(kRouterWarps * 32)
     moe_router_kernel(const float* __restrict__ logits, int splits, const float* __restrict__ bias, int tokens,
                       int topk_groups, int topk, bool normalize, float scaling, int64_t* __restrict__ experts_out,
                       float* __restrict__ weights_out) {
+  dllm_launch::enter_kernel();
   const int token = blockIdx.x * kRouterWarps + threadIdx.x / 32;
   if (token >= tokens) return;  // a whole warp: the warp collectives below see all 32 lanes
   route_token<G>(logits, splits, (size_t)tokens * 32 * G, bias, token, topk_groups, topk, normalize, scaling, experts_out,
@@ -136,6 +139,7 @@ __global__ void __launch_bounds__(kLogitThreads)
                          int tokens, int experts, int hidden, int k_per_split) {
   __shared__ __align__(16) float xs[kLogitChunk][kLogitPad];  // [k][token]
   __shared__ __align__(16) float ws[kLogitChunk][kLogitPad];  // [k][expert]
+  dllm_launch::enter_kernel();
   const int tid = threadIdx.x, te = tid % 16, tt = tid / 16;
   const int e0 = blockIdx.x * kLogitTile, t0 = blockIdx.y * kLogitTile, k_begin = blockIdx.z * k_per_split;
   const int k_end = k_begin + k_per_split;
@@ -216,9 +220,8 @@ extern "C" int dllm_launch_router_logits(const void* x, const float* gate, float
     return -2;
   if (tokens == 0) return 0;
   dim3 grid((unsigned)(experts / kLogitTile), (unsigned)((tokens + kLogitTile - 1) / kLogitTile), (unsigned)splits);
-  router_logits_kernel<<<grid, kLogitThreads, 0, stream>>>(static_cast<const __nv_bfloat16*>(x), gate, partial, tokens,
-                                                           experts, hidden, hidden / splits);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(router_logits_kernel, grid, dim3(kLogitThreads), 0, stream, static_cast<const __nv_bfloat16*>(x),
+                                  gate, partial, tokens, experts, hidden, hidden / splits);
 }
 
 // Returns a cudaError_t (0 = success). logits [splits, tokens, 32 * groups] fp32 (the partial sums of
@@ -237,7 +240,6 @@ extern "C" int dllm_launch_moe_router(const float* logits, int splits, const flo
                 : groups == 4 ? moe_router_kernel<4>
                 : groups == 8 ? moe_router_kernel<8>
                               : moe_router_kernel<16>;
-  kernel<<<blocks, kRouterWarps * 32, 0, stream>>>(logits, splits, bias, tokens, topk_groups, topk, normalize != 0, scaling,
-                                                  experts, weights);
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(kernel, dim3(blocks), dim3(kRouterWarps * 32), 0, stream, logits, splits, bias, tokens,
+                                  topk_groups, topk, normalize != 0, scaling, experts, weights);
 }

@@ -27,6 +27,7 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
 #include "tensor_core_ptx.cuh"
 
 namespace {
@@ -127,6 +128,7 @@ __global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, in
   constexpr int kStageBytes = 2 * kKeys * kRowBytes;  // K, then V
   constexpr int kChunks = D / 8;                       // 16-byte chunks per K/V/Q row
   extern __shared__ __align__(16) unsigned char smem[];
+  dllm_launch::enter_kernel();
   int64_t* s_rows = reinterpret_cast<int64_t*>(smem);  // [2][kKeys]: tile t's at t % 2
   uint32_t* s_seen = reinterpret_cast<uint32_t*>(smem + Smem<D>::rows_bytes);  // [2][rows][kKeys / 32]: likewise
   bf16* s_q = reinterpret_cast<bf16*>(smem + Smem<D>::rows_bytes + Smem<D>::seen_bytes(rows));  // [rows][S]
@@ -369,6 +371,7 @@ __global__ void __launch_bounds__(kMaxThreads) paged_attention_kernel(Args a, in
 // Grid (ceil(folded * D / 4 / 128), KV, B), 128 threads.
 template <int D>
 __global__ void __launch_bounds__(128) combine_splits_kernel(Args a, int rows_padded) {
+  dllm_launch::enter_kernel();
   const int kv = blockIdx.y, b = blockIdx.z;
   const int item = blockIdx.x * blockDim.x + threadIdx.x, fr = item / (D / 4), d = item % (D / 4) * 4;
   const int groups = a.heads / a.kv_heads;
@@ -405,15 +408,12 @@ int launch(const Args& a, int batch, cudaStream_t stream) {
   const int folded = a.heads / a.kv_heads * a.n;
   const RowTiling tiling = row_tiling(folded);
   dim3 grid((unsigned)tiling.tiles, (unsigned)a.kv_heads, (unsigned)(batch * a.splits));
-  paged_attention_kernel<D><<<grid, tiling.rows / kWarpRows * 32, Smem<D>::bytes(tiling.rows), stream>>>(a, tiling.rows);
-  if (a.splits > 1) {
-    cudaError_t launched = cudaGetLastError();
-    if (launched != cudaSuccess) return (int)launched;
-    const unsigned row_blocks = (unsigned)((folded * (D / 4) + 127) / 128);
-    combine_splits_kernel<D><<<dim3(row_blocks, (unsigned)a.kv_heads, (unsigned)batch), 128, 0, stream>>>(
-        a, tiling.tiles * tiling.rows);
-  }
-  return (int)cudaGetLastError();
+  const cudaError_t launched = dllm_launch::launch(paged_attention_kernel<D>, grid, dim3(tiling.rows / kWarpRows * 32),
+                                                   Smem<D>::bytes(tiling.rows), stream, a, tiling.rows);
+  if (launched != cudaSuccess || a.splits == 1) return (int)launched;
+  const unsigned row_blocks = (unsigned)((folded * (D / 4) + 127) / 128);
+  return (int)dllm_launch::launch(combine_splits_kernel<D>, dim3(row_blocks, (unsigned)a.kv_heads, (unsigned)batch), dim3(128), 0,
+                                  stream, a, tiling.tiles * tiling.rows);
 }
 
 }  // namespace

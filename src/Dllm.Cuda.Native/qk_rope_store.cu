@@ -15,6 +15,7 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
 #include "rms_norm_row.cuh"
 
 namespace {
@@ -30,6 +31,7 @@ __global__ void qk_rope_store_kernel(const bf16* __restrict__ qkv, int64_t token
                                      const int64_t* __restrict__ write_rows, bf16* __restrict__ cache_k,
                                      bf16* __restrict__ cache_v) {
   __shared__ float staged[kWarps][kMaxWidth];
+  dllm_launch::enter_kernel();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int heads = q_heads + 2 * kv_heads, rotated_heads = q_heads + kv_heads;
   const int64_t row = (int64_t)blockIdx.x * kWarps + warp;
@@ -86,9 +88,8 @@ extern "C" int dllm_launch_qk_rope_store(const void* qkv, int64_t token_stride, 
   const int64_t rows = tokens * (q_heads + 2 * kv_heads);
   if (rows == 0) return 0;
   dim3 grid((unsigned)((rows + kWarps - 1) / kWarps));
-  qk_rope_store_kernel<<<grid, kWarps * 32, 0, stream>>>(
-      static_cast<const bf16*>(qkv), token_stride, static_cast<const bf16*>(norm_weight), eps, cos, sin, rotary,
-      static_cast<bf16*>(out), tokens, q_heads, kv_heads, width, write_rows, static_cast<bf16*>(cache_k),
-      static_cast<bf16*>(cache_v));
-  return (int)cudaGetLastError();
+  return (int)dllm_launch::launch(qk_rope_store_kernel, grid, dim3(kWarps * 32), 0, stream, static_cast<const bf16*>(qkv),
+                                  token_stride, static_cast<const bf16*>(norm_weight), eps, cos, sin, rotary,
+                                  static_cast<bf16*>(out), tokens, q_heads, kv_heads, width, write_rows,
+                                  static_cast<bf16*>(cache_k), static_cast<bf16*>(cache_v));
 }

@@ -13,6 +13,7 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
 #include "rms_norm_row.cuh"
 
 namespace {
@@ -22,6 +23,7 @@ constexpr int kWarps = 8;
 __global__ void rms_norm_kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ weight,
                                 __nv_bfloat16* __restrict__ y, int64_t tokens, int groups, int width, int64_t token_stride,
                                 float eps) {
+  dllm_launch::enter_kernel();
   const int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (row >= tokens * groups) return;
@@ -43,6 +45,7 @@ __global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __r
                                      const bf16* __restrict__ weight, bf16* __restrict__ y, int64_t tokens, int groups,
                                      int64_t token_stride, float eps) {
   constexpr int kWidth = kChunks * 256;
+  dllm_launch::enter_kernel();
   const int64_t row = (int64_t)blockIdx.x * kWarps + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   if (row >= tokens * groups) return;
@@ -97,23 +100,25 @@ __global__ void rms_norm_wide_kernel(const bf16* __restrict__ x, const bf16* __r
 }
 
 template <int kChunks>
-void launch_wide(const void* x, const void* residual, void* sum, const void* weight, void* y, int64_t tokens, int groups,
-                 int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
-  rms_norm_wide_kernel<kChunks><<<grid, kWarps * 32, 0, stream>>>(
-      static_cast<const bf16*>(x), static_cast<const bf16*>(residual), static_cast<bf16*>(sum), static_cast<const bf16*>(weight),
-      static_cast<bf16*>(y), tokens, groups, token_stride, eps);
+cudaError_t launch_wide(const void* x, const void* residual, void* sum, const void* weight, void* y, int64_t tokens, int groups,
+                        int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
+  return dllm_launch::launch(rms_norm_wide_kernel<kChunks>, grid, dim3(kWarps * 32), 0, stream, static_cast<const bf16*>(x),
+                             static_cast<const bf16*>(residual), static_cast<bf16*>(sum), static_cast<const bf16*>(weight),
+                             static_cast<bf16*>(y), tokens, groups, token_stride, eps);
 }
 
-// The wide kernel for rows of `width` elements (256, 512, 1024, 2048 or 4096); false for another width.
-bool launch_wide_for(int width, const void* x, const void* residual, void* sum, const void* weight, void* y, int64_t tokens,
-                     int groups, int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
+// Whether the wide kernel takes rows of `width` elements: 256, 512, 1024, 2048 or 4096 (the one list of them).
+bool wide_width(int width) { return width == 256 || width == 512 || width == 1024 || width == 2048 || width == 4096; }
+
+// The wide kernel for rows of `width` elements (wide_width(width) holds).
+cudaError_t launch_wide_for(int width, const void* x, const void* residual, void* sum, const void* weight, void* y,
+                            int64_t tokens, int groups, int64_t token_stride, float eps, dim3 grid, cudaStream_t stream) {
   switch (width) {
-    case 256: launch_wide<1>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
-    case 512: launch_wide<2>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
-    case 1024: launch_wide<4>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
-    case 2048: launch_wide<8>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
-    case 4096: launch_wide<16>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream); return true;
-    default: return false;
+    case 256: return launch_wide<1>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream);
+    case 512: return launch_wide<2>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream);
+    case 1024: return launch_wide<4>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream);
+    case 2048: return launch_wide<8>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream);
+    default: return launch_wide<16>(x, residual, sum, weight, y, tokens, groups, token_stride, eps, grid, stream);
   }
 }
 
@@ -127,21 +132,23 @@ extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, 
   if (rows == 0) return 0;
   dim3 grid((unsigned)((rows + kWarps - 1) / kWarps));
   const bool aligned = aligned16(x) && aligned16(weight) && aligned16(y) && (token_stride * 2) % 16 == 0;
-  if (aligned && launch_wide_for(width, x, nullptr, nullptr, weight, y, tokens, groups, token_stride, eps, grid, stream))
-    return (int)cudaGetLastError();
-  rms_norm_kernel<<<grid, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(weight),
-                                                    static_cast<__nv_bfloat16*>(y), tokens, groups, width, token_stride, eps);
-  return (int)cudaGetLastError();
+  if (aligned && wide_width(width))
+    return (int)launch_wide_for(width, x, nullptr, nullptr, weight, y, tokens, groups, token_stride, eps, grid, stream);
+  return (int)dllm_launch::launch(rms_norm_kernel, grid, dim3(kWarps * 32), 0, stream, static_cast<const __nv_bfloat16*>(x),
+                                  static_cast<const __nv_bfloat16*>(weight), static_cast<__nv_bfloat16*>(y), tokens, groups,
+                                  width, token_stride, eps);
 }
 
+// Whether dllm_launch_add_rms_norm takes rows of `width` elements (1) or not (0).
+extern "C" int dllm_add_rms_norm_takes(int64_t width) { return width <= 4096 && wide_width((int)width) ? 1 : 0; }
+
 // sum = bf16(x + residual) and y = RMSNorm(sum) of contiguous [tokens, width] bf16 rows in one kernel. Returns 0, a CUDA
-// error code, or -2 when the rows are not the wide kernel's (width 256 ... 4096, a power of two; 16-byte aligned).
+// error code, or -2 when the rows are not the wide kernel's (dllm_add_rms_norm_takes; 16-byte aligned).
 extern "C" int dllm_launch_add_rms_norm(const void* x, const void* residual, const void* weight, void* sum, void* y,
                                         int64_t tokens, int width, float eps, cudaStream_t stream) {
   if (!(aligned16(x) && aligned16(residual) && aligned16(weight) && aligned16(sum) && aligned16(y))) return -2;
-  if (width != 256 && width != 512 && width != 1024 && width != 2048 && width != 4096) return -2;
+  if (!wide_width(width)) return -2;
   if (tokens == 0) return 0;
   dim3 grid((unsigned)((tokens + kWarps - 1) / kWarps));
-  launch_wide_for(width, x, residual, sum, weight, y, tokens, 1, width, eps, grid, stream);
-  return (int)cudaGetLastError();
+  return (int)launch_wide_for(width, x, residual, sum, weight, y, tokens, 1, width, eps, grid, stream);
 }

@@ -6,9 +6,12 @@
 #include <cuda_runtime.h>
 #include <cstdint>
 
+#include "dependent_launch.cuh"
+
 namespace {
 
 __global__ void widen_kernel(const uint4* __restrict__ in, float4* __restrict__ out, int64_t vectors) {
+  dllm_launch::enter_kernel();
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < vectors; i += (int64_t)gridDim.x * blockDim.x) {
     const uint4 v = __ldg(in + i);
     const __nv_bfloat16* e = reinterpret_cast<const __nv_bfloat16*>(&v);
@@ -18,6 +21,7 @@ __global__ void widen_kernel(const uint4* __restrict__ in, float4* __restrict__ 
 }
 
 __global__ void widen_tail_kernel(const __nv_bfloat16* __restrict__ in, float* __restrict__ out, int64_t from, int64_t count) {
+  dllm_launch::enter_kernel();
   const int64_t i = from + (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (i < count) out[i] = __bfloat162float(in[i]);
 }
@@ -33,10 +37,11 @@ extern "C" int dllm_launch_widen(const void* in, float* out, int64_t count, int 
   if (vectors > 0) {
     const int threads = 256;
     const int64_t wanted = (vectors + threads - 1) / threads, cap = (int64_t)multiprocessors * 8;
-    widen_kernel<<<(unsigned)(wanted < cap ? wanted : cap), threads, 0, stream>>>(static_cast<const uint4*>(in),
-                                                                                 reinterpret_cast<float4*>(out), vectors);
+    const cudaError_t launched = dllm_launch::launch(widen_kernel, dim3((unsigned)(wanted < cap ? wanted : cap)), dim3(threads), 0,
+                                                     stream, static_cast<const uint4*>(in), reinterpret_cast<float4*>(out), vectors);
+    if (launched != cudaSuccess) return (int)launched;
   }
-  if (count % 8 != 0)
-    widen_tail_kernel<<<1, 8, 0, stream>>>(static_cast<const __nv_bfloat16*>(in), out, vectors * 8, count);
-  return (int)cudaGetLastError();
+  if (count % 8 == 0) return 0;
+  return (int)dllm_launch::launch(widen_tail_kernel, dim3(1), dim3(8), 0, stream, static_cast<const __nv_bfloat16*>(in), out,
+                                  vectors * 8, count);
 }

@@ -32,7 +32,7 @@ internal sealed class RmsNorm(Tensor weight, double eps) : IDisposable
     public (Tensor Sum, Tensor Normed) AddForward(Tensor residual, Tensor delta, bool allowNative = true)
     {
         if (NativeServes(residual, allowNative) && delta.dtype == ScalarType.BFloat16 && residual.dim() == 2
-            && CudaNative.AddRmsNormWidths(residual.shape[1]) && residual.is_contiguous() && delta.is_contiguous() && !is_grad_enabled())
+            && CudaNative.AddRmsNormTakes(residual.shape[1]) && residual.is_contiguous() && delta.is_contiguous() && !is_grad_enabled())
             return CudaNative.AddRmsNorm(residual, delta, Weight, Eps);
         var sum = residual.add(delta);
         return (sum, Forward(sum, allowNative));

@@ -21,7 +21,7 @@ public static unsafe class CudaNative
     /// <summary>Environment variable naming the library file explicitly.</summary>
     public const string PathVariable = "DLLM_CUDA_NATIVE";
 
-    private const int AbiVersion = 21;
+    private const int AbiVersion = 22;
     private static readonly Lazy<Exports?> Loaded = new(Load);
     private static string _unavailableReason = "not looked up yet";
 
@@ -59,6 +59,7 @@ public static unsafe class CudaNative
         public required delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int> MoeAlign;
         public required delegate* unmanaged<nint, nint, double, nint*, int> RmsNorm;
         public required delegate* unmanaged<nint, nint, nint, double, nint*, nint*, int> AddRmsNorm;
+        public required delegate* unmanaged<long, int> AddRmsNormTakes;
         public required delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int> QkRopeStore;
         public required delegate* unmanaged<nint, nint, int> GreedyPropose;
         public required delegate* unmanaged<nint, nint*, int> SwiGlu;
@@ -116,6 +117,7 @@ public static unsafe class CudaNative
             MoeAlign = (delegate* unmanaged<nint, int, nint*, nint*, nint*, nint*, int>)Export("dllm_cuda_moe_align"),
             RmsNorm = (delegate* unmanaged<nint, nint, double, nint*, int>)Export("dllm_cuda_rms_norm"),
             AddRmsNorm = (delegate* unmanaged<nint, nint, nint, double, nint*, nint*, int>)Export("dllm_cuda_add_rms_norm"),
+            AddRmsNormTakes = (delegate* unmanaged<long, int>)Export("dllm_cuda_add_rms_norm_takes"),
             QkRopeStore = (delegate* unmanaged<nint, nint, double, nint, nint, int, int, int, nint, nint, nint, nint*, int>)Export("dllm_cuda_qk_rope_store"),
             GreedyPropose = (delegate* unmanaged<nint, nint, int>)Export("dllm_cuda_greedy_propose"),
             SwiGlu = (delegate* unmanaged<nint, nint*, int>)Export("dllm_cuda_swiglu"),
@@ -296,7 +298,7 @@ public static unsafe class CudaNative
     }
 
     /// <summary>A residual add and the RMSNorm of its sum in one kernel: <paramref name="x"/> and <paramref name="delta"/>
-    /// contiguous bf16 [T, D] (D one of <see cref="AddRmsNormWidths"/>), <paramref name="weight"/> [D]. Returns the sum,
+    /// contiguous bf16 [T, D] (D a width <see cref="AddRmsNormTakes"/> holds for), <paramref name="weight"/> [D]. Returns the sum,
     /// rounded as a bf16 add rounds, and its norm, rounded as <see cref="RmsNorm"/> rounds.</summary>
     internal static (Tensor Sum, Tensor Normed) AddRmsNorm(Tensor x, Tensor delta, Tensor weight, double eps)
     {
@@ -305,8 +307,9 @@ public static unsafe class CudaNative
         return (Tensor.UnsafeCreateTensor(sum), Tensor.UnsafeCreateTensor(normed));
     }
 
-    /// <summary>The row widths <see cref="AddRmsNorm"/> takes.</summary>
-    internal static bool AddRmsNormWidths(long width) => width is 256 or 512 or 1024 or 2048 or 4096;
+    /// <summary>Whether <see cref="AddRmsNorm"/> takes rows of <paramref name="width"/> elements (the library's list of
+    /// widths: its wide norm kernel's).</summary>
+    internal static bool AddRmsNormTakes(long width) => Library.AddRmsNormTakes(width) != 0;
 
     /// <summary>An attention layer's qk-norm, rotary embedding and K/V cache store in one kernel, rounded as the op path
     /// rounds: <paramref name="qkv"/> [T, (Hq + 2 KV)·D] bf16 (contiguous inside a token), <paramref name="normWeight"/>

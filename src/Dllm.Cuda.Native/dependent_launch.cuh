@@ -1,0 +1,67 @@
+// Programmatic dependent launch (sm_90 and up), shared by every kernel of the native piece.
+//
+// A kernel launched with `launch` below may be started by the GPU before the kernel ahead of it on its stream has
+// finished: its blocks are placed on the SMs that kernel's last blocks leave free, while that kernel still runs, so
+// the launch and the placement of the blocks overlap the previous kernel's tail instead of following it. Each kernel
+// therefore begins with `wait_for_previous_kernel()` (griddepcontrol.wait: returns once the kernel ahead has
+// completed and its writes are visible), before it reads or writes anything, and then calls `start_next_kernel()`
+// (griddepcontrol.launch_dependents), which lets the kernel after it be launched once all of its own blocks have got
+// that far. Both are no-ops for a kernel launched without the attribute, and below sm_90.
+//
+// Every kernel waits before anything else, so the order of effects is the stream's order whatever runs early: a kernel
+// completes only after the one ahead of it has, and one that never waits (a library's kernel) is launched the usual way.
+// Stream capture records the attribute as a programmatic edge of the CUDA graph, so replays overlap the same way.
+//
+// DLLM_CUDA_PDL=0 in the environment (read once) launches every kernel the usual way: the before of a measurement.
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdlib>
+#include <utility>
+
+namespace dllm_launch {
+
+__device__ __forceinline__ void wait_for_previous_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void start_next_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
+// Both, at a kernel's start.
+__device__ __forceinline__ void enter_kernel() {
+  wait_for_previous_kernel();
+  start_next_kernel();
+}
+
+// Whether kernels launch as programmatic dependents: on unless DLLM_CUDA_PDL is 0.
+inline bool dependent_launches() {
+  static const bool on = [] {
+    const char* value = std::getenv("DLLM_CUDA_PDL");
+    return value == nullptr || value[0] != '0';
+  }();
+  return on;
+}
+
+// kernel<<<grid, block, shared, stream>>>(args...), as a programmatic dependent of the kernel ahead of it on the
+// stream (unless DLLM_CUDA_PDL=0). Returns the launch's error.
+template <typename... Params, typename... Args>
+cudaError_t launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared, cudaStream_t stream, Args&&... args) {
+  cudaLaunchAttribute attribute{};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = shared;
+  config.stream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = dependent_launches() ? 1 : 0;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+}  // namespace dllm_launch
