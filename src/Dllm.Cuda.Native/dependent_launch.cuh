@@ -4,9 +4,9 @@
 // finished: its blocks are placed on the SMs that kernel's last blocks leave free, while that kernel still runs, so
 // the launch and the placement of the blocks overlap the previous kernel's tail instead of following it. Each kernel
 // therefore begins with `wait_for_previous_kernel()` (griddepcontrol.wait: returns once the kernel ahead has
-// completed and its writes are visible), before it reads or writes anything, and then calls `start_next_kernel()`
-// (griddepcontrol.launch_dependents), which lets the kernel after it be launched once all of its own blocks have got
-// that far. Both are no-ops for a kernel launched without the attribute, and below sm_90.
+// completed and its writes are visible), before it reads or writes anything, and then (all but the expert kernels,
+// below) calls `start_next_kernel()` (griddepcontrol.launch_dependents), which lets the kernel after it be launched
+// once all of its own blocks have got that far. Both are no-ops for a kernel launched without the attribute, and below sm_90.
 //
 // Every kernel waits before anything else, so the order of effects is the stream's order whatever runs early: a kernel
 // completes only after the one ahead of it has, and one that never waits (a library's kernel) is launched the usual way.
@@ -32,10 +32,25 @@ __device__ __forceinline__ void start_next_kernel() {
 #endif
 }
 
-// Both, at a kernel's start.
-__device__ __forceinline__ void enter_kernel() {
+// The expert kernels (grouped_gemv.cu, grouped_mma.cu) do not let the kernel after them start early. They run for
+// 50-300 us in several waves; started early, the next kernel's blocks sat on the SMs through their last wave, and the
+// step at batch 4 (H200, 1,024 prefix) took 9.51-9.60 ms against 9.40 launched the usual way and 9.46-9.47 without the
+// experts' early start (batch 1: 6.24, 6.32 and 6.17). With the shared expert on the main stream (--shared-overlap
+// false) the loss at batch 4 was gone, so those blocks most likely held SMs that the shared expert's kernels on the
+// second stream wanted. The kernel after an expert kernel is launched as the expert kernel's blocks exit.
+// Compile-time knobs of a measurement: DLLM_PDL_TRIGGER=0 leaves out every explicit start_next_kernel;
+// DLLM_PDL_EARLY_EXPERTS=1 puts it back into the expert kernels.
+#ifndef DLLM_PDL_TRIGGER
+#define DLLM_PDL_TRIGGER 1
+#endif
+#ifndef DLLM_PDL_EARLY_EXPERTS
+#define DLLM_PDL_EARLY_EXPERTS 0
+#endif
+
+// Both, at a kernel's start (the trigger unless `trigger` is false).
+__device__ __forceinline__ void enter_kernel(bool trigger = true) {
   wait_for_previous_kernel();
-  start_next_kernel();
+  if (DLLM_PDL_TRIGGER && trigger) start_next_kernel();
 }
 
 // Whether kernels launch as programmatic dependents: on unless DLLM_CUDA_PDL is 0.

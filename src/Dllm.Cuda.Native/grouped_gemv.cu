@@ -47,7 +47,7 @@ __global__ void grouped_gemv_kernel(const __nv_bfloat16* __restrict__ a, const i
                                     const __nv_bfloat16* __restrict__ w, const int* __restrict__ ends,
                                     __nv_bfloat16* __restrict__ out, int N, int K) {
   extern __shared__ uint4 tokens[];  // [kTokens][K / 8]
-  dllm_launch::enter_kernel();
+  dllm_launch::enter_kernel(DLLM_PDL_EARLY_EXPERTS);
   const int g = blockIdx.y;
   const int begin = g == 0 ? 0 : ends[g - 1];
   const int end = ends[g];

@@ -121,7 +121,7 @@ __global__ void __launch_bounds__(kThreads, DLLM_MMA_MIN_BLOCKS)
                        const int* __restrict__ pass_table, bf16* __restrict__ out, int N, int K, int M,
                        int tiles_per_block) {
   extern __shared__ __align__(16) unsigned char smem[];
-  dllm_launch::enter_kernel();
+  dllm_launch::enter_kernel(DLLM_PDL_EARLY_EXPERTS);
   const int entry = pass_table != nullptr ? __ldg(pass_table + blockIdx.y) : 0;
   if (entry < 0) return;
   const int g = pass_table != nullptr ? entry & 0xffff : (int)blockIdx.z;
