@@ -15,6 +15,7 @@
 // DLLM_CUDA_PDL=0 in the environment (read once) launches every kernel the usual way: the before of a measurement.
 #pragma once
 #include <cuda_runtime.h>
+#include <atomic>
 #include <cstdlib>
 #include <utility>
 
@@ -53,17 +54,31 @@ __device__ __forceinline__ void enter_kernel(bool trigger = true) {
   if (DLLM_PDL_TRIGGER && trigger) start_next_kernel();
 }
 
-// Whether kernels launch as programmatic dependents: on unless DLLM_CUDA_PDL is 0.
+// Whether kernels launch as programmatic dependents on the current device: unless DLLM_CUDA_PDL is 0, on a device of
+// compute capability 9.0 and up (the attribute's; older ones launch the usual way, and the kernels' griddepcontrol
+// compiles to nothing for them). The capability is asked once a device.
 inline bool dependent_launches() {
-  static const bool on = [] {
+  static const bool allowed = [] {
     const char* value = std::getenv("DLLM_CUDA_PDL");
     return value == nullptr || value[0] != '0';
   }();
-  return on;
+  if (!allowed) return false;
+  constexpr int kDevices = 64;
+  static std::atomic<int> known[kDevices];  // 0: not asked yet, 1: takes them, 2: does not
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kDevices) return false;
+  int state = known[device].load(std::memory_order_relaxed);
+  if (state == 0) {
+    int major = 0;
+    const bool asked = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess;
+    state = asked && major >= 9 ? 1 : 2;
+    known[device].store(state, std::memory_order_relaxed);
+  }
+  return state == 1;
 }
 
 // kernel<<<grid, block, shared, stream>>>(args...), as a programmatic dependent of the kernel ahead of it on the
-// stream (unless DLLM_CUDA_PDL=0). Returns the launch's error.
+// stream (unless dependent_launches() says otherwise). Returns the launch's error.
 template <typename... Params, typename... Args>
 cudaError_t launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared, cudaStream_t stream, Args&&... args) {
   cudaLaunchAttribute attribute{};
