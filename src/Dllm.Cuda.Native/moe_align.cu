@@ -64,9 +64,9 @@ __global__ void __launch_bounds__(kThreads) moe_align_kernel(const int64_t* __re
                                                              int32_t* __restrict__ pass_table, int table_entries,
                                                              int rows_per_pass) {
   __shared__ int table[kMaxExperts * kWarps];  // [expert][warp]: counts, then first rows, then running rows
-  dllm_launch::enter_kernel();
   __shared__ int totals[kWarps + 1];
   __shared__ int first_pass[kMaxExperts];
+  dllm_launch::enter_kernel();
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int entries = num_experts * kWarps;
   for (int i = tid; i < entries; i += kThreads) table[i] = 0;
