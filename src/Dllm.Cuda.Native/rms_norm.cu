@@ -140,7 +140,7 @@ extern "C" int dllm_launch_rms_norm(const void* x, const void* weight, void* y, 
 }
 
 // Whether dllm_launch_add_rms_norm takes rows of `width` elements (1) or not (0).
-extern "C" int dllm_add_rms_norm_takes(int64_t width) { return width <= 4096 && wide_width((int)width) ? 1 : 0; }
+extern "C" int dllm_add_rms_norm_takes(int64_t width) { return (int64_t)(int)width == width && wide_width((int)width) ? 1 : 0; }
 
 // sum = bf16(x + residual) and y = RMSNorm(sum) of contiguous [tokens, width] bf16 rows in one kernel. Returns 0, a CUDA
 // error code, or -2 when the rows are not the wide kernel's (dllm_add_rms_norm_takes; 16-byte aligned).
