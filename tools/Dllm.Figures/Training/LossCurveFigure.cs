@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Dllm.Figures;
+namespace Dllm.Figures.Training;
 
 /// <summary>The loss curve of a training run as a PNG (ScottPlot): training loss (a moving mean over the log's
 /// lines) and held-out loss against the step, on a log scale.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Dllm.Figures;
+namespace Dllm.Figures.Training;
 
 /// <summary>The loss history a <c>dllm train</c> log holds: its "step N/M loss X" lines (the mean of the steps since
 /// the last line) and its "step N: held-out loss X" lines.</summary>
