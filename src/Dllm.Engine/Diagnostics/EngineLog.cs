@@ -83,4 +83,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1305, EventName = "BatchedPrefillFailed", Level = LogLevel.Warning, Message = "A batched prefill of {Count} requests failed ({Error}); prefilling them one at a time")]
     public static partial void BatchedPrefillFailed(this ILogger logger, int count, string error);
+
+    [LoggerMessage(EventId = 1306, EventName = "EndNotRecorded", Level = LogLevel.Warning, Message = "Recording the end of request {Id} failed in a telemetry listener; the request ends as it would have")]
+    public static partial void EndNotRecorded(this ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(EventId = 1307, EventName = "SchedulerFailed", Level = LogLevel.Critical, Message = "The scheduler thread failed; ending the {Count} running and waiting requests with an error, and refusing new ones")]
+    public static partial void SchedulerFailed(this ILogger logger, Exception exception, int count);
 }

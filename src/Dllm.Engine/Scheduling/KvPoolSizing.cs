@@ -11,7 +11,8 @@ namespace Dllm.Scheduling;
 internal static class KvPoolSizing
 {
     /// <summary>The pool's pages and the rule that sized it (for the log).</summary>
-    /// <exception cref="ArgumentException">The memory fraction leaves no room for a single page.</exception>
+    /// <exception cref="ArgumentException">The memory fraction leaves no room for a single page, or the running requests' contexts
+    /// come to more pages than a pool counts.</exception>
     public static (int Pages, string SizedBy) Resolve(DllmEngineOptions options, LLaDA2Model model, int contextLength, int pageSize)
     {
         if (options.MaxTotalTokens is int tokens)
@@ -28,7 +29,10 @@ internal static class KvPoolSizing
                 throw new ArgumentException($"MemFractionStatic {fraction} leaves no GPU memory for the K/V pool after the weights; raise it (--mem-fraction-static) or set --max-total-tokens.", nameof(options));
             return ((int)Math.Min(pages, int.MaxValue / pageSize), "mem_fraction_static");
         }
-        return (options.MaxRunningRequests * PagesOf(contextLength, pageSize), "max_running_requests x context_length");
+        long sized = (long)options.MaxRunningRequests * PagesOf(contextLength, pageSize);
+        if (sized > int.MaxValue)
+            throw new ArgumentException($"MaxRunningRequests {options.MaxRunningRequests} x a {contextLength}-token context is {sized} K/V pages, more than a pool can count; lower it (--max-running-requests) or size the pool by --max-total-tokens or --mem-fraction-static.", nameof(options));
+        return ((int)sized, "max_running_requests x context_length");
     }
 
     private static int PagesOf(long tokens, int pageSize) => (int)((tokens + pageSize - 1) / pageSize);

@@ -7,7 +7,10 @@ namespace Dllm.Scheduling;
 /// Ends the scheduler's requests, however they end (finished, aborted, failed, the engine shutting down): records the
 /// end (<see cref="EngineTelemetry.OnEnd"/>, before the caller can see it), releases the request's pages at once (its
 /// final ones cached unless it failed) and stops counting it as running, writes its last update and completes its
-/// stream. A request already ended is left as it is. Used on the scheduler thread only.
+/// stream. A request already ended is left as it is. Ending never throws: a failing telemetry listener (user code) is
+/// logged and the end goes on, and a failing page release is logged and ends the request with an error; either way the
+/// request stops running and its stream completes, so no caller waits for a request the scheduler no longer steps.
+/// Used on the scheduler thread only.
 /// </summary>
 internal sealed class RequestEnder(PageManager pages, RunningRequests running, EngineTelemetry telemetry, ILogger logger)
 {
@@ -39,16 +42,34 @@ internal sealed class RequestEnder(PageManager pages, RunningRequests running, E
     }
 
     /// <summary>Ends a request: records it (before the caller can see the end), releases its pages (its final ones
-    /// cached unless it failed), writes its last update, completes its stream.</summary>
+    /// cached unless it failed), writes its last update, completes its stream; never throws.</summary>
     private void End(EngineRequest request, FinishReason? reason, Exception? error, GenerationUpdate? last)
     {
         request.IsFinished = true;
-        telemetry.OnEnd(request, reason, error);
+        try
+        {
+            telemetry.OnEnd(request, reason, error);
+        }
+        catch (Exception e)
+        {
+            logger.EndNotRecorded(e, request.Id);
+        }
         if (request.PageTable is not null)
         {
-            pages.Release(request, failed: error is not null);
-            pages.Publish();
-            running.Remove(request);
+            try
+            {
+                pages.Release(request, failed: error is not null);
+                pages.Publish();
+            }
+            catch (Exception e)
+            {
+                logger.RequestFailed(e, request.Id, "release of its K/V pages");
+                (error, last) = (error ?? new DllmGenerationException(request.Id, e), null);
+            }
+            finally
+            {
+                running.Remove(request);
+            }
         }
         if (last is not null)
             request.Updates.Writer.TryWrite(last);

@@ -26,7 +26,11 @@ namespace Dllm.Scheduling;
 /// request fails that request only; a failed batched step (forward, logits
 /// adjustment, sampling) is retried one request at a time, so only the requests whose own step fails end, with a
 /// <see cref="DllmGenerationException"/> (logged once by <see cref="RequestEnder"/>, with the request id), and the
-/// others continue with the output they would have had (seeded generators are rewound before the retry).</para>
+/// others continue with the output they would have had (seeded generators are rewound before the retry). Ending a
+/// request never throws (<see cref="RequestEnder"/>), and should the loop itself fail, every request ends with an error
+/// and new ones are refused: the scheduler thread never takes the process down.</para>
+/// <para>Shutdown (<see cref="Dispose"/>): a request is either queued before the loop stops, and then ended with finish
+/// reason abort, or refused with <see cref="ObjectDisposedException"/>; <see cref="Wake"/> after it does nothing.</para>
 /// </summary>
 internal sealed class Scheduler : IDisposable
 {
@@ -48,6 +52,11 @@ internal sealed class Scheduler : IDisposable
     private readonly EngineTelemetry _telemetry;
     private readonly RequestEnder _ender;
     private volatile bool _stopping;
+    private volatile Exception? _failure;
+
+    /// <summary>Held while a request is queued or the loop woken, and while <see cref="Dispose"/> stops the loop: no
+    /// request is queued after the loop's last look at the queue, and no wake reaches a disposed signal.</summary>
+    private readonly Lock _gate = new();
     private int _waitingCount;
 
     public Scheduler(ModelRunner runner, PageManager pages, int maxRunning, LladaTokenizer tokenizer, ILogger logger, EngineTelemetry telemetry, bool fuseCleanPass = true, int? maxQueued = null, int maxPrefillTokens = DllmEngineOptions.DefaultMaxPrefillTokens)
@@ -85,9 +94,21 @@ internal sealed class Scheduler : IDisposable
 
     /// <summary>Queues a request (thread-safe).</summary>
     /// <exception cref="DllmQueueFullException">The waiting queue holds its limit of requests already.</exception>
+    /// <exception cref="ObjectDisposedException">The engine is shutting down.</exception>
+    /// <exception cref="InvalidOperationException">The scheduler failed (logged); the engine takes no more requests.</exception>
     public void Submit(EngineRequest request)
     {
-        ObjectDisposedException.ThrowIf(_stopping, this);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            if (_failure is { } failure)
+                throw new InvalidOperationException($"The engine's scheduler failed ({failure.GetType().Name}: {failure.Message}); it takes no more requests.", failure);
+            Queue(request);
+        }
+    }
+
+    private void Queue(EngineRequest request)
+    {
         if (_maxQueued is int limit)
         {
             int waiting;
@@ -107,31 +128,64 @@ internal sealed class Scheduler : IDisposable
         _signal.Release();
     }
 
-    /// <summary>Wakes the loop so it sees a cancellation.</summary>
-    public void Wake() => _signal.Release();
+    /// <summary>Wakes the loop so it sees a cancellation (thread-safe; nothing once the engine is shutting down).</summary>
+    public void Wake()
+    {
+        lock (_gate)
+        {
+            if (!_stopping)
+                _signal.Release();
+        }
+    }
 
     private void Loop()
     {
-        using var inference = torch.inference_mode();
-        while (!_stopping)
+        try
         {
-            try
+            using var inference = torch.inference_mode();
+            while (!_stopping)
             {
-                Iterate();
+                try
+                {
+                    Iterate();
+                }
+                catch (Exception e)
+                {
+                    // Not attributable to one request (the per-request paths catch their own failures).
+                    _logger.IterationFailed(e, _running.Count);
+                    foreach (var request in _running.Snapshot())
+                        _ender.Fail(request, new DllmGenerationException(request.Id, e));
+                }
             }
-            catch (Exception e)
-            {
-                // Not attributable to one request (the per-request paths catch their own failures).
-                _logger.IterationFailed(e, _running.Count);
-                foreach (var request in _running.Snapshot())
-                    _ender.Fail(request, new DllmGenerationException(request.Id, e));
-            }
+            foreach (var request in _running.Snapshot())
+                _ender.Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
+            MoveIncoming();
+            foreach (var waiting in _waiting.RemoveAll(_ => true))
+                _ender.Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
         }
-        foreach (var request in _running.Snapshot())
-            _ender.Finish(request, FinishReason.Aborted("the engine is shutting down"), "");
+        catch (Exception e)
+        {
+            FailAll(e);
+        }
+    }
+
+    /// <summary>The loop itself failed: refuse new requests, end every running, waiting and queued one with an error.</summary>
+    private void FailAll(Exception e)
+    {
+        lock (_gate)
+            _failure = e;
         MoveIncoming();
-        foreach (var waiting in _waiting.RemoveAll(_ => true))
-            _ender.Finish(waiting, FinishReason.Aborted("the engine is shutting down"), "");
+        var requests = _running.Snapshot().Concat(_waiting.RemoveAll(_ => true)).ToList();
+        try
+        {
+            _logger.SchedulerFailed(e, requests.Count);
+        }
+        catch (Exception)
+        {
+            // A failing logger must not stop the requests from ending.
+        }
+        foreach (var request in requests)
+            _ender.Fail(request, new DllmGenerationException(request.Id, e));
     }
 
     private void MoveIncoming()
@@ -146,6 +200,7 @@ internal sealed class Scheduler : IDisposable
         long now = Stopwatch.GetTimestamp();
         MoveIncoming();
         EndWaitingRequests();
+        EndStoppedRequests(); // before Grow: a cancelled request takes no page and retracts no other
         Grow();
         Admit();
         EndStoppedRequests();
@@ -363,8 +418,13 @@ internal sealed class Scheduler : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        _signal.Release();
+        lock (_gate)
+        {
+            if (_stopping)
+                return;
+            _stopping = true;
+            _signal.Release();
+        }
         _thread.Join();
         _signal.Dispose();
     }

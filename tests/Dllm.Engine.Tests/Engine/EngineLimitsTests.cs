@@ -56,6 +56,15 @@ public class EngineLimitsTests
     }
 
     [Fact]
+    public async Task Running_requests_whose_contexts_come_to_more_pages_than_a_pool_counts_are_refused_at_creation()
+    {
+        // 20,000,000 contexts of 4,096 tokens: 2,560,000,000 pages of 32, past int.MaxValue (it used to wrap around).
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random, maxRunningRequests: 20_000_000) with { ContextLength = 4096 }));
+
+        Assert.StartsWith("MaxRunningRequests 20000000 x a 4096-token context is 2560000000 K/V pages, more than a pool can count; lower it (--max-running-requests) or size the pool by --max-total-tokens or --mem-fraction-static.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_prefill_token_limit_below_one_is_refused_at_creation()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxPrefillTokens = 0 }));
