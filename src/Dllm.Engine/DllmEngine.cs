@@ -187,6 +187,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
     /// <summary>Requests running now.</summary>
     public int RunningRequests => _scheduler.Running;
 
+    /// <summary>Why the engine takes no more requests although it is not disposed, or null while it serves: its scheduler
+    /// failed (logged as event 1307 <c>SchedulerFailed</c>; every request then ended with a
+    /// <see cref="DllmGenerationException"/>, and generating throws this exception's kind and message). The message
+    /// names the failure; health checks report it. Restart the engine to serve again.</summary>
+    public InvalidOperationException? Failure => _scheduler.Failure;
+
     /// <summary>Requests that may still be admitted (exact while idle): a request that ended without leaving shows here as a leak.</summary>
     internal int FreeSlots => _scheduler.FreeSlots;
 

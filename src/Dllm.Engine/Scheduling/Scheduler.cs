@@ -52,7 +52,7 @@ internal sealed class Scheduler : IDisposable
     private readonly EngineTelemetry _telemetry;
     private readonly RequestEnder _ender;
     private volatile bool _stopping;
-    private volatile Exception? _failure;
+    private volatile InvalidOperationException? _failure;
 
     /// <summary>Held while a request is queued or the loop woken, and while <see cref="Dispose"/> stops the loop: no
     /// request is queued after the loop's last look at the queue, and no wake reaches a disposed signal.</summary>
@@ -78,6 +78,9 @@ internal sealed class Scheduler : IDisposable
 
     public int Running => _running.Count;
 
+    /// <summary>Why the scheduler takes no more requests, when its loop failed (<see cref="FailAll"/>); null while it runs.</summary>
+    public InvalidOperationException? Failure => _failure;
+
     /// <summary>Requests that may still be admitted (<c>maxRunning</c> less the running ones): a snapshot from another
     /// thread, exact while the engine is idle (tests check for leaks with it).</summary>
     internal int FreeSlots => _running.Limit - Running;
@@ -102,7 +105,7 @@ internal sealed class Scheduler : IDisposable
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
             if (_failure is { } failure)
-                throw new InvalidOperationException($"The engine's scheduler failed ({failure.GetType().Name}: {failure.Message}); it takes no more requests.", failure);
+                throw new InvalidOperationException(failure.Message, failure.InnerException);
             Queue(request);
         }
     }
@@ -173,7 +176,7 @@ internal sealed class Scheduler : IDisposable
     private void FailAll(Exception e)
     {
         lock (_gate)
-            _failure = e;
+            _failure = new InvalidOperationException($"The engine's scheduler failed ({e.GetType().Name}: {e.Message}); it takes no more requests.", e);
         MoveIncoming();
         var requests = _running.Snapshot().Concat(_waiting.RemoveAll(_ => true)).ToList();
         try

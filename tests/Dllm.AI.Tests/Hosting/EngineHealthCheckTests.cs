@@ -41,6 +41,23 @@ public sealed class EngineHealthCheckTests
     }
 
     [Fact]
+    public async Task An_engine_whose_scheduler_failed_is_unhealthy_with_the_reason()
+    {
+        await using var engines = new DllmEngineProvider(FailingScheduler.Options(), FailingScheduler.Logs());
+        var check = new DllmEngineHealthCheck(engines);
+        var engine = await engines.GetEngineAsync();
+        var healthy = await check.CheckHealthAsync(new HealthCheckContext());
+
+        await FailingScheduler.BreakAsync(engine);
+        var failed = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        Assert.Equal(HealthStatus.Unhealthy, failed.Status);
+        Assert.Equal(FailingScheduler.Message, failed.Description);
+        Assert.IsType<IOException>(failed.Exception);
+    }
+
+    [Fact]
     public async Task A_failed_load_is_unhealthy_with_the_reason()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"dllm-no-model-{Guid.NewGuid():N}");

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dllm.Decoding;
 using Dllm.Diagnostics;
@@ -12,34 +11,7 @@ namespace Dllm.Tests.Engine;
 /// process.</summary>
 public class RequestEndingTests
 {
-    private const int Block = 32;
-
     private static SamplingParams Tokens(int count) => new() { MaxNewTokens = count, IgnoreEos = true };
-
-    /// <summary>A logger factory whose loggers keep every entry and throw on the given event ids (a failing log sink).</summary>
-    private sealed class FailingLogs(params int[] failOn) : ILoggerFactory, ILogger
-    {
-        public ConcurrentQueue<(int EventId, LogLevel Level, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            Entries.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
-            if (failOn.Contains(eventId.Id))
-                throw new IOException($"the log sink failed on event {eventId.Id}");
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 
     [Fact]
     public async Task A_telemetry_listener_that_throws_at_a_request_end_strands_neither_it_nor_the_other_request()
@@ -135,20 +107,18 @@ public class RequestEndingTests
     [Fact]
     public async Task When_the_loop_itself_fails_every_request_ends_with_an_error_and_new_ones_are_refused()
     {
-        // A log sink that fails on a retraction (inside the iteration) and again on the iteration's failure report (inside
-        // the loop's handler): before, the exception left the scheduler thread and ended the process.
-        var logs = new FailingLogs(1304, 1300);
-        await using var engine = await DllmEngine.CreateAsync(TestEngines.Options(TinyModels.Random) with { MaxTotalTokens = 4 * Block }, logs);
-        // 20 + 40 tokens: two pages each on a pool of four, so growing requests retract others.
-        var requests = Enumerable.Range(0, 6).Select(i => engine.GenerateAsync(GenerateRequest.FromIds(TestPrompts.Ids(20, i), Tokens(40)))).ToList();
+        // Before, the exception left the scheduler thread and ended the process.
+        var logs = FailingScheduler.Logs();
+        await using var engine = await DllmEngine.CreateAsync(FailingScheduler.Options(), logs);
+        Assert.Null(engine.Failure);
 
-        foreach (var request in requests)
-        {
-            var outcome = await Record.ExceptionAsync(() => request.WaitAsync(TimeSpan.FromSeconds(60)));
-            Assert.IsType<DllmGenerationException>(outcome);
-        }
-        var refused = Assert.Throws<InvalidOperationException>(() => engine.GenerateAsync(GenerateRequest.FromIds(TestPrompts.Ids(20, 9), Tokens(8))).GetAwaiter().GetResult());
-        Assert.StartsWith("The engine's scheduler failed (IOException: the log sink failed on event 1300); it takes no more requests.", refused.Message, StringComparison.Ordinal);
+        var outcomes = await FailingScheduler.BreakAsync(engine);
+
+        Assert.All(outcomes, o => Assert.IsType<DllmGenerationException>(o));
+        Assert.Equal(FailingScheduler.Message, engine.Failure?.Message);
+        Assert.IsType<IOException>(engine.Failure?.InnerException);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => engine.GenerateAsync(GenerateRequest.FromIds(TestPrompts.Ids(20, 9), Tokens(8))));
+        Assert.Equal(FailingScheduler.Message, refused.Message);
         var critical = Assert.Single(logs.Entries, e => e.EventId == 1307);
         Assert.Equal(LogLevel.Critical, critical.Level);
         Assert.Equal(0, engine.RunningRequests);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Dllm.Hosting;
 using Dllm.Server.Hosting;
@@ -58,6 +59,35 @@ public class HealthCheckTests
         var probeLogs = logs.Entries.Where(e => e.Message.Contains("/health:", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(probeLogs);
         Assert.All(probeLogs, e => Assert.Equal(LogLevel.Debug, e.Level));
+    }
+
+    [Fact]
+    public async Task After_the_engines_scheduler_fails_readiness_is_unhealthy_and_generate_is_a_503_that_names_no_exception()
+    {
+        var options = FailingScheduler.Options();
+        await using var server = await DllmTestServer.StartAsync(options,
+            services: s => s.AddSingleton(new DllmEngineProvider(options, FailingScheduler.Logs())),
+            map: app =>
+            {
+                app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+                app.MapDllmEndpoints();
+            });
+        var before = await server.Client.GetAsync("/readyz");
+
+        var outcomes = await FailingScheduler.BreakAsync(server.State.Engine!);
+        var after = await server.Client.GetAsync("/readyz");
+        var report = await server.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var generate = await server.Client.PostAsJsonAsync("/generate", new { text = "Hello", sampling_params = new { max_new_tokens = 4 } });
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.All(outcomes, o => Assert.IsType<DllmGenerationException>(o));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, after.StatusCode);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries[DllmServerHealthCheck.Name].Status);
+        Assert.Equal(FailingScheduler.Message, report.Entries[DllmServerHealthCheck.Name].Description);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, generate.StatusCode);
+        string body = await generate.Content.ReadAsStringAsync();
+        Assert.Contains("the engine stopped serving after an internal failure (the server log has the details); retry on another instance or after a restart.", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("IOException", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,12 +19,18 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
 
     /// <summary>
     /// The engine and generator, or a 503: while loading and while shutting down with <c>Retry-After</c> (the load's
-    /// usual pace; the drain time, after which a restarted or other instance can answer), after a failed load without.
+    /// usual pace; the drain time, after which a restarted or other instance can answer), after a failed load without, and
+    /// once the engine's scheduler failed (<see cref="DllmEngine.Failure"/>: the server log has it; the client is told
+    /// nothing of the exception).
     /// </summary>
     public (DllmEngine Engine, IDllmGenerator Generator) RequireReady()
     {
         if (state.TryGetReady(out var engine, out var generator))
-            return (engine, generator);
+        {
+            return engine.Failure is null
+                ? (engine, generator)
+                : throw ApiException.Unavailable("the engine stopped serving after an internal failure (the server log has the details); retry on another instance or after a restart.");
+        }
         throw state.Status switch
         {
             DllmServerStatus.Loading => ApiException.Unavailable("the model is still loading; retry when /health answers 200.", LoadingRetryAfter),
