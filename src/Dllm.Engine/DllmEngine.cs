@@ -324,6 +324,12 @@ public sealed class DllmEngine : IDllmGenerator, IDisposable, IAsyncDisposable
             ? _defaultAlgorithm
             : DiffusionAlgorithms.Create(request.Algorithm ?? _defaultAlgorithm.Name, AlgorithmConfig.WithOverrides(request.Threshold, request.BlockSize));
         int[] ids = request.Text is not null ? Encode(request.Text) : ReadIds(request.InputIds!);
+        if (request.UntilContextEnd && ids.Length + algorithm.BlockSize >= ContextLength)
+        {
+            string field = request.Text is not null ? "text" : "input_ids";
+            throw new ArgumentException(
+                $"{field}: the prompt ({ids.Length} tokens) leaves no room for output: generating until the context ends needs a token and one block ({algorithm.BlockSize}) beyond it within the context length ({ContextLength}).", field);
+        }
         var sampling = request.UntilContextEnd
             ? request.Sampling with { MaxNewTokens = Math.Max(0, ContextLength - ids.Length - algorithm.BlockSize) }
             : request.Sampling;

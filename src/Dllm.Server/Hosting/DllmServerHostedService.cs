@@ -135,7 +135,8 @@ internal sealed class DllmServerHostedService(
     /// <inheritdoc />
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Refuses new requests, lets running ones finish for the drain time, aborts the rest; once.</summary>
+    /// <summary>Refuses new requests, lets running ones (HTTP, and in-process ones on the shared engine) finish for the
+    /// drain time, aborts the HTTP ones left (the engine's disposal ends the in-process ones); once.</summary>
     private Task DrainOnceAsync()
     {
         lock (_gate)
@@ -145,13 +146,14 @@ internal sealed class DllmServerHostedService(
     private async Task DrainAsync()
     {
         state.SetStopping();
-        if (tracker.Count == 0)
+        if (!Busy())
             return;
-        logger.Draining(tracker.Count, options.Value.DrainTimeout.TotalSeconds);
+        logger.Draining(Math.Max(tracker.Count, Engaged()), options.Value.DrainTimeout.TotalSeconds);
         using var drain = new CancellationTokenSource(options.Value.DrainTimeout);
         try
         {
-            await tracker.WhenIdleAsync(drain.Token).ConfigureAwait(false);
+            while (Busy())
+                await Task.Delay(20, drain.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -159,6 +161,12 @@ internal sealed class DllmServerHostedService(
             await WaitQuietlyAsync(tracker.WhenIdleAsync(CancellationToken.None), AbortGrace).ConfigureAwait(false);
         }
     }
+
+    /// <summary>HTTP requests in flight, or requests in the engine: an <c>IChatClient</c> sharing the engine drains too.</summary>
+    private bool Busy() => tracker.Count > 0 || Engaged() > 0;
+
+    /// <summary>The engine's running and waiting requests (none before it loaded).</summary>
+    private int Engaged() => state.Engine is { } engine ? engine.RunningRequests + engine.WaitingRequests : 0;
 
     private static async Task WaitQuietlyAsync(Task task, TimeSpan timeout)
     {

@@ -21,19 +21,21 @@ internal sealed class RequestTracker(DllmServerState state)
         ? TimeSpan.FromMilliseconds(Environment.TickCount64 - last)
         : TimeSpan.MaxValue;
 
-    /// <summary>Registers <paramref name="owner"/>'s request <paramref name="id"/> (the generator checked that its engine id is free).</summary>
-    public TrackedRequest Begin(RequestOwner owner, string id)
+    /// <summary>Registers <paramref name="owner"/>'s request <paramref name="id"/> (the generator checked that its engine id
+    /// is free), one of the prompts of the HTTP request <paramref name="batchId"/> when given.</summary>
+    public TrackedRequest Begin(RequestOwner owner, string id, string? batchId = null)
     {
-        var request = new TrackedRequest(this, owner, id);
+        var request = new TrackedRequest(this, owner, id, batchId);
         _requests.TryAdd(request, 0);
         return request;
     }
 
     /// <summary>
-    /// Aborts the request <paramref name="id"/> of <paramref name="caller"/> (an admin: of any owner); false when no such
-    /// request runs (another key's request counts as none).
+    /// Aborts the request <paramref name="id"/> of <paramref name="caller"/> (an admin: of any owner), or every prompt of
+    /// the HTTP request of that rid (<see cref="TrackedRequest.BatchId"/>); false when no such request runs (another key's
+    /// request counts as none).
     /// </summary>
-    public bool Abort(RequestOwner caller, string id, string reason) => AbortWhere(r => r.Id == id && caller.Controls(r.Owner), reason) > 0;
+    public bool Abort(RequestOwner caller, string id, string reason) => AbortWhere(r => (r.Id == id || r.BatchId == id) && caller.Controls(r.Owner), reason) > 0;
 
     /// <summary>Aborts every request <paramref name="caller"/> may reach (its own; an admin's or the server's: all); returns how many.</summary>
     public int AbortAll(RequestOwner caller, string reason) => AbortWhere(r => caller.Controls(r.Owner), reason);

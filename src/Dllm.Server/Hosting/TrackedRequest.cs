@@ -11,11 +11,12 @@ internal sealed class TrackedRequest : IDisposable
     private int _disposed;
 
     /// <summary>Registers nothing by itself; <see cref="RequestTracker.Begin"/> creates and registers it.</summary>
-    public TrackedRequest(RequestTracker tracker, RequestOwner owner, string id)
+    public TrackedRequest(RequestTracker tracker, RequestOwner owner, string id, string? batchId = null)
     {
         _tracker = tracker;
         Owner = owner;
         Id = id;
+        BatchId = batchId;
         EngineId = owner.Scope(id);
     }
 
@@ -24,6 +25,10 @@ internal sealed class TrackedRequest : IDisposable
 
     /// <summary>The request id as the client gave it (or as generated for it); responses report this one.</summary>
     public string Id { get; }
+
+    /// <summary>The rid of the HTTP request when it runs several prompts under ids of their own (<c>rid-0</c>,
+    /// <c>rid-1</c>, …, as <c>/v1/completions</c> names a list of prompts): aborting that rid aborts every one of them.</summary>
+    public string? BatchId { get; }
 
     /// <summary>The id the engine runs it under: <see cref="Id"/> scoped by <see cref="Owner"/> (the same without API keys).</summary>
     public string EngineId { get; }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dllm.Decoding;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Running;
 using Dllm.Server.Endpoints.Sampling;
 
 namespace Dllm.Server.Endpoints.Generate;
@@ -121,7 +122,7 @@ internal static class GenerateCallReader
         if (ids.Count != count)
             throw ApiException.BadRequest($"rid has {ids.Count} entries for {count} prompts.", "rid");
         if (ids.Any(string.IsNullOrEmpty))
-            throw ApiException.BadRequest("rid must not be empty.", "rid");
+            throw GenerationRunner.EmptyRequestId();
         if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
             throw ApiException.BadRequest("rid has the same id twice.", "rid");
         return ids;

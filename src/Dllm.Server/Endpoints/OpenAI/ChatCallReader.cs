@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dllm.Chat;
 using Dllm.Server.Endpoints.Json;
 using Dllm.Server.Endpoints.Pipeline;
+using Dllm.Server.Endpoints.Running;
 
 namespace Dllm.Server.Endpoints.OpenAI;
 
@@ -40,9 +41,11 @@ internal static class ChatCallReader
         && JsonFields.TryGet(JsonFields.Object(options, "stream_options"), "include_usage", out var include)
         && JsonFields.Bool(include, "stream_options.include_usage");
 
-    /// <summary>SGLang's <c>rid</c> extension.</summary>
+    /// <summary>SGLang's <c>rid</c> extension (not empty).</summary>
     public static string? RequestId(JsonElement root) =>
-        JsonFields.TryGet(root, "rid", out var rid) ? JsonFields.String(rid, "rid") : null;
+        !JsonFields.TryGet(root, "rid", out var rid) ? null
+        : JsonFields.String(rid, "rid") is { Length: > 0 } id ? id
+        : throw GenerationRunner.EmptyRequestId();
 
     private static bool IsTextFormat(JsonElement format) =>
         format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text";

@@ -32,7 +32,8 @@ internal sealed class CompletionsEndpoint(RequestBodyReader body, GenerationRunn
             .Select((prompt, i) => prompt with { Sampling = call.Sampling.Sampling, RequestId = call.Prompts.Count == 1 ? baseId : $"{baseId}-{i}" })
             .ToList();
         var identity = ResponseIdentity.For("cmpl", baseId, generator.ModelName);
-        await using var batch = runner.Start(requests, RequestOwner.Of(context), RequestFieldNames.Completions(isBatch: requests.Count > 1), context.RequestAborted);
+        await using var batch = runner.Start(requests, RequestOwner.Of(context), RequestFieldNames.Completions(isBatch: requests.Count > 1), context.RequestAborted,
+            batchId: requests.Count > 1 ? baseId : null);
         if (call.Stream)
         {
             await SseResponse.WriteAsync(context, EventsAsync(batch, call, identity, context.RequestAborted), logger).ConfigureAwait(false);

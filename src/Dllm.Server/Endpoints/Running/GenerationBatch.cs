@@ -81,7 +81,12 @@ internal sealed class GenerationBatch : IAsyncDisposable
         catch (ArgumentException e) when (e.ParamName == "rid")
         {
             // Another request took the rid between preparation and submission: the client's rid, not the engine's scoped one.
-            Fail(GenerationRunner.RequestIdInUse(tracked.Id));
+            Fail(GenerationRunner.RequestIdInUse(tracked.BatchId ?? tracked.Id));
+        }
+        catch (DllmGenerationException e) when (e.RequestId != tracked.Id)
+        {
+            // The engine names its owner-scoped id (key tag:rid), which only the server log shows: the client's rid instead.
+            Fail(new DllmGenerationException(tracked.Id, e.InnerException));
         }
         catch (Exception e)
         {

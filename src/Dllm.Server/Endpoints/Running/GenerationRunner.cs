@@ -31,21 +31,26 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
                 ? (engine, generator)
                 : throw ApiException.Unavailable("the engine stopped serving after an internal failure (the server log has the details); retry on another instance or after a restart.");
         }
-        throw state.Status switch
+        throw NotReady();
+    }
+
+    /// <summary>The 503 for a server that is not ready (loading, load failed, shutting down).</summary>
+    private ApiException NotReady() =>
+        state.Status switch
         {
             DllmServerStatus.Loading => ApiException.Unavailable("the model is still loading; retry when /health answers 200.", LoadingRetryAfter),
-            DllmServerStatus.Failed => ApiException.Unavailable($"the model failed to load: {state.LoadError?.Message}"),
+            DllmServerStatus.Failed => ApiException.Unavailable("the model failed to load; the server log has the details."),
             _ => ApiException.Unavailable("the server is shutting down; retry on another instance or after a restart.", options.Value.DrainTimeout),
         };
-    }
 
     /// <summary>
     /// Prepares <paramref name="requests"/> (each with its <see cref="GenerateRequest.RequestId"/> set) as
     /// <paramref name="owner"/>'s with the generator, once each, and registers them; runs nothing yet. A request the
     /// generator refuses is a 400 naming the field as the route spells it (<paramref name="names"/>). The engine runs
-    /// each under its owner-scoped id; the batch's updates report the client's rid.
+    /// each under its owner-scoped id; the batch's updates report the client's rid. <paramref name="batchId"/>, when the
+    /// prompts run under ids derived from one rid, lets an abort of that rid reach them all.
     /// </summary>
-    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, RequestFieldNames names, CancellationToken clientAborted)
+    public GenerationBatch Start(IReadOnlyList<GenerateRequest> requests, RequestOwner owner, RequestFieldNames names, CancellationToken clientAborted, string? batchId = null)
     {
         var (engine, generator) = RequireReady();
         string group = Guid.NewGuid().ToString("N");
@@ -61,7 +66,7 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
             }
             catch (ArgumentException e) when (e.ParamName == "rid")
             {
-                throw RequestIdInUse(rid);
+                throw RequestIdInUse(batchId ?? rid);
             }
             catch (Exception e) when (e is ArgumentException or AlgorithmConfigException)
             {
@@ -69,12 +74,23 @@ internal sealed class GenerationRunner(DllmServerState state, RequestTracker tra
             }
         }
         CheckQueueRoom(engine, requests.Count);
-        var tracked = requests.Select(r => tracker.Begin(owner, r.RequestId!)).ToList();
+        var tracked = requests.Select(r => tracker.Begin(owner, r.RequestId!, batchId)).ToList();
+        // Registered first, then checked again: a shutdown's drain that began meanwhile either saw these requests (and
+        // waits for them, or aborts them at its timeout) or is seen here, and they are refused before anything runs.
+        if (!state.TryGetReady(out _, out _))
+        {
+            foreach (var request in tracked)
+                request.Dispose();
+            throw NotReady();
+        }
         return new GenerationBatch(generator, prepared, tracked, tracker, clientAborted);
     }
 
     /// <summary>The 400 for a rid that a running request of the same owner already has (named as the client spelled it).</summary>
     public static ApiException RequestIdInUse(string rid) => ApiException.BadRequest($"rid '{rid}' is already in use by a running request.", "rid");
+
+    /// <summary>The 400 for an empty rid, on every route that takes one.</summary>
+    public static ApiException EmptyRequestId() => ApiException.BadRequest("rid must not be empty.", "rid");
 
     /// <summary>A 400 for more prompts than the queue can ever hold, a 503 when it cannot hold them now.</summary>
     private static void CheckQueueRoom(DllmEngine engine, int prompts)
